@@ -1,0 +1,19 @@
+# Build with the SDK, run on the Debian-based ASP.NET runtime (OR-Tools' native library does not load on Alpine).
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY . .
+RUN dotnet publish src/EmergencyDispatch.Server -c Release -o /app --no-self-contained
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+WORKDIR /app
+COPY --from=build /app .
+COPY seeds ./seeds
+RUN mkdir -p /data && chown app:app /data
+# gRPC over h2c on port 8080; the database lives on the /data volume.
+ENV ASPNETCORE_URLS=http://0.0.0.0:8080 \
+    ConnectionStrings__Dispatch="Data Source=/data/dispatch.db" \
+    Dispatch__Seed__Directory=/app/seeds
+VOLUME /data
+EXPOSE 8080
+USER app
+ENTRYPOINT ["dotnet", "EmergencyDispatch.Server.dll"]

@@ -1,0 +1,43 @@
+using System.Globalization;
+using Proto = EmergencyDispatch.Api.V1;
+using Domain = EmergencyDispatch.Planning.Model;
+
+namespace EmergencyDispatch.Cli.Import;
+
+/// <summary>Scenario rows as API messages.</summary>
+public static class ProtoMapping
+{
+    public static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    public static Proto.Product ToProto(Domain.Product p) => new() { Sku = p.Sku, Name = p.Name, Unit = p.Unit };
+
+    public static Proto.Factory ToProto(Domain.Factory f) => new() { FactoryId = f.FactoryId, Name = f.Name, Region = f.Region };
+
+    public static Proto.Capability ToProto(Domain.Capability c) =>
+        new() { FactoryId = c.FactoryId, Sku = c.Sku, UnitsPerDay = c.UnitsPerDay, UnitCost = c.UnitCost };
+
+    public static Proto.AvailabilityRange ToProto(AvailabilityRangeRows r) =>
+        new() { FactoryId = r.FactoryId, FromDate = Date(r.From), ToDate = Date(r.To), Factor = r.Factor };
+
+    public static Proto.Lane ToProto(Domain.Lane l) =>
+        new() { FromRegion = l.FromRegion, ToRegion = l.ToRegion, LeadDays = l.LeadDays, UnitCost = l.UnitCost };
+
+    public static Proto.DemandLine ToProto(Domain.DemandLine d) => new()
+    {
+        RequestId = d.RequestId,
+        Sku = d.Sku,
+        Quantity = d.Quantity,
+        Region = d.Region,
+        DueDate = Date(d.DueDate),
+        Priority = ToProto(d.Priority),
+    };
+
+    public static Proto.Priority ToProto(Domain.Priority priority) => priority switch
+    {
+        Domain.Priority.Critical => Proto.Priority.Critical,
+        Domain.Priority.High => Proto.Priority.High,
+        Domain.Priority.Normal => Proto.Priority.Normal,
+        Domain.Priority.Low => Proto.Priority.Low,
+        _ => throw new ArgumentOutOfRangeException(nameof(priority)),
+    };
+}

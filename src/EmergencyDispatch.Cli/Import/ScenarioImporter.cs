@@ -1,0 +1,181 @@
+using EmergencyDispatch.Api.V1;
+using EmergencyDispatch.Cli.Infrastructure;
+using EmergencyDispatch.Planning.Scenarios;
+using Grpc.Core;
+
+namespace EmergencyDispatch.Cli.Import;
+
+/// <summary>
+/// Sends a checked scenario to the server in dependency order (products, factories, capabilities, availability, lanes, demands),
+/// each file in batches. Every write is idempotent, so an import that stopped half way can simply be run again.
+/// </summary>
+public sealed class ScenarioImporter(RegistryService.RegistryServiceClient registry, DemandService.DemandServiceClient demands)
+{
+    private const int LookupPageSize = 1000;
+
+    public ScenarioImporter(ChannelBase channel)
+        : this(new RegistryService.RegistryServiceClient(channel), new DemandService.DemandServiceClient(channel))
+    {
+    }
+
+    public ScenarioImporter(CallInvoker invoker)
+        : this(new RegistryService.RegistryServiceClient(invoker), new DemandService.DemandServiceClient(invoker))
+    {
+    }
+
+    /// <summary>The files in the order they are sent.</summary>
+    public static readonly IReadOnlyList<string> FileOrder =
+    [
+        ScenarioReader.ProductsFile,
+        ScenarioReader.FactoriesFile,
+        ScenarioReader.CapabilitiesFile,
+        ScenarioReader.AvailabilityFile,
+        ScenarioReader.LanesFile,
+        ScenarioReader.DemandsFile,
+    ];
+
+    /// <summary>
+    /// Imports every file; stops at the first rejected batch and returns it as the failure (earlier batches stay stored).
+    /// With <see cref="ImportOptions.SubmitterIndependent"/>, demand lines whose request_id any submitter already stored with
+    /// the same values are skipped, and one stored with other values fails the import before anything is sent.
+    /// </summary>
+    public async Task<ImportResult> ImportAsync(
+        ScenarioRows scenario, ImportOptions options, IProgress<ImportProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.BatchSize, ImportOptions.MaxBatchSize);
+        var ct = cancellationToken;
+
+        var demandItems = scenario.Demands.Select(r => new Outgoing<DemandLine>(ProtoMapping.ToProto(r.Value), [r.Line])).ToList();
+        var skipped = 0;
+        if (options.SubmitterIndependent)
+        {
+            var (kept, failure) = await SkipStoredDemandsAsync(demandItems, ct);
+            if (failure is not null)
+                return new ImportResult([], failure);
+            skipped = demandItems.Count - kept.Count;
+            demandItems = kept;
+        }
+
+        var ranges = AvailabilityRanges.Merge(scenario.Availability);
+        var files = new List<FileImportResult>();
+        var batchSize = options.BatchSize;
+
+        var failed =
+            await SendAsync(files, ScenarioReader.ProductsFile, ImportKind.Registry, scenario.Products.Count,
+                Items(scenario.Products, ProtoMapping.ToProto), batchSize, progress,
+                async batch => Counts(await registry.UpsertProductsAsync(new UpsertProductsRequest { Products = { batch } }, cancellationToken: ct)), ct)
+            ?? await SendAsync(files, ScenarioReader.FactoriesFile, ImportKind.Registry, scenario.Factories.Count,
+                Items(scenario.Factories, ProtoMapping.ToProto), batchSize, progress,
+                async batch => Counts(await registry.UpsertFactoriesAsync(new UpsertFactoriesRequest { Factories = { batch } }, cancellationToken: ct)), ct)
+            ?? await SendAsync(files, ScenarioReader.CapabilitiesFile, ImportKind.Registry, scenario.Capabilities.Count,
+                Items(scenario.Capabilities, ProtoMapping.ToProto), batchSize, progress,
+                async batch => Counts(await registry.UpsertCapabilitiesAsync(new UpsertCapabilitiesRequest { Capabilities = { batch } }, cancellationToken: ct)), ct)
+            ?? await SendAsync(files, ScenarioReader.AvailabilityFile, ImportKind.Registry, scenario.Availability.Count,
+                ranges.Select(r => new Outgoing<AvailabilityRange>(ProtoMapping.ToProto(r), r.Lines)).ToList(), batchSize, progress,
+                async batch => Counts(await registry.UpsertAvailabilityAsync(new UpsertAvailabilityRequest { Ranges = { batch } }, cancellationToken: ct)), ct)
+            ?? await SendAsync(files, ScenarioReader.LanesFile, ImportKind.Registry, scenario.Lanes.Count,
+                Items(scenario.Lanes, ProtoMapping.ToProto), batchSize, progress,
+                async batch => Counts(await registry.UpsertLanesAsync(new UpsertLanesRequest { Lanes = { batch } }, cancellationToken: ct)), ct)
+            ?? await SendAsync(files, ScenarioReader.DemandsFile, ImportKind.Demands, scenario.Demands.Count,
+                demandItems, batchSize, progress,
+                async batch => Counts(await demands.SubmitDemandsAsync(new SubmitDemandsRequest { Lines = { batch } }, cancellationToken: ct)), ct,
+                skipped);
+        return new ImportResult(files, failed);
+    }
+
+    /// <summary>One message to send and the CSV lines it came from (several for a merged availability range).</summary>
+    private sealed record Outgoing<T>(T Message, IReadOnlyList<int> Lines);
+
+    private sealed record BatchCounts(int Created, int Updated, int Unchanged, int Replayed);
+
+    private static List<Outgoing<TMessage>> Items<TRow, TMessage>(IReadOnlyList<(int Line, TRow Value)> rows, Func<TRow, TMessage> map) =>
+        rows.Select(r => new Outgoing<TMessage>(map(r.Value), [r.Line])).ToList();
+
+    private static BatchCounts Counts(UpsertResponse r) => new(r.Created, r.Updated, r.Unchanged, 0);
+
+    private static BatchCounts Counts(SubmitDemandsResponse r) => new(r.Created, 0, 0, r.Replayed);
+
+    private static async Task<ImportFailure?> SendAsync<T>(
+        List<FileImportResult> files, string file, ImportKind kind, int rows, IReadOnlyList<Outgoing<T>> items, int batchSize,
+        IProgress<ImportProgress>? progress, Func<IReadOnlyList<T>, Task<BatchCounts>> send, CancellationToken ct, int skipped = 0)
+    {
+        var result = new FileImportResult(file, kind, rows, items.Count) { Skipped = skipped };
+        files.Add(result);
+        var rowsDone = rows - items.Sum(i => i.Lines.Count);
+        progress?.Report(new ImportProgress(file, rowsDone, rows));
+
+        var batches = items.Chunk(batchSize).ToList();
+        for (var b = 0; b < batches.Count; b++)
+        {
+            var batch = batches[b];
+            BatchCounts counts;
+            try
+            {
+                counts = await send(batch.Select(i => i.Message).ToList());
+            }
+            catch (RpcException e) when (!(ct.IsCancellationRequested && e.StatusCode == StatusCode.Cancelled))
+            {
+                var lines = batch.Select(i => i.Lines).ToList();
+                var violations = RpcErrors.FieldViolations(e)
+                    .Select(v => ViolationLocator.Locate(file, v.Field, v.Description, lines))
+                    .ToList();
+                return new ImportFailure(file, b + 1, batches.Count, e, null, violations);
+            }
+            var batchRows = batch.Sum(i => i.Lines.Count);
+            result.Sent += batchRows;
+            result.Created += counts.Created;
+            result.Updated += counts.Updated;
+            result.Unchanged += counts.Unchanged;
+            result.Replayed += counts.Replayed;
+            rowsDone += batchRows;
+            progress?.Report(new ImportProgress(file, rowsDone, rows));
+        }
+        return null;
+    }
+
+    /// <summary>Drops the lines any submitter already stored identically; a request_id stored with other values is a failure.</summary>
+    private async Task<(List<Outgoing<DemandLine>> Kept, ImportFailure? Failure)> SkipStoredDemandsAsync(
+        List<Outgoing<DemandLine>> items, CancellationToken ct)
+    {
+        var stored = new Dictionary<string, List<Demand>>(StringComparer.Ordinal);
+        try
+        {
+            var token = "";
+            do
+            {
+                var page = await demands.ListDemandsAsync(
+                    new ListDemandsRequest { Page = new PageRequest { PageSize = LookupPageSize, PageToken = token } }, cancellationToken: ct);
+                foreach (var demand in page.Demands)
+                {
+                    if (!stored.TryGetValue(demand.Line.RequestId, out var list))
+                        stored[demand.Line.RequestId] = list = [];
+                    list.Add(demand);
+                }
+                if (page.NextPageToken == token && token.Length > 0)
+                    break;
+                token = page.NextPageToken;
+            }
+            while (token.Length > 0);
+        }
+        catch (RpcException e) when (!(ct.IsCancellationRequested && e.StatusCode == StatusCode.Cancelled))
+        {
+            return ([], new ImportFailure(ScenarioReader.DemandsFile, 0, 0, e, "looking up stored demands (--submitter-independent) failed; nothing was sent.", []));
+        }
+
+        var kept = new List<Outgoing<DemandLine>>();
+        var conflicts = new List<LocatedViolation>();
+        foreach (var item in items)
+        {
+            if (!stored.TryGetValue(item.Message.RequestId, out var same))
+                kept.Add(item);
+            else if (!same.Any(d => item.Message.Equals(d.Line)))
+                conflicts.Add(new LocatedViolation(ScenarioReader.DemandsFile, item.Lines, "request_id",
+                    $"'{item.Message.RequestId}' is already stored with other values by {string.Join(", ", same.Select(d => $"'{d.Submitter}' (demand {d.DemandId})"))}"));
+        }
+        if (conflicts.Count > 0)
+            return (kept, new ImportFailure(ScenarioReader.DemandsFile, 0, 0, null,
+                $"{conflicts.Count} demand line(s) reuse a request_id stored with other values; nothing was sent.", conflicts));
+        return (kept, null);
+    }
+}

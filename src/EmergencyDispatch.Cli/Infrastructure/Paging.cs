@@ -1,0 +1,98 @@
+using System.CommandLine;
+using EmergencyDispatch.Api.V1;
+using Google.Protobuf;
+using Google.Protobuf.Collections;
+
+namespace EmergencyDispatch.Cli.Infrastructure;
+
+/// <summary>The paging options of a list command: --page-size, --page-token, --all.</summary>
+public sealed class PagingOptions
+{
+    public const int MaxPageSize = 1000;
+
+    public PagingOptions()
+    {
+        PageSize.Validators.Add(result =>
+        {
+            var size = result.GetValueOrDefault<int>();
+            if (size is < 0 or > MaxPageSize)
+                result.AddError($"--page-size must be from 1 to {MaxPageSize} (0 for the server default), got {size}.");
+        });
+    }
+
+    public Option<int> PageSize { get; } = new("--page-size")
+    {
+        Description = $"Items per page (server default 100, at most {MaxPageSize}).",
+        HelpName = "N",
+    };
+
+    public Option<string> PageToken { get; } = new("--page-token")
+    {
+        Description = "Continue from the next_page_token a previous page printed.",
+        HelpName = "TOKEN",
+    };
+
+    public Option<bool> All { get; } = new("--all")
+    {
+        Description = "Fetch every page, not only the first.",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(PageSize);
+        command.Options.Add(PageToken);
+        command.Options.Add(All);
+    }
+}
+
+/// <summary>How to fetch and show one kind of list: the call, where its items and next_page_token are, and the table columns.</summary>
+public sealed class PagedList<TResponse, TItem>
+    where TResponse : IMessage<TResponse>
+{
+    public required Func<PageRequest, CancellationToken, Task<TResponse>> Fetch { get; init; }
+    public required Func<TResponse, RepeatedField<TItem>> Items { get; init; }
+    public required Func<TResponse, string> NextPageToken { get; init; }
+    public required Action<TResponse> ClearNextPageToken { get; init; }
+    public required IReadOnlyList<string> Columns { get; init; }
+    public required Func<TItem, IReadOnlyList<string>> Row { get; init; }
+
+    /// <summary>Fetches the first page (or every page with --all) and prints a table or the response as JSON.</summary>
+    public async Task<int> RunAsync(CommandContext context, PagingOptions paging, CancellationToken cancellationToken)
+    {
+        var page = new PageRequest
+        {
+            PageSize = context.Get(paging.PageSize),
+            PageToken = context.Get(paging.PageToken) ?? "",
+        };
+        var response = await Fetch(page, cancellationToken);
+        if (context.Get(paging.All))
+        {
+            var token = NextPageToken(response);
+            while (token.Length > 0)
+            {
+                var next = await Fetch(new PageRequest { PageSize = page.PageSize, PageToken = token }, cancellationToken);
+                Items(response).AddRange(Items(next));
+                var nextToken = NextPageToken(next);
+                if (nextToken == token)
+                    throw new CliException($"the server returned the same next_page_token twice ({token}); stopping.");
+                token = nextToken;
+            }
+            ClearNextPageToken(response);
+        }
+
+        if (context.Json)
+        {
+            Output.WriteJson(context.Console, response);
+            return ExitCodes.Ok;
+        }
+        var items = Items(response);
+        if (items.Count == 0)
+            context.Console.WriteLine("(none)");
+        else
+            context.Console.Out.Write(Output.Table(Columns, items.Select(Row)));
+        var more = NextPageToken(response);
+        if (more.Length > 0)
+            context.Console.WriteLine($"{items.Count} shown; more with --page-token {more} (or --all).");
+        return ExitCodes.Ok;
+    }
+}

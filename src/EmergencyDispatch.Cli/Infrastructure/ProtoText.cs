@@ -1,0 +1,86 @@
+using System.CommandLine;
+using System.Globalization;
+using EmergencyDispatch.Api.V1;
+using Google.Protobuf.WellKnownTypes;
+
+namespace EmergencyDispatch.Cli.Infrastructure;
+
+/// <summary>How API values are spelled on the command line and in tables: the MODEL.md codes (CRITICAL, OPEN), not the proto enum names.</summary>
+public static class ProtoText
+{
+    public static readonly IReadOnlyDictionary<string, Priority> Priorities = new Dictionary<string, Priority>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["CRITICAL"] = Priority.Critical,
+        ["HIGH"] = Priority.High,
+        ["NORMAL"] = Priority.Normal,
+        ["LOW"] = Priority.Low,
+    };
+
+    public static readonly IReadOnlyDictionary<string, DemandStatus> Statuses = new Dictionary<string, DemandStatus>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["OPEN"] = DemandStatus.Open,
+        ["CANCELLED"] = DemandStatus.Cancelled,
+    };
+
+    public static string Code(Priority priority) => Priorities.FirstOrDefault(p => p.Value == priority).Key ?? priority.ToString();
+
+    public static string Code(DemandStatus status) => Statuses.FirstOrDefault(s => s.Value == status).Key ?? status.ToString();
+
+    /// <summary>A timestamp as <c>yyyy-MM-dd HH:mm:ss</c> UTC, or empty when unset.</summary>
+    public static string Time(Timestamp? timestamp) =>
+        timestamp is null ? "" : timestamp.ToDateTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>A number as written in a scenario CSV: invariant culture, shortest round-trip form.</summary>
+    public static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    public static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>An option that takes one of <paramref name="choices"/>, in any letter case.</summary>
+    public static Option<T?> ChoiceOption<T>(string name, string description, IReadOnlyDictionary<string, T> choices)
+        where T : struct, System.Enum
+    {
+        var option = new Option<T?>(name)
+        {
+            Description = description,
+            HelpName = string.Join('|', choices.Keys),
+            CustomParser = result =>
+            {
+                if (result.Tokens.Count == 0)
+                    return null;
+                var text = result.Tokens[0].Value;
+                if (choices.TryGetValue(text, out var value))
+                    return value;
+                result.AddError($"{name} must be one of {string.Join(", ", choices.Keys)}, got '{text}'.");
+                return null;
+            },
+        };
+        option.CompletionSources.Add([.. choices.Keys]);
+        return option;
+    }
+
+    /// <summary>A repeatable option whose values are each one of <paramref name="choices"/>, in any letter case.</summary>
+    public static Option<T[]> ChoicesOption<T>(string name, string description, IReadOnlyDictionary<string, T> choices)
+        where T : struct, System.Enum
+    {
+        var option = new Option<T[]>(name)
+        {
+            Description = description,
+            HelpName = string.Join('|', choices.Keys),
+            DefaultValueFactory = _ => [],
+            CustomParser = result =>
+            {
+                var values = new List<T>();
+                foreach (var token in result.Tokens)
+                {
+                    if (choices.TryGetValue(token.Value, out var value))
+                        values.Add(value);
+                    else
+                        result.AddError($"{name} must be one of {string.Join(", ", choices.Keys)}, got '{token.Value}'.");
+                }
+                return [.. values];
+            },
+        };
+        option.CompletionSources.Add([.. choices.Keys]);
+        return option;
+    }
+}

@@ -1,0 +1,48 @@
+using System.CommandLine;
+using Grpc.Net.Client;
+
+namespace EmergencyDispatch.Cli.Infrastructure;
+
+/// <summary>The global <c>--server URL</c> option and the gRPC channel it leads to.</summary>
+public sealed class ServerOptions
+{
+    public const string EnvironmentVariable = "DISPATCH_SERVER";
+    public const string DefaultUrl = "http://localhost:5000";
+
+    // A SubmitDemands reply to a batch of 10,000 lines is well above gRPC's default 4 MB limit.
+    private const int MaxReceiveMessageBytes = 64 * 1024 * 1024;
+
+    public ServerOptions()
+    {
+        Server = new Option<string>("--server")
+        {
+            Description = $"The EmergencyDispatch server (gRPC; http:// is h2c). Default: ${EnvironmentVariable}, else {DefaultUrl}.",
+            HelpName = "URL",
+            Recursive = true,
+            DefaultValueFactory = _ => DefaultServerUrl(),
+        };
+        Server.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (!IsValidUrl(value))
+                result.AddError($"--server must be an absolute http:// or https:// URL, got '{value}'.");
+        });
+    }
+
+    public Option<string> Server { get; }
+
+    /// <summary>The URL the command talks to.</summary>
+    public string GetUrl(ParseResult parseResult) => parseResult.GetValue(Server) ?? DefaultServerUrl();
+
+    /// <summary>$DISPATCH_SERVER when set, else http://localhost:5000.</summary>
+    public static string DefaultServerUrl() =>
+        Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } url ? url : DefaultUrl;
+
+    /// <summary>Whether a URL can address the server: absolute, http or https.</summary>
+    public static bool IsValidUrl(string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+
+    /// <summary>A channel to the server; an http:// URL speaks HTTP/2 without TLS (h2c).</summary>
+    public static GrpcChannel CreateChannel(string url) =>
+        GrpcChannel.ForAddress(url, new GrpcChannelOptions { MaxReceiveMessageSize = MaxReceiveMessageBytes });
+}

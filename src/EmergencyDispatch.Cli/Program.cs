@@ -1,0 +1,4 @@
+using EmergencyDispatch.Cli;
+using EmergencyDispatch.Cli.Infrastructure;
+
+return await DispatchCli.CreateRootCommand(CliConsole.FromSystemConsole()).Parse(args).InvokeAsync();

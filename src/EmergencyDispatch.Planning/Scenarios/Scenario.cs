@@ -1,0 +1,43 @@
+using EmergencyDispatch.Planning.Model;
+
+namespace EmergencyDispatch.Planning.Scenarios;
+
+/// <summary>Everything a scenario folder holds (MODEL.md "Scenario files").</summary>
+public sealed record Scenario(
+    IReadOnlyList<Product> Products,
+    IReadOnlyList<Factory> Factories,
+    IReadOnlyList<Capability> Capabilities,
+    IReadOnlyList<AvailabilityDay> Availability,
+    IReadOnlyList<Lane> Lanes,
+    IReadOnlyList<DemandLine> Demands,
+    DateOnly? StartDate,
+    int HorizonDays);
+
+/// <summary>A problem in a scenario file, printed as <c>file:line: field: problem</c>.</summary>
+public sealed record ScenarioError(string File, int Line, string Field, string Problem)
+{
+    public override string ToString() => Line > 0 ? $"{File}:{Line}: {Field}: {Problem}" : $"{File}: {Field}: {Problem}";
+}
+
+/// <summary>A checked scenario folder with every row's CSV line, so that a later refusal can point back at the file.</summary>
+public sealed record ScenarioRows(
+    IReadOnlyList<(int Line, Product Value)> Products,
+    IReadOnlyList<(int Line, Factory Value)> Factories,
+    IReadOnlyList<(int Line, Capability Value)> Capabilities,
+    IReadOnlyList<(int Line, AvailabilityDay Value)> Availability,
+    IReadOnlyList<(int Line, Lane Value)> Lanes,
+    IReadOnlyList<(int Line, DemandLine Value)> Demands,
+    DateOnly? StartDate,
+    int HorizonDays)
+{
+    /// <summary>The scenario without line numbers.</summary>
+    public Scenario ToScenario() => new(
+        Products.Select(r => r.Value).ToList(),
+        Factories.Select(r => r.Value).ToList(),
+        Capabilities.Select(r => r.Value).ToList(),
+        Availability.Select(r => r.Value).ToList(),
+        Lanes.Select(r => r.Value).ToList(),
+        Demands.Select(r => r.Value).ToList(),
+        StartDate,
+        HorizonDays);
+}

@@ -1,0 +1,295 @@
+using System.Globalization;
+using System.Text.Json;
+using EmergencyDispatch.Planning.Model;
+
+namespace EmergencyDispatch.Planning.Scenarios;
+
+/// <summary>Reads and checks a scenario folder (MODEL.md): every rule of every row, then the references between files.</summary>
+public static class ScenarioReader
+{
+    public const string ProductsFile = "products.csv";
+    public const string FactoriesFile = "factories.csv";
+    public const string CapabilitiesFile = "capabilities.csv";
+    public const string AvailabilityFile = "availability.csv";
+    public const string LanesFile = "lanes.csv";
+    public const string DemandsFile = "demands.csv";
+    public const string ScenarioFile = "scenario.json";
+
+    public static readonly string[] ProductColumns = ["sku", "name", "unit"];
+    public static readonly string[] FactoryColumns = ["factory_id", "name", "region"];
+    public static readonly string[] CapabilityColumns = ["factory_id", "sku", "units_per_day", "unit_cost"];
+    public static readonly string[] AvailabilityColumns = ["factory_id", "date", "factor"];
+    public static readonly string[] LaneColumns = ["from_region", "to_region", "lead_days", "unit_cost"];
+    public static readonly string[] DemandColumns = ["request_id", "sku", "quantity", "region", "due_date", "priority"];
+
+    /// <summary>Reads a whole folder; the scenario is null when any error was found.</summary>
+    public static (Scenario? Scenario, IReadOnlyList<ScenarioError> Errors) Read(string directory)
+    {
+        var (rows, errors) = ReadRows(directory);
+        return (rows?.ToScenario(), errors);
+    }
+
+    /// <summary>Reads a whole folder keeping each row's line; the rows are null when any error was found.</summary>
+    public static (ScenarioRows? Rows, IReadOnlyList<ScenarioError> Errors) ReadRows(string directory)
+    {
+        var errors = new List<ScenarioError>();
+        if (!Directory.Exists(directory))
+        {
+            errors.Add(new ScenarioError(directory, 0, "folder", "does not exist"));
+            return (null, errors);
+        }
+
+        var products = ReadFile(directory, ProductsFile, required: true, errors, ProductColumns, ParseProduct);
+        var factories = ReadFile(directory, FactoriesFile, required: true, errors, FactoryColumns, ParseFactory);
+        var capabilities = ReadFile(directory, CapabilitiesFile, required: true, errors, CapabilityColumns, ParseCapability);
+        var availability = ReadFile(directory, AvailabilityFile, required: false, errors, AvailabilityColumns, ParseAvailability);
+        var lanes = ReadFile(directory, LanesFile, required: true, errors, LaneColumns, ParseLane);
+        var demands = ReadFile(directory, DemandsFile, required: true, errors, DemandColumns, ParseDemand);
+        var (start, horizon) = ReadScenarioJson(directory, errors);
+
+        CheckUnique(products, ProductsFile, "sku", p => p.Sku, errors);
+        CheckUnique(factories, FactoriesFile, "factory_id", f => f.FactoryId, errors);
+        CheckUnique(capabilities, CapabilitiesFile, "factory_id,sku", c => (c.FactoryId, c.Sku), errors);
+        CheckUnique(availability, AvailabilityFile, "factory_id,date", a => (a.FactoryId, a.Date), errors);
+        CheckUnique(lanes, LanesFile, "from_region,to_region", l => (l.FromRegion, l.ToRegion), errors);
+        CheckUnique(demands, DemandsFile, "request_id", d => d.RequestId, errors);
+
+        var skus = products.Select(p => p.Value.Sku).ToHashSet(StringComparer.Ordinal);
+        var factoryIds = factories.Select(f => f.Value.FactoryId).ToHashSet(StringComparer.Ordinal);
+        var regions = KnownRegions(factories.Select(f => f.Value), lanes.Select(l => l.Value));
+        foreach (var (line, c) in capabilities)
+        {
+            if (!factoryIds.Contains(c.FactoryId))
+                errors.Add(new ScenarioError(CapabilitiesFile, line, "factory_id", $"unknown factory '{c.FactoryId}'"));
+            if (!skus.Contains(c.Sku))
+                errors.Add(new ScenarioError(CapabilitiesFile, line, "sku", $"unknown sku '{c.Sku}'"));
+        }
+        foreach (var (line, a) in availability)
+        {
+            if (!factoryIds.Contains(a.FactoryId))
+                errors.Add(new ScenarioError(AvailabilityFile, line, "factory_id", $"unknown factory '{a.FactoryId}'"));
+        }
+        foreach (var (line, d) in demands)
+        {
+            if (!skus.Contains(d.Sku))
+                errors.Add(new ScenarioError(DemandsFile, line, "sku", $"unknown sku '{d.Sku}'"));
+            if (!regions.Contains(d.Region))
+                errors.Add(new ScenarioError(DemandsFile, line, "region", $"region '{d.Region}' is known to no factory and no lane"));
+        }
+
+        if (errors.Count > 0)
+            return (null, errors);
+        return (new ScenarioRows(products, factories, capabilities, availability, lanes, demands, start, horizon), errors);
+    }
+
+    /// <summary>The regions a demand may name: those of factories and both ends of lanes.</summary>
+    public static HashSet<string> KnownRegions(IEnumerable<Factory> factories, IEnumerable<Lane> lanes)
+    {
+        var regions = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var f in factories)
+            regions.Add(f.Region);
+        foreach (var l in lanes)
+        {
+            regions.Add(l.FromRegion);
+            regions.Add(l.ToRegion);
+        }
+        return regions;
+    }
+
+    /// <summary>Reads one CSV file of the scenario into rows, each with the line it came from.</summary>
+    public static List<(int Line, T Value)> ReadFile<T>(
+        string directory, string file, bool required, List<ScenarioError> errors, string[] columns, RowParser<T> parse)
+    {
+        var rows = new List<(int, T)>();
+        var path = Path.Combine(directory, file);
+        if (!File.Exists(path))
+        {
+            if (required)
+                errors.Add(new ScenarioError(file, 0, "file", "is missing"));
+            return rows;
+        }
+        using var reader = new StreamReader(path, System.Text.Encoding.UTF8);
+        return ReadCsv(reader, file, errors, columns, parse);
+    }
+
+    /// <summary>Reads CSV text with a header row naming at least <paramref name="columns"/>, in any order.</summary>
+    public static List<(int Line, T Value)> ReadCsv<T>(
+        TextReader reader, string file, List<ScenarioError> errors, string[] columns, RowParser<T> parse)
+    {
+        var rows = new List<(int, T)>();
+        try
+        {
+            int[]? index = null;
+            var headerLength = 0;
+            foreach (var record in Csv.Read(reader))
+            {
+                if (index is null)
+                {
+                    index = new int[columns.Length];
+                    var header = record.Fields.Select(h => h.Trim().TrimStart('\uFEFF')).ToArray();
+                    headerLength = header.Length;
+                    for (var i = 0; i < columns.Length; i++)
+                    {
+                        index[i] = Array.IndexOf(header, columns[i]);
+                        if (index[i] < 0)
+                            errors.Add(new ScenarioError(file, record.Line, columns[i], "column is missing from the header"));
+                    }
+                    if (index.Any(i => i < 0))
+                        return rows;
+                    continue;
+                }
+                if (record.Fields.Length == 1 && record.Fields[0].Length == 0)
+                    continue;
+                if (record.Fields.Length > headerLength)
+                {
+                    errors.Add(new ScenarioError(file, record.Line, "row", $"has {record.Fields.Length} fields, the header has {headerLength}"));
+                    continue;
+                }
+                var values = new string[columns.Length];
+                var shortRow = false;
+                for (var i = 0; i < columns.Length; i++)
+                {
+                    if (index[i] >= record.Fields.Length)
+                    {
+                        errors.Add(new ScenarioError(file, record.Line, columns[i], "is missing (the row has too few fields)"));
+                        shortRow = true;
+                        break;
+                    }
+                    values[i] = record.Fields[index[i]].Trim();
+                }
+                if (shortRow)
+                    continue;
+                var violations = new List<Violation>();
+                var value = parse(values, violations);
+                foreach (var v in violations)
+                    errors.Add(new ScenarioError(file, record.Line, v.Field, v.Description));
+                if (violations.Count == 0)
+                    rows.Add((record.Line, value));
+            }
+            if (index is null)
+                errors.Add(new ScenarioError(file, 1, "header", "the file is empty"));
+        }
+        catch (CsvFormatException e)
+        {
+            errors.Add(new ScenarioError(file, e.Line, "csv", e.Problem));
+        }
+        return rows;
+    }
+
+    /// <summary>Turns the fields of one row (in column order) into a value, adding a violation per bad field.</summary>
+    public delegate T RowParser<T>(string[] fields, List<Violation> violations);
+
+    public static Product ParseProduct(string[] f, List<Violation> v)
+    {
+        Rules.Add(v, "sku", Rules.CheckId(f[0]));
+        Rules.Add(v, "name", Rules.CheckText(f[1], Rules.MaxNameLength));
+        Rules.Add(v, "unit", Rules.CheckText(f[2], Rules.MaxUnitLength));
+        return new Product(f[0], f[1], f[2]);
+    }
+
+    public static Factory ParseFactory(string[] f, List<Violation> v)
+    {
+        Rules.Add(v, "factory_id", Rules.CheckId(f[0]));
+        Rules.Add(v, "name", Rules.CheckText(f[1], Rules.MaxNameLength));
+        Rules.Add(v, "region", Rules.CheckId(f[2]));
+        return new Factory(f[0], f[1], f[2]);
+    }
+
+    public static Capability ParseCapability(string[] f, List<Violation> v)
+    {
+        Rules.Add(v, "factory_id", Rules.CheckId(f[0]));
+        Rules.Add(v, "sku", Rules.CheckId(f[1]));
+        var units = Number(f[2], "units_per_day", 0, Rules.MaxUnitsPerDay, minInclusive: false, v);
+        var cost = Number(f[3], "unit_cost", 0, Rules.MaxUnitCost, minInclusive: true, v);
+        return new Capability(f[0], f[1], units, cost);
+    }
+
+    public static AvailabilityDay ParseAvailability(string[] f, List<Violation> v)
+    {
+        Rules.Add(v, "factory_id", Rules.CheckId(f[0]));
+        Rules.Add(v, "date", Rules.CheckDate(f[1], out var date));
+        var factor = Number(f[2], "factor", 0, Rules.MaxFactor, minInclusive: true, v);
+        return new AvailabilityDay(f[0], date, factor);
+    }
+
+    public static Lane ParseLane(string[] f, List<Violation> v)
+    {
+        Rules.Add(v, "from_region", Rules.CheckId(f[0]));
+        Rules.Add(v, "to_region", Rules.CheckId(f[1]));
+        var lead = 0;
+        if (!int.TryParse(f[2], NumberStyles.None, CultureInfo.InvariantCulture, out lead) || lead > Rules.MaxLeadDays)
+            v.Add(new Violation("lead_days", $"'{Rules.Shorten(f[2])}' is not a whole number of days from 0 to {Rules.MaxLeadDays}"));
+        var cost = Number(f[3], "unit_cost", 0, Rules.MaxUnitCost, minInclusive: true, v);
+        return new Lane(f[0], f[1], lead, cost);
+    }
+
+    public static DemandLine ParseDemand(string[] f, List<Violation> v)
+    {
+        long quantity = 0;
+        var quantityOk = long.TryParse(f[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out quantity);
+        if (!quantityOk)
+        {
+            v.Add(new Violation("quantity", $"'{Rules.Shorten(f[2])}' is not a whole number"));
+            quantity = 1;
+        }
+        Rules.CheckDemandLine("", f[0], f[1], quantity, f[3], f[4], v);
+        Rules.CheckDate(f[4], out var due);
+        if (!Priorities.TryParse(f[5], out var priority))
+            v.Add(new Violation("priority", $"'{Rules.Shorten(f[5])}' is not one of CRITICAL, HIGH, NORMAL, LOW"));
+        return new DemandLine(f[0], f[1], quantity, f[3], due, priority);
+    }
+
+    private static double Number(string text, string field, double min, double max, bool minInclusive, List<Violation> v)
+    {
+        if (!double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var value))
+        {
+            v.Add(new Violation(field, $"'{Rules.Shorten(text)}' is not a number"));
+            return 0;
+        }
+        Rules.Add(v, field, Rules.CheckNumber(value, min, max, minInclusive));
+        return value;
+    }
+
+    private static void CheckUnique<T, TKey>(List<(int Line, T Value)> rows, string file, string field, Func<T, TKey> key, List<ScenarioError> errors)
+        where TKey : notnull
+    {
+        var seen = new Dictionary<TKey, int>();
+        foreach (var (line, value) in rows)
+        {
+            if (!seen.TryAdd(key(value), line))
+                errors.Add(new ScenarioError(file, line, field, $"duplicates line {seen[key(value)]}"));
+        }
+    }
+
+    private static (DateOnly? Start, int Horizon) ReadScenarioJson(string directory, List<ScenarioError> errors)
+    {
+        var path = Path.Combine(directory, ScenarioFile);
+        if (!File.Exists(path))
+            return (null, 14);
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            DateOnly? start = null;
+            var horizon = 14;
+            if (doc.RootElement.TryGetProperty("start_date", out var s))
+            {
+                var problem = Rules.CheckDate(s.ValueKind == JsonValueKind.String ? s.GetString() : null, out var d);
+                if (problem is null)
+                    start = d;
+                else
+                    errors.Add(new ScenarioError(ScenarioFile, 0, "start_date", problem));
+            }
+            if (doc.RootElement.TryGetProperty("horizon_days", out var h))
+            {
+                if (h.ValueKind != JsonValueKind.Number || !h.TryGetInt32(out horizon) || horizon is < 1 or > 90)
+                    errors.Add(new ScenarioError(ScenarioFile, 0, "horizon_days", "must be a whole number from 1 to 90"));
+            }
+            return (start, horizon);
+        }
+        catch (JsonException e)
+        {
+            errors.Add(new ScenarioError(ScenarioFile, (int)(e.LineNumber ?? -1) + 1, "json", "is not valid JSON"));
+            return (null, 14);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Microsoft.Data.Sqlite;
+
+namespace EmergencyDispatch.Server.Grpc;
+
+/// <summary>Maps every failure a handler did not turn into a status itself; logs it, never sends its text.</summary>
+public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(request, context);
+        }
+        catch (Exception e) when (e is not RpcException)
+        {
+            throw Map(e, context);
+        }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(request, responseStream, context);
+        }
+        catch (Exception e) when (e is not RpcException)
+        {
+            throw Map(e, context);
+        }
+    }
+
+    private RpcException Map(Exception e, ServerCallContext context)
+    {
+        if (e is OperationCanceledException && context.CancellationToken.IsCancellationRequested)
+            return new RpcException(new Status(StatusCode.Cancelled, "the call was cancelled or its deadline passed; nothing was stored"));
+        if (e is SqliteException sqlite)
+        {
+            logger.LogWarning(e, "Storage failure in {Method}: SQLite error {Code}", context.Method, sqlite.SqliteErrorCode);
+            return sqlite.SqliteErrorCode switch
+            {
+                13 => new RpcException(new Status(StatusCode.ResourceExhausted, "the database is out of space; the write was not stored")),
+                _ => new RpcException(new Status(StatusCode.Unavailable, "the database is unavailable; the write was not stored, retry later")),
+            };
+        }
+        logger.LogError(e, "Unhandled failure in {Method}", context.Method);
+        return new RpcException(new Status(StatusCode.Internal, "internal error; the service logged it"));
+    }
+}

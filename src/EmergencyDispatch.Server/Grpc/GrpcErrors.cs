@@ -1,0 +1,51 @@
+using System.Diagnostics.CodeAnalysis;
+using EmergencyDispatch.Planning.Model;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+
+namespace EmergencyDispatch.Server.Grpc;
+
+/// <summary>The one place where failures become gRPC statuses; no exception text ever reaches a client.</summary>
+public static class GrpcErrors
+{
+    /// <summary>INVALID_ARGUMENT with a google.rpc.BadRequest that names every offending field.</summary>
+    public static RpcException InvalidArgument(IReadOnlyCollection<Violation> violations)
+    {
+        var first = violations.First();
+        var message = violations.Count == 1
+            ? $"{first.Field}: {first.Description}"
+            : $"{first.Field}: {first.Description} (and {violations.Count - 1} more field violations)";
+        var badRequest = new BadRequest();
+        foreach (var v in violations)
+            badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = v.Field, Description = v.Description });
+        return Status(global::Google.Rpc.Code.InvalidArgument, message, badRequest);
+    }
+
+    /// <summary>Throws INVALID_ARGUMENT when any check found a problem.</summary>
+    public static void ThrowIfAny(List<Violation> violations)
+    {
+        if (violations.Count > 0)
+            throw InvalidArgument(violations);
+    }
+
+    [DoesNotReturn]
+    public static void ThrowInvalid(string field, string description) => throw InvalidArgument([new Violation(field, description)]);
+
+    [DoesNotReturn]
+    public static T ThrowNotFound<T>(string what) => throw new RpcException(new global::Grpc.Core.Status(StatusCode.NotFound, what));
+
+    /// <summary>ALREADY_EXISTS naming the field whose value is taken.</summary>
+    public static RpcException AlreadyExists(string field, string description)
+    {
+        var badRequest = new BadRequest();
+        badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = field, Description = description });
+        return Status(global::Google.Rpc.Code.AlreadyExists, $"{field}: {description}", badRequest);
+    }
+
+    public static RpcException FailedPrecondition(string message) =>
+        new(new global::Grpc.Core.Status(StatusCode.FailedPrecondition, message));
+
+    private static RpcException Status(global::Google.Rpc.Code code, string message, BadRequest detail) =>
+        new global::Google.Rpc.Status { Code = (int)code, Message = message, Details = { Any.Pack(detail) } }.ToRpcException();
+}

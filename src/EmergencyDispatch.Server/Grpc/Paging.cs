@@ -1,0 +1,43 @@
+using System.Text;
+using EmergencyDispatch.Api.V1;
+using EmergencyDispatch.Server.Persistence;
+
+namespace EmergencyDispatch.Server.Grpc;
+
+/// <summary>Page sizes and opaque page tokens (the keys of the last item of the previous page).</summary>
+public static class Paging
+{
+    public const int DefaultSize = 100;
+    public const int MaxSize = 1000;
+
+    /// <summary>Reads the page request: its size, and the keys to continue after (null for the first page).</summary>
+    public static (int Size, string[]? After) Read(PageRequest? page, int keyCount)
+    {
+        var size = page?.PageSize ?? 0;
+        if (size < 0 || size > MaxSize)
+            GrpcErrors.ThrowInvalid("page.page_size", $"must be from 0 (the default, {DefaultSize}) to {MaxSize}, got {size}");
+        var token = page?.PageToken ?? "";
+        if (token.Length == 0)
+            return (size == 0 ? DefaultSize : size, null);
+        string[] keys;
+        try
+        {
+            var padded = token.Replace('-', '+').Replace('_', '/');
+            padded += new string('=', (4 - padded.Length % 4) % 4);
+            keys = Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split('\u001f');
+        }
+        catch (FormatException)
+        {
+            keys = [];
+        }
+        if (keys.Length != keyCount)
+            GrpcErrors.ThrowInvalid("page.page_token", "is not a token this list returned");
+        return (size == 0 ? DefaultSize : size, keys);
+    }
+
+    /// <summary>The token for the page after one that ended with these keys; empty when there is no more.</summary>
+    public static string Token<T>(Page<T> page) =>
+        page.NextKeys is null
+            ? ""
+            : Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Join('\u001f', page.NextKeys))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

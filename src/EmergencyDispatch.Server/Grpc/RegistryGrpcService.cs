@@ -1,0 +1,250 @@
+using System.Globalization;
+using EmergencyDispatch.Api.V1;
+using EmergencyDispatch.Planning.Model;
+using Product = EmergencyDispatch.Api.V1.Product;
+using EmergencyDispatch.Server.Persistence;
+using Grpc.Core;
+
+namespace EmergencyDispatch.Server.Grpc;
+
+/// <summary>The registry API: validate, delegate to <see cref="RegistryStore"/>, map.</summary>
+public sealed class RegistryGrpcService(RegistryStore store) : RegistryService.RegistryServiceBase
+{
+    public override async Task<UpsertResponse> UpsertProducts(UpsertProductsRequest request, ServerCallContext context)
+    {
+        var v = Batch.Check("products", request.Products.Count);
+        for (var i = 0; i < request.Products.Count; i++)
+        {
+            var p = request.Products[i];
+            Rules.Add(v, $"products[{i}].sku", Rules.CheckId(p.Sku));
+            Rules.Add(v, $"products[{i}].name", Rules.CheckText(p.Name, Rules.MaxNameLength));
+            Rules.Add(v, $"products[{i}].unit", Rules.CheckText(p.Unit, Rules.MaxUnitLength));
+        }
+        Batch.CheckUnique(v, "products", request.Products, p => p.Sku, "sku");
+        GrpcErrors.ThrowIfAny(v);
+        var counts = await store.UpsertProductsAsync(request.Products.Select(p => new ProductRow(p.Sku, p.Name, p.Unit)).ToList(), context.CancellationToken);
+        return Map(counts);
+    }
+
+    public override Task<Product> GetProduct(GetProductRequest request, ServerCallContext context)
+    {
+        GrpcErrors.ThrowIfAny(Single("sku", Rules.CheckId(request.Sku)));
+        var row = store.GetProduct(request.Sku) ?? GrpcErrors.ThrowNotFound<ProductRow>($"product '{request.Sku}' does not exist");
+        return Task.FromResult(Map(row));
+    }
+
+    public override Task<ListProductsResponse> ListProducts(ListProductsRequest request, ServerCallContext context)
+    {
+        var (size, after) = Paging.Read(request.Page, 1);
+        var page = store.ListProducts(after, size);
+        return Task.FromResult(new ListProductsResponse { Products = { page.Items.Select(Map) }, NextPageToken = Paging.Token(page) });
+    }
+
+    public override async Task<UpsertResponse> UpsertFactories(UpsertFactoriesRequest request, ServerCallContext context)
+    {
+        var v = Batch.Check("factories", request.Factories.Count);
+        for (var i = 0; i < request.Factories.Count; i++)
+        {
+            var f = request.Factories[i];
+            Rules.Add(v, $"factories[{i}].factory_id", Rules.CheckId(f.FactoryId));
+            Rules.Add(v, $"factories[{i}].name", Rules.CheckText(f.Name, Rules.MaxNameLength));
+            Rules.Add(v, $"factories[{i}].region", Rules.CheckId(f.Region));
+        }
+        Batch.CheckUnique(v, "factories", request.Factories, f => f.FactoryId, "factory_id");
+        GrpcErrors.ThrowIfAny(v);
+        var counts = await store.UpsertFactoriesAsync(request.Factories.Select(f => new FactoryRow(f.FactoryId, f.Name, f.Region)).ToList(), context.CancellationToken);
+        return Map(counts);
+    }
+
+    public override Task<FactoryDetail> GetFactory(GetFactoryRequest request, ServerCallContext context)
+    {
+        GrpcErrors.ThrowIfAny(Single("factory_id", Rules.CheckId(request.FactoryId)));
+        var row = store.GetFactory(request.FactoryId) ?? GrpcErrors.ThrowNotFound<FactoryRow>($"factory '{request.FactoryId}' does not exist");
+        var capabilities = store.ListCapabilities(request.FactoryId, null, null, int.MaxValue - 1).Items;
+        return Task.FromResult(new FactoryDetail { Factory = Map(row), Capabilities = { capabilities.Select(Map) } });
+    }
+
+    public override Task<ListFactoriesResponse> ListFactories(ListFactoriesRequest request, ServerCallContext context)
+    {
+        var region = Optional(request.Region, "region");
+        var (size, after) = Paging.Read(request.Page, 1);
+        var page = store.ListFactories(region, after, size);
+        return Task.FromResult(new ListFactoriesResponse { Factories = { page.Items.Select(Map) }, NextPageToken = Paging.Token(page) });
+    }
+
+    public override async Task<UpsertResponse> UpsertCapabilities(UpsertCapabilitiesRequest request, ServerCallContext context)
+    {
+        var v = Batch.Check("capabilities", request.Capabilities.Count);
+        for (var i = 0; i < request.Capabilities.Count; i++)
+        {
+            var c = request.Capabilities[i];
+            Rules.Add(v, $"capabilities[{i}].factory_id", Rules.CheckId(c.FactoryId));
+            Rules.Add(v, $"capabilities[{i}].sku", Rules.CheckId(c.Sku));
+            Rules.Add(v, $"capabilities[{i}].units_per_day", Rules.CheckNumber(c.UnitsPerDay, 0, Rules.MaxUnitsPerDay, minInclusive: false));
+            Rules.Add(v, $"capabilities[{i}].unit_cost", Rules.CheckNumber(c.UnitCost, 0, Rules.MaxUnitCost, minInclusive: true));
+        }
+        Batch.CheckUnique(v, "capabilities", request.Capabilities, c => (c.FactoryId, c.Sku), "factory_id and sku");
+        GrpcErrors.ThrowIfAny(v);
+        var result = await store.UpsertCapabilitiesAsync(
+            request.Capabilities.Select(c => new CapabilityRow(c.FactoryId, c.Sku, c.UnitsPerDay, c.UnitCost)).ToList(), context.CancellationToken);
+        return Map(result);
+    }
+
+    public override Task<ListCapabilitiesResponse> ListCapabilities(ListCapabilitiesRequest request, ServerCallContext context)
+    {
+        var factoryId = Optional(request.FactoryId, "factory_id");
+        var sku = Optional(request.Sku, "sku");
+        var (size, after) = Paging.Read(request.Page, 2);
+        var page = store.ListCapabilities(factoryId, sku, after, size);
+        return Task.FromResult(new ListCapabilitiesResponse { Capabilities = { page.Items.Select(Map) }, NextPageToken = Paging.Token(page) });
+    }
+
+    public override async Task<UpsertResponse> UpsertAvailability(UpsertAvailabilityRequest request, ServerCallContext context)
+    {
+        var v = Batch.Check("ranges", request.Ranges.Count);
+        var rows = new List<AvailabilityRow>();
+        var rangeOfRow = new List<int>();
+        var seen = new Dictionary<(string, DateOnly), int>();
+        for (var i = 0; i < request.Ranges.Count; i++)
+        {
+            var r = request.Ranges[i];
+            var before = v.Count;
+            Rules.Add(v, $"ranges[{i}].factory_id", Rules.CheckId(r.FactoryId));
+            Rules.Add(v, $"ranges[{i}].from_date", Rules.CheckDate(r.FromDate, out var from));
+            var to = from;
+            if (r.ToDate.Length > 0)
+                Rules.Add(v, $"ranges[{i}].to_date", Rules.CheckDate(r.ToDate, out to));
+            Rules.Add(v, $"ranges[{i}].factor", Rules.CheckNumber(r.Factor, 0, Rules.MaxFactor, minInclusive: true));
+            if (v.Count > before)
+                continue;
+            if (to < from)
+            {
+                v.Add(new Violation($"ranges[{i}].to_date", "must not be before from_date"));
+                continue;
+            }
+            if (to.DayNumber - from.DayNumber + 1 > Rules.MaxAvailabilityRangeDays)
+            {
+                v.Add(new Violation($"ranges[{i}].to_date", $"a range may cover at most {Rules.MaxAvailabilityRangeDays} days"));
+                continue;
+            }
+            for (var day = from; day <= to; day = day.AddDays(1))
+            {
+                if (!seen.TryAdd((r.FactoryId, day), i))
+                {
+                    v.Add(new Violation($"ranges[{i}]", $"overlaps ranges[{seen[(r.FactoryId, day)]}] on {day:yyyy-MM-dd}"));
+                    break;
+                }
+                rows.Add(new AvailabilityRow(r.FactoryId, day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), r.Factor));
+                rangeOfRow.Add(i);
+            }
+        }
+        GrpcErrors.ThrowIfAny(v);
+        return Map(await store.UpsertAvailabilityAsync(rows, rangeOfRow, context.CancellationToken));
+    }
+
+    public override Task<ListAvailabilityResponse> ListAvailability(ListAvailabilityRequest request, ServerCallContext context)
+    {
+        var factoryId = Optional(request.FactoryId, "factory_id");
+        var from = OptionalDate(request.FromDate, "from_date");
+        var to = OptionalDate(request.ToDate, "to_date");
+        var (size, after) = Paging.Read(request.Page, 2);
+        var page = store.ListAvailability(factoryId, from, to, after, size);
+        return Task.FromResult(new ListAvailabilityResponse
+        {
+            Days = { page.Items.Select(a => new Api.V1.AvailabilityDay { FactoryId = a.FactoryId, Date = a.Date, Factor = a.Factor }) },
+            NextPageToken = Paging.Token(page),
+        });
+    }
+
+    public override async Task<UpsertResponse> UpsertLanes(UpsertLanesRequest request, ServerCallContext context)
+    {
+        var v = Batch.Check("lanes", request.Lanes.Count);
+        for (var i = 0; i < request.Lanes.Count; i++)
+        {
+            var l = request.Lanes[i];
+            Rules.Add(v, $"lanes[{i}].from_region", Rules.CheckId(l.FromRegion));
+            Rules.Add(v, $"lanes[{i}].to_region", Rules.CheckId(l.ToRegion));
+            if (l.LeadDays is < 0 or > Rules.MaxLeadDays)
+                v.Add(new Violation($"lanes[{i}].lead_days", $"must be a whole number of days from 0 to {Rules.MaxLeadDays}"));
+            Rules.Add(v, $"lanes[{i}].unit_cost", Rules.CheckNumber(l.UnitCost, 0, Rules.MaxUnitCost, minInclusive: true));
+        }
+        Batch.CheckUnique(v, "lanes", request.Lanes, l => (l.FromRegion, l.ToRegion), "from_region and to_region");
+        GrpcErrors.ThrowIfAny(v);
+        var counts = await store.UpsertLanesAsync(
+            request.Lanes.Select(l => new LaneRow(l.FromRegion, l.ToRegion, l.LeadDays, l.UnitCost)).ToList(), context.CancellationToken);
+        return Map(counts);
+    }
+
+    public override Task<ListLanesResponse> ListLanes(ListLanesRequest request, ServerCallContext context)
+    {
+        var from = Optional(request.FromRegion, "from_region");
+        var to = Optional(request.ToRegion, "to_region");
+        var (size, after) = Paging.Read(request.Page, 2);
+        var page = store.ListLanes(from, to, after, size);
+        return Task.FromResult(new ListLanesResponse { Lanes = { page.Items.Select(Map) }, NextPageToken = Paging.Token(page) });
+    }
+
+    private static List<Violation> Single(string field, string? problem) =>
+        problem is null ? [] : [new Violation(field, problem)];
+
+    /// <summary>An optional id filter: null when empty, else it must be a valid id.</summary>
+    public static string? Optional(string value, string field)
+    {
+        if (value.Length == 0)
+            return null;
+        GrpcErrors.ThrowIfAny(Single(field, Rules.CheckId(value)));
+        return value;
+    }
+
+    private static string? OptionalDate(string value, string field)
+    {
+        if (value.Length == 0)
+            return null;
+        GrpcErrors.ThrowIfAny(Single(field, Rules.CheckDate(value, out _)));
+        return value;
+    }
+
+    private static UpsertResponse Map(UpsertCounts c) => new() { Created = c.Created, Updated = c.Updated, Unchanged = c.Unchanged };
+
+    private static UpsertResponse Map(WriteResult<UpsertCounts> result)
+    {
+        if (result.Violations.Count > 0)
+            throw GrpcErrors.InvalidArgument(result.Violations);
+        return Map(result.Value!);
+    }
+
+    private static Product Map(ProductRow r) => new() { Sku = r.Sku, Name = r.Name, Unit = r.Unit };
+
+    private static Api.V1.Factory Map(FactoryRow r) => new() { FactoryId = r.FactoryId, Name = r.Name, Region = r.Region };
+
+    private static Api.V1.Capability Map(CapabilityRow r) => new() { FactoryId = r.FactoryId, Sku = r.Sku, UnitsPerDay = r.UnitsPerDay, UnitCost = r.UnitCost };
+
+    private static Api.V1.Lane Map(LaneRow r) => new() { FromRegion = r.FromRegion, ToRegion = r.ToRegion, LeadDays = (int)r.LeadDays, UnitCost = r.UnitCost };
+}
+
+/// <summary>Checks shared by every batch request.</summary>
+public static class Batch
+{
+    /// <summary>A batch holds 1 to 10,000 items.</summary>
+    public static List<Violation> Check(string field, int count)
+    {
+        var violations = new List<Violation>();
+        if (count == 0)
+            violations.Add(new Violation(field, "must hold at least one item"));
+        else if (count > Rules.MaxBatch)
+            violations.Add(new Violation(field, $"must hold at most {Rules.MaxBatch} items, got {count}"));
+        return violations;
+    }
+
+    /// <summary>A violation for each item whose key repeats an earlier item's.</summary>
+    public static void CheckUnique<T, TKey>(List<Violation> violations, string field, IList<T> items, Func<T, TKey> key, string keyName)
+        where TKey : notnull
+    {
+        var seen = new Dictionary<TKey, int>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (!seen.TryAdd(key(items[i]), i))
+                violations.Add(new Violation($"{field}[{i}]", $"repeats the {keyName} of {field}[{seen[key(items[i])]}]"));
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace EmergencyDispatch.Server.Persistence;
+
+/// <summary>The SQLite database: where it is and how every connection to it is set up.</summary>
+public sealed class Database
+{
+    private readonly string _connectionString;
+    private readonly int _busyTimeoutMs;
+
+    public Database(IConfiguration configuration, IHostEnvironment environment, IOptions<DatabaseOptions> options)
+    {
+        var configured = configuration.GetConnectionString("Dispatch");
+        var builder = new SqliteConnectionStringBuilder(string.IsNullOrWhiteSpace(configured) ? "Data Source=data/dispatch.db" : configured)
+        {
+            Pooling = true,
+            ForeignKeys = true,
+        };
+        if (!Path.IsPathRooted(builder.DataSource) && builder.DataSource != ":memory:")
+            builder.DataSource = Path.GetFullPath(Path.Combine(environment.ContentRootPath, builder.DataSource));
+        FilePath = builder.DataSource;
+        _connectionString = builder.ToString();
+        _busyTimeoutMs = options.Value.BusyTimeoutMs;
+    }
+
+    /// <summary>The full path of the database file.</summary>
+    public string FilePath { get; }
+
+    /// <summary>Opens a pooled connection with the pragmas every connection needs.</summary>
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        // FULL: a commit is on disk before the caller hears of it.
+        command.CommandText = $"PRAGMA busy_timeout = {_busyTimeoutMs}; PRAGMA synchronous = FULL;";
+        command.ExecuteNonQuery();
+        return connection;
+    }
+
+    /// <summary>Creates the folder, switches the file to WAL and applies pending migrations.</summary>
+    public IReadOnlyList<string> Initialise()
+    {
+        var folder = Path.GetDirectoryName(FilePath);
+        if (!string.IsNullOrEmpty(folder))
+            Directory.CreateDirectory(folder);
+        using var connection = Open();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "PRAGMA journal_mode = WAL;";
+            command.ExecuteNonQuery();
+        }
+        return Migrator.Apply(connection);
+    }
+}

@@ -1,0 +1,216 @@
+using Dapper;
+using EmergencyDispatch.Planning.Model;
+using Microsoft.Data.Sqlite;
+
+namespace EmergencyDispatch.Server.Persistence;
+
+/// <summary>Stores and reads the registry: products, factories, capabilities, availability and lanes.</summary>
+public sealed class RegistryStore(Database database, Writer writer, TimeProvider clock)
+{
+    public Task<UpsertCounts> UpsertProductsAsync(IReadOnlyList<ProductRow> rows, CancellationToken ct) =>
+        writer.WriteAsync((c, t) => Upsert(c, t, rows,
+            "SELECT sku, name, unit FROM product WHERE sku = @Sku",
+            """
+            INSERT INTO product (sku, name, unit, updated_at) VALUES (@Sku, @Name, @Unit, @At)
+            ON CONFLICT (sku) DO UPDATE SET name = excluded.name, unit = excluded.unit, updated_at = excluded.updated_at
+            """), ct);
+
+    public Task<UpsertCounts> UpsertFactoriesAsync(IReadOnlyList<FactoryRow> rows, CancellationToken ct) =>
+        writer.WriteAsync((c, t) => Upsert(c, t, rows,
+            "SELECT factory_id AS FactoryId, name, region FROM factory WHERE factory_id = @FactoryId",
+            """
+            INSERT INTO factory (factory_id, name, region, updated_at) VALUES (@FactoryId, @Name, @Region, @At)
+            ON CONFLICT (factory_id) DO UPDATE SET name = excluded.name, region = excluded.region, updated_at = excluded.updated_at
+            """), ct);
+
+    /// <summary>Upserts capabilities of existing factories and skus; unknown ones are refused and nothing is stored.</summary>
+    public Task<WriteResult<UpsertCounts>> UpsertCapabilitiesAsync(IReadOnlyList<CapabilityRow> rows, CancellationToken ct) =>
+        writer.WriteAsync((c, t) =>
+        {
+            var violations = Unknown(c, t, "factory", "factory_id", rows.Select(r => r.FactoryId).ToList(), "capabilities", "factory_id", "factory");
+            violations.AddRange(Unknown(c, t, "product", "sku", rows.Select(r => r.Sku).ToList(), "capabilities", "sku", "sku"));
+            if (violations.Count > 0)
+                return WriteResult<UpsertCounts>.Invalid(violations);
+            return new WriteResult<UpsertCounts>(Upsert(c, t, rows,
+                "SELECT factory_id AS FactoryId, sku, units_per_day AS UnitsPerDay, unit_cost AS UnitCost FROM capability WHERE factory_id = @FactoryId AND sku = @Sku",
+                """
+                INSERT INTO capability (factory_id, sku, units_per_day, unit_cost, updated_at) VALUES (@FactoryId, @Sku, @UnitsPerDay, @UnitCost, @At)
+                ON CONFLICT (factory_id, sku) DO UPDATE SET units_per_day = excluded.units_per_day, unit_cost = excluded.unit_cost, updated_at = excluded.updated_at
+                """), []);
+        }, ct);
+
+    /// <summary>Upserts availability days of existing factories; <paramref name="rangeOfRow"/> gives the request item each day came from.</summary>
+    public Task<WriteResult<UpsertCounts>> UpsertAvailabilityAsync(IReadOnlyList<AvailabilityRow> rows, IReadOnlyList<int> rangeOfRow, CancellationToken ct) =>
+        writer.WriteAsync((c, t) =>
+        {
+            var missing = MissingKeys(c, t, "factory", "factory_id", rows.Select(r => r.FactoryId).ToList());
+            if (missing.Count > 0)
+            {
+                return WriteResult<UpsertCounts>.Invalid(missing.Select(i => rangeOfRow[i]).Distinct()
+                    .Select(i => new Violation($"ranges[{i}].factory_id", $"unknown factory '{rows[missing.First(m => rangeOfRow[m] == i)].FactoryId}'")).ToList());
+            }
+            return new WriteResult<UpsertCounts>(Upsert(c, t, rows,
+                "SELECT factory_id AS FactoryId, date, factor FROM availability WHERE factory_id = @FactoryId AND date = @Date",
+                """
+                INSERT INTO availability (factory_id, date, factor, updated_at) VALUES (@FactoryId, @Date, @Factor, @At)
+                ON CONFLICT (factory_id, date) DO UPDATE SET factor = excluded.factor, updated_at = excluded.updated_at
+                """), []);
+        }, ct);
+
+    /// <summary>A violation per item whose key is not in the table, named <c>items[i].field</c>.</summary>
+    private static List<Violation> Unknown(SqliteConnection c, SqliteTransaction t, string table, string column, List<string> keys, string items, string field, string what) =>
+        MissingKeys(c, t, table, column, keys).Select(i => new Violation($"{items}[{i}].{field}", $"unknown {what} '{keys[i]}'")).ToList();
+
+    public Task<UpsertCounts> UpsertLanesAsync(IReadOnlyList<LaneRow> rows, CancellationToken ct) =>
+        writer.WriteAsync((c, t) => Upsert(c, t, rows,
+            "SELECT from_region AS FromRegion, to_region AS ToRegion, lead_days AS LeadDays, unit_cost AS UnitCost FROM lane WHERE from_region = @FromRegion AND to_region = @ToRegion",
+            """
+            INSERT INTO lane (from_region, to_region, lead_days, unit_cost, updated_at) VALUES (@FromRegion, @ToRegion, @LeadDays, @UnitCost, @At)
+            ON CONFLICT (from_region, to_region) DO UPDATE SET lead_days = excluded.lead_days, unit_cost = excluded.unit_cost, updated_at = excluded.updated_at
+            """), ct);
+
+    /// <summary>The indexes of the keys that are not in <paramref name="table"/>.<paramref name="column"/>, looked up once each.</summary>
+    public static List<int> MissingKeys(SqliteConnection connection, SqliteTransaction? transaction, string table, string column, IReadOnlyList<string> keys)
+    {
+        var known = new Dictionary<string, bool>(StringComparer.Ordinal);
+        var missing = new List<int>();
+        for (var i = 0; i < keys.Count; i++)
+        {
+            if (!known.TryGetValue(keys[i], out var exists))
+            {
+                exists = connection.ExecuteScalar<long>($"SELECT EXISTS (SELECT 1 FROM {table} WHERE {column} = @key)", new { key = keys[i] }, transaction) != 0;
+                known[keys[i]] = exists;
+            }
+            if (!exists)
+                missing.Add(i);
+        }
+        return missing;
+    }
+
+    /// <summary>Whether a demand may name this region: some factory is in it or some lane starts or ends in it.</summary>
+    public static bool IsKnownRegion(SqliteConnection connection, SqliteTransaction? transaction, string region) =>
+        connection.ExecuteScalar<long>("""
+            SELECT EXISTS (SELECT 1 FROM factory WHERE region = @region)
+                OR EXISTS (SELECT 1 FROM lane WHERE from_region = @region)
+                OR EXISTS (SELECT 1 FROM lane WHERE to_region = @region)
+            """, new { region }, transaction) != 0;
+
+    public ProductRow? GetProduct(string sku)
+    {
+        using var connection = database.Open();
+        return connection.QuerySingleOrDefault<ProductRow>("SELECT sku, name, unit FROM product WHERE sku = @sku", new { sku });
+    }
+
+    public FactoryRow? GetFactory(string factoryId)
+    {
+        using var connection = database.Open();
+        return connection.QuerySingleOrDefault<FactoryRow>(
+            "SELECT factory_id AS FactoryId, name, region FROM factory WHERE factory_id = @factoryId", new { factoryId });
+    }
+
+    public Page<ProductRow> ListProducts(string[]? after, int size)
+    {
+        using var connection = database.Open();
+        var rows = connection.Query<ProductRow>(
+            "SELECT sku, name, unit FROM product WHERE sku > @after ORDER BY sku LIMIT @limit",
+            new { after = after?[0] ?? "", limit = size + 1 }).AsList();
+        return PageOf(rows, size, r => [r.Sku]);
+    }
+
+    public Page<FactoryRow> ListFactories(string? region, string[]? after, int size)
+    {
+        using var connection = database.Open();
+        var sql = region is null
+            ? "SELECT factory_id AS FactoryId, name, region FROM factory WHERE factory_id > @after ORDER BY factory_id LIMIT @limit"
+            : "SELECT factory_id AS FactoryId, name, region FROM factory WHERE region = @region AND factory_id > @after ORDER BY factory_id LIMIT @limit";
+        var rows = connection.Query<FactoryRow>(sql, new { region, after = after?[0] ?? "", limit = size + 1 }).AsList();
+        return PageOf(rows, size, r => [r.FactoryId]);
+    }
+
+    public Page<CapabilityRow> ListCapabilities(string? factoryId, string? sku, string[]? after, int size)
+    {
+        using var connection = database.Open();
+        var filters = new List<string> { "(factory_id, sku) > (@afterFactory, @afterSku)" };
+        if (factoryId is not null)
+            filters.Add("factory_id = @factoryId");
+        if (sku is not null)
+            filters.Add("sku = @sku");
+        var rows = connection.Query<CapabilityRow>(
+            $"""
+            SELECT factory_id AS FactoryId, sku, units_per_day AS UnitsPerDay, unit_cost AS UnitCost FROM capability
+            WHERE {string.Join(" AND ", filters)} ORDER BY factory_id, sku LIMIT @limit
+            """,
+            new { factoryId, sku, afterFactory = after?[0] ?? "", afterSku = after?[1] ?? "", limit = size + 1 }).AsList();
+        return PageOf(rows, size, r => [r.FactoryId, r.Sku]);
+    }
+
+    public Page<AvailabilityRow> ListAvailability(string? factoryId, string? fromDate, string? toDate, string[]? after, int size)
+    {
+        using var connection = database.Open();
+        var filters = new List<string> { "(factory_id, date) > (@afterFactory, @afterDate)" };
+        if (factoryId is not null)
+            filters.Add("factory_id = @factoryId");
+        if (fromDate is not null)
+            filters.Add("date >= @fromDate");
+        if (toDate is not null)
+            filters.Add("date <= @toDate");
+        var rows = connection.Query<AvailabilityRow>(
+            $"""
+            SELECT factory_id AS FactoryId, date, factor FROM availability
+            WHERE {string.Join(" AND ", filters)} ORDER BY factory_id, date LIMIT @limit
+            """,
+            new { factoryId, fromDate, toDate, afterFactory = after?[0] ?? "", afterDate = after?[1] ?? "", limit = size + 1 }).AsList();
+        return PageOf(rows, size, r => [r.FactoryId, r.Date]);
+    }
+
+    public Page<LaneRow> ListLanes(string? fromRegion, string? toRegion, string[]? after, int size)
+    {
+        using var connection = database.Open();
+        var filters = new List<string> { "(from_region, to_region) > (@afterFrom, @afterTo)" };
+        if (fromRegion is not null)
+            filters.Add("from_region = @fromRegion");
+        if (toRegion is not null)
+            filters.Add("to_region = @toRegion");
+        var rows = connection.Query<LaneRow>(
+            $"""
+            SELECT from_region AS FromRegion, to_region AS ToRegion, lead_days AS LeadDays, unit_cost AS UnitCost FROM lane
+            WHERE {string.Join(" AND ", filters)} ORDER BY from_region, to_region LIMIT @limit
+            """,
+            new { fromRegion, toRegion, afterFrom = after?[0] ?? "", afterTo = after?[1] ?? "", limit = size + 1 }).AsList();
+        return PageOf(rows, size, r => [r.FromRegion, r.ToRegion]);
+    }
+
+    /// <summary>Cuts a list fetched with one row too many into a page and the keys to continue after.</summary>
+    public static Page<T> PageOf<T>(List<T> rows, int size, Func<T, string[]> keys)
+    {
+        if (rows.Count <= size)
+            return new Page<T>(rows, null);
+        rows.RemoveAt(rows.Count - 1);
+        return new Page<T>(rows, keys(rows[^1]));
+    }
+
+    /// <summary>Inserts new rows, updates changed ones and counts what happened; runs inside the writer's transaction.</summary>
+    private UpsertCounts Upsert<TRow>(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<TRow> rows, string selectSql, string upsertSql)
+        where TRow : class
+    {
+        var at = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        int created = 0, updated = 0, unchanged = 0;
+        foreach (var row in rows)
+        {
+            var existing = connection.QuerySingleOrDefault<TRow>(selectSql, row, transaction);
+            if (existing is null)
+                created++;
+            else if (existing.Equals(row))
+            {
+                unchanged++;
+                continue;
+            }
+            else
+                updated++;
+            var parameters = new DynamicParameters(row);
+            parameters.Add("At", at);
+            connection.Execute(upsertSql, parameters, transaction);
+        }
+        return new UpsertCounts(created, updated, unchanged);
+    }
+}

@@ -1,0 +1,41 @@
+using EmergencyDispatch.Planning.Model;
+
+namespace EmergencyDispatch.Server.Persistence;
+
+// Row types as SQLite stores them: TEXT as string, INTEGER as long, REAL as double.
+
+public sealed record ProductRow(string Sku, string Name, string Unit);
+
+public sealed record FactoryRow(string FactoryId, string Name, string Region);
+
+public sealed record CapabilityRow(string FactoryId, string Sku, double UnitsPerDay, double UnitCost);
+
+public sealed record AvailabilityRow(string FactoryId, string Date, double Factor);
+
+public sealed record LaneRow(string FromRegion, string ToRegion, long LeadDays, double UnitCost);
+
+public sealed record DemandRow(
+    long DemandId,
+    string Submitter,
+    string RequestId,
+    string Sku,
+    long Quantity,
+    string Region,
+    string DueDate,
+    long Priority,
+    string Status,
+    long SubmittedAt,
+    long? CancelledAt,
+    string? CancelReason);
+
+/// <summary>Counts of an upsert batch.</summary>
+public sealed record UpsertCounts(int Created, int Updated, int Unchanged);
+
+/// <summary>One page of a keyset-paged list: the rows and the keys to continue after, if there is more.</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, string[]? NextKeys);
+
+/// <summary>The result of a write that may be refused for bad input: a value, or the violations and nothing stored.</summary>
+public sealed record WriteResult<T>(T? Value, IReadOnlyList<Violation> Violations)
+{
+    public static WriteResult<T> Invalid(IReadOnlyList<Violation> violations) => new(default, violations);
+}

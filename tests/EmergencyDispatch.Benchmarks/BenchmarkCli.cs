@@ -1,0 +1,44 @@
+namespace EmergencyDispatch.Benchmarks;
+
+/// <summary>Chooses a benchmark and where its server is.</summary>
+public static class BenchmarkCli
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var name = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "intake";
+        var server = Option(args, "--server");
+        var scale = double.Parse(Option(args, "--scale") ?? "1", System.Globalization.CultureInfo.InvariantCulture);
+        switch (name)
+        {
+            case "intake":
+                if (server is not null)
+                {
+                    await IntakeBenchmark.RunAsync(server, databasePath: null, scale);
+                    return 0;
+                }
+                await using (var process = await ServerProcess.StartAsync(RepositoryRoot()))
+                {
+                    Console.WriteLine($"server: {process.Url}, database {process.DatabasePath}");
+                    await IntakeBenchmark.RunAsync(process.Url, process.DatabasePath, scale);
+                }
+                return 0;
+            default:
+                Console.Error.WriteLine($"unknown benchmark '{name}'; known: intake");
+                return 2;
+        }
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    private static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "EmergencyDispatch.sln")))
+            dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("EmergencyDispatch.sln not found");
+    }
+}

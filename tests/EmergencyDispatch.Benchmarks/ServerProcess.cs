@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+
+namespace EmergencyDispatch.Benchmarks;
+
+/// <summary>The real server, started as its own process on a free loopback port with a fresh database file.</summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private ServerProcess(Process process, string url, string databasePath)
+    {
+        _process = process;
+        Url = url;
+        DatabasePath = databasePath;
+    }
+
+    public string Url { get; }
+
+    public string DatabasePath { get; }
+
+    /// <summary>Starts the Release build of the server (built first) and waits until its health check says SERVING.</summary>
+    public static async Task<ServerProcess> StartAsync(string repositoryRoot)
+    {
+        var project = Path.Combine(repositoryRoot, "src", "EmergencyDispatch.Server");
+        Run("dotnet", $"build \"{project}\" -c Release -v q -nologo", repositoryRoot);
+        var dll = Path.Combine(project, "bin", "Release", "net10.0", "EmergencyDispatch.Server.dll");
+        var port = FreePort();
+        var url = $"http://127.0.0.1:{port}";
+        var database = Path.Combine(Path.GetTempPath(), $"dispatch-bench-{Guid.NewGuid():N}.db");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var a in new[] { dll, "--urls", url, "--ConnectionStrings:Dispatch", $"Data Source={database}", "--Dispatch:Seed:Enabled", "false", "--Logging:LogLevel:Default", "Warning" })
+            start.ArgumentList.Add(a);
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"server: {e.Data}"); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var server = new ServerProcess(process, url, database);
+        using var channel = GrpcChannel.ForAddress(url);
+        var health = new Health.HealthClient(channel);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var r = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
+                if (r.Status == HealthCheckResponse.Types.ServingStatus.Serving)
+                    return server;
+            }
+            catch (Grpc.Core.RpcException) when (attempt < 100)
+            {
+            }
+            await Task.Delay(200);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+            File.Delete(DatabasePath + suffix);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static void Run(string file, string arguments, string directory)
+    {
+        using var p = Process.Start(new ProcessStartInfo(file, arguments) { WorkingDirectory = directory })!;
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+            throw new InvalidOperationException($"{file} {arguments} failed with exit code {p.ExitCode}");
+    }
+}

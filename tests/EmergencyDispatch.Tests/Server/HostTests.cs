@@ -1,0 +1,123 @@
+using EmergencyDispatch.Api.V1;
+using Grpc.Health.V1;
+using Grpc.Reflection.V1Alpha;
+using Microsoft.Data.Sqlite;
+
+namespace EmergencyDispatch.Tests.Server;
+
+public sealed class HostTests
+{
+    [Fact]
+    public async Task AcknowledgedWritesSurviveARestartOnTheSameFile()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"dispatch-restart-{Guid.NewGuid():N}.db");
+        try
+        {
+            long id;
+            using (var first = new DispatchFactory(path))
+            {
+                var channel = first.CreateChannel();
+                await Fixtures.RegisterSmallRegistry(new RegistryService.RegistryServiceClient(channel));
+                var r = await new DemandService.DemandServiceClient(channel).SubmitDemandsAsync(Fixtures.Batch(Fixtures.Line("K-1", 77)));
+                id = r.Demands[0].DemandId;
+            }
+
+            using var second = new DispatchFactory(path);
+            var demand = new DemandService.DemandServiceClient(second.CreateChannel());
+            var stored = await demand.GetDemandAsync(new GetDemandRequest { DemandId = id });
+            var replay = await demand.SubmitDemandsAsync(Fixtures.Batch(Fixtures.Line("K-1", 77)));
+
+            Assert.Equal(77, stored.Line.Quantity);
+            Assert.Equal(1, replay.Replayed);
+            Assert.Equal(id, replay.Demands[0].DemandId);
+        }
+        finally
+        {
+            DispatchFactory.DeleteDatabase(path);
+        }
+    }
+
+    [Fact]
+    public async Task SchemaMigrationsAreRecordedAndRunOnce()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"dispatch-migrate-{Guid.NewGuid():N}.db");
+        try
+        {
+            using (var first = new DispatchFactory(path))
+                first.CreateChannel();
+            using (var second = new DispatchFactory(path))
+                second.CreateChannel();
+
+            using var connection = new SqliteConnection($"Data Source={path}");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT count(*) FROM schema_migrations";
+            var migrations = (long)command.ExecuteScalar()!;
+            command.CommandText = "PRAGMA journal_mode";
+            var mode = (string)command.ExecuteScalar()!;
+
+            Assert.Equal(EmergencyDispatch.Server.Persistence.Migrator.Scripts().Count(), migrations);
+            Assert.Equal("wal", mode);
+        }
+        finally
+        {
+            DispatchFactory.DeleteDatabase(path);
+        }
+    }
+
+    [Fact]
+    public async Task HealthIsServingWhileTheDatabaseAnswersAndNotServingWhenItDoesNot()
+    {
+        using var factory = new DispatchFactory();
+        var health = new Health.HealthClient(factory.CreateChannel());
+
+        var up = await health.CheckAsync(new HealthCheckRequest { Service = "" });
+        DispatchFactory.DeleteDatabase(factory.DatabasePath);
+        Directory.CreateDirectory(factory.DatabasePath);
+        var down = await health.CheckAsync(new HealthCheckRequest { Service = "" });
+
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, up.Status);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, down.Status);
+    }
+
+    [Fact]
+    public async Task ReflectionListsTheDispatchServices()
+    {
+        using var factory = new DispatchFactory();
+        var reflection = new ServerReflection.ServerReflectionClient(factory.CreateChannel());
+
+        using var call = reflection.ServerReflectionInfo();
+        await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        var names = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
+
+        Assert.Contains("emergency_dispatch.v1.RegistryService", names);
+        Assert.Contains("emergency_dispatch.v1.DemandService", names);
+        Assert.Contains("grpc.health.v1.Health", names);
+    }
+
+    [Fact]
+    public async Task TheSeedScenarioIsLoadedIntoAnEmptyDatabase()
+    {
+        using var factory = new DispatchFactory(seed: true);
+        var channel = factory.CreateChannel();
+        var demand = new DemandService.DemandServiceClient(channel);
+        var registry = new RegistryService.RegistryServiceClient(channel);
+
+        var demands = 0;
+        var token = "";
+        do
+        {
+            var page = await demand.ListDemandsAsync(new ListDemandsRequest { Page = new PageRequest { PageSize = 1000, PageToken = token } });
+            demands += page.Demands.Count;
+            token = page.NextPageToken;
+        }
+        while (token.Length > 0);
+        var expected = File.ReadAllLines(Path.Combine(RepositoryPaths.Seeds, "demands.csv")).Count(l => l.Length > 0) - 1;
+        var products = await registry.ListProductsAsync(new ListProductsRequest());
+
+        Assert.Equal(expected, demands);
+        Assert.Equal(File.ReadAllLines(Path.Combine(RepositoryPaths.Seeds, "products.csv")).Count(l => l.Length > 0) - 1, products.Products.Count);
+    }
+}
