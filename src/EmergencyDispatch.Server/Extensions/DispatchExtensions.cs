@@ -24,6 +24,7 @@ public static class DispatchExtensions
         // Order matters: the writer runs before start-up migrates and seeds through it.
         services.AddHostedService(sp => sp.GetRequiredService<Writer>());
         services.AddHostedService<DatabaseStartup>();
+        services.AddHostedService<Checkpointer>();
 
         services.AddGrpc(o =>
         {

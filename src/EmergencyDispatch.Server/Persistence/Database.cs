@@ -14,7 +14,6 @@ public sealed class Database
         var configured = configuration.GetConnectionString("Dispatch");
         var builder = new SqliteConnectionStringBuilder(string.IsNullOrWhiteSpace(configured) ? "Data Source=data/dispatch.db" : configured)
         {
-            Pooling = true,
             ForeignKeys = true,
         };
         if (!Path.IsPathRooted(builder.DataSource) && builder.DataSource != ":memory:")
@@ -33,8 +32,8 @@ public sealed class Database
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         using var command = connection.CreateCommand();
-        // FULL: a commit is on disk before the caller hears of it.
-        command.CommandText = $"PRAGMA busy_timeout = {_busyTimeoutMs}; PRAGMA synchronous = FULL;";
+        // FULL: a commit is on disk before the caller hears of it. Checkpoints are the Checkpointer's job.
+        command.CommandText = $"PRAGMA busy_timeout = {_busyTimeoutMs}; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 0;";
         command.ExecuteNonQuery();
         return connection;
     }

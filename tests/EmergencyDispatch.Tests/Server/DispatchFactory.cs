@@ -1,7 +1,6 @@
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Data.Sqlite;
 
 namespace EmergencyDispatch.Tests.Server;
 
@@ -27,7 +26,8 @@ public sealed class DispatchFactory : WebApplicationFactory<EmergencyDispatch.Se
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseSetting("ConnectionStrings:Dispatch", $"Data Source={DatabasePath}");
+        // No pooling: a test can delete its file without clearing the pools of the other tests running beside it.
+        builder.UseSetting("ConnectionStrings:Dispatch", $"Data Source={DatabasePath};Pooling=False");
         builder.UseSetting("Dispatch:Seed:Enabled", Seed ? "true" : "false");
         builder.UseSetting("Dispatch:Seed:Directory", RepositoryPaths.Seeds);
     }
@@ -39,10 +39,9 @@ public sealed class DispatchFactory : WebApplicationFactory<EmergencyDispatch.Se
             DeleteDatabase(DatabasePath);
     }
 
-    /// <summary>Removes a database file and its WAL companions, closing pooled connections first.</summary>
+    /// <summary>Removes a database file and its WAL companions.</summary>
     public static void DeleteDatabase(string path)
     {
-        SqliteConnection.ClearAllPools();
         foreach (var suffix in new[] { "", "-wal", "-shm" })
         {
             if (File.Exists(path + suffix))

@@ -48,7 +48,7 @@ public sealed class HostTests
             using (var second = new DispatchFactory(path))
                 second.CreateChannel();
 
-            using var connection = new SqliteConnection($"Data Source={path}");
+            using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = "SELECT count(*) FROM schema_migrations";
