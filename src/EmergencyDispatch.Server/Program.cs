@@ -1,6 +1,7 @@
 using EmergencyDispatch.Server.Extensions;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json comes from beside the binary; data/ and seeds/ are relative to the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddDispatch();
 
 var app = builder.Build();

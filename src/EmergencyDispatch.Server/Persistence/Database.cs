@@ -9,7 +9,7 @@ public sealed class Database
     private readonly string _connectionString;
     private readonly int _busyTimeoutMs;
 
-    public Database(IConfiguration configuration, IHostEnvironment environment, IOptions<DatabaseOptions> options)
+    public Database(IConfiguration configuration, IOptions<DatabaseOptions> options)
     {
         var configured = configuration.GetConnectionString("Dispatch");
         var builder = new SqliteConnectionStringBuilder(string.IsNullOrWhiteSpace(configured) ? "Data Source=data/dispatch.db" : configured)
@@ -17,7 +17,7 @@ public sealed class Database
             ForeignKeys = true,
         };
         if (!Path.IsPathRooted(builder.DataSource) && builder.DataSource != ":memory:")
-            builder.DataSource = Path.GetFullPath(Path.Combine(environment.ContentRootPath, builder.DataSource));
+            builder.DataSource = Path.GetFullPath(builder.DataSource);
         FilePath = builder.DataSource;
         _connectionString = builder.ToString();
         _busyTimeoutMs = options.Value.BusyTimeoutMs;

@@ -37,6 +37,17 @@ public class ScenarioReaderTests
     }
 
     [Fact]
+    public void RowWithMoreFieldsThanTheHeaderIsReported()
+    {
+        using var folder = new ScenarioFolder().Write(ScenarioReader.ProductsFile, "sku,name,unit\nWATER,Water,box,extra\nBLANKET,Blanket,piece\n");
+
+        var errors = folder.ErrorLocations();
+
+        Assert.Contains("products.csv:2: row", errors);
+        Assert.DoesNotContain("products.csv:3: row", errors);
+    }
+
+    [Fact]
     public void RowAfterAMultiLineFieldIsReportedWithItsOwnLine()
     {
         using var folder = new ScenarioFolder().Write(ScenarioReader.ProductsFile, "sku,name,unit\n\"WA\nTER\",Water,box\nBLANKET,Blanket,\n");
