@@ -33,7 +33,7 @@ public sealed class Database
         connection.Open();
         using var command = connection.CreateCommand();
         // FULL: a commit is on disk before the caller hears of it. Checkpoints are the Checkpointer's job.
-        command.CommandText = $"PRAGMA busy_timeout = {_busyTimeoutMs}; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 0;";
+        command.CommandText = $"PRAGMA busy_timeout = {_busyTimeoutMs}; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -32768;";
         command.ExecuteNonQuery();
         return connection;
     }
