@@ -1,0 +1,88 @@
+using EmergencyDispatch.Planning.Model;
+
+namespace EmergencyDispatch.Planning.Plans;
+
+/// <summary>
+/// The indexed facts of a plan input: days of the horizon, each factory's factor per day, its capabilities, the lanes
+/// between regions (with the implicit same-region lane) and each demand's due day relative to the start.
+/// </summary>
+public sealed class Network
+{
+    private readonly Dictionary<(string From, string To), (int Lead, double Cost)> _lanes;
+    private readonly Dictionary<string, double[]> _factors;
+
+    public Network(PlanningInput input)
+    {
+        Input = input;
+        Horizon = input.HorizonDays;
+        FactoryById = input.Factories.ToDictionary(f => f.FactoryId, StringComparer.Ordinal);
+        _lanes = input.Lanes.ToDictionary(l => (l.FromRegion, l.ToRegion), l => (l.LeadDays, l.UnitCost));
+        _factors = input.Factories.ToDictionary(f => f.FactoryId, _ => Enumerable.Repeat(1.0, Horizon).ToArray(), StringComparer.Ordinal);
+        foreach (var a in input.Availability)
+        {
+            var t = Day(a.Date);
+            if (t >= 0 && t < Horizon && _factors.TryGetValue(a.FactoryId, out var days))
+                days[t] = a.Factor;
+        }
+        CapabilitiesBySku = input.Capabilities
+            .Where(c => FactoryById.ContainsKey(c.FactoryId))
+            .GroupBy(c => c.Sku, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<Capability>)g.OrderBy(c => c.FactoryId, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
+        Capability = input.Capabilities.ToDictionary(c => (c.FactoryId, c.Sku));
+        DemandById = input.Demands.ToDictionary(d => d.RequestId, StringComparer.Ordinal);
+    }
+
+    public PlanningInput Input { get; }
+
+    public int Horizon { get; }
+
+    public IReadOnlyDictionary<string, Factory> FactoryById { get; }
+
+    public IReadOnlyDictionary<string, DemandLine> DemandById { get; }
+
+    /// <summary>Capabilities per sku, in factory id order.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<Capability>> CapabilitiesBySku { get; }
+
+    public IReadOnlyDictionary<(string FactoryId, string Sku), Capability> Capability { get; }
+
+    /// <summary>Day index t of a date (may be outside 0..H-1).</summary>
+    public int Day(DateOnly date) => date.DayNumber - Input.StartDate.DayNumber;
+
+    public DateOnly Date(int day) => Input.StartDate.AddDays(day);
+
+    /// <summary>The capacity factor of a factory on day t of the horizon.</summary>
+    public double Factor(string factoryId, int day) => _factors[factoryId][day];
+
+    /// <summary>The lane from one region to another: given, or implicit within a region (0 days, cost 0); null when none.</summary>
+    public (int Lead, double Cost)? Lane(string fromRegion, string toRegion)
+    {
+        if (_lanes.TryGetValue((fromRegion, toRegion), out var lane))
+            return lane;
+        return fromRegion == toRegion ? (0, 0) : null;
+    }
+
+    /// <summary>Whether a demand can get anything on time: a capable factory open on a day from which a lane arrives by the due date.</summary>
+    public bool IsServable(DemandLine demand)
+    {
+        var due = Day(demand.DueDate);
+        if (!CapabilitiesBySku.TryGetValue(demand.Sku, out var capabilities))
+            return false;
+        foreach (var c in capabilities)
+        {
+            if (Lane(FactoryById[c.FactoryId].Region, demand.Region) is not { } lane)
+                continue;
+            var last = Math.Min(Horizon - 1, due - lane.Lead);
+            for (var t = 0; t <= last; t++)
+            {
+                if (Factor(c.FactoryId, t) > 0)
+                    return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Whether any capable factory has a lane to the demand's region.</summary>
+    public bool HasCapableFactory(DemandLine demand) =>
+        CapabilitiesBySku.TryGetValue(demand.Sku, out var capabilities)
+        && capabilities.Any(c => Lane(FactoryById[c.FactoryId].Region, demand.Region) is not null);
+}

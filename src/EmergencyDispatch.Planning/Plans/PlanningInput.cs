@@ -1,0 +1,66 @@
+using EmergencyDispatch.Planning.Model;
+using EmergencyDispatch.Planning.Scenarios;
+
+namespace EmergencyDispatch.Planning.Plans;
+
+/// <summary>
+/// Units a factory already accepted for a demand on a day inside the frozen window (MODEL.md constraint 4):
+/// kept exactly as they are and counted for the demand, before anything else is planned.
+/// </summary>
+public sealed record Commitment(string FactoryId, string RequestId, DateOnly ProductionDate, long Quantity);
+
+/// <summary>Everything a plan is made from. Demand quantities are open quantities; request ids are unique.</summary>
+public sealed record PlanningInput(
+    IReadOnlyList<Product> Products,
+    IReadOnlyList<Factory> Factories,
+    IReadOnlyList<Capability> Capabilities,
+    IReadOnlyList<AvailabilityDay> Availability,
+    IReadOnlyList<Lane> Lanes,
+    IReadOnlyList<DemandLine> Demands,
+    IReadOnlyList<Commitment> Commitments,
+    DateOnly StartDate,
+    int HorizonDays)
+{
+    /// <summary>The plan input of a scenario folder, with no commitments; the scenario must name its start date.</summary>
+    public static PlanningInput From(Scenario scenario, IReadOnlyList<Commitment>? commitments = null) => new(
+        scenario.Products, scenario.Factories, scenario.Capabilities, scenario.Availability, scenario.Lanes, scenario.Demands,
+        commitments ?? [],
+        scenario.StartDate ?? throw new ArgumentException("the scenario has no start_date", nameof(scenario)),
+        scenario.HorizonDays);
+}
+
+/// <summary>Whole units a factory produces on a day for a demand; they arrive after the lane's lead time.</summary>
+public sealed record Assignment(string FactoryId, string RequestId, string Sku, DateOnly ProductionDate, DateOnly ArrivalDate, long Quantity);
+
+/// <summary>Why units of a demand are late or unmet (MODEL.md "Outcome of each demand").</summary>
+public enum ShortfallReason
+{
+    None = 0,
+    NoCapableFactory = 1,
+    NoOnTimeRoute = 2,
+    CapacityShortage = 3,
+}
+
+/// <summary>What a plan gives one demand.</summary>
+public sealed record Outcome(
+    string RequestId,
+    long Quantity,
+    long OnTime,
+    long Late,
+    ShortfallReason Reason,
+    IReadOnlyList<string> BindingFactories)
+{
+    public long Unmet => Quantity - OnTime - Late;
+
+    public double FillRatio => Quantity == 0 ? 1 : (double)OnTime / Quantity;
+
+    /// <summary>The reason as outcomes.csv writes it: the code, and for CAPACITY_SHORTAGE the binding factories after ':'.</summary>
+    public string ReasonText => Reason switch
+    {
+        ShortfallReason.None => "",
+        ShortfallReason.NoCapableFactory => "NO_CAPABLE_FACTORY",
+        ShortfallReason.NoOnTimeRoute => "NO_ON_TIME_ROUTE",
+        ShortfallReason.CapacityShortage => BindingFactories.Count == 0 ? "CAPACITY_SHORTAGE" : "CAPACITY_SHORTAGE:" + string.Join(';', BindingFactories),
+        _ => throw new InvalidOperationException(),
+    };
+}
