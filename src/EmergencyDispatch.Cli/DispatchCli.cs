@@ -18,6 +18,8 @@ public static class DispatchCli
         root.Add(ImportCommand.Create(host));
         root.Add(DemandsCommands.Create(host));
         root.Add(RegistryCommands.Create(host));
+        root.Add(GenerateCommand.Create(host));
+        root.Add(SolveCommand.Create(host));
         return root;
     }
 }

@@ -22,8 +22,12 @@ public static class BenchmarkCli
                     await IntakeBenchmark.RunAsync(process.Url, process.DatabasePath, scale);
                 }
                 return 0;
+            case "plan":
+                var limit = double.Parse(Option(args, "--time-limit") ?? "600", System.Globalization.CultureInfo.InvariantCulture);
+                var size = Option(args, "--size") ?? "all";
+                return size == "all" ? await PlanBenchmark.RunAllAsync(limit) : PlanBenchmark.Run(size, limit);
             default:
-                Console.Error.WriteLine($"unknown benchmark '{name}'; known: intake");
+                Console.Error.WriteLine($"unknown benchmark '{name}'; known: intake, plan");
                 return 2;
         }
     }

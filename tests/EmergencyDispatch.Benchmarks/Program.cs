@@ -1,4 +1,5 @@
 using EmergencyDispatch.Benchmarks;
 
-// dotnet run -c Release --project tests/EmergencyDispatch.Benchmarks -- intake [--server URL]
+// dotnet run -c Release --project tests/EmergencyDispatch.Benchmarks -- intake [--server URL] [--scale N]
+// dotnet run -c Release --project tests/EmergencyDispatch.Benchmarks -- plan [--size province|national|continental|all] [--time-limit S]
 return await BenchmarkCli.RunAsync(args);

@@ -1,0 +1,135 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using EmergencyDispatch.Cli.Infrastructure;
+using EmergencyDispatch.Planning.Plans;
+using EmergencyDispatch.Planning.Scenarios;
+using Spectre.Console;
+
+namespace EmergencyDispatch.Cli.Commands;
+
+/// <summary><c>dispatchctl solve</c>: plans a scenario folder without any server and writes the plan's files.</summary>
+public static class SolveCommand
+{
+    public const string SummaryFile = "summary.json";
+
+    public static Command Create(CliHost host)
+    {
+        var directory = new Argument<string>("scenario-dir") { Description = "A scenario folder in the MODEL.md format, with scenario.json." };
+        var output = new Option<string>("--out") { Description = "The folder for assignments.csv, outcomes.csv and summary.json.", HelpName = "DIR", Required = true };
+        var planner = new Option<string>("--planner")
+        {
+            Description = "lp (the lexicographic LP of MODEL.md) or greedy (the baseline).",
+            DefaultValueFactory = _ => "lp",
+        };
+        planner.AcceptOnlyFromAmong("lp", "greedy");
+        var timeLimit = new Option<double>("--time-limit")
+        {
+            Description = "Seconds the planner may take; when they run out, the plan of the last completed step is written.",
+            HelpName = "S",
+            DefaultValueFactory = _ => 60,
+        };
+        timeLimit.Validators.Add(r =>
+        {
+            var value = r.GetValueOrDefault<double>();
+            if (!double.IsFinite(value) || value <= 0 || value > 86_400)
+                r.AddError("--time-limit must be from 0 to 86400 seconds.");
+        });
+
+        var command = new Command("solve", "Plan a scenario folder locally and write assignments.csv, outcomes.csv and summary.json.")
+        {
+            directory, output, planner, timeLimit,
+        };
+        host.SetAction(command, (context, cancellationToken) => Task.FromResult(Run(
+            context.Console,
+            context.Get(directory)!,
+            context.Get(output)!,
+            new PlannerOptions
+            {
+                Planner = context.Get(planner) == "greedy" ? PlannerKind.Greedy : PlannerKind.Lp,
+                TimeLimit = TimeSpan.FromSeconds(context.Get(timeLimit)),
+            },
+            cancellationToken)));
+        return command;
+    }
+
+    private static int Run(CliConsole console, string directory, string output, PlannerOptions options, CancellationToken cancellationToken)
+    {
+        var (scenario, errors) = ScenarioReader.Read(directory);
+        if (scenario is null)
+        {
+            foreach (var error in errors)
+                console.Error.WriteLine(error.ToString());
+            return ExitCodes.InvalidInput;
+        }
+        if (scenario.StartDate is null)
+        {
+            console.Error.WriteLine($"{ScenarioReader.ScenarioFile}: start_date: is required to plan");
+            return ExitCodes.InvalidInput;
+        }
+
+        var input = PlanningInput.From(scenario);
+        var clock = Stopwatch.StartNew();
+        var plan = Planner.Plan(input, options, new Progress<PlanProgress>(p =>
+            console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"step {p.StepIndex + 1}/{p.StepCount} {p.Step.Name} at {p.Elapsed.TotalSeconds:0.00} s"))),
+            cancellationToken);
+        var elapsed = clock.Elapsed;
+        PlanFiles.Write(output, plan.Assignments, plan.Outcomes);
+        File.WriteAllText(Path.Combine(output, SummaryFile), Summary(plan, options, elapsed));
+
+        PlanSummaryView.Write(console, input, plan);
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{options.Planner} plan: {plan.Completion}, last step {plan.LastCompletedStep?.Name ?? "none (greedy fallback)"}, {plan.Assignments.Count:N0} assignments in {elapsed.TotalSeconds:0.00} s; written to {output}"));
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>The plan's step values and timings as JSON, in step order.</summary>
+    public static string Summary(PlanResult plan, PlannerOptions options, TimeSpan elapsed) => JsonSerializer.Serialize(new
+    {
+        planner = options.Planner.ToString().ToLowerInvariant(),
+        completion = plan.Completion.ToString(),
+        last_completed_step = plan.LastCompletedStep?.Name,
+        seconds = Math.Round(elapsed.TotalSeconds, 3),
+        steps = plan.StepValues.Select(v => new
+        {
+            step = v.Step.Name,
+            value = v.Value,
+            seconds = plan.Timings.FirstOrDefault(t => t.Step == v.Step)?.Elapsed.TotalSeconds,
+        }),
+    }, new JsonSerializerOptions { WriteIndented = true });
+}
+
+/// <summary>A plan's summary per priority and its largest shortfalls, as tables.</summary>
+public static class PlanSummaryView
+{
+    public static void Write(CliConsole console, PlanningInput input, PlanResult plan, int shortfalls = 10)
+    {
+        var demands = input.Demands.ToDictionary(d => d.RequestId, StringComparer.Ordinal);
+        var network = new Network(input);
+        var rows = new List<string[]>();
+        foreach (var tier in EmergencyDispatch.Planning.Model.Priorities.InOrder)
+        {
+            var outcomes = plan.Outcomes.Where(o => demands[o.RequestId].Priority == tier).ToList();
+            var servable = outcomes.Where(o => network.IsServable(demands[o.RequestId])).ToList();
+            rows.Add(
+            [
+                EmergencyDispatch.Planning.Model.Priorities.ToCode(tier),
+                N(outcomes.Sum(o => o.Quantity)),
+                N(outcomes.Sum(o => o.OnTime)),
+                N(outcomes.Sum(o => o.Late)),
+                N(outcomes.Sum(o => o.Unmet)),
+                servable.Count == 0 ? "-" : servable.Min(o => o.FillRatio).ToString("0.0000", CultureInfo.InvariantCulture),
+            ]);
+        }
+        console.Out.Write(Output.Table(["priority", "demand", "on time", "late", "unmet", "smallest fill ratio"], rows));
+        var largest = plan.Outcomes.Where(o => o.Unmet + o.Late > 0)
+            .OrderByDescending(o => o.Unmet + o.Late).ThenBy(o => o.RequestId, StringComparer.Ordinal).Take(shortfalls)
+            .Select(o => new[] { o.RequestId, EmergencyDispatch.Planning.Model.Priorities.ToCode(demands[o.RequestId].Priority), N(o.Quantity), N(o.Late), N(o.Unmet), o.ReasonText })
+            .ToList();
+        if (largest.Count > 0)
+            console.Out.Write(Output.Table(["request_id", "priority", "quantity", "late", "unmet", "reason"], largest));
+    }
+
+    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+}

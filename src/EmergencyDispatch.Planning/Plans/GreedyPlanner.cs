@@ -1,0 +1,49 @@
+namespace EmergencyDispatch.Planning.Plans;
+
+/// <summary>
+/// The baseline of APS heuristics: demand sorted by priority, then due date, each served in turn from the earliest
+/// free capacity that arrives on time, then from the earliest free capacity at all (late).
+/// </summary>
+internal static class GreedyPlanner
+{
+    public static List<Assignment> Plan(PlanContext context)
+    {
+        var network = context.Network;
+        var residual = context.Capacity.Select(days => (double[])days.Clone()).ToArray();
+        var order = Rounding.DemandOrder(context);
+        var assignments = new List<Assignment>(context.Committed);
+        foreach (var di in Enumerable.Range(0, context.Demands.Count).OrderBy(i => order[i]))
+        {
+            var demand = context.Demands[di];
+            var open = context.OpenQuantity[di];
+            var due = network.Day(demand.DueDate);
+            if (open <= 0 || !network.CapabilitiesBySku.TryGetValue(demand.Sku, out var capabilities))
+                continue;
+            var sources = capabilities
+                .Select(c => (Capability: c, Factory: context.FactoryIndex[c.FactoryId], Lane: network.Lane(network.FactoryById[c.FactoryId].Region, demand.Region)))
+                .Where(s => s.Lane is not null)
+                .Select(s => (s.Capability, s.Factory, Lane: s.Lane!.Value))
+                .ToList();
+            foreach (var onTimePass in new[] { true, false })
+            {
+                for (var t = 0; t < network.Horizon && open > 0; t++)
+                {
+                    foreach (var (capability, fi, lane) in sources)
+                    {
+                        if (open <= 0)
+                            break;
+                        if ((t + lane.Lead <= due) != onTimePass)
+                            continue;
+                        var units = Math.Min(open, (long)Math.Floor(residual[fi][t] * capability.UnitsPerDay + 1e-9));
+                        if (units <= 0)
+                            continue;
+                        residual[fi][t] = Math.Max(0, residual[fi][t] - units / capability.UnitsPerDay);
+                        open -= units;
+                        assignments.Add(new Assignment(capability.FactoryId, demand.RequestId, demand.Sku, network.Date(t), network.Date(t + lane.Lead), units));
+                    }
+                }
+            }
+        }
+        return Rounding.Merge(context, assignments);
+    }
+}

@@ -1,0 +1,300 @@
+using EmergencyDispatch.Planning.Model;
+using Google.OrTools.LinearSolver;
+
+namespace EmergencyDispatch.Planning.Plans;
+
+/// <summary>
+/// The compact LP of MODEL.md. Instead of x[f,d,t] (millions of columns at national size) it has production per
+/// factory, sku and day, an inventory per region, sku and day, and shipments from a region to a demand: one on time,
+/// on the latest day that still arrives on time (earlier production waits in the region's inventory), and one per
+/// late day. Every solution maps back to x[f,d,t] with step values at least as good (see <see cref="Rounding"/>).
+/// Quantities are scaled so that every row's coefficients are near 1: production in days of a factory's capacity,
+/// shipments as fractions of the demand, inventory in days of a typical factory of the sku.
+/// Earlier steps are held on their optimal face, not by a slack: see <see cref="HoldOptimalFace"/>.
+/// </summary>
+internal sealed class LpModel : IDisposable
+{
+    /// <summary>Reduced costs and duals smaller than this are zero (the simplex tolerances of GLOP and CLP).</summary>
+    private const double ZeroTolerance = 1e-7;
+
+    /// <summary>Production of one sku by one factory on one day, in days of the factory's full capacity.</summary>
+    public sealed record Production(int Factory, string Sku, int Day, double UnitsPerDay, double UnitCost, Variable Var);
+
+    /// <summary>A fraction of a demand shipped from a region on a day; late by <see cref="DaysLate"/> (0 = on time).</summary>
+    public sealed record Shipment(int Demand, string Region, int Day, int Lead, double LaneCost, int DaysLate, Variable Var);
+
+    private readonly List<Constraint> _rows = [];
+
+    /// <summary>The row duals of every step held so far, for checking columns added later.</summary>
+    private readonly List<double[]> _stepDuals = [];
+
+    public LpModel(PlanContext context, string solverId)
+    {
+        Context = context;
+        var network = context.Network;
+        var horizon = network.Horizon;
+        Solver = Solver.CreateSolver(solverId) ?? throw new InvalidOperationException($"OR-Tools has no {solverId} solver");
+        Solver.SuppressOutput();
+
+        // Variables: production per capability and open day.
+        var byRegionSku = new Dictionary<(string Region, string Sku), List<Production>>();
+        for (var fi = 0; fi < context.Factories.Count; fi++)
+        {
+            foreach (var capability in context.CapabilitiesOf(fi))
+            {
+                for (var t = 0; t < horizon; t++)
+                {
+                    if (context.Capacity[fi][t] <= 0)
+                        continue;
+                    var p = new Production(fi, capability.Sku, t, capability.UnitsPerDay, capability.UnitCost, Solver.MakeNumVar(0, double.PositiveInfinity, ""));
+                    Productions.Add(p);
+                    var key = (context.Factories[fi].Region, capability.Sku);
+                    if (!byRegionSku.TryGetValue(key, out var list))
+                        byRegionSku[key] = list = [];
+                    list.Add(p);
+                }
+            }
+        }
+
+        // Each factory-day shares its capacity between the skus it makes.
+        foreach (var group in Productions.GroupBy(p => (p.Factory, p.Day)))
+        {
+            var row = Row(double.NegativeInfinity, context.Capacity[group.Key.Factory][group.Key.Day]);
+            foreach (var p in group)
+                row.SetCoefficient(p.Var, 1);
+        }
+
+        // Inventory of a region and sku: yesterday's stock plus today's production minus today's shipments.
+        foreach (var ((region, sku), productions) in byRegionSku.OrderBy(k => k.Key.Region, StringComparer.Ordinal).ThenBy(k => k.Key.Sku, StringComparer.Ordinal))
+        {
+            var scale = productions.Average(p => p.UnitsPerDay);
+            var balances = new Constraint[horizon];
+            var index = new int[horizon];
+            Variable? previous = null;
+            for (var t = 0; t < horizon; t++)
+            {
+                var stock = Solver.MakeNumVar(0, double.PositiveInfinity, "");
+                (balances[t], index[t]) = RowWithIndex(0, 0);
+                balances[t].SetCoefficient(stock, 1);
+                if (previous is not null)
+                    balances[t].SetCoefficient(previous, -1);
+                previous = stock;
+            }
+            foreach (var p in productions)
+                balances[p.Day].SetCoefficient(p.Var, -p.UnitsPerDay / scale);
+            Balances[(region, sku)] = (balances, index, scale);
+        }
+
+        // No demand gets more than its open quantity; its shipments come in with its tier (see Activate).
+        for (var di = 0; di < context.Demands.Count; di++)
+        {
+            ShipmentsOf.Add([]);
+            DemandRows.Add(context.OpenQuantity[di] > 0
+                ? RowWithIndex(double.NegativeInfinity, (double)context.OpenQuantity[di] / context.Demands[di].Quantity)
+                : null);
+        }
+        foreach (var tier in Priorities.InOrder)
+            Ratios[tier] = Solver.MakeNumVar(0, 1, "");
+    }
+
+    /// <summary>
+    /// Adds the columns a step needs before it is optimised: a tier's on-time shipments (and its fair-share rows) before
+    /// its fair-share step, its late shipments before its delivered step. Earlier steps did not need them (their
+    /// objectives do not count them; they only consume inventory), so each is checked against those steps' duals: a
+    /// column with a nonzero reduced cost in any earlier step is zero on that step's optimal face and is left out.
+    /// </summary>
+    public void Activate(Step step)
+    {
+        if (step.Tier is not { } tier || step.Kind is StepKind.OnTime)
+            return;
+        var onTime = step.Kind == StepKind.FairShare;
+        var network = Context.Network;
+        var horizon = network.Horizon;
+        for (var di = 0; di < Context.Demands.Count; di++)
+        {
+            var demand = Context.Demands[di];
+            if (demand.Priority != tier || DemandRows[di] is not { } demandRow)
+                continue;
+            var due = network.Day(demand.DueDate);
+            foreach (var region in Context.RegionsMaking(demand.Sku))
+            {
+                if (network.Lane(region, demand.Region) is not { } lane || !Balances.TryGetValue((region, demand.Sku), out var balances))
+                    continue;
+                var lastOnTime = due - lane.Lead;
+                if (onTime && lastOnTime >= 0)
+                    AddShipment(di, region, Math.Min(lastOnTime, horizon - 1), lane, 0, balances, demandRow);
+                if (!onTime)
+                {
+                    for (var t = Math.Max(lastOnTime + 1, 0); t < horizon; t++)
+                        AddShipment(di, region, t, lane, t + lane.Lead - due, balances, demandRow);
+                }
+            }
+        }
+        if (!onTime)
+            return;
+        // Fair share: every servable demand of the tier gets at least the tier's ratio on time (committed units count).
+        foreach (var di in Context.ServableOf(tier))
+        {
+            var row = Row(-(double)Context.CommittedOnTime[di] / Context.Demands[di].Quantity, double.PositiveInfinity);
+            row.SetCoefficient(Ratios[tier], -1);
+            foreach (var s in ShipmentsOf[di])
+            {
+                if (s.DaysLate == 0)
+                    row.SetCoefficient(s.Var, 1);
+            }
+        }
+    }
+
+    public PlanContext Context { get; }
+
+    public Solver Solver { get; }
+
+    public List<Production> Productions { get; } = [];
+
+    public List<Shipment> Shipments { get; } = [];
+
+    public List<List<Shipment>> ShipmentsOf { get; } = [];
+
+    public Dictionary<(string Region, string Sku), (Constraint[] Rows, int[] Index, double Scale)> Balances { get; } = [];
+
+    /// <summary>Each demand's row (its open quantity) and the row's index; null for a demand with nothing open.</summary>
+    public List<(Constraint Row, int Index)?> DemandRows { get; } = [];
+
+    /// <summary>Columns left out because an earlier step's duals gave them a nonzero reduced cost.</summary>
+    public int ColumnsLeftOut { get; private set; }
+
+    public Dictionary<Priority, Variable> Ratios { get; } = [];
+
+    public int Columns => Solver.NumVariables();
+
+    public int RowCount => _rows.Count;
+
+    private Constraint Row(double lb, double ub) => RowWithIndex(lb, ub).Row;
+
+    private (Constraint Row, int Index) RowWithIndex(double lb, double ub)
+    {
+        var row = Solver.MakeConstraint(lb, ub, "");
+        _rows.Add(row);
+        return (row, _rows.Count - 1);
+    }
+
+    private void AddShipment(int demand, string region, int day, (int Lead, double Cost) lane, int daysLate,
+        (Constraint[] Rows, int[] Index, double Scale) balances, (Constraint Row, int Index) demandRow)
+    {
+        var inventoryCoefficient = Context.Demands[demand].Quantity / balances.Scale;
+        foreach (var duals in _stepDuals)
+        {
+            var reducedCost = -(Dual(duals, balances.Index[day]) * inventoryCoefficient + Dual(duals, demandRow.Index));
+            if (Math.Abs(reducedCost) > ZeroTolerance)
+            {
+                ColumnsLeftOut++;
+                return;
+            }
+        }
+        var s = new Shipment(demand, region, day, lane.Lead, lane.Cost, daysLate, Solver.MakeNumVar(0, double.PositiveInfinity, ""));
+        Shipments.Add(s);
+        ShipmentsOf[demand].Add(s);
+        balances.Rows[day].SetCoefficient(s.Var, inventoryCoefficient);
+        demandRow.Row.SetCoefficient(s.Var, 1);
+    }
+
+    private static double Dual(double[] duals, int row) => row < duals.Length ? duals[row] : 0;
+
+    /// <summary>The terms of one step's measure in units of the step (units, unit-days, cost).</summary>
+    public IEnumerable<(Variable Var, double Coefficient)> Terms(Step step)
+    {
+        switch (step.Kind)
+        {
+            case StepKind.FairShare:
+                yield return (Ratios[step.Tier!.Value], 1);
+                break;
+            case StepKind.OnTime:
+            case StepKind.Delivered:
+                foreach (var s in Shipments)
+                {
+                    var demand = Context.Demands[s.Demand];
+                    if (demand.Priority == step.Tier && (step.Kind == StepKind.Delivered || s.DaysLate == 0))
+                        yield return (s.Var, demand.Quantity);
+                }
+                break;
+            case StepKind.Lateness:
+                foreach (var s in Shipments)
+                {
+                    var demand = Context.Demands[s.Demand];
+                    if (s.DaysLate > 0)
+                        yield return (s.Var, (double)s.DaysLate * demand.Priority.LatenessWeight() * demand.Quantity);
+                }
+                break;
+            case StepKind.Cost:
+                foreach (var p in Productions)
+                {
+                    if (p.UnitCost != 0)
+                        yield return (p.Var, p.UnitCost * p.UnitsPerDay);
+                }
+                foreach (var s in Shipments)
+                {
+                    if (s.LaneCost != 0)
+                        yield return (s.Var, s.LaneCost * Context.Demands[s.Demand].Quantity);
+                }
+                break;
+        }
+    }
+
+    /// <summary>Optimises one step (its objective scaled to coefficients of at most 1); returns the solver's status.</summary>
+    public Solver.ResultStatus Optimise(Step step, TimeSpan timeLimit)
+    {
+        var terms = Terms(step).ToList();
+        var objective = Solver.Objective();
+        objective.Clear();
+        var scale = terms.Count == 0 ? 1 : terms.Max(t => Math.Abs(t.Coefficient));
+        foreach (var (v, c) in terms)
+            objective.SetCoefficient(v, c / scale);
+        objective.SetOptimizationDirection(step.Maximise);
+        Solver.SetTimeLimit((long)Math.Max(1, timeLimit.TotalMilliseconds));
+        return Solver.Solve();
+    }
+
+    /// <summary>
+    /// Restricts the model to the optimal face of the step just solved: columns with a nonzero reduced cost stay at
+    /// their bound, rows with a nonzero dual stay tight. Every point left has the same objective value (complementary
+    /// slackness), so later steps cannot worsen it, and no slack is needed.
+    /// </summary>
+    public void HoldOptimalFace()
+    {
+        // Read the whole solution first: changing a bound invalidates the solver's solution.
+        var variables = Solver.variables().ToList();
+        var fixColumns = variables
+            .Select(v => (Var: v, ReducedCost: v.ReducedCost(), Value: v.SolutionValue()))
+            .Where(c => Math.Abs(c.ReducedCost) > ZeroTolerance)
+            .ToList();
+        var activities = Solver.ComputeConstraintActivities();
+        var duals = _rows.Select(row => row.DualValue()).ToArray();
+        _stepDuals.Add(duals);
+        var fixRows = _rows
+            .Select((row, i) => (Row: row, Dual: duals[i], Activity: activities[i]))
+            .Where(r => Math.Abs(r.Dual) > ZeroTolerance)
+            .ToList();
+        foreach (var (v, _, value) in fixColumns)
+        {
+            var bound = Math.Abs(value - v.Lb()) <= Math.Abs(v.Ub() - value) ? v.Lb() : v.Ub();
+            v.SetBounds(bound, bound);
+        }
+        foreach (var (row, _, activity) in fixRows)
+        {
+            var bound = Math.Abs(activity - row.Lb()) <= Math.Abs(row.Ub() - activity) ? row.Lb() : row.Ub();
+            row.SetBounds(bound, bound);
+        }
+    }
+
+    /// <summary>The current solution in units: what each factory produced, what each region shipped to each demand.</summary>
+    public LpSolution Solution() => new(
+        Productions.Select(p => (p.Factory, p.Sku, p.Day, p.Var.SolutionValue() * p.UnitsPerDay)).Where(p => p.Item4 > 1e-9).ToList(),
+        Shipments.Select(s => (s.Demand, s.Region, s.Day, s.Lead, s.Var.SolutionValue() * Context.Demands[s.Demand].Quantity)).Where(s => s.Item5 > 1e-9).ToList());
+
+    public void Dispose() => Solver.Dispose();
+}
+
+/// <summary>A solved LP: what each factory produced, and what each region shipped to each demand on which day.</summary>
+internal sealed record LpSolution(
+    IReadOnlyList<(int Factory, string Sku, int Day, double Units)> Production,
+    IReadOnlyList<(int Demand, string Region, int Day, int Lead, double Units)> Shipments);

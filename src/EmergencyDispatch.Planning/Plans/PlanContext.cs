@@ -1,0 +1,92 @@
+using EmergencyDispatch.Planning.Model;
+
+namespace EmergencyDispatch.Planning.Plans;
+
+/// <summary>
+/// The input prepared for planning: factories and demands in a fixed order, the capacity left on each factory-day
+/// once commitments took theirs, and each demand's quantity still open after its committed units.
+/// </summary>
+internal sealed class PlanContext
+{
+    private readonly Dictionary<string, List<Capability>> _capabilitiesByFactory;
+    private readonly Dictionary<string, List<string>> _regionsBySku;
+    private readonly Dictionary<Priority, List<int>> _servable;
+
+    public PlanContext(PlanningInput input)
+    {
+        Network = new Network(input);
+        var horizon = Network.Horizon;
+        Factories = [.. input.Factories.OrderBy(f => f.FactoryId, StringComparer.Ordinal)];
+        FactoryIndex = Factories.Select((f, i) => (f.FactoryId, i)).ToDictionary(x => x.FactoryId, x => x.i, StringComparer.Ordinal);
+        Demands = [.. input.Demands.OrderBy(d => d.RequestId, StringComparer.Ordinal)];
+        DemandIndex = Demands.Select((d, i) => (d.RequestId, i)).ToDictionary(x => x.RequestId, x => x.i, StringComparer.Ordinal);
+        _capabilitiesByFactory = input.Capabilities
+            .Where(c => FactoryIndex.ContainsKey(c.FactoryId))
+            .GroupBy(c => c.FactoryId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.OrderBy(c => c.Sku, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
+
+        Capacity = Factories.Select(f => Enumerable.Range(0, horizon).Select(t => Network.Factor(f.FactoryId, t)).ToArray()).ToArray();
+        OpenQuantity = Demands.Select(d => d.Quantity).ToArray();
+        CommittedOnTime = new long[Demands.Count];
+        Committed = [];
+        foreach (var c in input.Commitments)
+        {
+            if (!FactoryIndex.TryGetValue(c.FactoryId, out var fi) || !DemandIndex.TryGetValue(c.RequestId, out var di))
+                throw new ArgumentException($"commitment of {c.FactoryId} to {c.RequestId}: unknown factory or demand");
+            var demand = Demands[di];
+            var t = Network.Day(c.ProductionDate);
+            if (t < 0 || t >= horizon || c.Quantity <= 0
+                || !Network.Capability.TryGetValue((c.FactoryId, demand.Sku), out var capability)
+                || Network.Lane(Factories[fi].Region, demand.Region) is not { } lane)
+                throw new ArgumentException($"commitment of {c.FactoryId} to {c.RequestId} on {c.ProductionDate:yyyy-MM-dd}: not a possible assignment of this plan");
+            // Commitments consume capacity before anything else is planned.
+            Capacity[fi][t] = Math.Max(0, Capacity[fi][t] - c.Quantity / capability.UnitsPerDay);
+            OpenQuantity[di] = Math.Max(0, OpenQuantity[di] - c.Quantity);
+            if (t + lane.Lead <= Network.Day(demand.DueDate))
+                CommittedOnTime[di] += c.Quantity;
+            Committed.Add(new Assignment(c.FactoryId, c.RequestId, demand.Sku, c.ProductionDate, c.ProductionDate.AddDays(lane.Lead), c.Quantity));
+        }
+
+        _regionsBySku = input.Capabilities
+            .Where(c => FactoryIndex.ContainsKey(c.FactoryId))
+            .GroupBy(c => c.Sku, StringComparer.Ordinal)
+            .ToDictionary(
+                g => g.Key,
+                g => g.Select(c => Factories[FactoryIndex[c.FactoryId]].Region).Distinct().Order(StringComparer.Ordinal).ToList(),
+                StringComparer.Ordinal);
+        _servable = Priorities.InOrder.ToDictionary(
+            p => p,
+            p => Enumerable.Range(0, Demands.Count).Where(i => Demands[i].Priority == p && Network.IsServable(Demands[i])).ToList());
+    }
+
+    public Network Network { get; }
+
+    public IReadOnlyList<Factory> Factories { get; }
+
+    public IReadOnlyDictionary<string, int> FactoryIndex { get; }
+
+    public IReadOnlyList<DemandLine> Demands { get; }
+
+    public IReadOnlyDictionary<string, int> DemandIndex { get; }
+
+    /// <summary>Capacity factor left per factory and day after commitments.</summary>
+    public double[][] Capacity { get; }
+
+    /// <summary>Units of each demand not yet committed.</summary>
+    public long[] OpenQuantity { get; }
+
+    /// <summary>Committed units of each demand that arrive on time.</summary>
+    public long[] CommittedOnTime { get; }
+
+    /// <summary>The commitments as assignments; every plan contains them unchanged.</summary>
+    public List<Assignment> Committed { get; }
+
+    public IReadOnlyList<Capability> CapabilitiesOf(int factory) =>
+        _capabilitiesByFactory.TryGetValue(Factories[factory].FactoryId, out var list) ? list : [];
+
+    /// <summary>Regions with a factory that makes the sku, in order.</summary>
+    public IReadOnlyList<string> RegionsMaking(string sku) => _regionsBySku.TryGetValue(sku, out var list) ? list : [];
+
+    /// <summary>The tier's demands that can get something on time (they count for its fair share).</summary>
+    public IReadOnlyList<int> ServableOf(Priority tier) => _servable[tier];
+}

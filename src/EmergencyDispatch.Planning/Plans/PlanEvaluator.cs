@@ -1,0 +1,180 @@
+using System.Globalization;
+using EmergencyDispatch.Planning.Model;
+
+namespace EmergencyDispatch.Planning.Plans;
+
+/// <summary>
+/// Checks a plan against the constraints of MODEL.md and measures it on every objective step, from the assignments
+/// alone: whatever made the plan, these are the numbers it is judged by.
+/// </summary>
+public static class PlanEvaluator
+{
+    /// <summary>Slack on a factory-day's capacity, in days of full dedication, for sums of quantity / units_per_day.</summary>
+    public const double CapacityTolerance = 1e-9;
+
+    /// <summary>The broken constraints of a plan, one sentence each; empty when the plan is feasible.</summary>
+    public static IReadOnlyList<string> Check(PlanningInput input, IReadOnlyList<Assignment> assignments)
+    {
+        var network = new Network(input);
+        var problems = new List<string>();
+        var load = new Dictionary<(string FactoryId, int Day), double>();
+        var delivered = new Dictionary<string, long>(StringComparer.Ordinal);
+        var placed = new Dictionary<(string FactoryId, string RequestId, int Day), long>();
+
+        // Each assignment on its own: a positive quantity of the demand's sku, made by a capable factory inside the
+        // horizon and shipped on a lane, arriving after the lane's lead time.
+        for (var i = 0; i < assignments.Count; i++)
+        {
+            var a = assignments[i];
+            var where = $"assignment {i} ({a.FactoryId} → {a.RequestId} on {Text(a.ProductionDate)})";
+            if (a.Quantity <= 0)
+                problems.Add($"{where}: quantity {a.Quantity} is not positive");
+            var day = network.Day(a.ProductionDate);
+            if (day < 0 || day >= network.Horizon)
+                problems.Add($"{where}: production date is outside the horizon {Text(input.StartDate)}..{Text(network.Date(network.Horizon - 1))}");
+            if (!network.FactoryById.TryGetValue(a.FactoryId, out var factory))
+            {
+                problems.Add($"{where}: unknown factory {a.FactoryId}");
+                continue;
+            }
+            if (!network.DemandById.TryGetValue(a.RequestId, out var demand))
+            {
+                problems.Add($"{where}: unknown demand {a.RequestId}");
+                continue;
+            }
+            if (a.Sku != demand.Sku)
+                problems.Add($"{where}: sku {a.Sku} is not the demand's sku {demand.Sku}");
+            if (network.Lane(factory.Region, demand.Region) is { } lane)
+            {
+                var arrival = a.ProductionDate.AddDays(lane.Lead);
+                if (a.ArrivalDate != arrival)
+                    problems.Add($"{where}: arrives {Text(a.ArrivalDate)}, but production + {lane.Lead} lead days is {Text(arrival)}");
+            }
+            else
+            {
+                problems.Add($"{where}: no lane from {factory.Region} to {demand.Region}");
+            }
+            delivered[demand.RequestId] = delivered.GetValueOrDefault(demand.RequestId) + a.Quantity;
+            placed[(a.FactoryId, a.RequestId, day)] = placed.GetValueOrDefault((a.FactoryId, a.RequestId, day)) + a.Quantity;
+            if (!network.Capability.TryGetValue((a.FactoryId, demand.Sku), out var capability))
+            {
+                problems.Add($"{where}: factory {a.FactoryId} cannot make {demand.Sku}");
+                continue;
+            }
+            if (day >= 0 && day < network.Horizon)
+                load[(a.FactoryId, day)] = load.GetValueOrDefault((a.FactoryId, day)) + a.Quantity / capability.UnitsPerDay;
+        }
+
+        // Shared capacity: a factory's days of dedication on one day stay within that day's factor.
+        foreach (var ((factoryId, day), used) in load.OrderBy(l => l.Key.FactoryId, StringComparer.Ordinal).ThenBy(l => l.Key.Day))
+        {
+            var factor = network.Factor(factoryId, day);
+            if (used > factor + CapacityTolerance)
+                problems.Add($"factory {factoryId} on {Text(network.Date(day))}: uses {Number(used)} days of capacity, factor is {Number(factor)}");
+        }
+
+        // No over-delivery.
+        foreach (var demand in input.Demands)
+        {
+            if (delivered.GetValueOrDefault(demand.RequestId) is var units && units > demand.Quantity)
+                problems.Add($"demand {demand.RequestId}: {units} units planned, quantity is {demand.Quantity}");
+        }
+
+        // Commitments are kept: the plan holds at least the committed units for that factory, demand and day.
+        var committed = input.Commitments
+            .GroupBy(c => (c.FactoryId, c.RequestId, Day: network.Day(c.ProductionDate)))
+            .OrderBy(g => g.Key.FactoryId, StringComparer.Ordinal).ThenBy(g => g.Key.RequestId, StringComparer.Ordinal).ThenBy(g => g.Key.Day);
+        foreach (var group in committed)
+        {
+            var units = group.Sum(c => c.Quantity);
+            var planned = placed.GetValueOrDefault(group.Key);
+            if (planned < units)
+                problems.Add($"commitment {group.Key.FactoryId} → {group.Key.RequestId} on {Text(network.Date(group.Key.Day))}: {units} units committed, {planned} planned");
+        }
+
+        return problems;
+    }
+
+    /// <summary>
+    /// The value of every step of <see cref="Step.All"/>, in that order, exactly as MODEL.md defines it.
+    /// The plan must pass <see cref="Check"/> as far as demands, capabilities and lanes go.
+    /// </summary>
+    public static IReadOnlyList<StepValue> Evaluate(PlanningInput input, IReadOnlyList<Assignment> assignments)
+    {
+        var network = new Network(input);
+        var units = Deliveries(network, assignments);
+        var lateness = 0.0;
+        var cost = 0.0;
+        foreach (var a in assignments)
+        {
+            var demand = DemandOf(network, a);
+            var lane = network.FactoryById.TryGetValue(a.FactoryId, out var factory) ? network.Lane(factory.Region, demand.Region) : null;
+            if (lane is null || !network.Capability.TryGetValue((a.FactoryId, demand.Sku), out var capability))
+                throw new ArgumentException($"assignment {a.FactoryId} → {a.RequestId}: no capability or lane; check the plan first", nameof(assignments));
+            var daysLate = a.ArrivalDate.DayNumber - demand.DueDate.DayNumber;
+            if (daysLate > 0)
+                lateness += (double)a.Quantity * daysLate * demand.Priority.LatenessWeight();
+            cost += a.Quantity * (capability.UnitCost + lane.Value.Cost);
+        }
+
+        var values = new List<StepValue>(Step.All.Count);
+        foreach (var step in Step.All)
+        {
+            var tier = input.Demands.Where(d => d.Priority == step.Tier);
+            var value = step.Kind switch
+            {
+                StepKind.FairShare => tier.Where(network.IsServable)
+                    .Select(d => (double)units.GetValueOrDefault(d.RequestId).OnTime / d.Quantity)
+                    .DefaultIfEmpty(1.0)
+                    .Min(),
+                StepKind.OnTime => tier.Sum(d => (double)units.GetValueOrDefault(d.RequestId).OnTime),
+                StepKind.Delivered => tier.Sum(d => (double)units.GetValueOrDefault(d.RequestId).OnTime + units.GetValueOrDefault(d.RequestId).Late),
+                StepKind.Lateness => lateness,
+                StepKind.Cost => cost,
+                _ => throw new InvalidOperationException(),
+            };
+            values.Add(new StepValue(step, value));
+        }
+        return values;
+    }
+
+    /// <summary>
+    /// The outcome of every demand, in input order: on-time and late units from the assignments, and where units are
+    /// late or unmet the reason the caller gives; demands served in full on time get <see cref="ShortfallReason.None"/>.
+    /// </summary>
+    public static IReadOnlyList<Outcome> Outcomes(
+        PlanningInput input,
+        IReadOnlyList<Assignment> assignments,
+        Func<DemandLine, (ShortfallReason Reason, IReadOnlyList<string> BindingFactories)> reason)
+    {
+        var units = Deliveries(new Network(input), assignments);
+        return input.Demands.Select(d =>
+        {
+            var (onTime, late) = units.GetValueOrDefault(d.RequestId);
+            var (why, binding) = late > 0 || onTime + late < d.Quantity ? reason(d) : (ShortfallReason.None, []);
+            return new Outcome(d.RequestId, d.Quantity, onTime, late, why, binding);
+        }).ToList();
+    }
+
+    /// <summary>On-time and late units per request id; arrival after the due date is late, whatever the horizon.</summary>
+    private static Dictionary<string, (long OnTime, long Late)> Deliveries(Network network, IReadOnlyList<Assignment> assignments)
+    {
+        var units = new Dictionary<string, (long OnTime, long Late)>(StringComparer.Ordinal);
+        foreach (var a in assignments)
+        {
+            var demand = DemandOf(network, a);
+            var (onTime, late) = units.GetValueOrDefault(demand.RequestId);
+            units[demand.RequestId] = a.ArrivalDate <= demand.DueDate ? (onTime + a.Quantity, late) : (onTime, late + a.Quantity);
+        }
+        return units;
+    }
+
+    private static DemandLine DemandOf(Network network, Assignment a) =>
+        network.DemandById.TryGetValue(a.RequestId, out var demand)
+            ? demand
+            : throw new ArgumentException($"assignment {a.FactoryId} → {a.RequestId}: unknown demand; check the plan first", nameof(a));
+
+    private static string Text(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static string Number(double value) => value.ToString("0.#########", CultureInfo.InvariantCulture);
+}

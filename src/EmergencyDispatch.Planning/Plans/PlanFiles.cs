@@ -1,0 +1,162 @@
+using System.Globalization;
+using EmergencyDispatch.Planning.Model;
+using EmergencyDispatch.Planning.Scenarios;
+
+namespace EmergencyDispatch.Planning.Plans;
+
+/// <summary>
+/// A plan's export (MODEL.md "Scenario files"): <c>assignments.csv</c> and <c>outcomes.csv</c>, written in a stable row order
+/// so that two plans of the same inputs can be compared byte for byte, and read back.
+/// </summary>
+public static class PlanFiles
+{
+    public const string AssignmentsFile = "assignments.csv";
+    public const string OutcomesFile = "outcomes.csv";
+
+    public static readonly string[] AssignmentColumns = ["factory_id", "request_id", "sku", "production_date", "arrival_date", "quantity"];
+    public static readonly string[] OutcomeColumns = ["request_id", "quantity", "on_time", "late", "unmet", "reason"];
+
+    /// <summary>Writes both files of a plan into <paramref name="directory"/>, creating it and replacing files of the same names.</summary>
+    public static void Write(string directory, IEnumerable<Assignment> assignments, IEnumerable<Outcome> outcomes)
+    {
+        Directory.CreateDirectory(directory);
+        ScenarioWriter.WriteFile(directory, AssignmentsFile, w => WriteAssignments(w, assignments));
+        ScenarioWriter.WriteFile(directory, OutcomesFile, w => WriteOutcomes(w, outcomes));
+    }
+
+    /// <summary>Writes assignments ordered by factory_id, production_date, request_id (ids ordinal); the other columns break any remaining tie.</summary>
+    public static void WriteAssignments(TextWriter writer, IEnumerable<Assignment> assignments)
+    {
+        ScenarioWriter.WriteRow(writer, AssignmentColumns);
+        foreach (var a in InFileOrder(assignments))
+        {
+            ScenarioWriter.WriteRow(writer,
+                [a.FactoryId, a.RequestId, a.Sku, ScenarioWriter.Date(a.ProductionDate), ScenarioWriter.Date(a.ArrivalDate), ScenarioWriter.Number(a.Quantity)]);
+        }
+    }
+
+    /// <summary>Writes outcomes ordered by request_id (ordinal); reason is <see cref="Outcome.ReasonText"/>.</summary>
+    public static void WriteOutcomes(TextWriter writer, IEnumerable<Outcome> outcomes)
+    {
+        ScenarioWriter.WriteRow(writer, OutcomeColumns);
+        foreach (var o in InFileOrder(outcomes))
+        {
+            ScenarioWriter.WriteRow(writer,
+                [o.RequestId, ScenarioWriter.Number(o.Quantity), ScenarioWriter.Number(o.OnTime), ScenarioWriter.Number(o.Late), ScenarioWriter.Number(o.Unmet), o.ReasonText]);
+        }
+    }
+
+    /// <summary>Assignments in the order of <c>assignments.csv</c>.</summary>
+    public static IEnumerable<Assignment> InFileOrder(IEnumerable<Assignment> assignments) => assignments
+        .OrderBy(a => a.FactoryId, StringComparer.Ordinal)
+        .ThenBy(a => a.ProductionDate)
+        .ThenBy(a => a.RequestId, StringComparer.Ordinal)
+        .ThenBy(a => a.ArrivalDate)
+        .ThenBy(a => a.Sku, StringComparer.Ordinal)
+        .ThenBy(a => a.Quantity);
+
+    /// <summary>Outcomes in the order of <c>outcomes.csv</c>.</summary>
+    public static IEnumerable<Outcome> InFileOrder(IEnumerable<Outcome> outcomes) => outcomes
+        .OrderBy(o => o.RequestId, StringComparer.Ordinal)
+        .ThenBy(o => o.Quantity)
+        .ThenBy(o => o.OnTime)
+        .ThenBy(o => o.Late)
+        .ThenBy(o => o.ReasonText, StringComparer.Ordinal);
+
+    /// <summary>Reads an <c>assignments.csv</c>; the rows are null when any error was found.</summary>
+    public static (IReadOnlyList<Assignment>? Assignments, IReadOnlyList<ScenarioError> Errors) ReadAssignments(string path) =>
+        ReadFile(path, AssignmentColumns, ParseAssignment);
+
+    /// <summary>Reads an <c>outcomes.csv</c>; the rows are null when any error was found.</summary>
+    public static (IReadOnlyList<Outcome>? Outcomes, IReadOnlyList<ScenarioError> Errors) ReadOutcomes(string path) =>
+        ReadFile(path, OutcomeColumns, ParseOutcome);
+
+    public static (IReadOnlyList<Assignment>? Assignments, IReadOnlyList<ScenarioError> Errors) ReadAssignments(TextReader reader, string file = AssignmentsFile) =>
+        Read(reader, file, AssignmentColumns, ParseAssignment);
+
+    public static (IReadOnlyList<Outcome>? Outcomes, IReadOnlyList<ScenarioError> Errors) ReadOutcomes(TextReader reader, string file = OutcomesFile) =>
+        Read(reader, file, OutcomeColumns, ParseOutcome);
+
+    public static Assignment ParseAssignment(string[] f, List<Violation> v)
+    {
+        Rules.Add(v, "factory_id", Rules.CheckId(f[0]));
+        Rules.Add(v, "request_id", Rules.CheckId(f[1]));
+        Rules.Add(v, "sku", Rules.CheckId(f[2]));
+        Rules.Add(v, "production_date", Rules.CheckDate(f[3], out var produced));
+        Rules.Add(v, "arrival_date", Rules.CheckDate(f[4], out var arrives));
+        var quantity = Whole(f[5], "quantity", v);
+        Rules.Add(v, "quantity", quantity <= 0 ? "must be greater than 0" : null);
+        if (arrives < produced)
+            v.Add(new Violation("arrival_date", "is before production_date"));
+        return new Assignment(f[0], f[1], f[2], produced, arrives, quantity);
+    }
+
+    public static Outcome ParseOutcome(string[] f, List<Violation> v)
+    {
+        Rules.Add(v, "request_id", Rules.CheckId(f[0]));
+        var numbersFrom = v.Count;
+        var quantity = Whole(f[1], "quantity", v);
+        var onTime = Whole(f[2], "on_time", v);
+        var late = Whole(f[3], "late", v);
+        var unmet = Whole(f[4], "unmet", v);
+        if (v.Count == numbersFrom && unmet != quantity - onTime - late)
+            v.Add(new Violation("unmet", $"must be quantity - on_time - late = {quantity - onTime - late}, got {unmet}"));
+        var (reason, binding) = ParseReason(f[5], v);
+        return new Outcome(f[0], quantity, onTime, late, reason, binding);
+    }
+
+    /// <summary>Splits a reason as written by <see cref="Outcome.ReasonText"/>: a code, and for CAPACITY_SHORTAGE the factories after ':' separated by ';'.</summary>
+    public static (ShortfallReason Reason, IReadOnlyList<string> BindingFactories) ParseReason(string text, List<Violation> v)
+    {
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        var code = colon < 0 ? text : text[..colon];
+        var reason = code switch
+        {
+            "" => ShortfallReason.None,
+            "NO_CAPABLE_FACTORY" => ShortfallReason.NoCapableFactory,
+            "NO_ON_TIME_ROUTE" => ShortfallReason.NoOnTimeRoute,
+            "CAPACITY_SHORTAGE" => ShortfallReason.CapacityShortage,
+            _ => (ShortfallReason?)null,
+        };
+        if (reason is null)
+        {
+            v.Add(new Violation("reason", $"'{Rules.Shorten(text)}' is not empty, NO_CAPABLE_FACTORY, NO_ON_TIME_ROUTE or CAPACITY_SHORTAGE[:F1;F2]"));
+            return (ShortfallReason.None, []);
+        }
+        if (colon < 0)
+            return (reason.Value, []);
+        if (reason != ShortfallReason.CapacityShortage)
+        {
+            v.Add(new Violation("reason", "only CAPACITY_SHORTAGE names binding factories"));
+            return (reason.Value, []);
+        }
+        var factories = text[(colon + 1)..].Split(';');
+        foreach (var factory in factories)
+            Rules.Add(v, "reason", Rules.CheckId(factory) is { } problem ? $"binding factory '{Rules.Shorten(factory)}' {problem}" : null);
+        return (reason.Value, factories);
+    }
+
+    private static (IReadOnlyList<T>? Rows, IReadOnlyList<ScenarioError> Errors) ReadFile<T>(string path, string[] columns, ScenarioReader.RowParser<T> parse)
+    {
+        var file = Path.GetFileName(path);
+        if (!File.Exists(path))
+            return (null, [new ScenarioError(file, 0, "file", "is missing")]);
+        using var reader = new StreamReader(path, System.Text.Encoding.UTF8);
+        return Read(reader, file, columns, parse);
+    }
+
+    private static (IReadOnlyList<T>? Rows, IReadOnlyList<ScenarioError> Errors) Read<T>(TextReader reader, string file, string[] columns, ScenarioReader.RowParser<T> parse)
+    {
+        var errors = new List<ScenarioError>();
+        var rows = ScenarioReader.ReadCsv(reader, file, errors, columns, parse);
+        return errors.Count > 0 ? (null, errors) : (rows.Select(r => r.Value).ToList(), errors);
+    }
+
+    private static long Whole(string text, string field, List<Violation> v)
+    {
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= 0)
+            return value;
+        v.Add(new Violation(field, $"'{Rules.Shorten(text)}' is not a whole number ≥ 0"));
+        return 0;
+    }
+}

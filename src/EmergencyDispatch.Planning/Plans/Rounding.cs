@@ -1,0 +1,145 @@
+using EmergencyDispatch.Planning.Model;
+
+namespace EmergencyDispatch.Planning.Plans;
+
+/// <summary>Turns an LP solution into whole-unit assignments that never exceed capacity nor any demand's quantity.</summary>
+internal static class Rounding
+{
+    private const double CapacityEpsilon = 1e-12;
+
+    /// <summary>One continuous allocation: units of a factory's production on a day for a demand.</summary>
+    private sealed class Piece(int factory, int demand, int day, int lead, double units)
+    {
+        public int Factory { get; } = factory;
+        public int Demand { get; } = demand;
+        public int Day { get; } = day;
+        public int Lead { get; } = lead;
+        public double Units { get; } = units;
+        public long Whole { get; set; } = (long)Math.Floor(units + 1e-6);
+    }
+
+    /// <summary>Maps region shipments back to factory production (earliest production first), then rounds.</summary>
+    public static List<Assignment> ToAssignments(PlanContext context, LpSolution solution)
+    {
+        var pieces = Disaggregate(context, solution);
+        var residual = context.Capacity.Select(days => (double[])days.Clone()).ToArray();
+        var open = (long[])context.OpenQuantity.Clone();
+        var order = DemandOrder(context);
+
+        // Floor every piece, then take units back where flooring still left a factory-day or a demand over its limit.
+        foreach (var piece in pieces)
+            piece.Whole = Math.Min(piece.Whole, open[piece.Demand]);
+        foreach (var group in pieces.GroupBy(p => p.Demand))
+        {
+            var excess = group.Sum(p => p.Whole) - context.OpenQuantity[group.Key];
+            foreach (var p in group.OrderBy(p => p.Units - Math.Floor(p.Units)))
+            {
+                if (excess <= 0)
+                    break;
+                var take = Math.Min(excess, p.Whole);
+                p.Whole -= take;
+                excess -= take;
+            }
+        }
+        foreach (var group in pieces.GroupBy(p => (p.Factory, p.Day)))
+        {
+            var rates = group.ToDictionary(p => p, p => 1 / UnitsPerDay(context, p));
+            var used = group.Sum(p => p.Whole * rates[p]);
+            foreach (var p in group.OrderByDescending(p => order[p.Demand]))
+            {
+                while (used > context.Capacity[group.Key.Factory][group.Key.Day] + CapacityEpsilon && p.Whole > 0)
+                {
+                    p.Whole--;
+                    used -= rates[p];
+                }
+            }
+            residual[group.Key.Factory][group.Key.Day] -= used;
+        }
+        foreach (var p in pieces)
+            open[p.Demand] -= p.Whole;
+
+        // Top up: the units flooring cut, most urgent demand first, where a whole unit still fits.
+        foreach (var p in pieces.OrderBy(p => order[p.Demand]).ThenByDescending(p => p.Units - p.Whole).ThenBy(p => p.Factory).ThenBy(p => p.Day))
+        {
+            if (p.Units - p.Whole < 1e-6 || open[p.Demand] <= 0)
+                continue;
+            var rate = 1 / UnitsPerDay(context, p);
+            if (residual[p.Factory][p.Day] + CapacityEpsilon < rate)
+                continue;
+            p.Whole++;
+            open[p.Demand]--;
+            residual[p.Factory][p.Day] -= rate;
+        }
+
+        return Merge(context, pieces.Where(p => p.Whole > 0)
+            .Select(p => new Assignment(
+                context.Factories[p.Factory].FactoryId, context.Demands[p.Demand].RequestId, context.Demands[p.Demand].Sku,
+                context.Network.Date(p.Day), context.Network.Date(p.Day + p.Lead), p.Whole))
+            .Concat(context.Committed));
+    }
+
+    /// <summary>Assignments merged per factory, demand and day, in factory, day, demand order.</summary>
+    public static List<Assignment> Merge(PlanContext context, IEnumerable<Assignment> assignments) =>
+        assignments
+            .GroupBy(a => (a.FactoryId, a.RequestId, a.ProductionDate))
+            .Select(g => g.First() with { Quantity = g.Sum(a => a.Quantity) })
+            .OrderBy(a => a.FactoryId, StringComparer.Ordinal)
+            .ThenBy(a => a.ProductionDate)
+            .ThenBy(a => a.RequestId, StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>The rank of each demand in the objective's order: tier, then due date, then request id.</summary>
+    public static int[] DemandOrder(PlanContext context)
+    {
+        var ranked = Enumerable.Range(0, context.Demands.Count)
+            .OrderBy(i => context.Demands[i].Priority)
+            .ThenBy(i => context.Demands[i].DueDate)
+            .ThenBy(i => context.Demands[i].RequestId, StringComparer.Ordinal)
+            .ToArray();
+        var order = new int[ranked.Length];
+        for (var r = 0; r < ranked.Length; r++)
+            order[ranked[r]] = r;
+        return order;
+    }
+
+    private static double UnitsPerDay(PlanContext context, Piece p) =>
+        context.Network.Capability[(context.Factories[p.Factory].FactoryId, context.Demands[p.Demand].Sku)].UnitsPerDay;
+
+    private static List<Piece> Disaggregate(PlanContext context, LpSolution solution)
+    {
+        var pieces = new List<Piece>();
+        var pools = solution.Production
+            .GroupBy(p => (context.Factories[p.Factory].Region, p.Sku))
+            .ToDictionary(g => g.Key, g => g.OrderBy(p => p.Day).ThenBy(p => p.Factory).Select(p => new double[] { p.Factory, p.Day, p.Units }).ToList());
+        var shipments = solution.Shipments
+            .OrderBy(s => s.Region, StringComparer.Ordinal)
+            .ThenBy(s => context.Demands[s.Demand].Sku, StringComparer.Ordinal)
+            .ThenBy(s => s.Day)
+            .ThenBy(s => context.Demands[s.Demand].Priority)
+            .ThenBy(s => s.Demand);
+        foreach (var s in shipments)
+        {
+            if (!pools.TryGetValue((s.Region, context.Demands[s.Demand].Sku), out var pool))
+                continue;
+            var need = s.Units;
+            foreach (var entry in pool)
+            {
+                if (need <= 1e-9)
+                    break;
+                if (entry[1] > s.Day)
+                    break;
+                var take = Math.Min(need, entry[2]);
+                if (take <= 1e-9)
+                    continue;
+                entry[2] -= take;
+                need -= take;
+                pieces.Add(new Piece((int)entry[0], s.Demand, (int)entry[1], s.Lead, take));
+            }
+        }
+        // Pieces of one factory, demand and day are one allocation.
+        return pieces
+            .GroupBy(p => (p.Factory, p.Demand, p.Day, p.Lead))
+            .Select(g => new Piece(g.Key.Factory, g.Key.Demand, g.Key.Day, g.Key.Lead, g.Sum(p => p.Units)))
+            .ToList();
+    }
+}

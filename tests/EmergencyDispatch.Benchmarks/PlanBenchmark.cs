@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Globalization;
+using EmergencyDispatch.Planning.Plans;
+using EmergencyDispatch.Planning.Scenarios;
+
+namespace EmergencyDispatch.Benchmarks;
+
+/// <summary>
+/// The planner on generated scenarios (14 days, 30 skus, 31 regions, seed 1): wall time per step, peak memory, and the
+/// LP plan's quality against the greedy baseline. Each size runs in its own process so that peak memory is its own.
+/// </summary>
+public static class PlanBenchmark
+{
+    public static readonly IReadOnlyDictionary<string, (int Factories, int Demands)> Sizes = new Dictionary<string, (int, int)>
+    {
+        ["province"] = (100, 500),
+        ["national"] = (1_000, 5_000),
+        ["continental"] = (5_000, 50_000),
+    };
+
+    /// <summary>Runs every size in a child process, one after the other.</summary>
+    public static async Task<int> RunAllAsync(double timeLimit)
+    {
+        foreach (var size in Sizes.Keys)
+        {
+            var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
+            foreach (var a in new[] { "plan", "--size", size, "--time-limit", timeLimit.ToString(CultureInfo.InvariantCulture) })
+                start.ArgumentList.Add(a);
+            using var child = Process.Start(start)!;
+            await child.WaitForExitAsync();
+            if (child.ExitCode != 0)
+                return child.ExitCode;
+        }
+        return 0;
+    }
+
+    public static int Run(string size, double timeLimit)
+    {
+        var (factories, demands) = Sizes[size];
+        var generated = ScenarioGenerator.Generate(new GeneratorOptions { Factories = factories, Demands = demands, Skus = 30, Regions = 31, Days = 14, Seed = 1 });
+        var input = PlanningInput.From(generated.Scenario);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{size}: {factories:N0} factories, {demands:N0} demands, 30 skus, 31 regions, 14 days, demand/capacity {generated.Ratio:0.000}"));
+
+        var greedy = Timed(() => Planner.Plan(input, new PlannerOptions { Planner = PlannerKind.Greedy }));
+        var lp = Timed(() => Planner.Plan(input, new PlannerOptions { TimeLimit = TimeSpan.FromSeconds(timeLimit) }));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  greedy: {greedy.Seconds:0.000} s; lp: {lp.Seconds:0.000} s, {lp.Plan.Completion}, last step {lp.Plan.LastCompletedStep?.Name ?? "none"}; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:0} MB"));
+        Console.WriteLine("  lp time per step: " + string.Join(", ", lp.Plan.Timings.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Step.Name} {t.Elapsed.TotalSeconds:0.00}"))));
+        Console.WriteLine("  step values (lp / greedy):");
+        foreach (var (l, g) in lp.Plan.StepValues.Zip(greedy.Plan.StepValues))
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {l.Step.Name,-20} {l.Value,18:G8} {g.Value,18:G8}"));
+        Console.WriteLine("  quality: " + Compare(lp.Plan.StepValues, greedy.Plan.StepValues));
+        var problems = PlanEvaluator.Check(input, lp.Plan.Assignments);
+        Console.WriteLine($"  lp plan check: {(problems.Count == 0 ? "no problems" : string.Join("; ", problems.Take(5)))}");
+        return problems.Count == 0 ? 0 : 1;
+    }
+
+    /// <summary>Where two plans first differ in the lexicographic order, and which is better there.</summary>
+    public static string Compare(IReadOnlyList<StepValue> lp, IReadOnlyList<StepValue> greedy)
+    {
+        foreach (var (l, g) in lp.Zip(greedy))
+        {
+            if (Math.Abs(l.Value - g.Value) <= 1e-9 * Math.Max(1, Math.Abs(g.Value)))
+                continue;
+            var lpBetter = l.Step.Maximise ? l.Value > g.Value : l.Value < g.Value;
+            return string.Create(CultureInfo.InvariantCulture,
+                $"first difference at {l.Step.Name}: lp {l.Value:G8} vs greedy {g.Value:G8}, {(lpBetter ? "lp is better" : "GREEDY IS BETTER")}");
+        }
+        return "identical step values";
+    }
+
+    private static (PlanResult Plan, double Seconds) Timed(Func<PlanResult> plan)
+    {
+        var clock = Stopwatch.StartNew();
+        var result = plan();
+        return (result, clock.Elapsed.TotalSeconds);
+    }
+}

@@ -1,0 +1,132 @@
+using EmergencyDispatch.Planning.Plans;
+
+namespace EmergencyDispatch.Tests.Scenarios;
+
+public sealed class PlanFilesTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), $"dispatch-plan-{Guid.NewGuid():N}");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory))
+            Directory.Delete(_directory, recursive: true);
+    }
+
+    private static readonly DateOnly Day1 = new(2025, 3, 1);
+    private static readonly DateOnly Day2 = new(2025, 3, 2);
+    private static readonly DateOnly Day3 = new(2025, 3, 3);
+
+    private static readonly Assignment[] Assignments =
+    [
+        new("F2", "R1", "WATER", Day1, Day2, 10),
+        new("F1", "R2", "BLANKET", Day2, Day3, 5),
+        new("F1", "R10", "WATER", Day2, Day2, 7),
+        new("F1", "R1", "WATER", Day1, Day2, 300),
+        new("F10", "R1", "WATER", Day1, Day1, 1),
+    ];
+
+    private static readonly Outcome[] Outcomes =
+    [
+        new("R2", 100, 5, 0, ShortfallReason.CapacityShortage, ["F1", "F7"]),
+        new("R10", 7, 7, 0, ShortfallReason.None, []),
+        new("R1", 500, 310, 1, ShortfallReason.NoOnTimeRoute, []),
+        new("a", 3, 0, 0, ShortfallReason.NoCapableFactory, []),
+        new("B", 4, 0, 0, ShortfallReason.CapacityShortage, []),
+    ];
+
+    private static string Written(Action<TextWriter> write)
+    {
+        var writer = new StringWriter();
+        write(writer);
+        return writer.ToString();
+    }
+
+    [Fact]
+    public void AssignmentsAreWrittenByFactoryThenProductionDateThenRequestId()
+    {
+        var text = Written(w => PlanFiles.WriteAssignments(w, Assignments));
+
+        Assert.Equal(
+            """
+            factory_id,request_id,sku,production_date,arrival_date,quantity
+            F1,R1,WATER,2025-03-01,2025-03-02,300
+            F1,R10,WATER,2025-03-02,2025-03-02,7
+            F1,R2,BLANKET,2025-03-02,2025-03-03,5
+            F10,R1,WATER,2025-03-01,2025-03-01,1
+            F2,R1,WATER,2025-03-01,2025-03-02,10
+
+            """,
+            text);
+    }
+
+    [Fact]
+    public void OutcomesAreWrittenByOrdinalRequestIdWithTheReasonText()
+    {
+        var text = Written(w => PlanFiles.WriteOutcomes(w, Outcomes));
+
+        Assert.Equal(
+            """
+            request_id,quantity,on_time,late,unmet,reason
+            B,4,0,0,4,CAPACITY_SHORTAGE
+            R1,500,310,1,189,NO_ON_TIME_ROUTE
+            R10,7,7,0,0,
+            R2,100,5,0,95,CAPACITY_SHORTAGE:F1;F7
+            a,3,0,0,3,NO_CAPABLE_FACTORY
+
+            """,
+            text);
+    }
+
+    [Fact]
+    public void WrittenPlanIsReadBackInFileOrder()
+    {
+        PlanFiles.Write(_directory, Assignments, Outcomes);
+
+        var (assignments, assignmentErrors) = PlanFiles.ReadAssignments(Path.Combine(_directory, PlanFiles.AssignmentsFile));
+        var (outcomes, outcomeErrors) = PlanFiles.ReadOutcomes(Path.Combine(_directory, PlanFiles.OutcomesFile));
+
+        Assert.Empty(assignmentErrors);
+        Assert.Empty(outcomeErrors);
+        Assert.Equal(PlanFiles.InFileOrder(Assignments), assignments!);
+        var expected = PlanFiles.InFileOrder(Outcomes).ToList();
+        Assert.Equal(expected.Select(o => (o.RequestId, o.Quantity, o.OnTime, o.Late, o.Unmet, o.Reason)),
+            outcomes!.Select(o => (o.RequestId, o.Quantity, o.OnTime, o.Late, o.Unmet, o.Reason)));
+        Assert.Equal(expected.Select(o => o.BindingFactories), outcomes!.Select(o => o.BindingFactories));
+    }
+
+    [Fact]
+    public void SameRowsInAnotherOrderGiveIdenticalBytes()
+    {
+        var other = Path.Combine(_directory, "other");
+
+        PlanFiles.Write(_directory, Assignments, Outcomes);
+        PlanFiles.Write(other, Enumerable.Reverse(Assignments), Enumerable.Reverse(Outcomes));
+
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_directory, PlanFiles.AssignmentsFile)), File.ReadAllBytes(Path.Combine(other, PlanFiles.AssignmentsFile)));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_directory, PlanFiles.OutcomesFile)), File.ReadAllBytes(Path.Combine(other, PlanFiles.OutcomesFile)));
+    }
+
+    [Fact]
+    public void OutcomeWhoseUnmetDoesNotAddUpIsReported()
+    {
+        var text = "request_id,quantity,on_time,late,unmet,reason\nR1,10,4,1,4,CAPACITY_SHORTAGE\n";
+
+        var (outcomes, errors) = PlanFiles.ReadOutcomes(new StringReader(text));
+
+        Assert.Null(outcomes);
+        Assert.Equal(["outcomes.csv:2: unmet"], errors.Select(ScenarioFolder.Location));
+    }
+
+    [Fact]
+    public void UnknownReasonAndBadAssignmentFieldsAreReportedWithTheirLines()
+    {
+        var outcomes = "request_id,quantity,on_time,late,unmet,reason\nR1,10,10,0,0,\nR2,10,0,0,10,TOO_BAD\nR3,10,0,0,10,NO_ON_TIME_ROUTE:F1\n";
+        var assignments = "factory_id,request_id,sku,production_date,arrival_date,quantity\nF1,R1,WATER,2025-03-02,2025-03-01,0\n";
+
+        var (_, outcomeErrors) = PlanFiles.ReadOutcomes(new StringReader(outcomes));
+        var (_, assignmentErrors) = PlanFiles.ReadAssignments(new StringReader(assignments));
+
+        Assert.Equal(["outcomes.csv:3: reason", "outcomes.csv:4: reason"], outcomeErrors.Select(ScenarioFolder.Location));
+        Assert.Equal(["assignments.csv:2: quantity", "assignments.csv:2: arrival_date"], assignmentErrors.Select(ScenarioFolder.Location));
+    }
+}
