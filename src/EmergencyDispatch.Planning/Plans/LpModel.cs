@@ -25,8 +25,11 @@ internal sealed class LpModel : IDisposable
 
     private readonly List<Constraint> _rows = [];
 
-    /// <summary>The row duals of every step held so far, for checking columns added later.</summary>
-    private readonly List<double[]> _stepDuals = [];
+    /// <summary>Every step held so far: its objective's scale and its row duals, for checking columns added later.</summary>
+    private readonly List<(Step Step, double Scale, double[] Duals)> _held = [];
+
+    private Step? _current;
+    private double _currentScale = 1;
 
     public LpModel(PlanContext context, string solverId)
     {
@@ -99,21 +102,22 @@ internal sealed class LpModel : IDisposable
 
     /// <summary>
     /// Adds the columns a step needs before it is optimised: a tier's on-time shipments (and its fair-share rows) before
-    /// its fair-share step, its late shipments before its delivered step. Earlier steps did not need them (their
-    /// objectives do not count them; they only consume inventory), so each is checked against those steps' duals: a
-    /// column with a nonzero reduced cost in any earlier step is zero on that step's optimal face and is left out.
+    /// its fair-share step; its late shipments on the horizon's last day (which can carry any late unit, since earlier
+    /// production waits in inventory) before its delivered step; late shipments on every other day before the lateness
+    /// step, which is the first to care when a late unit leaves. Each column is checked against the duals of every step
+    /// already held: one with a nonzero reduced cost there is zero on that step's optimal face and is left out; one with
+    /// none could not have changed that step's optimum, so leaving it out until now lost nothing.
     /// </summary>
     public void Activate(Step step)
     {
-        if (step.Tier is not { } tier || step.Kind is StepKind.OnTime)
+        if (step.Kind is StepKind.OnTime or StepKind.Cost)
             return;
-        var onTime = step.Kind == StepKind.FairShare;
         var network = Context.Network;
-        var horizon = network.Horizon;
+        var last = network.Horizon - 1;
         for (var di = 0; di < Context.Demands.Count; di++)
         {
             var demand = Context.Demands[di];
-            if (demand.Priority != tier || DemandRows[di] is not { } demandRow)
+            if (DemandRows[di] is not { } demandRow || (step.Tier is { } tier && demand.Priority != tier))
                 continue;
             var due = network.Day(demand.DueDate);
             foreach (var region in Context.RegionsMaking(demand.Sku))
@@ -121,22 +125,28 @@ internal sealed class LpModel : IDisposable
                 if (network.Lane(region, demand.Region) is not { } lane || !Balances.TryGetValue((region, demand.Sku), out var balances))
                     continue;
                 var lastOnTime = due - lane.Lead;
-                if (onTime && lastOnTime >= 0)
-                    AddShipment(di, region, Math.Min(lastOnTime, horizon - 1), lane, 0, balances, demandRow);
-                if (!onTime)
+                switch (step.Kind)
                 {
-                    for (var t = Math.Max(lastOnTime + 1, 0); t < horizon; t++)
-                        AddShipment(di, region, t, lane, t + lane.Lead - due, balances, demandRow);
+                    case StepKind.FairShare when lastOnTime >= 0:
+                        AddShipment(di, region, Math.Min(lastOnTime, last), lane, 0, balances, demandRow);
+                        break;
+                    case StepKind.Delivered when lastOnTime < last:
+                        AddShipment(di, region, last, lane, last + lane.Lead - due, balances, demandRow);
+                        break;
+                    case StepKind.Lateness:
+                        for (var t = Math.Max(lastOnTime + 1, 0); t < last; t++)
+                            AddShipment(di, region, t, lane, t + lane.Lead - due, balances, demandRow);
+                        break;
                 }
             }
         }
-        if (!onTime)
+        if (step.Kind != StepKind.FairShare)
             return;
         // Fair share: every servable demand of the tier gets at least the tier's ratio on time (committed units count).
-        foreach (var di in Context.ServableOf(tier))
+        foreach (var di in Context.ServableOf(step.Tier!.Value))
         {
             var row = Row(-(double)Context.CommittedOnTime[di] / Context.Demands[di].Quantity, double.PositiveInfinity);
-            row.SetCoefficient(Ratios[tier], -1);
+            row.SetCoefficient(Ratios[step.Tier!.Value], -1);
             foreach (var s in ShipmentsOf[di])
             {
                 if (s.DaysLate == 0)
@@ -182,9 +192,10 @@ internal sealed class LpModel : IDisposable
         (Constraint[] Rows, int[] Index, double Scale) balances, (Constraint Row, int Index) demandRow)
     {
         var inventoryCoefficient = Context.Demands[demand].Quantity / balances.Scale;
-        foreach (var duals in _stepDuals)
+        foreach (var (step, scale, duals) in _held)
         {
-            var reducedCost = -(Dual(duals, balances.Index[day]) * inventoryCoefficient + Dual(duals, demandRow.Index));
+            var cost = ShipmentCoefficient(step, demand, daysLate, lane.Cost) / scale;
+            var reducedCost = cost - (Dual(duals, balances.Index[day]) * inventoryCoefficient + Dual(duals, demandRow.Index));
             if (Math.Abs(reducedCost) > ZeroTolerance)
             {
                 ColumnsLeftOut++;
@@ -200,43 +211,41 @@ internal sealed class LpModel : IDisposable
 
     private static double Dual(double[] duals, int row) => row < duals.Length ? duals[row] : 0;
 
+    /// <summary>The coefficient of a shipment (per unit fraction of its demand) in a step's measure.</summary>
+    private double ShipmentCoefficient(Step step, int demand, int daysLate, double laneCost)
+    {
+        var d = Context.Demands[demand];
+        return step.Kind switch
+        {
+            StepKind.OnTime when d.Priority == step.Tier && daysLate == 0 => d.Quantity,
+            StepKind.Delivered when d.Priority == step.Tier => d.Quantity,
+            StepKind.Lateness => (double)daysLate * d.Priority.LatenessWeight() * d.Quantity,
+            StepKind.Cost => laneCost * d.Quantity,
+            _ => 0,
+        };
+    }
+
     /// <summary>The terms of one step's measure in units of the step (units, unit-days, cost).</summary>
     public IEnumerable<(Variable Var, double Coefficient)> Terms(Step step)
     {
-        switch (step.Kind)
+        if (step.Kind == StepKind.FairShare)
         {
-            case StepKind.FairShare:
-                yield return (Ratios[step.Tier!.Value], 1);
-                break;
-            case StepKind.OnTime:
-            case StepKind.Delivered:
-                foreach (var s in Shipments)
-                {
-                    var demand = Context.Demands[s.Demand];
-                    if (demand.Priority == step.Tier && (step.Kind == StepKind.Delivered || s.DaysLate == 0))
-                        yield return (s.Var, demand.Quantity);
-                }
-                break;
-            case StepKind.Lateness:
-                foreach (var s in Shipments)
-                {
-                    var demand = Context.Demands[s.Demand];
-                    if (s.DaysLate > 0)
-                        yield return (s.Var, (double)s.DaysLate * demand.Priority.LatenessWeight() * demand.Quantity);
-                }
-                break;
-            case StepKind.Cost:
-                foreach (var p in Productions)
-                {
-                    if (p.UnitCost != 0)
-                        yield return (p.Var, p.UnitCost * p.UnitsPerDay);
-                }
-                foreach (var s in Shipments)
-                {
-                    if (s.LaneCost != 0)
-                        yield return (s.Var, s.LaneCost * Context.Demands[s.Demand].Quantity);
-                }
-                break;
+            yield return (Ratios[step.Tier!.Value], 1);
+            yield break;
+        }
+        if (step.Kind == StepKind.Cost)
+        {
+            foreach (var p in Productions)
+            {
+                if (p.UnitCost != 0)
+                    yield return (p.Var, p.UnitCost * p.UnitsPerDay);
+            }
+        }
+        foreach (var s in Shipments)
+        {
+            var c = ShipmentCoefficient(step, s.Demand, s.DaysLate, s.LaneCost);
+            if (c != 0)
+                yield return (s.Var, c);
         }
     }
 
@@ -247,6 +256,8 @@ internal sealed class LpModel : IDisposable
         var objective = Solver.Objective();
         objective.Clear();
         var scale = terms.Count == 0 ? 1 : terms.Max(t => Math.Abs(t.Coefficient));
+        _current = step;
+        _currentScale = scale;
         foreach (var (v, c) in terms)
             objective.SetCoefficient(v, c / scale);
         objective.SetOptimizationDirection(step.Maximise);
@@ -269,7 +280,7 @@ internal sealed class LpModel : IDisposable
             .ToList();
         var activities = Solver.ComputeConstraintActivities();
         var duals = _rows.Select(row => row.DualValue()).ToArray();
-        _stepDuals.Add(duals);
+        _held.Add((_current!, _currentScale, duals));
         var fixRows = _rows
             .Select((row, i) => (Row: row, Dual: duals[i], Activity: activities[i]))
             .Where(r => Math.Abs(r.Dual) > ZeroTolerance)

@@ -58,8 +58,19 @@ internal static class Rounding
         foreach (var p in pieces)
             open[p.Demand] -= p.Whole;
 
-        // Top up: the units flooring cut, most urgent demand first, where a whole unit still fits.
-        foreach (var p in pieces.OrderBy(p => order[p.Demand]).ThenByDescending(p => p.Units - p.Whole).ThenBy(p => p.Factory).ThenBy(p => p.Day))
+        // Top up the units flooring cut where a whole unit still fits: by tier, on-time units first, and within those
+        // the demand with the smallest share on time first, so that rounding costs the fair share as little as it can.
+        var onTime = new long[context.Demands.Count];
+        foreach (var p in pieces.Where(p => OnTime(context, p)))
+            onTime[p.Demand] += p.Whole;
+        foreach (var p in pieces
+            .OrderBy(p => context.Demands[p.Demand].Priority)
+            .ThenBy(p => OnTime(context, p) ? 0 : 1)
+            .ThenBy(p => (double)(onTime[p.Demand] + context.CommittedOnTime[p.Demand]) / context.Demands[p.Demand].Quantity)
+            .ThenBy(p => order[p.Demand])
+            .ThenByDescending(p => p.Units - p.Whole)
+            .ThenBy(p => p.Factory)
+            .ThenBy(p => p.Day))
         {
             if (p.Units - p.Whole < 1e-6 || open[p.Demand] <= 0)
                 continue;
@@ -101,6 +112,9 @@ internal static class Rounding
             order[ranked[r]] = r;
         return order;
     }
+
+    private static bool OnTime(PlanContext context, Piece p) =>
+        p.Day + p.Lead <= context.Network.Day(context.Demands[p.Demand].DueDate);
 
     private static double UnitsPerDay(PlanContext context, Piece p) =>
         context.Network.Capability[(context.Factories[p.Factory].FactoryId, context.Demands[p.Demand].Sku)].UnitsPerDay;
