@@ -99,37 +99,3 @@ public static class SolveCommand
         }),
     }, new JsonSerializerOptions { WriteIndented = true });
 }
-
-/// <summary>A plan's summary per priority and its largest shortfalls, as tables.</summary>
-public static class PlanSummaryView
-{
-    public static void Write(CliConsole console, PlanningInput input, PlanResult plan, int shortfalls = 10)
-    {
-        var demands = input.Demands.ToDictionary(d => d.RequestId, StringComparer.Ordinal);
-        var network = new Network(input);
-        var rows = new List<string[]>();
-        foreach (var tier in EmergencyDispatch.Planning.Model.Priorities.InOrder)
-        {
-            var outcomes = plan.Outcomes.Where(o => demands[o.RequestId].Priority == tier).ToList();
-            var servable = outcomes.Where(o => network.IsServable(demands[o.RequestId])).ToList();
-            rows.Add(
-            [
-                EmergencyDispatch.Planning.Model.Priorities.ToCode(tier),
-                N(outcomes.Sum(o => o.Quantity)),
-                N(outcomes.Sum(o => o.OnTime)),
-                N(outcomes.Sum(o => o.Late)),
-                N(outcomes.Sum(o => o.Unmet)),
-                servable.Count == 0 ? "-" : servable.Min(o => o.FillRatio).ToString("0.0000", CultureInfo.InvariantCulture),
-            ]);
-        }
-        console.Out.Write(Output.Table(["priority", "demand", "on time", "late", "unmet", "smallest fill ratio"], rows));
-        var largest = plan.Outcomes.Where(o => o.Unmet + o.Late > 0)
-            .OrderByDescending(o => o.Unmet + o.Late).ThenBy(o => o.RequestId, StringComparer.Ordinal).Take(shortfalls)
-            .Select(o => new[] { o.RequestId, EmergencyDispatch.Planning.Model.Priorities.ToCode(demands[o.RequestId].Priority), N(o.Quantity), N(o.Late), N(o.Unmet), o.ReasonText })
-            .ToList();
-        if (largest.Count > 0)
-            console.Out.Write(Output.Table(["request_id", "priority", "quantity", "late", "unmet", "reason"], largest));
-    }
-
-    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
-}

@@ -1,6 +1,7 @@
 using EmergencyDispatch.Server.Grpc;
 using EmergencyDispatch.Server.Health;
 using EmergencyDispatch.Server.Persistence;
+using EmergencyDispatch.Server.Planning;
 using EmergencyDispatch.Server.Seeding;
 
 namespace EmergencyDispatch.Server.Extensions;
@@ -21,10 +22,20 @@ public static class DispatchExtensions
         services.AddSingleton<Writer>();
         services.AddSingleton<RegistryStore>();
         services.AddSingleton<DemandStore>();
+        services.AddOptions<PlanningOptions>().BindConfiguration("Dispatch:Planning")
+            .Validate(o => o.QueueLength >= 0, "Dispatch:Planning:QueueLength must be 0 or more")
+            .Validate(o => o.DefaultTimeLimitSeconds > 0 && o.DefaultTimeLimitSeconds <= PlanRequest.MaxTimeLimit.TotalSeconds,
+                "Dispatch:Planning:DefaultTimeLimitSeconds must be more than 0 and at most 600")
+            .ValidateOnStart();
+        services.AddSingleton<PlanStore>();
+        services.AddSingleton<IPlanSolver, PlanSolver>();
+        services.AddSingleton<PlanningCoordinator>();
         // Order matters: the writer runs before start-up migrates and seeds through it.
         services.AddHostedService(sp => sp.GetRequiredService<Writer>());
         services.AddHostedService<DatabaseStartup>();
         services.AddHostedService<Checkpointer>();
+        // After the writer: hosted services stop in reverse order, so a running solve stops before the writer does.
+        services.AddHostedService(sp => sp.GetRequiredService<PlanningCoordinator>());
 
         services.AddGrpc(o =>
         {
@@ -42,6 +53,7 @@ public static class DispatchExtensions
     {
         app.MapGrpcService<RegistryGrpcService>();
         app.MapGrpcService<DemandGrpcService>();
+        app.MapGrpcService<PlanningGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;

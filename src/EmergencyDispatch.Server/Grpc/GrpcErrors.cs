@@ -43,6 +43,14 @@ public static class GrpcErrors
         return Status(global::Google.Rpc.Code.AlreadyExists, $"{field}: {description}", badRequest);
     }
 
+    /// <summary>RESOURCE_EXHAUSTED: a limit of the service (such as the planning queue) is reached; the caller may retry later.</summary>
+    public static RpcException ResourceExhausted(string message) =>
+        new(new global::Grpc.Core.Status(StatusCode.ResourceExhausted, message));
+
+    /// <summary>UNAVAILABLE: the service cannot do it now (it is stopping); the caller may retry.</summary>
+    public static RpcException Unavailable(string message) =>
+        new(new global::Grpc.Core.Status(StatusCode.Unavailable, message));
+
     public static RpcException FailedPrecondition(string message) =>
         new(new global::Grpc.Core.Status(StatusCode.FailedPrecondition, message));
 

@@ -94,6 +94,7 @@ public sealed class HostTests
 
         Assert.Contains("emergency_dispatch.v1.RegistryService", names);
         Assert.Contains("emergency_dispatch.v1.DemandService", names);
+        Assert.Contains("emergency_dispatch.v1.PlanningService", names);
         Assert.Contains("grpc.health.v1.Health", names);
     }
 

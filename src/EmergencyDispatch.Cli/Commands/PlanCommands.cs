@@ -1,0 +1,216 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Security.Cryptography;
+using EmergencyDispatch.Api.V1;
+using EmergencyDispatch.Cli.Infrastructure;
+using EmergencyDispatch.Planning.Plans;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Spectre.Console;
+using ApiPlanner = EmergencyDispatch.Api.V1.Planner;
+using DomainAssignment = EmergencyDispatch.Planning.Plans.Assignment;
+
+namespace EmergencyDispatch.Cli.Commands;
+
+/// <summary><c>dispatchctl plan create|show|export</c>: plans on the server.</summary>
+public static class PlanCommands
+{
+    /// <summary>Items per GetPlan page when exporting (the server's most).</summary>
+    public const int ExportPageSize = 1000;
+
+    private const double MaxTimeLimitSeconds = 600;
+
+    public static Command Create(CliHost host) => new("plan", "Create, show and export plans of all open demand.")
+    {
+        CreatePlan(host),
+        Show(host),
+        Export(host),
+    };
+
+    private static Command CreatePlan(CliHost host)
+    {
+        var start = new Option<string>("--start") { Description = "Day 0 of the plan, yyyy-MM-dd (default: today, UTC, by the server's clock).", HelpName = "DATE" };
+        var horizon = new Option<int>("--horizon") { Description = "Days to plan, 1 to 90 (default 14).", HelpName = "N" };
+        var planner = new Option<string>("--planner")
+        {
+            Description = "lp (the lexicographic LP of MODEL.md) or greedy (the baseline).",
+            DefaultValueFactory = _ => "lp",
+        };
+        planner.AcceptOnlyFromAmong("lp", "greedy");
+        var timeLimit = new Option<double?>("--time-limit")
+        {
+            Description = $"Seconds the solve may take, at most {MaxTimeLimitSeconds:0} (default: the server's, 60); when they run out the plan of the last completed step is stored.",
+            HelpName = "S",
+        };
+        timeLimit.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double?>() is { } value && (!double.IsFinite(value) || value <= 0 || value > MaxTimeLimitSeconds))
+                r.AddError($"--time-limit must be more than 0 and at most {MaxTimeLimitSeconds:0} seconds.");
+        });
+        var command = new Command("create", "Plan all open demand against the registry, show progress, then the plan's summary (the plan is stored as a DRAFT).")
+        {
+            start, horizon, planner, timeLimit,
+        };
+
+        host.SetAction(command, async (context, ct) =>
+        {
+            var request = new CreatePlanRequest
+            {
+                StartDate = context.Get(start) ?? "",
+                HorizonDays = context.Get(horizon),
+                Planner = context.Get(planner) == "greedy" ? ApiPlanner.Greedy : ApiPlanner.Lp,
+            };
+            if (context.Get(timeLimit) is { } seconds)
+                request.TimeLimit = Duration.FromTimeSpan(TimeSpan.FromSeconds(seconds));
+            using var call = context.Planning.CreatePlan(request, cancellationToken: ct);
+            var summary = await WithProgressAsync(context, call.ResponseStream, ct);
+            WriteSummary(context, summary);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Show(CliHost host)
+    {
+        var id = new Argument<long>("plan_id") { Description = "The plan's id." };
+        var command = new Command("show", "Show a stored plan's summary: request, steps, each priority and the largest shortfalls.") { id };
+        host.SetAction(command, async (context, ct) =>
+        {
+            var response = await context.Planning.GetPlanAsync(new GetPlanRequest { PlanId = context.Get(id), View = PlanView.Summary }, cancellationToken: ct);
+            WriteSummary(context, response.Summary);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Export(CliHost host)
+    {
+        var id = new Argument<long>("plan_id") { Description = "The plan's id." };
+        var output = new Option<string>("--out") { Description = "The folder for assignments.csv and outcomes.csv.", HelpName = "DIR", Required = true };
+        var command = new Command("export", "Write a stored plan's assignments.csv and outcomes.csv (MODEL.md format) and check them against its hash.") { id, output };
+        host.SetAction(command, async (context, ct) =>
+        {
+            var planId = context.Get(id);
+            var directory = context.Get(output)!;
+            var client = context.Planning;
+            var (summary, assignments) = await ReadAllAsync(client, planId, PlanView.Assignments, r => r.Assignments.Select(ToDomain), ct);
+            var (_, outcomes) = await ReadAllAsync(client, planId, PlanView.Outcomes, r => r.Outcomes.Select(PlanSummaryView.ToDomain), ct);
+
+            PlanFiles.Write(directory, assignments, outcomes);
+            var written = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(directory, PlanFiles.AssignmentsFile))));
+            if (written != summary.AssignmentsSha256 || assignments.Count != summary.AssignmentCount)
+            {
+                context.Console.Error.WriteLine(
+                    $"error: the exported {PlanFiles.AssignmentsFile} ({assignments.Count} rows, sha256 {written}) does not match plan {planId} "
+                    + $"({summary.AssignmentCount} rows, sha256 {summary.AssignmentsSha256}); the plan may have been read while the server changed");
+                return ExitCodes.Failed;
+            }
+            context.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"plan {planId}: {assignments.Count:N0} assignments and {outcomes.Count:N0} outcomes written to {directory} ({PlanFiles.AssignmentsFile} sha256 {written})"));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Pages through one view of a plan; returns the summary of the first page and every item.</summary>
+    private static async Task<(PlanSummary Summary, List<T> Items)> ReadAllAsync<T>(
+        PlanningService.PlanningServiceClient client, long planId, PlanView view, Func<GetPlanResponse, IEnumerable<T>> items, CancellationToken ct)
+    {
+        PlanSummary? summary = null;
+        var all = new List<T>();
+        var token = "";
+        do
+        {
+            var page = new PageRequest { PageSize = ExportPageSize, PageToken = token };
+            var response = await client.GetPlanAsync(new GetPlanRequest { PlanId = planId, View = view, Page = page }, cancellationToken: ct);
+            summary ??= response.Summary;
+            all.AddRange(items(response));
+            if (response.NextPageToken.Length > 0 && response.NextPageToken == token)
+                throw new CliException($"the server returned the same next_page_token twice ({token}); stopping.");
+            token = response.NextPageToken;
+        }
+        while (token.Length > 0);
+        return (summary!, all);
+    }
+
+    /// <summary>Reads the CreatePlan stream to its plan: a progress bar on a terminal, else one line per step on stderr.</summary>
+    private static async Task<PlanSummary> WithProgressAsync(CommandContext context, IAsyncStreamReader<CreatePlanProgress> stream, CancellationToken ct)
+    {
+        var console = context.Console;
+        if (context.Json || !console.Out.Profile.Capabilities.Interactive)
+            return await ReadAsync(stream, m => console.Error.WriteLine(Line(m)), ct);
+
+        PlanSummary? summary = null;
+        await console.Out.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .StartAsync(async progress =>
+            {
+                var task = progress.AddTask("waiting for the planner", maxValue: Step.All.Count);
+                summary = await ReadAsync(stream, m =>
+                {
+                    task.Description = Markup.Escape(Line(m));
+                    if (m.EventCase == CreatePlanProgress.EventOneofCase.Step)
+                    {
+                        task.MaxValue = m.Step.StepCount;
+                        task.Value = m.Step.StepIndex;
+                    }
+                }, ct);
+                task.Description = "planned";
+                task.Value = task.MaxValue;
+                task.StopTask();
+            });
+        return summary!;
+    }
+
+    private static async Task<PlanSummary> ReadAsync(IAsyncStreamReader<CreatePlanProgress> stream, Action<CreatePlanProgress> onProgress, CancellationToken ct)
+    {
+        while (await stream.MoveNext(ct))
+        {
+            var message = stream.Current;
+            if (message.EventCase == CreatePlanProgress.EventOneofCase.Plan)
+                return message.Plan;
+            onProgress(message);
+        }
+        throw new CliException("the server ended the plan stream without a plan");
+    }
+
+    private static string Line(CreatePlanProgress m) => m.EventCase switch
+    {
+        CreatePlanProgress.EventOneofCase.Queued => m.Queued.Ahead == 0 ? "planning" : $"queued behind {m.Queued.Ahead} plan request(s)",
+        CreatePlanProgress.EventOneofCase.Step => string.Create(CultureInfo.InvariantCulture,
+            $"step {m.Step.StepIndex + 1}/{m.Step.StepCount} {m.Step.Step} at {m.Step.Elapsed.ToTimeSpan().TotalSeconds:0.00} s"),
+        _ => m.EventCase.ToString(),
+    };
+
+    /// <summary>The summary as JSON, or as a table of its fields and the per-priority and shortfall tables.</summary>
+    private static void WriteSummary(CommandContext context, PlanSummary summary)
+    {
+        if (context.Json)
+        {
+            Output.WriteJson(context.Console, summary);
+            return;
+        }
+        var request = summary.Request;
+        context.Console.Out.Write(Output.Fields(
+        [
+            ("plan_id", ProtoText.Number(summary.PlanId)),
+            ("status", summary.Status == PlanStatus.Draft ? "DRAFT" : summary.Status.ToString()),
+            ("created", $"{ProtoText.Time(summary.CreatedAt)} by {summary.CreatedBy}"),
+            ("start, horizon", $"{request.StartDate}, {request.HorizonDays} days"),
+            ("planner", request.Planner == ApiPlanner.Greedy ? "greedy" : "lp"),
+            ("time limit", string.Create(CultureInfo.InvariantCulture, $"{request.TimeLimit?.ToTimeSpan().TotalSeconds ?? 0:0.###} s")),
+            ("completion", summary.Completion == Api.V1.PlanCompletion.Complete ? "COMPLETE" : "TIME_LIMIT"),
+            ("last completed step", summary.LastCompletedStep.Length > 0 ? summary.LastCompletedStep : "none"),
+            ("assignments", summary.AssignmentCount.ToString("N0", CultureInfo.InvariantCulture)),
+            ("demands", summary.DemandCount.ToString("N0", CultureInfo.InvariantCulture)),
+            ("assignments sha256", summary.AssignmentsSha256),
+        ]));
+        PlanSummaryView.Write(context.Console, summary);
+    }
+
+    private static DomainAssignment ToDomain(Api.V1.Assignment a) =>
+        new(a.FactoryId, a.RequestId, a.Sku, Date(a.ProductionDate), Date(a.ArrivalDate), a.Quantity);
+
+    private static DateOnly Date(string text) => DateOnly.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,88 @@
+using System.Globalization;
+using EmergencyDispatch.Api.V1;
+using EmergencyDispatch.Cli.Infrastructure;
+using EmergencyDispatch.Planning.Model;
+using EmergencyDispatch.Planning.Plans;
+using DomainOutcome = EmergencyDispatch.Planning.Plans.Outcome;
+using DomainReason = EmergencyDispatch.Planning.Plans.ShortfallReason;
+
+namespace EmergencyDispatch.Cli.Commands;
+
+/// <summary>A plan's summary per priority and its largest shortfalls, as tables: from a local plan or from a stored plan's summary.</summary>
+public static class PlanSummaryView
+{
+    public const int Shortfalls = 10;
+
+    /// <summary>One priority tier's line; <paramref name="Servable"/> 0 shows the smallest fill ratio as "-".</summary>
+    public sealed record Tier(string Priority, long Demand, long OnTime, long Late, long Unmet, int Servable, double SmallestFillRatio);
+
+    /// <summary>One demand with late or unmet units; <paramref name="Reason"/> as outcomes.csv writes it.</summary>
+    public sealed record Shortfall(string RequestId, string Priority, long Quantity, long Late, long Unmet, string Reason);
+
+    /// <summary>A plan made here (<c>dispatchctl solve</c>).</summary>
+    public static void Write(CliConsole console, PlanningInput input, PlanResult plan, int shortfalls = Shortfalls)
+    {
+        var demands = input.Demands.ToDictionary(d => d.RequestId, StringComparer.Ordinal);
+        var network = new Network(input);
+        var tiers = new List<Tier>();
+        foreach (var tier in Priorities.InOrder)
+        {
+            var outcomes = plan.Outcomes.Where(o => demands[o.RequestId].Priority == tier).ToList();
+            var servable = outcomes.Where(o => network.IsServable(demands[o.RequestId])).ToList();
+            tiers.Add(new Tier(
+                tier.ToCode(), outcomes.Sum(o => o.Quantity), outcomes.Sum(o => o.OnTime), outcomes.Sum(o => o.Late), outcomes.Sum(o => o.Unmet),
+                servable.Count, servable.Count == 0 ? 1 : servable.Min(o => o.FillRatio)));
+        }
+        var largest = plan.Outcomes.Where(o => o.Unmet + o.Late > 0)
+            .OrderByDescending(o => o.Unmet + o.Late).ThenBy(o => o.RequestId, StringComparer.Ordinal).Take(shortfalls)
+            .Select(o => new Shortfall(o.RequestId, demands[o.RequestId].Priority.ToCode(), o.Quantity, o.Late, o.Unmet, o.ReasonText))
+            .ToList();
+        Write(console, tiers, largest);
+    }
+
+    /// <summary>A stored plan, from its summary (the server already picked the largest shortfalls).</summary>
+    public static void Write(CliConsole console, PlanSummary summary)
+    {
+        var tiers = summary.Priorities
+            .Select(p => new Tier(ProtoText.Code(p.Priority), p.Quantity, p.OnTime, p.Late, p.Unmet, p.ServableDemands, p.SmallestFillRatio))
+            .ToList();
+        var largest = summary.LargestShortfalls
+            .Select(o => new Shortfall(o.RequestId, ProtoText.Code(o.Priority), o.Quantity, o.Late, o.Unmet, ToDomain(o).ReasonText))
+            .ToList();
+        Write(console, tiers, largest);
+    }
+
+    public static void Write(CliConsole console, IReadOnlyList<Tier> tiers, IReadOnlyList<Shortfall> shortfalls)
+    {
+        console.Out.Write(Output.Table(
+            ["priority", "demand", "on time", "late", "unmet", "smallest fill ratio"],
+            tiers.Select(t => new[]
+            {
+                t.Priority, N(t.Demand), N(t.OnTime), N(t.Late), N(t.Unmet),
+                t.Servable == 0 ? "-" : t.SmallestFillRatio.ToString("0.0000", CultureInfo.InvariantCulture),
+            })));
+        if (shortfalls.Count > 0)
+        {
+            console.Out.Write(Output.Table(
+                ["request_id", "priority", "quantity", "late", "unmet", "reason"],
+                shortfalls.Select(s => new[] { s.RequestId, s.Priority, N(s.Quantity), N(s.Late), N(s.Unmet), s.Reason })));
+        }
+    }
+
+    /// <summary>A stored outcome as the planner's own type, for <see cref="PlanFiles"/> and <see cref="DomainOutcome.ReasonText"/>.</summary>
+    public static DomainOutcome ToDomain(Api.V1.Outcome o) => new(
+        o.RequestId,
+        o.Quantity,
+        o.OnTime,
+        o.Late,
+        o.Reason switch
+        {
+            Api.V1.ShortfallReason.NoCapableFactory => DomainReason.NoCapableFactory,
+            Api.V1.ShortfallReason.NoOnTimeRoute => DomainReason.NoOnTimeRoute,
+            Api.V1.ShortfallReason.CapacityShortage => DomainReason.CapacityShortage,
+            _ => DomainReason.None,
+        },
+        [.. o.BindingFactories]);
+
+    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,207 @@
+using System.Globalization;
+using EmergencyDispatch.Api.V1;
+using EmergencyDispatch.Planning.Model;
+using EmergencyDispatch.Planning.Plans;
+using EmergencyDispatch.Server.Persistence;
+using EmergencyDispatch.Server.Planning;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using ApiPriority = EmergencyDispatch.Api.V1.Priority;
+
+namespace EmergencyDispatch.Server.Grpc;
+
+/// <summary>The planning API: validate, delegate to <see cref="PlanningCoordinator"/> and <see cref="PlanStore"/>, map.</summary>
+public sealed class PlanningGrpcService(PlanningCoordinator coordinator, PlanStore store, TimeProvider clock, IOptions<PlanningOptions> options)
+    : PlanningService.PlanningServiceBase
+{
+    public override async Task CreatePlan(CreatePlanRequest request, IServerStreamWriter<CreatePlanProgress> responseStream, ServerCallContext context)
+    {
+        var planRequest = ToDomain(request);
+        var job = coordinator.TryEnqueue(planRequest, Callers.Name(context), context.CancellationToken)
+            ?? throw GrpcErrors.ResourceExhausted(
+                $"the planner is busy: {coordinator.Capacity} plan requests are running or waiting, the most it holds; try again later");
+
+        await responseStream.WriteAsync(new CreatePlanProgress { Queued = new PlanQueued { Ahead = job.Ahead } });
+        await foreach (var step in job.Progress.ReadAllAsync(context.CancellationToken))
+        {
+            await responseStream.WriteAsync(new CreatePlanProgress
+            {
+                Step = new PlanStepProgress
+                {
+                    Step = step.Step.Name,
+                    StepIndex = step.StepIndex,
+                    StepCount = step.StepCount,
+                    Elapsed = Duration.FromTimeSpan(step.Elapsed),
+                },
+            });
+        }
+        StoredPlan plan;
+        try
+        {
+            plan = await job.Completion;
+        }
+        catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
+        {
+            throw GrpcErrors.Unavailable("the service is stopping; nothing was stored, retry later");
+        }
+        await responseStream.WriteAsync(new CreatePlanProgress { Plan = Map(plan) });
+    }
+
+    public override Task<GetPlanResponse> GetPlan(GetPlanRequest request, ServerCallContext context)
+    {
+        var v = new List<Violation>();
+        if (request.PlanId <= 0)
+            v.Add(new Violation("plan_id", "must be a plan id (greater than 0)"));
+        if (request.View is not (PlanView.Unspecified or PlanView.Summary or PlanView.Assignments or PlanView.Outcomes))
+            v.Add(new Violation("view", "must be SUMMARY, ASSIGNMENTS or OUTCOMES"));
+        GrpcErrors.ThrowIfAny(v);
+        var plan = store.Get(request.PlanId) ?? GrpcErrors.ThrowNotFound<StoredPlan>($"plan {request.PlanId} does not exist");
+        var response = new GetPlanResponse { Summary = Map(plan) };
+        switch (request.View)
+        {
+            case PlanView.Assignments:
+            {
+                var (size, afterSeq) = ReadPage(request.Page);
+                var page = store.ListAssignments(request.PlanId, afterSeq, size);
+                response.Assignments.AddRange(page.Items.Select(Map));
+                response.NextPageToken = Paging.Token(page);
+                break;
+            }
+            case PlanView.Outcomes:
+            {
+                var (size, afterSeq) = ReadPage(request.Page);
+                var page = store.ListOutcomes(request.PlanId, afterSeq, size);
+                response.Outcomes.AddRange(page.Items.Select(Map));
+                response.NextPageToken = Paging.Token(page);
+                break;
+            }
+        }
+        return Task.FromResult(response);
+    }
+
+    /// <summary>Checks the request and fills in its defaults; every problem is named by its field.</summary>
+    private PlanRequest ToDomain(CreatePlanRequest request)
+    {
+        var v = new List<Violation>();
+        var start = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        if (request.StartDate.Length > 0)
+            Rules.Add(v, "start_date", Rules.CheckDate(request.StartDate, out start));
+        var horizon = request.HorizonDays == 0 ? PlanRequest.DefaultHorizonDays : request.HorizonDays;
+        if (horizon is < 1 or > PlanRequest.MaxHorizonDays)
+            v.Add(new Violation("horizon_days", $"must be from 1 to {PlanRequest.MaxHorizonDays} (0 for the default, {PlanRequest.DefaultHorizonDays}), got {request.HorizonDays}"));
+        var planner = PlannerKind.Lp;
+        switch (request.Planner)
+        {
+            case Api.V1.Planner.Unspecified or Api.V1.Planner.Lp:
+                break;
+            case Api.V1.Planner.Greedy:
+                planner = PlannerKind.Greedy;
+                break;
+            default:
+                v.Add(new Violation("planner", "must be LP or GREEDY"));
+                break;
+        }
+        var timeLimit = TimeSpan.FromSeconds(options.Value.DefaultTimeLimitSeconds);
+        if (request.TimeLimit is { } limit)
+            Rules.Add(v, "time_limit", CheckTimeLimit(limit, out timeLimit));
+        GrpcErrors.ThrowIfAny(v);
+        return new PlanRequest(start, horizon, planner, timeLimit);
+    }
+
+    private static string? CheckTimeLimit(Duration duration, out TimeSpan value)
+    {
+        value = default;
+        var max = PlanRequest.MaxTimeLimit;
+        if (duration.Nanos is < -999_999_999 or > 999_999_999 || (duration.Seconds < 0 && duration.Nanos > 0) || (duration.Seconds > 0 && duration.Nanos < 0))
+            return "is not a valid duration";
+        if (duration.Seconds < 0 || duration.Nanos < 0 || (duration.Seconds == 0 && duration.Nanos == 0))
+            return "must be more than 0 (leave it unset for the server default)";
+        if (duration.Seconds > (long)max.TotalSeconds || (duration.Seconds == (long)max.TotalSeconds && duration.Nanos > 0))
+            return string.Create(CultureInfo.InvariantCulture, $"must be at most {max.TotalMinutes:0} minutes");
+        value = duration.ToTimeSpan();
+        return null;
+    }
+
+    private static (int Size, long AfterSeq) ReadPage(PageRequest? page)
+    {
+        var (size, after) = Paging.Read(page, 1);
+        var afterSeq = -1L;
+        if (after is not null && !long.TryParse(after[0], NumberStyles.None, CultureInfo.InvariantCulture, out afterSeq))
+            GrpcErrors.ThrowInvalid("page.page_token", "is not a token this list returned");
+        return (size, afterSeq);
+    }
+
+    private static PlanSummary Map(StoredPlan stored)
+    {
+        var p = stored.Plan;
+        var summary = new PlanSummary
+        {
+            PlanId = p.PlanId,
+            Status = PlanStatus.Draft,
+            CreatedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(p.CreatedAt)),
+            CreatedBy = p.CreatedBy,
+            Request = new CreatePlanRequest
+            {
+                StartDate = p.StartDate,
+                HorizonDays = (int)p.HorizonDays,
+                Planner = p.Planner == "GREEDY" ? Api.V1.Planner.Greedy : Api.V1.Planner.Lp,
+                TimeLimit = Duration.FromTimeSpan(TimeSpan.FromMilliseconds(p.TimeLimitMs)),
+            },
+            Completion = p.Completion == "COMPLETE" ? Api.V1.PlanCompletion.Complete : Api.V1.PlanCompletion.TimeLimit,
+            LastCompletedStep = p.LastCompletedStep ?? "",
+            AssignmentCount = (int)p.AssignmentCount,
+            DemandCount = (int)p.DemandCount,
+            AssignmentsSha256 = p.AssignmentsSha256,
+        };
+        summary.StepValues.AddRange(stored.Steps.Select(s => new Api.V1.StepValue { Step = s.Step, Value = s.Value, Seconds = s.Seconds }));
+        summary.Priorities.AddRange(stored.Priorities.Select(r => new PriorityMetrics
+        {
+            Priority = (ApiPriority)(int)r.Priority,
+            Demands = (int)r.Demands,
+            ServableDemands = (int)r.ServableDemands,
+            Quantity = r.Quantity,
+            OnTime = r.OnTime,
+            Late = r.Late,
+            Unmet = r.Unmet,
+            SmallestFillRatio = r.SmallestFillRatio,
+        }));
+        summary.LargestShortfalls.AddRange(stored.LargestShortfalls.Select(Map));
+        return summary;
+    }
+
+    private static Api.V1.Assignment Map(PlanAssignmentRow r) => new()
+    {
+        FactoryId = r.FactoryId,
+        RequestId = r.RequestKey,
+        DemandId = r.DemandId,
+        Sku = r.Sku,
+        ProductionDate = r.ProductionDate,
+        ArrivalDate = r.ArrivalDate,
+        Quantity = r.Quantity,
+    };
+
+    private static Api.V1.Outcome Map(PlanOutcomeRow r)
+    {
+        var outcome = new Api.V1.Outcome
+        {
+            DemandId = r.DemandId,
+            RequestId = r.RequestKey,
+            Priority = (ApiPriority)(int)r.Priority,
+            Quantity = r.Quantity,
+            OnTime = r.OnTime,
+            Late = r.Late,
+            Unmet = r.Unmet,
+            Reason = r.Reason switch
+            {
+                "NO_CAPABLE_FACTORY" => Api.V1.ShortfallReason.NoCapableFactory,
+                "NO_ON_TIME_ROUTE" => Api.V1.ShortfallReason.NoOnTimeRoute,
+                "CAPACITY_SHORTAGE" => Api.V1.ShortfallReason.CapacityShortage,
+                _ => Api.V1.ShortfallReason.None,
+            },
+        };
+        if (r.Binding.Length > 0)
+            outcome.BindingFactories.AddRange(r.Binding.Split(';'));
+        return outcome;
+    }
+}

@@ -1,0 +1,50 @@
+namespace EmergencyDispatch.Server.Persistence;
+
+// Row types of the plan tables (0003_plans.sql), as SQLite stores them.
+
+/// <summary>A plan's own row, without its inputs.</summary>
+public sealed record PlanRow(
+    long PlanId,
+    string Status,
+    long CreatedAt,
+    string CreatedBy,
+    string StartDate,
+    long HorizonDays,
+    string Planner,
+    long TimeLimitMs,
+    string Completion,
+    string? LastCompletedStep,
+    long AssignmentCount,
+    long DemandCount,
+    string AssignmentsSha256);
+
+/// <summary>The value of one objective step; <c>Seq</c> is its place in MODEL.md order.</summary>
+public sealed record PlanStepRow(long Seq, string Step, double Value, double Seconds);
+
+/// <summary>What a plan gives one priority tier (1 CRITICAL .. 4 LOW).</summary>
+public sealed record PlanPriorityRow(
+    long Priority, long Demands, long ServableDemands, long Quantity, long OnTime, long Late, long Unmet, double SmallestFillRatio);
+
+/// <summary>One assignment; <c>Seq</c> is its row in assignments.csv, <c>RequestKey</c> the demand's key there.</summary>
+public sealed record PlanAssignmentRow(
+    long Seq, string FactoryId, long DemandId, string RequestKey, string Sku, string ProductionDate, string ArrivalDate, long Quantity);
+
+/// <summary>One demand's outcome; <c>Reason</c> is a code or empty, <c>Binding</c> the binding factories joined by ';'.</summary>
+public sealed record PlanOutcomeRow(
+    long Seq, long DemandId, string RequestKey, long Priority, long Quantity, long OnTime, long Late, long Unmet, string Reason, string Binding);
+
+/// <summary>Everything a plan stores, before it has an id.</summary>
+public sealed record NewPlan(
+    PlanRow Plan,
+    string InputsJson,
+    IReadOnlyList<PlanStepRow> Steps,
+    IReadOnlyList<PlanPriorityRow> Priorities,
+    IReadOnlyList<PlanAssignmentRow> Assignments,
+    IReadOnlyList<PlanOutcomeRow> Outcomes);
+
+/// <summary>A stored plan's summary: its row, step values, tiers and its largest shortfalls.</summary>
+public sealed record StoredPlan(
+    PlanRow Plan,
+    IReadOnlyList<PlanStepRow> Steps,
+    IReadOnlyList<PlanPriorityRow> Priorities,
+    IReadOnlyList<PlanOutcomeRow> LargestShortfalls);

@@ -1,0 +1,133 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using EmergencyDispatch.Planning.Model;
+using EmergencyDispatch.Planning.Plans;
+
+namespace EmergencyDispatch.Server.Planning;
+
+/// <summary>
+/// A plan's exact input as canonical JSON, stored with the plan so that it can be replayed: one object with
+/// <c>start_date</c>, <c>horizon_days</c> and the sorted lists <c>products</c>, <c>factories</c>, <c>capabilities</c>,
+/// <c>availability</c> (days of the horizon only), <c>lanes</c>, <c>demands</c> (with <c>demand_id</c>, <c>submitter</c>,
+/// <c>request_id</c> and the plan's <c>key</c>) and <c>commitments</c>. Fields in a fixed order, no blanks, numbers in
+/// their shortest round-trip form, only what JSON requires escaped: the same input always gives the same bytes.
+/// </summary>
+public static class PlanInputJson
+{
+    public static string Write(PlanInputs inputs)
+    {
+        var input = inputs.Input;
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartObject();
+            w.WriteString("start_date", Date(input.StartDate));
+            w.WriteNumber("horizon_days", input.HorizonDays);
+            Array(w, "products", input.Products, p =>
+            {
+                w.WriteString("sku", p.Sku);
+                w.WriteString("name", p.Name);
+                w.WriteString("unit", p.Unit);
+            });
+            Array(w, "factories", input.Factories, f =>
+            {
+                w.WriteString("factory_id", f.FactoryId);
+                w.WriteString("name", f.Name);
+                w.WriteString("region", f.Region);
+            });
+            Array(w, "capabilities", input.Capabilities, c =>
+            {
+                w.WriteString("factory_id", c.FactoryId);
+                w.WriteString("sku", c.Sku);
+                w.WriteNumber("units_per_day", c.UnitsPerDay);
+                w.WriteNumber("unit_cost", c.UnitCost);
+            });
+            Array(w, "availability", input.Availability, a =>
+            {
+                w.WriteString("factory_id", a.FactoryId);
+                w.WriteString("date", Date(a.Date));
+                w.WriteNumber("factor", a.Factor);
+            });
+            Array(w, "lanes", input.Lanes, l =>
+            {
+                w.WriteString("from_region", l.FromRegion);
+                w.WriteString("to_region", l.ToRegion);
+                w.WriteNumber("lead_days", l.LeadDays);
+                w.WriteNumber("unit_cost", l.UnitCost);
+            });
+            Array(w, "demands", input.Demands.Zip(inputs.Demands).ToList(), d =>
+            {
+                w.WriteString("key", d.First.RequestId);
+                w.WriteNumber("demand_id", d.Second.DemandId);
+                w.WriteString("submitter", d.Second.Submitter);
+                w.WriteString("request_id", d.Second.RequestId);
+                w.WriteString("sku", d.First.Sku);
+                w.WriteNumber("quantity", d.First.Quantity);
+                w.WriteString("region", d.First.Region);
+                w.WriteString("due_date", Date(d.First.DueDate));
+                w.WriteString("priority", d.First.Priority.ToCode());
+            });
+            Array(w, "commitments", input.Commitments, c =>
+            {
+                w.WriteString("factory_id", c.FactoryId);
+                w.WriteString("key", c.RequestId);
+                w.WriteString("production_date", Date(c.ProductionDate));
+                w.WriteNumber("quantity", c.Quantity);
+            });
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Reads what <see cref="Write"/> wrote.</summary>
+    public static PlanInputs Read(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        var demands = root.GetProperty("demands").EnumerateArray().Select(d =>
+        {
+            var key = d.GetProperty("key").GetString()!;
+            var planned = new PlannedDemand(d.GetProperty("demand_id").GetInt64(), d.GetProperty("submitter").GetString()!, d.GetProperty("request_id").GetString()!, key);
+            if (!Priorities.TryParse(d.GetProperty("priority").GetString(), out var priority))
+                throw new FormatException($"demand {key}: unknown priority");
+            var line = new DemandLine(key, d.GetProperty("sku").GetString()!, d.GetProperty("quantity").GetInt64(), d.GetProperty("region").GetString()!,
+                ParseDate(d.GetProperty("due_date")), priority);
+            return (planned, line);
+        }).ToList();
+        return PlanInputs.FromKeyed(
+            root.GetProperty("products").EnumerateArray().Select(p => new Product(S(p, "sku"), S(p, "name"), S(p, "unit"))),
+            root.GetProperty("factories").EnumerateArray().Select(f => new Factory(S(f, "factory_id"), S(f, "name"), S(f, "region"))),
+            root.GetProperty("capabilities").EnumerateArray().Select(c =>
+                new Capability(S(c, "factory_id"), S(c, "sku"), c.GetProperty("units_per_day").GetDouble(), c.GetProperty("unit_cost").GetDouble())),
+            root.GetProperty("availability").EnumerateArray().Select(a =>
+                new AvailabilityDay(S(a, "factory_id"), ParseDate(a.GetProperty("date")), a.GetProperty("factor").GetDouble())),
+            root.GetProperty("lanes").EnumerateArray().Select(l =>
+                new Lane(S(l, "from_region"), S(l, "to_region"), l.GetProperty("lead_days").GetInt32(), l.GetProperty("unit_cost").GetDouble())),
+            demands,
+            root.GetProperty("commitments").EnumerateArray().Select(c =>
+                new Commitment(S(c, "factory_id"), S(c, "key"), ParseDate(c.GetProperty("production_date")), c.GetProperty("quantity").GetInt64())),
+            ParseDate(root.GetProperty("start_date")),
+            root.GetProperty("horizon_days").GetInt32());
+    }
+
+    private static void Array<T>(Utf8JsonWriter w, string name, IEnumerable<T> items, Action<T> fields)
+    {
+        w.WriteStartArray(name);
+        foreach (var item in items)
+        {
+            w.WriteStartObject();
+            fields(item);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
+    private static string S(JsonElement e, string name) => e.GetProperty(name).GetString()!;
+
+    private static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static DateOnly ParseDate(JsonElement e) => DateOnly.ParseExact(e.GetString()!, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+}

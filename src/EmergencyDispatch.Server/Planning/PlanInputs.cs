@@ -1,0 +1,85 @@
+using EmergencyDispatch.Planning.Model;
+using EmergencyDispatch.Planning.Plans;
+
+namespace EmergencyDispatch.Server.Planning;
+
+/// <summary>One open demand as planned: its stored id and submitter, and the key the plan and its files know it by.</summary>
+public sealed record PlannedDemand(long DemandId, string Submitter, string RequestId, string Key);
+
+/// <summary>
+/// A plan's input in canonical form: every list sorted by its key (ids ordinal), demands keyed by
+/// <see cref="KeyOf"/>, so that the same data always gives the same input and the same JSON.
+/// </summary>
+public sealed class PlanInputs
+{
+    private PlanInputs(PlanningInput input, IReadOnlyList<PlannedDemand> demands)
+    {
+        Input = input;
+        Demands = demands;
+        ByKey = demands.ToDictionary(d => d.Key, StringComparer.Ordinal);
+    }
+
+    /// <summary>What the planner gets; its demands' RequestId is the key.</summary>
+    public PlanningInput Input { get; }
+
+    /// <summary>The demands in the order of <see cref="PlanningInput.Demands"/>.</summary>
+    public IReadOnlyList<PlannedDemand> Demands { get; }
+
+    public IReadOnlyDictionary<string, PlannedDemand> ByKey { get; }
+
+    /// <summary>
+    /// A demand's key: its request_id when no other open demand has the same one, else <c>submitter/request_id</c>.
+    /// Unique because (submitter, request_id) is, and a request_id never holds '/'.
+    /// </summary>
+    public static string KeyOf(string submitter, string requestId, bool shared) => shared ? $"{submitter}/{requestId}" : requestId;
+
+    /// <summary>Sorts everything and keys the demands; <paramref name="demands"/> hold their request_id, not yet their key.</summary>
+    public static PlanInputs Create(
+        IEnumerable<Product> products,
+        IEnumerable<Factory> factories,
+        IEnumerable<Capability> capabilities,
+        IEnumerable<AvailabilityDay> availability,
+        IEnumerable<Lane> lanes,
+        IReadOnlyList<(long DemandId, string Submitter, DemandLine Line)> demands,
+        IEnumerable<Commitment> commitments,
+        DateOnly startDate,
+        int horizonDays)
+    {
+        var shared = demands.GroupBy(d => d.Line.RequestId, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
+        var keyed = demands
+            .Select(d => (Planned: new PlannedDemand(d.DemandId, d.Submitter, d.Line.RequestId, KeyOf(d.Submitter, d.Line.RequestId, shared.Contains(d.Line.RequestId))), d.Line))
+            .OrderBy(d => d.Planned.Key, StringComparer.Ordinal)
+            .ToList();
+        return FromKeyed(
+            products, factories, capabilities, availability, lanes,
+            keyed.Select(d => (d.Planned, d.Line with { RequestId = d.Planned.Key })).ToList(),
+            commitments, startDate, horizonDays);
+    }
+
+    /// <summary>Sorts everything; the demand lines already carry their key as RequestId (as stored in a plan's inputs).</summary>
+    public static PlanInputs FromKeyed(
+        IEnumerable<Product> products,
+        IEnumerable<Factory> factories,
+        IEnumerable<Capability> capabilities,
+        IEnumerable<AvailabilityDay> availability,
+        IEnumerable<Lane> lanes,
+        IReadOnlyList<(PlannedDemand Planned, DemandLine Line)> demands,
+        IEnumerable<Commitment> commitments,
+        DateOnly startDate,
+        int horizonDays)
+    {
+        var sorted = demands.OrderBy(d => d.Planned.Key, StringComparer.Ordinal).ToList();
+        var input = new PlanningInput(
+            [.. products.OrderBy(p => p.Sku, StringComparer.Ordinal)],
+            [.. factories.OrderBy(f => f.FactoryId, StringComparer.Ordinal)],
+            [.. capabilities.OrderBy(c => c.FactoryId, StringComparer.Ordinal).ThenBy(c => c.Sku, StringComparer.Ordinal)],
+            [.. availability.OrderBy(a => a.FactoryId, StringComparer.Ordinal).ThenBy(a => a.Date)],
+            [.. lanes.OrderBy(l => l.FromRegion, StringComparer.Ordinal).ThenBy(l => l.ToRegion, StringComparer.Ordinal)],
+            [.. sorted.Select(d => d.Line)],
+            [.. commitments.OrderBy(c => c.FactoryId, StringComparer.Ordinal).ThenBy(c => c.RequestId, StringComparer.Ordinal)
+                .ThenBy(c => c.ProductionDate).ThenBy(c => c.Quantity)],
+            startDate,
+            horizonDays);
+        return new PlanInputs(input, [.. sorted.Select(d => d.Planned)]);
+    }
+}

@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using EmergencyDispatch.Planning.Model;
+using EmergencyDispatch.Planning.Plans;
+using EmergencyDispatch.Planning.Scenarios;
+using EmergencyDispatch.Server.Persistence;
+
+namespace EmergencyDispatch.Server.Planning;
+
+/// <summary>Turns a planner's result into the rows a plan stores: assignments and outcomes in file order, metrics and the file hash.</summary>
+public static class PlanRecords
+{
+    public static NewPlan Build(PlanInputs inputs, PlanRequest request, PlanResult result, string createdBy, DateTimeOffset createdAt)
+    {
+        var assignments = PlanFiles.InFileOrder(result.Assignments)
+            .Select((a, i) => new PlanAssignmentRow(
+                i, a.FactoryId, inputs.ByKey[a.RequestId].DemandId, a.RequestId, a.Sku, Date(a.ProductionDate), Date(a.ArrivalDate), a.Quantity))
+            .ToList();
+        var demands = inputs.Input.Demands.ToDictionary(d => d.RequestId, StringComparer.Ordinal);
+        var outcomes = PlanFiles.InFileOrder(result.Outcomes)
+            .Select((o, i) => new PlanOutcomeRow(
+                i, inputs.ByKey[o.RequestId].DemandId, o.RequestId, (long)demands[o.RequestId].Priority, o.Quantity, o.OnTime, o.Late, o.Unmet,
+                ReasonCode(o.Reason), string.Join(';', o.BindingFactories)))
+            .ToList();
+        var steps = result.StepValues
+            .Select((v, i) => new PlanStepRow(i, v.Step.Name, v.Value, result.Timings.FirstOrDefault(t => t.Step == v.Step)?.Elapsed.TotalSeconds ?? 0))
+            .ToList();
+        var plan = new PlanRow(
+            0,
+            PlanStore.Draft,
+            createdAt.ToUnixTimeMilliseconds(),
+            createdBy,
+            Date(request.StartDate),
+            request.HorizonDays,
+            PlannerCode(request.Planner),
+            (long)request.TimeLimit.TotalMilliseconds,
+            result.Completion == PlanCompletion.Complete ? "COMPLETE" : "TIME_LIMIT",
+            result.LastCompletedStep?.Name,
+            assignments.Count,
+            outcomes.Count,
+            AssignmentsSha256(result.Assignments));
+        return new NewPlan(plan, PlanInputJson.Write(inputs), steps, Tiers(inputs.Input, result.Outcomes), assignments, outcomes);
+    }
+
+    /// <summary>What the plan gives each tier; the smallest fill ratio is over the tier's servable demands (1 when none).</summary>
+    public static List<PlanPriorityRow> Tiers(PlanningInput input, IReadOnlyList<Outcome> outcomes)
+    {
+        var network = new Network(input);
+        var demands = input.Demands.ToDictionary(d => d.RequestId, StringComparer.Ordinal);
+        var rows = new List<PlanPriorityRow>();
+        foreach (var tier in Priorities.InOrder)
+        {
+            var ofTier = outcomes.Where(o => demands[o.RequestId].Priority == tier).ToList();
+            var servable = ofTier.Where(o => network.IsServable(demands[o.RequestId])).ToList();
+            rows.Add(new PlanPriorityRow(
+                (long)tier, ofTier.Count, servable.Count,
+                ofTier.Sum(o => o.Quantity), ofTier.Sum(o => o.OnTime), ofTier.Sum(o => o.Late), ofTier.Sum(o => o.Unmet),
+                servable.Count == 0 ? 1 : servable.Min(o => o.FillRatio)));
+        }
+        return rows;
+    }
+
+    /// <summary>Lowercase hex SHA-256 of the bytes <see cref="PlanFiles.Write"/> puts in assignments.csv.</summary>
+    public static string AssignmentsSha256(IEnumerable<Assignment> assignments)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new StreamWriter(buffer, ScenarioWriter.Utf8, bufferSize: 1 << 16, leaveOpen: true) { NewLine = "\n" })
+            PlanFiles.WriteAssignments(writer, assignments);
+        return Convert.ToHexStringLower(SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
+    }
+
+    public static string PlannerCode(PlannerKind planner) => planner == PlannerKind.Greedy ? "GREEDY" : "LP";
+
+    /// <summary>The reason's code as outcomes.csv writes it, without binding factories; empty for none.</summary>
+    public static string ReasonCode(ShortfallReason reason) => reason switch
+    {
+        ShortfallReason.NoCapableFactory => "NO_CAPABLE_FACTORY",
+        ShortfallReason.NoOnTimeRoute => "NO_ON_TIME_ROUTE",
+        ShortfallReason.CapacityShortage => "CAPACITY_SHORTAGE",
+        _ => "",
+    };
+
+    public static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,438 @@
+using EmergencyDispatch.Api.V1;
+using EmergencyDispatch.Cli;
+using EmergencyDispatch.Cli.Commands;
+using EmergencyDispatch.Cli.Infrastructure;
+using EmergencyDispatch.Planning.Plans;
+using EmergencyDispatch.Planning.Scenarios;
+using EmergencyDispatch.Server.Persistence;
+using EmergencyDispatch.Server.Planning;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using ApiAssignment = EmergencyDispatch.Api.V1.Assignment;
+using ApiPlanner = EmergencyDispatch.Api.V1.Planner;
+using DomainAssignment = EmergencyDispatch.Planning.Plans.Assignment;
+using Planner = EmergencyDispatch.Planning.Plans.Planner;
+
+namespace EmergencyDispatch.Tests.Server;
+
+/// <summary>The seeded service with one LP plan of the seed scenario's own request (2020-02-03, 14 days), made once for the class.</summary>
+public sealed class SeededPlanFixture : IAsyncLifetime
+{
+    public DispatchFactory Factory { get; } = new(seed: true);
+
+    public GrpcChannel Channel { get; private set; } = null!;
+
+    public PlanningService.PlanningServiceClient Planning { get; private set; } = null!;
+
+    /// <summary>Every message of the CreatePlan stream that made the plan.</summary>
+    public IReadOnlyList<CreatePlanProgress> Messages { get; private set; } = [];
+
+    public PlanSummary Plan => Messages[^1].Plan;
+
+    public async Task InitializeAsync()
+    {
+        Channel = Factory.CreateChannel();
+        Planning = new PlanningService.PlanningServiceClient(Channel);
+        using var call = Planning.CreatePlan(new CreatePlanRequest { StartDate = "2020-02-03", HorizonDays = 14 });
+        Messages = await PlanningServiceTests.ReadAll(call);
+    }
+
+    public Task DisposeAsync()
+    {
+        Channel.Dispose();
+        Factory.Dispose();
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class PlanningServiceTests(SeededPlanFixture fixture) : IClassFixture<SeededPlanFixture>
+{
+    private readonly PlanningService.PlanningServiceClient _planning = fixture.Planning;
+
+    public static async Task<List<CreatePlanProgress>> ReadAll(AsyncServerStreamingCall<CreatePlanProgress> call, CancellationToken ct = default)
+    {
+        var messages = new List<CreatePlanProgress>();
+        while (await call.ResponseStream.MoveNext(ct))
+            messages.Add(call.ResponseStream.Current);
+        return messages;
+    }
+
+    /// <summary>The seed scenario planned here, without any server, as <c>dispatchctl solve</c> plans it.</summary>
+    private static PlanResult SolveSeedsLocally()
+    {
+        var (scenario, errors) = ScenarioReader.Read(RepositoryPaths.Seeds);
+        Assert.Empty(errors);
+        return Planner.Plan(PlanningInput.From(scenario!), new PlannerOptions());
+    }
+
+    private static string AssignmentsCsv(IEnumerable<DomainAssignment> assignments)
+    {
+        var writer = new StringWriter();
+        PlanFiles.WriteAssignments(writer, assignments);
+        return writer.ToString();
+    }
+
+    private static string OutcomesCsv(IEnumerable<EmergencyDispatch.Planning.Plans.Outcome> outcomes)
+    {
+        var writer = new StringWriter();
+        PlanFiles.WriteOutcomes(writer, outcomes);
+        return writer.ToString();
+    }
+
+    private static DomainAssignment ToDomain(ApiAssignment a) => new(
+        a.FactoryId, a.RequestId, a.Sku, DateOnly.Parse(a.ProductionDate, System.Globalization.CultureInfo.InvariantCulture),
+        DateOnly.Parse(a.ArrivalDate, System.Globalization.CultureInfo.InvariantCulture), a.Quantity);
+
+    private async Task<List<T>> PageThrough<T>(long planId, PlanView view, Func<GetPlanResponse, IEnumerable<T>> items, int pageSize)
+    {
+        var all = new List<T>();
+        var token = "";
+        do
+        {
+            var response = await _planning.GetPlanAsync(new GetPlanRequest { PlanId = planId, View = view, Page = new PageRequest { PageSize = pageSize, PageToken = token } });
+            Assert.Equal(fixture.Plan, response.Summary);
+            all.AddRange(items(response));
+            token = response.NextPageToken;
+        }
+        while (token.Length > 0);
+        return all;
+    }
+
+    [Fact]
+    public void CreatePlanStreamsQueuedThenEveryStepThenTheStoredSummary()
+    {
+        var messages = fixture.Messages;
+
+        Assert.Equal(0, messages[0].Queued.Ahead);
+        var steps = messages.Skip(1).SkipLast(1).Select(m => m.Step).ToList();
+        Assert.Equal(Step.All.Select(s => s.Name), steps.Select(s => s.Step));
+        Assert.Equal(Enumerable.Range(0, Step.All.Count), steps.Select(s => s.StepIndex));
+        Assert.All(steps, s => Assert.Equal(Step.All.Count, s.StepCount));
+        var plan = messages[^1].Plan;
+        Assert.True(plan.PlanId > 0);
+        Assert.Equal(PlanStatus.Draft, plan.Status);
+        Assert.Equal("anonymous", plan.CreatedBy);
+        Assert.Equal(new CreatePlanRequest { StartDate = "2020-02-03", HorizonDays = 14, Planner = ApiPlanner.Lp, TimeLimit = Duration.FromTimeSpan(TimeSpan.FromSeconds(60)) }, plan.Request);
+        Assert.Equal(EmergencyDispatch.Api.V1.PlanCompletion.Complete, plan.Completion);
+        Assert.Equal("cost", plan.LastCompletedStep);
+        Assert.Equal(Step.All.Select(s => s.Name), plan.StepValues.Select(s => s.Step));
+        Assert.Equal([Priority.Critical, Priority.High, Priority.Normal, Priority.Low], plan.Priorities.Select(p => p.Priority));
+        Assert.Equal(387, plan.DemandCount);
+        Assert.Equal(387, plan.Priorities.Sum(p => p.Demands));
+        Assert.All(plan.Priorities, p => Assert.Equal(p.Quantity, p.OnTime + p.Late + p.Unmet));
+        Assert.Equal(64, plan.AssignmentsSha256.Length);
+        Assert.Equal(PlanStore.LargestShortfallCount, plan.LargestShortfalls.Count);
+        Assert.Equal(plan.LargestShortfalls.OrderByDescending(o => o.Late + o.Unmet), plan.LargestShortfalls);
+    }
+
+    [Fact]
+    public async Task GetPlanPagesThroughEveryAssignmentAndOutcome()
+    {
+        var plan = fixture.Plan;
+
+        var assignments = await PageThrough(plan.PlanId, PlanView.Assignments, r => r.Assignments, 250);
+        var outcomes = await PageThrough(plan.PlanId, PlanView.Outcomes, r => r.Outcomes, 100);
+        var summaryOnly = await _planning.GetPlanAsync(new GetPlanRequest { PlanId = plan.PlanId });
+
+        Assert.Equal(plan.AssignmentCount, assignments.Count);
+        Assert.Equal(PlanFiles.InFileOrder(assignments.Select(ToDomain)), assignments.Select(ToDomain));
+        Assert.Equal(plan.DemandCount, outcomes.Count);
+        Assert.Equal(outcomes.Select(o => o.RequestId).Order(StringComparer.Ordinal), outcomes.Select(o => o.RequestId));
+        Assert.Equal(outcomes.Count, outcomes.Select(o => o.DemandId).Distinct().Count());
+        Assert.All(outcomes, o => Assert.Equal(o.Quantity - o.OnTime - o.Late, o.Unmet));
+        Assert.Equal(plan, summaryOnly.Summary);
+        Assert.Empty(summaryOnly.Assignments);
+        Assert.Empty(summaryOnly.Outcomes);
+    }
+
+    [Fact]
+    public async Task StoredPlanHasTheAssignmentsAndOutcomesOfThePlannerOnTheSameInputs()
+    {
+        var local = SolveSeedsLocally();
+
+        var assignments = await PageThrough(fixture.Plan.PlanId, PlanView.Assignments, r => r.Assignments, 1000);
+        var outcomes = await PageThrough(fixture.Plan.PlanId, PlanView.Outcomes, r => r.Outcomes, 1000);
+
+        Assert.Equal(PlanRecords.AssignmentsSha256(local.Assignments), fixture.Plan.AssignmentsSha256);
+        Assert.Equal(AssignmentsCsv(local.Assignments), AssignmentsCsv(assignments.Select(ToDomain)));
+        Assert.Equal(OutcomesCsv(local.Outcomes), OutcomesCsv(outcomes.Select(PlanSummaryView.ToDomain)));
+        Assert.Equal(local.StepValues.Select(v => v.Value), fixture.Plan.StepValues.Select(v => v.Value));
+    }
+
+    [Fact]
+    public void StoredInputsAreCanonicalAndReplayToTheSameAssignments()
+    {
+        var store = fixture.Factory.Services.GetRequiredService<PlanStore>();
+        var json = store.GetInputsJson(fixture.Plan.PlanId)!;
+
+        var inputs = PlanInputJson.Read(json);
+        var replay = Planner.Plan(inputs.Input, new PlannerOptions());
+
+        Assert.Equal(json, PlanInputJson.Write(inputs));
+        Assert.Equal(387, inputs.Demands.Count);
+        Assert.Equal(fixture.Plan.AssignmentsSha256, PlanRecords.AssignmentsSha256(replay.Assignments));
+    }
+
+    public static TheoryData<string, CreatePlanRequest> BadRequests => new()
+    {
+        { "start_date", new CreatePlanRequest { StartDate = "2020-02-30" } },
+        { "start_date", new CreatePlanRequest { StartDate = "3 Feb 2020" } },
+        { "horizon_days", new CreatePlanRequest { StartDate = "2020-02-03", HorizonDays = 91 } },
+        { "horizon_days", new CreatePlanRequest { StartDate = "2020-02-03", HorizonDays = -1 } },
+        { "time_limit", new CreatePlanRequest { StartDate = "2020-02-03", TimeLimit = new Duration() } },
+        { "time_limit", new CreatePlanRequest { StartDate = "2020-02-03", TimeLimit = new Duration { Seconds = -5 } } },
+        { "time_limit", new CreatePlanRequest { StartDate = "2020-02-03", TimeLimit = new Duration { Seconds = 600, Nanos = 1 } } },
+        { "time_limit", new CreatePlanRequest { StartDate = "2020-02-03", TimeLimit = new Duration { Seconds = 1, Nanos = -1 } } },
+        { "planner", new CreatePlanRequest { StartDate = "2020-02-03", Planner = (ApiPlanner)7 } },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadRequests))]
+    public async Task BadPlanRequestIsRefusedNamingTheField(string field, CreatePlanRequest request)
+    {
+        using var call = _planning.CreatePlan(request);
+
+        await Rpc.InvalidFields(() => call.ResponseStream.MoveNext(), field);
+    }
+
+    [Fact]
+    public async Task EveryBadFieldOfAPlanRequestIsNamed()
+    {
+        using var call = _planning.CreatePlan(new CreatePlanRequest { StartDate = "tomorrow", HorizonDays = 100, TimeLimit = new Duration { Seconds = 3600 } });
+
+        await Rpc.InvalidFields(() => call.ResponseStream.MoveNext(), "start_date", "horizon_days", "time_limit");
+    }
+
+    [Fact]
+    public async Task UnknownPlanIsNotFoundAndABadIdOrTokenIsInvalid()
+    {
+        await Rpc.Fails(StatusCode.NotFound, () => _planning.GetPlanAsync(new GetPlanRequest { PlanId = 999_999 }).ResponseAsync);
+        await Rpc.InvalidFields(() => _planning.GetPlanAsync(new GetPlanRequest { PlanId = 0 }).ResponseAsync, "plan_id");
+        await Rpc.InvalidFields(
+            () => _planning.GetPlanAsync(new GetPlanRequest { PlanId = fixture.Plan.PlanId, View = PlanView.Outcomes, Page = new PageRequest { PageToken = "x" } }).ResponseAsync,
+            "page.page_token");
+    }
+
+    [Fact]
+    public async Task PlanExportWritesTheSameFilesAsSolveOnTheSeeds()
+    {
+        var exported = Path.Combine(Path.GetTempPath(), $"dispatch-export-{Guid.NewGuid():N}");
+        var solved = Path.Combine(Path.GetTempPath(), $"dispatch-solve-{Guid.NewGuid():N}");
+        try
+        {
+            var output = new StringWriter();
+            var error = new StringWriter();
+            var root = DispatchCli.CreateRootCommand(CliConsole.FromWriters(output, error), _ => fixture.Factory.CreateChannel());
+
+            var export = await root.Parse(["plan", "export", fixture.Plan.PlanId.ToString(System.Globalization.CultureInfo.InvariantCulture), "--out", exported]).InvokeAsync();
+            var solve = await root.Parse(["solve", RepositoryPaths.Seeds, "--out", solved]).InvokeAsync();
+
+            Assert.Equal((ExitCodes.Ok, ExitCodes.Ok), (export, solve));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(solved, PlanFiles.AssignmentsFile)), File.ReadAllBytes(Path.Combine(exported, PlanFiles.AssignmentsFile)));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(solved, PlanFiles.OutcomesFile)), File.ReadAllBytes(Path.Combine(exported, PlanFiles.OutcomesFile)));
+            Assert.Contains($"sha256 {fixture.Plan.AssignmentsSha256}", output.ToString());
+        }
+        finally
+        {
+            foreach (var directory in new[] { exported, solved })
+            {
+                if (Directory.Exists(directory))
+                    Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task PlanShowPrintsTheSummaryPerPriorityAndTheLargestShortfalls()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var root = DispatchCli.CreateRootCommand(CliConsole.FromWriters(output, error), _ => fixture.Factory.CreateChannel());
+
+        var exit = await root.Parse(["plan", "show", fixture.Plan.PlanId.ToString(System.Globalization.CultureInfo.InvariantCulture)]).InvokeAsync();
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Equal("", error.ToString());
+        var text = output.ToString();
+        Assert.Contains("smallest fill ratio", text);
+        Assert.Contains("CRITICAL", text);
+        Assert.Contains(fixture.Plan.LargestShortfalls[0].RequestId, text);
+        Assert.Contains(fixture.Plan.AssignmentsSha256, text);
+    }
+
+    [Fact]
+    public async Task PlanCreateWithTheCliPrintsProgressLinesAndTheGreedyPlan()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var root = DispatchCli.CreateRootCommand(CliConsole.FromWriters(output, error), _ => fixture.Factory.CreateChannel());
+
+        var exit = await root.Parse(["plan", "create", "--start", "2020-02-03", "--planner", "greedy", "--json"]).InvokeAsync();
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.StartsWith("planning", error.ToString());
+        var summary = Google.Protobuf.JsonParser.Default.Parse<PlanSummary>(output.ToString());
+        Assert.Equal(ApiPlanner.Greedy, summary.Request.Planner);
+        Assert.Equal(14, summary.Request.HorizonDays);
+        Assert.True(summary.PlanId > fixture.Plan.PlanId);
+    }
+}
+
+/// <summary>A solver that tells when a solve has started and holds it until the gate opens or the solve is cancelled.</summary>
+public sealed class GatedSolver : IPlanSolver
+{
+    public SemaphoreSlim Started { get; } = new(0);
+
+    public ManualResetEventSlim Gate { get; } = new(false);
+
+    public PlanResult Solve(PlanningInput input, PlannerOptions options, IProgress<PlanProgress> progress, CancellationToken cancellationToken)
+    {
+        Started.Release();
+        Gate.Wait(cancellationToken);
+        return new PlanSolver().Solve(input, options, progress, cancellationToken);
+    }
+}
+
+/// <summary>The queue and cancellation, each test on a fresh small database with solves held by a <see cref="GatedSolver"/>.</summary>
+public sealed class PlanningQueueTests : IDisposable
+{
+    private static readonly CreatePlanRequest Request = new() { StartDate = "2020-02-03", HorizonDays = 7, Planner = ApiPlanner.Greedy };
+    private readonly DispatchFactory _factory = new();
+    private readonly GatedSolver _solver = new();
+
+    public void Dispose()
+    {
+        _solver.Gate.Set();
+        _factory.Dispose();
+    }
+
+    private async Task<(WebApplicationFactory<Database> App, PlanningService.PlanningServiceClient Planning)> Start(int queueLength)
+    {
+        var app = _factory.WithWebHostBuilder(b =>
+        {
+            b.UseSetting("Dispatch:Planning:QueueLength", queueLength.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            b.ConfigureTestServices(s => s.AddSingleton<IPlanSolver>(_solver));
+        });
+        var channel = GrpcChannel.ForAddress(app.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = app.Server.CreateHandler() });
+        await Fixtures.RegisterSmallRegistry(new RegistryService.RegistryServiceClient(channel));
+        await new DemandService.DemandServiceClient(channel).SubmitDemandsAsync(Fixtures.Batch(Fixtures.Line("Q-1", 500), Fixtures.Line("Q-2", 900, due: "2020-02-05")));
+        return (app, new PlanningService.PlanningServiceClient(channel));
+    }
+
+    private static async Task<CreatePlanProgress> Next(AsyncServerStreamingCall<CreatePlanProgress> call)
+    {
+        Assert.True(await call.ResponseStream.MoveNext());
+        return call.ResponseStream.Current;
+    }
+
+    private long CountRows(string table)
+    {
+        using var connection = new SqliteConnection($"Data Source={_factory.DatabasePath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM {table}";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    [Fact]
+    public async Task PastTheQueueBoundCallersGetResourceExhaustedAndQueuedPlansStillRun()
+    {
+        var (_, planning) = await Start(queueLength: 1);
+
+        using var running = planning.CreatePlan(Request);
+        Assert.Equal(0, (await Next(running)).Queued.Ahead);
+        await _solver.Started.WaitAsync();
+        using var waiting = planning.CreatePlan(Request);
+        Assert.Equal(1, (await Next(waiting)).Queued.Ahead);
+        using var refused = planning.CreatePlan(Request);
+        await Rpc.Fails(StatusCode.ResourceExhausted, () => refused.ResponseStream.MoveNext());
+        _solver.Gate.Set();
+        var first = (await PlanningServiceTests.ReadAll(running))[^1].Plan;
+        var second = (await PlanningServiceTests.ReadAll(waiting))[^1].Plan;
+
+        Assert.Equal(1, first.PlanId);
+        Assert.Equal(2, second.PlanId);
+        Assert.Equal(first.AssignmentsSha256, second.AssignmentsSha256);
+    }
+
+    [Fact]
+    public async Task WithNoQueueOnlyTheRunningSolveIsAccepted()
+    {
+        var (_, planning) = await Start(queueLength: 0);
+
+        using var running = planning.CreatePlan(Request);
+        await Next(running);
+        await _solver.Started.WaitAsync();
+        using var refused = planning.CreatePlan(Request);
+
+        var e = await Rpc.Fails(StatusCode.ResourceExhausted, () => refused.ResponseStream.MoveNext());
+        _solver.Gate.Set();
+        var rest = await PlanningServiceTests.ReadAll(running);
+        Assert.Contains("busy", e.Status.Detail);
+        Assert.Equal(CreatePlanProgress.EventOneofCase.Plan, Assert.Single(rest).EventCase);
+    }
+
+    [Fact]
+    public async Task ACancelledCallStoresNothing()
+    {
+        var (_, planning) = await Start(queueLength: 1);
+        using var cancel = new CancellationTokenSource();
+
+        using var cancelled = planning.CreatePlan(Request, cancellationToken: cancel.Token);
+        await Next(cancelled);
+        await _solver.Started.WaitAsync();
+        await cancel.CancelAsync();
+        await Rpc.Fails(StatusCode.Cancelled, () => cancelled.ResponseStream.MoveNext());
+        // The next plan runs only once the cancelled one has ended; its id shows that nothing was stored before it.
+        _solver.Gate.Set();
+        using var next = planning.CreatePlan(Request);
+        var plan = (await PlanningServiceTests.ReadAll(next))[^1].Plan;
+
+        Assert.Equal(1, plan.PlanId);
+        Assert.Equal(1, CountRows("plan"));
+        Assert.Equal(plan.AssignmentCount, CountRows("plan_assignment"));
+        Assert.Equal(plan.DemandCount, CountRows("plan_outcome"));
+    }
+
+    [Fact]
+    public async Task DemandsSharingARequestIdAreKeyedBySubmitterAndTheOthersByRequestId()
+    {
+        var (app, planning) = await Start(queueLength: 1);
+        var demands = app.Services.GetRequiredService<DemandStore>();
+        var line = new EmergencyDispatch.Planning.Model.DemandLine("Q-1", "MASK", 300, "R1", new DateOnly(2020, 2, 4), EmergencyDispatch.Planning.Model.Priority.Critical);
+        var other = (await demands.SubmitAsync("other", [line], CancellationToken.None)).Demands[0].DemandId;
+        _solver.Gate.Set();
+
+        using var call = planning.CreatePlan(Request);
+        var plan = (await PlanningServiceTests.ReadAll(call))[^1].Plan;
+        var outcomes = (await planning.GetPlanAsync(new GetPlanRequest { PlanId = plan.PlanId, View = PlanView.Outcomes })).Outcomes;
+        var assignments = (await planning.GetPlanAsync(new GetPlanRequest { PlanId = plan.PlanId, View = PlanView.Assignments })).Assignments;
+
+        Assert.Equal(["Q-2", "anonymous/Q-1", "other/Q-1"], outcomes.Select(o => o.RequestId));
+        Assert.Equal(other, outcomes.Single(o => o.RequestId == "other/Q-1").DemandId);
+        Assert.Equal(3, outcomes.Select(o => o.DemandId).Distinct().Count());
+        Assert.All(assignments, a => Assert.Equal(outcomes.Single(o => o.RequestId == a.RequestId).DemandId, a.DemandId));
+        Assert.Contains(assignments, a => a.RequestId == "other/Q-1");
+    }
+
+    [Fact]
+    public async Task ACallPastItsDeadlineStopsTheSolveAndStoresNothing()
+    {
+        var (_, planning) = await Start(queueLength: 1);
+
+        using var late = planning.CreatePlan(Request, deadline: DateTime.UtcNow.AddMilliseconds(500));
+        await Rpc.Fails(StatusCode.DeadlineExceeded, () => PlanningServiceTests.ReadAll(late));
+        _solver.Gate.Set();
+        using var next = planning.CreatePlan(Request);
+        var plan = (await PlanningServiceTests.ReadAll(next))[^1].Plan;
+
+        Assert.Equal(1, plan.PlanId);
+        Assert.Equal(1, CountRows("plan"));
+    }
+}
