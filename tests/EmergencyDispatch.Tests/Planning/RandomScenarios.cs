@@ -1,0 +1,100 @@
+using EmergencyDispatch.Planning.Model;
+using EmergencyDispatch.Planning.Plans;
+
+namespace EmergencyDispatch.Tests.Planning;
+
+/// <summary>
+/// Tiny random plan inputs for cross-checks: 2–6 factories, 1–3 skus, 2–4 regions, 3–6 days, 3–12 demands over all
+/// priorities, some closed or expanded days, some missing lanes and past-due or unreachable demands, and now and
+/// then a few commitments. The same seed gives the same input.
+/// </summary>
+public static class RandomScenarios
+{
+    public static readonly DateOnly Start = new(2025, 3, 1);
+
+    public static PlanningInput Build(int seed)
+    {
+        var random = new Random(seed);
+
+        var regions = Enumerable.Range(0, random.Next(2, 5)).Select(r => $"R{r}").ToList();
+        var products = Enumerable.Range(0, random.Next(1, 4)).Select(s => new Product($"S{s}", $"Sku {s}", "unit")).ToList();
+        var factories = Enumerable.Range(0, random.Next(2, 7)).Select(f => new Factory($"F{f}", $"Factory {f}", Pick(random, regions))).ToList();
+        var horizon = random.Next(3, 7);
+
+        // Every factory makes one sku or more; whole units per day, so that a full day is a whole number of units.
+        var capabilities = new List<Capability>();
+        foreach (var f in factories)
+        {
+            var makes = products.Where(_ => random.NextDouble() < 0.6).ToList();
+            if (makes.Count == 0)
+                makes.Add(Pick(random, products));
+            foreach (var p in makes)
+                capabilities.Add(new Capability(f.FactoryId, p.Sku, random.Next(1, 9) * 5, random.Next(1, 11) / 2.0));
+        }
+
+        // About one factory-day in six closed, one in ten at a changed factor.
+        var availability = new List<AvailabilityDay>();
+        foreach (var f in factories)
+        {
+            for (var t = 0; t < horizon; t++)
+            {
+                var roll = random.NextDouble();
+                if (roll < 0.17)
+                    availability.Add(new AvailabilityDay(f.FactoryId, Start.AddDays(t), 0));
+                else if (roll < 0.27)
+                    availability.Add(new AvailabilityDay(f.FactoryId, Start.AddDays(t), Pick(random, [0.5, 1.5, 2.0])));
+            }
+        }
+
+        // Most region pairs have a lane; now and then a region's own lane is given and replaces the implicit one.
+        var lanes = new List<Lane>();
+        foreach (var from in regions)
+        {
+            foreach (var to in regions)
+            {
+                if (from == to ? random.NextDouble() < 0.15 : random.NextDouble() < 0.7)
+                    lanes.Add(new Lane(from, to, random.Next(0, 3) + (from == to ? 0 : 1), random.Next(0, 7) / 2.0));
+            }
+        }
+
+        // Due dates mostly inside the horizon, some past due or beyond it; every priority.
+        var demands = Enumerable.Range(0, random.Next(3, 13)).Select(d => new DemandLine(
+            $"D{d}",
+            Pick(random, products).Sku,
+            random.Next(1, 13) * 5 + random.Next(0, 3),
+            Pick(random, regions),
+            Start.AddDays(random.Next(-1, horizon + 2)),
+            Pick(random, Priorities.InOrder))).ToList();
+
+        var commitments = random.NextDouble() < 0.3 ? Commitments(random, factories, capabilities, availability, lanes, demands, horizon) : [];
+
+        return new PlanningInput(products, factories, capabilities, availability, lanes, demands, commitments, Start, horizon);
+    }
+
+    /// <summary>One or two small commitments that fit: at most a third of a factory-day and of a demand each.</summary>
+    private static List<Commitment> Commitments(
+        Random random, List<Factory> factories, List<Capability> capabilities, List<AvailabilityDay> availability,
+        List<Lane> lanes, List<DemandLine> demands, int horizon)
+    {
+        var commitments = new List<Commitment>();
+        for (var n = random.Next(1, 3); n > 0; n--)
+        {
+            var demand = Pick(random, demands);
+            var candidates = (
+                from c in capabilities
+                where c.Sku == demand.Sku
+                let region = factories.First(f => f.FactoryId == c.FactoryId).Region
+                where region == demand.Region || lanes.Any(l => l.FromRegion == region && l.ToRegion == demand.Region)
+                from t in Enumerable.Range(0, horizon)
+                let factor = availability.LastOrDefault(a => a.FactoryId == c.FactoryId && a.Date == Start.AddDays(t))?.Factor ?? 1.0
+                let units = (long)Math.Min(demand.Quantity / 3, Math.Floor(c.UnitsPerDay * factor / 3))
+                where units >= 1
+                select new Commitment(c.FactoryId, demand.RequestId, Start.AddDays(t), units)).ToList();
+            if (candidates.Count > 0 && !commitments.Any(c => c.RequestId == demand.RequestId))
+                commitments.Add(Pick(random, candidates));
+        }
+        return commitments;
+    }
+
+    private static T Pick<T>(Random random, IReadOnlyList<T> items) => items[random.Next(items.Count)];
+}
