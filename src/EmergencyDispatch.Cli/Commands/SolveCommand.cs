@@ -5,7 +5,6 @@ using System.Text.Json;
 using EmergencyDispatch.Cli.Infrastructure;
 using EmergencyDispatch.Planning.Plans;
 using EmergencyDispatch.Planning.Scenarios;
-using Spectre.Console;
 
 namespace EmergencyDispatch.Cli.Commands;
 

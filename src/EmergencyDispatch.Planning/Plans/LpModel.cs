@@ -170,14 +170,8 @@ internal sealed class LpModel : IDisposable
     /// <summary>Each demand's row (its open quantity) and the row's index; null for a demand with nothing open.</summary>
     public List<(Constraint Row, int Index)?> DemandRows { get; } = [];
 
-    /// <summary>Columns left out because an earlier step's duals gave them a nonzero reduced cost.</summary>
-    public int ColumnsLeftOut { get; private set; }
 
     public Dictionary<Priority, Variable> Ratios { get; } = [];
-
-    public int Columns => Solver.NumVariables();
-
-    public int RowCount => _rows.Count;
 
     private Constraint Row(double lb, double ub) => RowWithIndex(lb, ub).Row;
 
@@ -197,10 +191,7 @@ internal sealed class LpModel : IDisposable
             var cost = ShipmentCoefficient(step, demand, daysLate, lane.Cost) / scale;
             var reducedCost = cost - (Dual(duals, balances.Index[day]) * inventoryCoefficient + Dual(duals, demandRow.Index));
             if (Math.Abs(reducedCost) > ZeroTolerance)
-            {
-                ColumnsLeftOut++;
                 return;
-            }
         }
         var s = new Shipment(demand, region, day, lane.Lead, lane.Cost, daysLate, Solver.MakeNumVar(0, double.PositiveInfinity, ""));
         Shipments.Add(s);
