@@ -31,9 +31,10 @@ internal sealed class LpModel : IDisposable
     private Step? _current;
     private double _currentScale = 1;
 
-    public LpModel(PlanContext context, string solverId)
+    public LpModel(PlanContext context, PlanComponent component, string solverId)
     {
         Context = context;
+        Component = component;
         var network = context.Network;
         var horizon = network.Horizon;
         Solver = Solver.CreateSolver(solverId) ?? throw new InvalidOperationException($"OR-Tools has no {solverId} solver");
@@ -41,7 +42,7 @@ internal sealed class LpModel : IDisposable
 
         // Variables: production per capability and open day.
         var byRegionSku = new Dictionary<(string Region, string Sku), List<Production>>();
-        for (var fi = 0; fi < context.Factories.Count; fi++)
+        foreach (var fi in component.Factories)
         {
             foreach (var capability in context.CapabilitiesOf(fi))
             {
@@ -92,7 +93,7 @@ internal sealed class LpModel : IDisposable
         for (var di = 0; di < context.Demands.Count; di++)
         {
             ShipmentsOf.Add([]);
-            DemandRows.Add(context.OpenQuantity[di] > 0
+            DemandRows.Add(context.OpenQuantity[di] > 0 && component.Demands.Contains(di)
                 ? RowWithIndex(double.NegativeInfinity, (double)context.OpenQuantity[di] / context.Demands[di].Quantity)
                 : null);
         }
@@ -143,7 +144,7 @@ internal sealed class LpModel : IDisposable
         if (step.Kind != StepKind.FairShare)
             return;
         // Fair share: every servable demand of the tier gets at least the tier's ratio on time (committed units count).
-        foreach (var di in Context.ServableOf(step.Tier!.Value))
+        foreach (var di in Context.ServableOf(step.Tier!.Value).Where(Component.Demands.Contains))
         {
             var row = Row(-(double)Context.CommittedOnTime[di] / Context.Demands[di].Quantity, double.PositiveInfinity);
             row.SetCoefficient(Ratios[step.Tier!.Value], -1);
@@ -156,6 +157,24 @@ internal sealed class LpModel : IDisposable
     }
 
     public PlanContext Context { get; }
+
+    /// <summary>The factories and demands this model plans: one connected part of the whole (see <see cref="PlanComponent"/>).</summary>
+    public PlanComponent Component { get; }
+
+    /// <summary>Whether the tier has a servable demand here, so that its fair share is this model's to optimise.</summary>
+    public bool HasServable(Priority tier) => Context.ServableOf(tier).Any(Component.Demands.Contains);
+
+    /// <summary>Whether a step's measure has any term in this model; a step without one is constant here.</summary>
+    public bool Measures(Step step) => step.Kind == StepKind.FairShare ? HasServable(step.Tier!.Value) : Terms(step).Any();
+
+    /// <summary>The fair-share ratio the last solve reached for a tier.</summary>
+    public double Ratio(Priority tier) => Ratios[tier].SolutionValue();
+
+    /// <summary>
+    /// Holds a tier's fair share at the value reached over all parts: every servable demand here keeps at least that
+    /// share on time. A bound, not a face: a part whose own optimum is higher need not keep it.
+    /// </summary>
+    public void HoldRatio(Priority tier, double value) => Ratios[tier].SetLb(Math.Max(0, value - 1e-9));
 
     public Solver Solver { get; }
 

@@ -61,6 +61,45 @@ internal sealed class PlanContext
 
     public Network Network { get; }
 
+    /// <summary>
+    /// The independent parts of the plan: skus made by a common factory, with their factories and demands. Nothing
+    /// couples two parts (capacity is per factory, inventory per sku, lanes have no capacity), so each is its own LP;
+    /// only the objective's tier totals and fair shares span them. Demands of a sku nobody makes are in no part.
+    /// </summary>
+    public IReadOnlyList<PlanComponent> Components()
+    {
+        var parent = new Dictionary<string, string>(StringComparer.Ordinal);
+        string Find(string sku)
+        {
+            while (parent[sku] != sku)
+                sku = parent[sku] = parent[parent[sku]];
+            return sku;
+        }
+        for (var fi = 0; fi < Factories.Count; fi++)
+        {
+            var skus = CapabilitiesOf(fi).Select(c => c.Sku).ToList();
+            foreach (var sku in skus)
+                parent.TryAdd(sku, sku);
+            for (var i = 1; i < skus.Count; i++)
+            {
+                var (a, b) = (Find(skus[0]), Find(skus[i]));
+                if (a != b)
+                    parent[string.CompareOrdinal(a, b) < 0 ? b : a] = string.CompareOrdinal(a, b) < 0 ? a : b;
+            }
+        }
+        var factories = Enumerable.Range(0, Factories.Count)
+            .Where(fi => CapabilitiesOf(fi).Count > 0)
+            .GroupBy(fi => Find(CapabilitiesOf(fi)[0].Sku), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var demands = Enumerable.Range(0, Demands.Count)
+            .Where(di => parent.ContainsKey(Demands[di].Sku))
+            .GroupBy(di => Find(Demands[di].Sku), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToHashSet(), StringComparer.Ordinal);
+        return factories.Keys.Order(StringComparer.Ordinal)
+            .Select(root => new PlanComponent(factories[root], demands.TryGetValue(root, out var d) ? d : []))
+            .ToList();
+    }
+
     public IReadOnlyList<Factory> Factories { get; }
 
     public IReadOnlyDictionary<string, int> FactoryIndex { get; }
@@ -90,3 +129,6 @@ internal sealed class PlanContext
     /// <summary>The tier's demands that can get something on time (they count for its fair share).</summary>
     public IReadOnlyList<int> ServableOf(Priority tier) => _servable[tier];
 }
+
+/// <summary>One independent part of a plan: its factories (in order) and its demands.</summary>
+internal sealed record PlanComponent(IReadOnlyList<int> Factories, IReadOnlySet<int> Demands);

@@ -58,32 +58,86 @@ public static class Planner
 
         var steps = Plans.Step.All;
         var timings = new List<StepTiming>();
-        LpSolution? solution = null;
         var completed = -1;
-        using var model = new LpModel(context, options.LpSolver);
-        using var interrupt = cancellationToken.Register(() => model.Solver.InterruptSolve());
-        for (var k = 0; k < steps.Count; k++)
+        var models = context.Components().Select(c => new LpModel(context, c, options.LpSolver)).ToList();
+        // Each part's solution as of the last step that every part completed.
+        var solutions = new LpSolution?[models.Count];
+        try
         {
-            var remaining = options.TimeLimit - clock.Elapsed;
-            if (remaining <= TimeSpan.Zero || cancellationToken.IsCancellationRequested)
-                break;
-            progress?.Report(new PlanProgress(steps[k], k, steps.Count, clock.Elapsed));
-            var started = clock.Elapsed;
-            model.Activate(steps[k]);
-            if (model.Optimise(steps[k], remaining) != Google.OrTools.LinearSolver.Solver.ResultStatus.OPTIMAL)
-                break;
-            solution = model.Solution();
-            completed = k;
-            if (k < steps.Count - 1)
-                model.HoldOptimalFace();
-            timings.Add(new StepTiming(steps[k], clock.Elapsed - started));
+            using var interrupt = cancellationToken.Register(() => models.ForEach(m => m.Solver.InterruptSolve()));
+            for (var k = 0; k < steps.Count; k++)
+            {
+                progress?.Report(new PlanProgress(steps[k], k, steps.Count, clock.Elapsed));
+                var started = clock.Elapsed;
+                var reached = Optimise(models, steps[k], last: k == steps.Count - 1, options.TimeLimit - clock.Elapsed, cancellationToken);
+                if (reached is null)
+                    break;
+                for (var i = 0; i < solutions.Length; i++)
+                    solutions[i] = reached[i] ?? solutions[i];
+                completed = k;
+                timings.Add(new StepTiming(steps[k], clock.Elapsed - started));
+            }
+        }
+        finally
+        {
+            models.ForEach(m => m.Dispose());
         }
         cancellationToken.ThrowIfCancellationRequested();
 
         // Not even the first step finished in time: the greedy plan is still a plan.
-        var assignments = solution is null ? GreedyPlanner.Plan(context) : Rounding.ToAssignments(context, solution);
+        var assignments = completed < 0
+            ? GreedyPlanner.Plan(context)
+            : Rounding.ToAssignments(context, new LpSolution(
+                [.. solutions.SelectMany(s => s?.Production ?? [])],
+                [.. solutions.SelectMany(s => s?.Shipments ?? [])]));
         var completion = completed == steps.Count - 1 ? PlanCompletion.Complete : PlanCompletion.TimeLimit;
         return Result(context, assignments, completion, completed >= 0 ? steps[completed] : null, timings);
+    }
+
+    /// <summary>
+    /// Optimises one step in every part and holds it there; the new solution of each part the step measures (null for
+    /// the others, whose last solution still stands), or null when the time ran out or a solve failed. A sum over independent parts is at its optimum exactly when every part is at its own, so each part
+    /// holds its own optimal face. A fair share is the smallest over all parts: each part holds that smallest value.
+    /// </summary>
+    private static LpSolution?[]? Optimise(List<LpModel> models, Step step, bool last, TimeSpan budget, CancellationToken cancellationToken)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        if (budget <= TimeSpan.Zero || cancellationToken.IsCancellationRequested)
+            return null;
+        var solved = new LpSolution?[models.Count];
+        var measured = new bool[models.Count];
+        for (var i = 0; i < models.Count; i++)
+        {
+            var model = models[i];
+            model.Activate(step);
+            measured[i] = model.Measures(step);
+            if (!measured[i])
+                continue;
+            var remaining = budget - clock.Elapsed;
+            if (remaining <= TimeSpan.Zero || cancellationToken.IsCancellationRequested
+                || model.Optimise(step, remaining) != Google.OrTools.LinearSolver.Solver.ResultStatus.OPTIMAL)
+                return null;
+            solved[i] = model.Solution();
+        }
+        if (step.Kind == StepKind.FairShare)
+        {
+            var holding = Enumerable.Range(0, models.Count).Where(i => measured[i]).ToList();
+            if (holding.Count > 0)
+            {
+                var share = holding.Min(i => models[i].Ratio(step.Tier!.Value));
+                foreach (var i in holding)
+                    models[i].HoldRatio(step.Tier!.Value, share);
+            }
+        }
+        else if (!last)
+        {
+            for (var i = 0; i < models.Count; i++)
+            {
+                if (measured[i])
+                    models[i].HoldOptimalFace();
+            }
+        }
+        return solved;
     }
 
     private static PlanResult Result(PlanContext context, List<Assignment> assignments, PlanCompletion completion, Step? last, IReadOnlyList<StepTiming> timings) =>

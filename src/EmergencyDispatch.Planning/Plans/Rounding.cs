@@ -60,9 +60,25 @@ internal static class Rounding
 
         // Top up the units flooring cut where a whole unit still fits: by tier, on-time units first, and within those
         // the demand with the smallest share on time first, so that rounding costs the fair share as little as it can.
+        // Each demand gets back at most the LP's on-time units rounded up and its late units rounded to the nearest: a
+        // late unit more than the LP planned would win a delivered unit at a cost in lateness the LP did not weigh.
         var onTime = new long[context.Demands.Count];
-        foreach (var p in pieces.Where(p => OnTime(context, p)))
-            onTime[p.Demand] += p.Whole;
+        var late = new long[context.Demands.Count];
+        var onTimeTarget = new double[context.Demands.Count];
+        var lateTarget = new double[context.Demands.Count];
+        foreach (var p in pieces)
+        {
+            if (OnTime(context, p))
+            {
+                onTime[p.Demand] += p.Whole;
+                onTimeTarget[p.Demand] += p.Units;
+            }
+            else
+            {
+                late[p.Demand] += p.Whole;
+                lateTarget[p.Demand] += p.Units;
+            }
+        }
         foreach (var p in pieces
             .OrderBy(p => context.Demands[p.Demand].Priority)
             .ThenBy(p => OnTime(context, p) ? 0 : 1)
@@ -74,11 +90,18 @@ internal static class Rounding
         {
             if (p.Units - p.Whole < 1e-6 || open[p.Demand] <= 0)
                 continue;
+            var isOnTime = OnTime(context, p);
+            if (isOnTime ? onTime[p.Demand] >= Math.Ceiling(onTimeTarget[p.Demand] - 1e-6) : late[p.Demand] >= Math.Round(lateTarget[p.Demand]))
+                continue;
             var rate = 1 / UnitsPerDay(context, p);
             if (residual[p.Factory][p.Day] + CapacityEpsilon < rate)
                 continue;
             p.Whole++;
             open[p.Demand]--;
+            if (isOnTime)
+                onTime[p.Demand]++;
+            else
+                late[p.Demand]++;
             residual[p.Factory][p.Day] -= rate;
         }
 
