@@ -58,8 +58,9 @@ internal static class Rounding
         foreach (var p in pieces)
             open[p.Demand] -= p.Whole;
 
-        // Top up the units flooring cut where a whole unit still fits: by tier, on-time units first, and within those
-        // the demand with the smallest share on time first, so that rounding costs the fair share as little as it can.
+        // Top up the units flooring cut where a whole unit still fits, in the objective's order: on-time units before late
+        // ones (every tier's on-time steps come before any delivered step), then by tier, then the demand with the
+        // smallest share on time first, so that rounding costs the fair share as little as it can.
         // Each demand gets back at most the LP's on-time units rounded up and its late units rounded to the nearest: a
         // late unit more than the LP planned would win a delivered unit at a cost in lateness the LP did not weigh.
         var onTime = new long[context.Demands.Count];
@@ -80,8 +81,8 @@ internal static class Rounding
             }
         }
         foreach (var p in pieces
-            .OrderBy(p => context.Demands[p.Demand].Priority)
-            .ThenBy(p => OnTime(context, p) ? 0 : 1)
+            .OrderBy(p => OnTime(context, p) ? 0 : 1)
+            .ThenBy(p => context.Demands[p.Demand].Priority)
             .ThenBy(p => (double)(onTime[p.Demand] + context.CommittedOnTime[p.Demand]) / context.Demands[p.Demand].Quantity)
             .ThenBy(p => order[p.Demand])
             .ThenByDescending(p => p.Units - p.Whole)
