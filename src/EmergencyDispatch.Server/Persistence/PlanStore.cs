@@ -60,6 +60,26 @@ public sealed class PlanStore(Database database, Writer writer)
             horizonDays);
     }
 
+    /// <summary>Inserts rows of a plan's table with one prepared statement, re-bound per row; values in column order.</summary>
+    private static void BulkInsert<T>(
+        SqliteConnection connection, SqliteTransaction transaction, long planId, string table, string[] columns, IEnumerable<T> rows, Func<T, object[]> values)
+    {
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = $"INSERT INTO {table} (plan_id, {string.Join(", ", columns)}) VALUES ($plan_id, {string.Join(", ", columns.Select(c => "$" + c))})";
+        insert.Parameters.AddWithValue("$plan_id", planId);
+        // Each parameter's SQLite type follows its value (string → TEXT, long → INTEGER).
+        var parameters = columns.Select(c => insert.Parameters.Add(new SqliteParameter { ParameterName = "$" + c })).ToArray();
+        insert.Prepare();
+        foreach (var row in rows)
+        {
+            var v = values(row);
+            for (var i = 0; i < parameters.Length; i++)
+                parameters[i].Value = v[i];
+            insert.ExecuteNonQuery();
+        }
+    }
+
     /// <summary>Stores a plan in one transaction of the writer and returns it as stored.</summary>
     public async Task<StoredPlan> SaveAsync(NewPlan plan, CancellationToken ct)
     {
@@ -96,71 +116,12 @@ public sealed class PlanStore(Database database, Writer writer)
             transaction);
 
         // A national plan has ~17,000 assignments: one prepared statement re-bound per row, not a command each.
-        using (var insert = connection.CreateCommand())
-        {
-            insert.Transaction = transaction;
-            insert.CommandText = """
-                INSERT INTO plan_assignment (plan_id, seq, factory_id, demand_id, request_key, sku, production_date, arrival_date, quantity)
-                VALUES ($plan_id, $seq, $factory_id, $demand_id, $request_key, $sku, $production_date, $arrival_date, $quantity)
-                """;
-            insert.Parameters.AddWithValue("$plan_id", planId);
-            var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
-            var factoryId = insert.Parameters.Add("$factory_id", SqliteType.Text);
-            var demandId = insert.Parameters.Add("$demand_id", SqliteType.Integer);
-            var requestKey = insert.Parameters.Add("$request_key", SqliteType.Text);
-            var sku = insert.Parameters.Add("$sku", SqliteType.Text);
-            var produced = insert.Parameters.Add("$production_date", SqliteType.Text);
-            var arrives = insert.Parameters.Add("$arrival_date", SqliteType.Text);
-            var quantity = insert.Parameters.Add("$quantity", SqliteType.Integer);
-            insert.Prepare();
-            foreach (var a in plan.Assignments)
-            {
-                seq.Value = a.Seq;
-                factoryId.Value = a.FactoryId;
-                demandId.Value = a.DemandId;
-                requestKey.Value = a.RequestKey;
-                sku.Value = a.Sku;
-                produced.Value = a.ProductionDate;
-                arrives.Value = a.ArrivalDate;
-                quantity.Value = a.Quantity;
-                insert.ExecuteNonQuery();
-            }
-        }
-
-        using (var insert = connection.CreateCommand())
-        {
-            insert.Transaction = transaction;
-            insert.CommandText = """
-                INSERT INTO plan_outcome (plan_id, seq, demand_id, request_key, priority, quantity, on_time, late, unmet, reason, binding)
-                VALUES ($plan_id, $seq, $demand_id, $request_key, $priority, $quantity, $on_time, $late, $unmet, $reason, $binding)
-                """;
-            insert.Parameters.AddWithValue("$plan_id", planId);
-            var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
-            var demandId = insert.Parameters.Add("$demand_id", SqliteType.Integer);
-            var requestKey = insert.Parameters.Add("$request_key", SqliteType.Text);
-            var priority = insert.Parameters.Add("$priority", SqliteType.Integer);
-            var quantity = insert.Parameters.Add("$quantity", SqliteType.Integer);
-            var onTime = insert.Parameters.Add("$on_time", SqliteType.Integer);
-            var late = insert.Parameters.Add("$late", SqliteType.Integer);
-            var unmet = insert.Parameters.Add("$unmet", SqliteType.Integer);
-            var reason = insert.Parameters.Add("$reason", SqliteType.Text);
-            var binding = insert.Parameters.Add("$binding", SqliteType.Text);
-            insert.Prepare();
-            foreach (var o in plan.Outcomes)
-            {
-                seq.Value = o.Seq;
-                demandId.Value = o.DemandId;
-                requestKey.Value = o.RequestKey;
-                priority.Value = o.Priority;
-                quantity.Value = o.Quantity;
-                onTime.Value = o.OnTime;
-                late.Value = o.Late;
-                unmet.Value = o.Unmet;
-                reason.Value = o.Reason;
-                binding.Value = o.Binding;
-                insert.ExecuteNonQuery();
-            }
-        }
+        BulkInsert(connection, transaction, planId, "plan_assignment",
+            ["seq", "factory_id", "demand_id", "request_key", "sku", "production_date", "arrival_date", "quantity"],
+            plan.Assignments, a => [a.Seq, a.FactoryId, a.DemandId, a.RequestKey, a.Sku, a.ProductionDate, a.ArrivalDate, a.Quantity]);
+        BulkInsert(connection, transaction, planId, "plan_outcome",
+            ["seq", "demand_id", "request_key", "priority", "quantity", "on_time", "late", "unmet", "reason", "binding"],
+            plan.Outcomes, o => [o.Seq, o.DemandId, o.RequestKey, o.Priority, o.Quantity, o.OnTime, o.Late, o.Unmet, o.Reason, o.Binding]);
         return planId;
     }
 
