@@ -259,6 +259,9 @@ internal sealed class LpModel : IDisposable
         }
     }
 
+    /// <summary>The value of a step's measure in the current solution, in units of the step (commitments not included).</summary>
+    public double Value(Step step) => Terms(step).Sum(t => t.Coefficient * t.Var.SolutionValue());
+
     /// <summary>Optimises one step (its objective scaled to coefficients of at most 1); returns the solver's status.</summary>
     public Solver.ResultStatus Optimise(Step step, TimeSpan timeLimit)
     {

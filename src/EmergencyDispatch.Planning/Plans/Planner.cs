@@ -62,6 +62,9 @@ public static class Planner
         var models = context.Components().Select(c => new LpModel(context, c, options.LpSolver)).ToList();
         // Each part's solution as of the last step that every part completed.
         var solutions = new LpSolution?[models.Count];
+        // The continuous optimum of each completed step, commitments included: MODEL.md's reference (a).
+        var committed = PlanEvaluator.Evaluate(input, context.Committed);
+        var optimum = new List<StepValue>();
         try
         {
             using var interrupt = cancellationToken.Register(() => models.ForEach(m => m.Solver.InterruptSolve()));
@@ -73,7 +76,10 @@ public static class Planner
                 if (reached is null)
                     break;
                 for (var i = 0; i < solutions.Length; i++)
-                    solutions[i] = reached[i] ?? solutions[i];
+                    solutions[i] = reached[i].Solution ?? solutions[i];
+                optimum.Add(new StepValue(steps[k], steps[k].Kind == StepKind.FairShare
+                    ? reached.Where(r => r.Solution is not null).Select(r => r.Value).DefaultIfEmpty(1.0).Min()
+                    : committed[k].Value + reached.Where(r => r.Solution is not null).Sum(r => r.Value)));
                 completed = k;
                 timings.Add(new StepTiming(steps[k], clock.Elapsed - started));
             }
@@ -91,20 +97,23 @@ public static class Planner
                 [.. solutions.SelectMany(s => s?.Production ?? [])],
                 [.. solutions.SelectMany(s => s?.Shipments ?? [])]));
         var completion = completed == steps.Count - 1 ? PlanCompletion.Complete : PlanCompletion.TimeLimit;
+        if (completion == PlanCompletion.Complete)
+            assignments = IntegerPolish.Polish(context, assignments, optimum, options.TimeLimit - clock.Elapsed, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
         return Result(context, assignments, completion, completed >= 0 ? steps[completed] : null, timings);
     }
 
     /// <summary>
-    /// Optimises one step in every part and holds it there; the new solution of each part the step measures (null for
-    /// the others, whose last solution still stands), or null when the time ran out or a solve failed. A sum over independent parts is at its optimum exactly when every part is at its own, so each part
+    /// Optimises one step in every part and holds it there; the new solution and step value of each part the step
+    /// measures (no solution for the others, whose last solution still stands), or null when the time ran out or a solve failed. A sum over independent parts is at its optimum exactly when every part is at its own, so each part
     /// holds its own optimal face. A fair share is the smallest over all parts: each part holds that smallest value.
     /// </summary>
-    private static LpSolution?[]? Optimise(List<LpModel> models, Step step, bool last, TimeSpan budget, CancellationToken cancellationToken)
+    private static (LpSolution? Solution, double Value)[]? Optimise(List<LpModel> models, Step step, bool last, TimeSpan budget, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         if (budget <= TimeSpan.Zero || cancellationToken.IsCancellationRequested)
             return null;
-        var solved = new LpSolution?[models.Count];
+        var solved = new (LpSolution? Solution, double Value)[models.Count];
         var measured = new bool[models.Count];
         for (var i = 0; i < models.Count; i++)
         {
@@ -117,7 +126,7 @@ public static class Planner
             if (remaining <= TimeSpan.Zero || cancellationToken.IsCancellationRequested
                 || model.Optimise(step, remaining) != Google.OrTools.LinearSolver.Solver.ResultStatus.OPTIMAL)
                 return null;
-            solved[i] = model.Solution();
+            solved[i] = (model.Solution(), step.Kind == StepKind.FairShare ? model.Ratio(step.Tier!.Value) : model.Value(step));
         }
         if (step.Kind == StepKind.FairShare)
         {

@@ -8,11 +8,11 @@ namespace EmergencyDispatch.Tests.Planning;
 public class PlannerCrossCheckTests
 {
     /// <summary>
-    /// Seeds 1–21 without 14. In seed 14 even the integer lexicographic optimum (found with glpsol as a MIP) misses
-    /// MODEL.md's tolerance: with every earlier step at the continuous optimum, its lateness is 420 against 416 ± 2.08;
-    /// the integrality gap there is larger than 0.5% or one unit-day.
+    /// Seeds 1–60. A sweep of seeds 1–400 passes all but seed 293: there, with every earlier step within tolerance,
+    /// whole units leave LOW.delivered at 2 or 3 against 5 ± 1, and no loosening the planner tries within the tolerance
+    /// wins the unit back.
     /// </summary>
-    private static readonly int[] SeedNumbers = [.. Enumerable.Range(1, 21).Where(s => s != 14)];
+    private static readonly int[] SeedNumbers = [.. Enumerable.Range(1, 60)];
 
     public static TheoryData<int> Seeds => [.. SeedNumbers];
 
