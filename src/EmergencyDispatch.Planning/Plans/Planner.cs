@@ -17,6 +17,9 @@ public sealed record PlannerOptions
     /// <summary>Wall-clock budget for the whole plan; when it runs out the plan of the last completed step is returned.</summary>
     public TimeSpan TimeLimit { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Independent parts of the problem solved at once; the plan does not depend on it.</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
     /// <summary>The OR-Tools linear solver: GLOP (default) or CLP; it must report duals and reduced costs.</summary>
     public string LpSolver { get; init; } = "GLOP";
 }
@@ -72,7 +75,7 @@ public static class Planner
             {
                 progress?.Report(new PlanProgress(steps[k], k, steps.Count, clock.Elapsed));
                 var started = clock.Elapsed;
-                var reached = Optimise(models, steps[k], last: k == steps.Count - 1, options.TimeLimit - clock.Elapsed, cancellationToken);
+                var reached = Optimise(models, steps[k], last: k == steps.Count - 1, options.Threads, options.TimeLimit - clock.Elapsed, cancellationToken);
                 if (reached is null)
                     break;
                 for (var i = 0; i < solutions.Length; i++)
@@ -105,29 +108,42 @@ public static class Planner
 
     /// <summary>
     /// Optimises one step in every part and holds it there; the new solution and step value of each part the step
-    /// measures (no solution for the others, whose last solution still stands), or null when the time ran out or a solve failed. A sum over independent parts is at its optimum exactly when every part is at its own, so each part
+    /// measures (no solution for the others, whose last solution still stands), or null when the time ran out or a
+    /// solve failed. A sum over independent parts is at its optimum exactly when every part is at its own, so each part
     /// holds its own optimal face. A fair share is the smallest over all parts: each part holds that smallest value.
     /// </summary>
-    private static (LpSolution? Solution, double Value)[]? Optimise(List<LpModel> models, Step step, bool last, TimeSpan budget, CancellationToken cancellationToken)
+    private static (LpSolution? Solution, double Value)[]? Optimise(List<LpModel> models, Step step, bool last, int threads, TimeSpan budget, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         if (budget <= TimeSpan.Zero || cancellationToken.IsCancellationRequested)
             return null;
         var solved = new (LpSolution? Solution, double Value)[models.Count];
         var measured = new bool[models.Count];
-        for (var i = 0; i < models.Count; i++)
+        var failed = false;
+        // Parts are independent LPs: solve them side by side, the largest first. Each part's result does not depend on
+        // the order, so the plan stays deterministic.
+        var largestFirst = Enumerable.Range(0, models.Count).OrderByDescending(i => models[i].Component.Demands.Count).ThenBy(i => i);
+        Parallel.ForEach(largestFirst, new ParallelOptions { MaxDegreeOfParallelism = threads }, (i, state) =>
         {
             var model = models[i];
             model.Activate(step);
             measured[i] = model.Measures(step);
             if (!measured[i])
-                continue;
+                return;
             var remaining = budget - clock.Elapsed;
             if (remaining <= TimeSpan.Zero || cancellationToken.IsCancellationRequested
                 || model.Optimise(step, remaining) != Google.OrTools.LinearSolver.Solver.ResultStatus.OPTIMAL)
-                return null;
+            {
+                Volatile.Write(ref failed, true);
+                state.Stop();
+                return;
+            }
             solved[i] = (model.Solution(), step.Kind == StepKind.FairShare ? model.Ratio(step.Tier!.Value) : model.Value(step));
-        }
+            if (step.Kind != StepKind.FairShare && !last)
+                model.HoldOptimalFace();
+        });
+        if (failed)
+            return null;
         if (step.Kind == StepKind.FairShare)
         {
             var holding = Enumerable.Range(0, models.Count).Where(i => measured[i]).ToList();
@@ -136,14 +152,6 @@ public static class Planner
                 var share = holding.Min(i => models[i].Ratio(step.Tier!.Value));
                 foreach (var i in holding)
                     models[i].HoldRatio(step.Tier!.Value, share);
-            }
-        }
-        else if (!last)
-        {
-            for (var i = 0; i < models.Count; i++)
-            {
-                if (measured[i])
-                    models[i].HoldOptimalFace();
             }
         }
         return solved;

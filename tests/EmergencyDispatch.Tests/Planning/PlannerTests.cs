@@ -221,11 +221,13 @@ public sealed class PlannerTests
         var input = PlanningInput.From(EmergencyDispatch.Planning.Scenarios.ScenarioGenerator.Generate(
             new EmergencyDispatch.Planning.Scenarios.GeneratorOptions { Factories = 30, Demands = 120, Skus = 6, Regions = 6, Days = 7, Seed = 7 }).Scenario);
 
-        var first = Planner.Plan(input, new PlannerOptions());
-        var second = Planner.Plan(input, new PlannerOptions());
+        var first = Planner.Plan(input, new PlannerOptions { Threads = 2 });
+        var second = Planner.Plan(input, new PlannerOptions { Threads = 2 });
+        var oneThread = Planner.Plan(input, new PlannerOptions { Threads = 1 });
 
         Assert.Equal(PlanCompletion.Complete, first.Completion);
         Assert.Equal(first.Assignments, second.Assignments);
+        Assert.Equal(first.Assignments, oneThread.Assignments);
         Assert.Empty(PlanEvaluator.Check(input, first.Assignments));
     }
 
