@@ -20,7 +20,7 @@ internal static class GreedyPlanner
             if (open <= 0 || !network.CapabilitiesBySku.TryGetValue(demand.Sku, out var capabilities))
                 continue;
             var sources = capabilities
-                .Select(c => (Capability: c, Factory: context.FactoryIndex[c.FactoryId], Lane: network.Lane(network.FactoryById[c.FactoryId].Region, demand.Region)))
+                .Select(c => (Capability: c, Factory: context.FactoryIndex[c.FactoryId], Lane: network.Route(c.FactoryId, demand)))
                 .Where(s => s.Lane is not null)
                 .Select(s => (s.Capability, s.Factory, Lane: s.Lane!.Value))
                 .ToList();

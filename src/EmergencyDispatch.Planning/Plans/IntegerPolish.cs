@@ -304,7 +304,7 @@ internal static class IntegerPolish
             foreach (var capability in capabilities.OrderBy(c => c.FactoryId, StringComparer.Ordinal))
             {
                 var f = context.FactoryIndex[capability.FactoryId];
-                if (network.Lane(context.Factories[f].Region, demand.Region) is not { } lane)
+                if (network.Route(capability.FactoryId, demand) is not { } lane)
                     continue;
                 for (var t = 0; t < network.Horizon; t++)
                 {

@@ -52,7 +52,7 @@ internal sealed class LpModel : IDisposable
                         continue;
                     var p = new Production(fi, capability.Sku, t, capability.UnitsPerDay, capability.UnitCost, Solver.MakeNumVar(0, double.PositiveInfinity, ""));
                     Productions.Add(p);
-                    var key = (context.Factories[fi].Region, capability.Sku);
+                    var key = (context.Origin(fi), capability.Sku);
                     if (!byRegionSku.TryGetValue(key, out var list))
                         byRegionSku[key] = list = [];
                     list.Add(p);
@@ -121,9 +121,10 @@ internal sealed class LpModel : IDisposable
             if (DemandRows[di] is not { } demandRow || (step.Tier is { } tier && demand.Priority != tier))
                 continue;
             var due = network.Day(demand.DueDate);
-            foreach (var region in Context.RegionsMaking(demand.Sku))
+            foreach (var region in Context.OriginsMaking(demand.Sku))
             {
-                if (network.Lane(region, demand.Region) is not { } lane || !Balances.TryGetValue((region, demand.Sku), out var balances))
+                if (Context.Excludes(region, di) || network.Lane(PlanContext.RegionOf(region), demand.Region) is not { } lane
+                    || !Balances.TryGetValue((region, demand.Sku), out var balances))
                     continue;
                 var lastOnTime = due - lane.Lead;
                 switch (step.Kind)

@@ -10,6 +10,7 @@ public sealed class Network
 {
     private readonly Dictionary<(string From, string To), (int Lead, double Cost)> _lanes;
     private readonly Dictionary<string, double[]> _factors;
+    private readonly HashSet<(string FactoryId, string RequestId)> _excluded;
 
     public Network(PlanningInput input)
     {
@@ -30,7 +31,19 @@ public sealed class Network
             .ToDictionary(g => g.Key, g => (IReadOnlyList<Capability>)g.OrderBy(c => c.FactoryId, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
         Capability = input.Capabilities.ToDictionary(c => (c.FactoryId, c.Sku));
         DemandById = input.Demands.ToDictionary(d => d.RequestId, StringComparer.Ordinal);
+        _excluded = input.Exclusions.Select(e => (e.FactoryId, e.RequestId)).ToHashSet();
+        ExcludingFactories = _excluded.Select(e => e.FactoryId).ToHashSet(StringComparer.Ordinal);
     }
+
+    /// <summary>Factories with at least one excluded demand.</summary>
+    public IReadOnlySet<string> ExcludingFactories { get; }
+
+    /// <summary>Whether the plan must not use the factory for the demand (see <see cref="Exclusion"/>).</summary>
+    public bool IsExcluded(string factoryId, string requestId) => _excluded.Contains((factoryId, requestId));
+
+    /// <summary>The lane a factory ships a demand by; null when there is none or the pair is excluded.</summary>
+    public (int Lead, double Cost)? Route(string factoryId, DemandLine demand) =>
+        IsExcluded(factoryId, demand.RequestId) ? null : Lane(FactoryById[factoryId].Region, demand.Region);
 
     public PlanningInput Input { get; }
 
@@ -69,7 +82,7 @@ public sealed class Network
             return false;
         foreach (var c in capabilities)
         {
-            if (Lane(FactoryById[c.FactoryId].Region, demand.Region) is not { } lane)
+            if (Route(c.FactoryId, demand) is not { } lane)
                 continue;
             var last = Math.Min(Horizon - 1, due - lane.Lead);
             for (var t = 0; t <= last; t++)
@@ -81,8 +94,8 @@ public sealed class Network
         return false;
     }
 
-    /// <summary>Whether any capable factory has a lane to the demand's region.</summary>
+    /// <summary>Whether any capable factory has a lane to the demand's region (and is not excluded from it).</summary>
     public bool HasCapableFactory(DemandLine demand) =>
         CapabilitiesBySku.TryGetValue(demand.Sku, out var capabilities)
-        && capabilities.Any(c => Lane(FactoryById[c.FactoryId].Region, demand.Region) is not null);
+        && capabilities.Any(c => Route(c.FactoryId, demand) is not null);
 }

@@ -20,6 +20,8 @@ public static class PlanEvaluator
         var load = new Dictionary<(string FactoryId, int Day), double>();
         var delivered = new Dictionary<string, long>(StringComparer.Ordinal);
         var placed = new Dictionary<(string FactoryId, string RequestId, int Day), long>();
+        // A commitment of an excluded pair stays as it was accepted; nothing else may use the pair.
+        var committedPairs = input.Commitments.Select(c => (c.FactoryId, c.RequestId)).ToHashSet();
 
         // Each assignment on its own: a positive quantity of the demand's sku, made by a capable factory inside the
         // horizon and shipped on a lane, arriving after the lane's lead time.
@@ -44,6 +46,8 @@ public static class PlanEvaluator
             }
             if (a.Sku != demand.Sku)
                 problems.Add($"{where}: sku {a.Sku} is not the demand's sku {demand.Sku}");
+            if (network.IsExcluded(a.FactoryId, a.RequestId) && !committedPairs.Contains((a.FactoryId, a.RequestId)))
+                problems.Add($"{where}: {a.FactoryId} is excluded from {a.RequestId}");
             if (network.Lane(factory.Region, demand.Region) is { } lane)
             {
                 var arrival = a.ProductionDate.AddDays(lane.Lead);

@@ -9,6 +9,12 @@ namespace EmergencyDispatch.Planning.Plans;
 /// </summary>
 public sealed record Commitment(string FactoryId, string RequestId, DateOnly ProductionDate, long Quantity);
 
+/// <summary>
+/// A factory the plan must not use for a demand: the factory rejected an assignment of that demand, and no coordinator
+/// has cleared the rejection since. An addition to MODEL.md for re-planning: x[f,d,t] = 0 for the pair.
+/// </summary>
+public sealed record Exclusion(string FactoryId, string RequestId);
+
 /// <summary>Everything a plan is made from. Demand quantities are open quantities; request ids are unique.</summary>
 public sealed record PlanningInput(
     IReadOnlyList<Product> Products,
@@ -21,6 +27,9 @@ public sealed record PlanningInput(
     DateOnly StartDate,
     int HorizonDays)
 {
+    /// <summary>(factory, demand) pairs the plan must not use.</summary>
+    public IReadOnlyList<Exclusion> Exclusions { get; init; } = [];
+
     /// <summary>The plan input of a scenario folder, with no commitments; the scenario must name its start date.</summary>
     public static PlanningInput From(Scenario scenario, IReadOnlyList<Commitment>? commitments = null) => new(
         scenario.Products, scenario.Factories, scenario.Capabilities, scenario.Availability, scenario.Lanes, scenario.Demands,

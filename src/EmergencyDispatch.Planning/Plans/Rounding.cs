@@ -147,7 +147,7 @@ internal static class Rounding
     {
         var pieces = new List<Piece>();
         var pools = solution.Production
-            .GroupBy(p => (context.Factories[p.Factory].Region, p.Sku))
+            .GroupBy(p => (context.Origin(p.Factory), p.Sku))
             .ToDictionary(g => g.Key, g => g.OrderBy(p => p.Day).ThenBy(p => p.Factory).Select(p => new double[] { p.Factory, p.Day, p.Units }).ToList());
         var shipments = solution.Shipments
             .OrderBy(s => s.Region, StringComparer.Ordinal)

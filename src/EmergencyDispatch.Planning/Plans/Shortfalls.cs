@@ -32,7 +32,7 @@ internal static class Shortfalls
         var binding = new List<string>();
         foreach (var c in network.CapabilitiesBySku[demand.Sku])
         {
-            if (network.Lane(network.FactoryById[c.FactoryId].Region, demand.Region) is not { } lane)
+            if (network.Route(c.FactoryId, demand) is not { } lane)
                 continue;
             var fi = context.FactoryIndex[c.FactoryId];
             var last = Math.Min(network.Horizon - 1, due - lane.Lead);

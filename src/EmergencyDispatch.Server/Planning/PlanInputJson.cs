@@ -12,7 +12,8 @@ namespace EmergencyDispatch.Server.Planning;
 /// A plan's exact input as canonical JSON, stored with the plan so that it can be replayed: one object with
 /// <c>start_date</c>, <c>horizon_days</c> and the sorted lists <c>products</c>, <c>factories</c>, <c>capabilities</c>,
 /// <c>availability</c> (days of the horizon only), <c>lanes</c>, <c>demands</c> (with <c>demand_id</c>, <c>submitter</c>,
-/// <c>request_id</c> and the plan's <c>key</c>) and <c>commitments</c>. Fields in a fixed order, no blanks, numbers in
+/// <c>request_id</c> and the plan's <c>key</c>), <c>commitments</c> and <c>exclusions</c> (factory and demand key pairs
+/// the plan must not use; absent in plans stored before re-planning existed). Fields in a fixed order, no blanks, numbers in
 /// their shortest round-trip form, only what JSON requires escaped: the same input always gives the same bytes.
 /// </summary>
 public static class PlanInputJson
@@ -77,6 +78,11 @@ public static class PlanInputJson
                 w.WriteString("production_date", Date(c.ProductionDate));
                 w.WriteNumber("quantity", c.Quantity);
             });
+            Array(w, "exclusions", input.Exclusions, e =>
+            {
+                w.WriteString("factory_id", e.FactoryId);
+                w.WriteString("key", e.RequestId);
+            });
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
@@ -110,7 +116,10 @@ public static class PlanInputJson
             root.GetProperty("commitments").EnumerateArray().Select(c =>
                 new Commitment(S(c, "factory_id"), S(c, "key"), ParseDate(c.GetProperty("production_date")), c.GetProperty("quantity").GetInt64())),
             ParseDate(root.GetProperty("start_date")),
-            root.GetProperty("horizon_days").GetInt32());
+            root.GetProperty("horizon_days").GetInt32(),
+            root.TryGetProperty("exclusions", out var exclusions)
+                ? exclusions.EnumerateArray().Select(e => new Exclusion(S(e, "factory_id"), S(e, "key"))).ToList()
+                : []);
     }
 
     private static void Array<T>(Utf8JsonWriter w, string name, IEnumerable<T> items, Action<T> fields)

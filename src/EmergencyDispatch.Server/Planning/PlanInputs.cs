@@ -43,7 +43,8 @@ public sealed class PlanInputs
         IReadOnlyList<(long DemandId, string Submitter, DemandLine Line)> demands,
         IEnumerable<Commitment> commitments,
         DateOnly startDate,
-        int horizonDays)
+        int horizonDays,
+        IEnumerable<Exclusion>? exclusions = null)
     {
         var shared = demands.GroupBy(d => d.Line.RequestId, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
         var keyed = demands
@@ -53,7 +54,7 @@ public sealed class PlanInputs
         return FromKeyed(
             products, factories, capabilities, availability, lanes,
             keyed.Select(d => (d.Planned, d.Line with { RequestId = d.Planned.Key })).ToList(),
-            commitments, startDate, horizonDays);
+            commitments, startDate, horizonDays, exclusions);
     }
 
     /// <summary>Sorts everything; the demand lines already carry their key as RequestId (as stored in a plan's inputs).</summary>
@@ -66,7 +67,8 @@ public sealed class PlanInputs
         IReadOnlyList<(PlannedDemand Planned, DemandLine Line)> demands,
         IEnumerable<Commitment> commitments,
         DateOnly startDate,
-        int horizonDays)
+        int horizonDays,
+        IEnumerable<Exclusion>? exclusions = null)
     {
         var sorted = demands.OrderBy(d => d.Planned.Key, StringComparer.Ordinal).ToList();
         var input = new PlanningInput(
@@ -79,7 +81,10 @@ public sealed class PlanInputs
             [.. commitments.OrderBy(c => c.FactoryId, StringComparer.Ordinal).ThenBy(c => c.RequestId, StringComparer.Ordinal)
                 .ThenBy(c => c.ProductionDate).ThenBy(c => c.Quantity)],
             startDate,
-            horizonDays);
+            horizonDays)
+        {
+            Exclusions = [.. (exclusions ?? []).Distinct().OrderBy(e => e.FactoryId, StringComparer.Ordinal).ThenBy(e => e.RequestId, StringComparer.Ordinal)],
+        };
         return new PlanInputs(input, [.. sorted.Select(d => d.Planned)]);
     }
 }

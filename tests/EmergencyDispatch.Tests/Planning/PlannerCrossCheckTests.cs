@@ -28,6 +28,21 @@ public class PlannerCrossCheckTests
         GlpkReference.AssertPlanIsCorrect(input, plan);
     }
 
+    public static TheoryData<int> ExclusionSeeds => [.. Enumerable.Range(1, 20)];
+
+    [GlpkTheory]
+    [MemberData(nameof(ExclusionSeeds))]
+    public void PlanWithExclusionsIsFeasibleAndWithinToleranceOfTheReference(int seed)
+    {
+        var input = RandomScenarios.BuildWithExclusions(seed);
+
+        var plan = Planner.Plan(input, new PlannerOptions());
+
+        Assert.NotEmpty(input.Exclusions);
+        Assert.DoesNotContain(plan.Assignments, a => input.Exclusions.Contains(new Exclusion(a.FactoryId, a.RequestId)));
+        GlpkReference.AssertPlanIsCorrect(input, plan);
+    }
+
     [Fact]
     public void RandomScenarioDependsOnlyOnItsSeed()
     {

@@ -185,6 +185,41 @@ public sealed class PlannerTests
     }
 
     [Fact]
+    public void AnExcludedFactoryServesNothingOfThatDemandButStillServesOthers()
+    {
+        // F1 and F2 share region A's pool in the LP; F1 rejected D, so D gets F2's 10 units and F1 makes E's.
+        var input = Input(
+            [new Capability("F1", "M", 10, 1), new Capability("F2", "M", 10, 5)],
+            [Demand("D", 15, 0, Priority.High), Demand("E", 5, 0, Priority.Low)],
+            horizon: 1) with { Exclusions = [new Exclusion("F1", "D")] };
+
+        var plan = Planner.Plan(input, new PlannerOptions());
+        var greedy = Planner.Plan(input, new PlannerOptions { Planner = PlannerKind.Greedy });
+
+        foreach (var p in new[] { plan, greedy })
+        {
+            Assert.Empty(PlanEvaluator.Check(input, p.Assignments));
+            Assert.DoesNotContain(p.Assignments, a => a is { FactoryId: "F1", RequestId: "D" });
+            Assert.Equal(10, Of(p, "D").OnTime);
+            Assert.Equal(5, Of(p, "E").OnTime);
+            Assert.Equal(ShortfallReason.CapacityShortage, Of(p, "D").Reason);
+            Assert.Equal(["F2"], Of(p, "D").BindingFactories);
+        }
+        Assert.Contains("F1 is excluded from D", string.Join('\n', PlanEvaluator.Check(input, [new Assignment("F1", "D", "M", Start, Start, 1)])));
+    }
+
+    [Fact]
+    public void ADemandEveryCapableFactoryRejectedHasNoCapableFactory()
+    {
+        var input = Input([new Capability("F1", "M", 10, 1)], [Demand("D", 5, 2, Priority.High)]) with { Exclusions = [new Exclusion("F1", "D")] };
+
+        var plan = Planner.Plan(input, new PlannerOptions());
+
+        Assert.Empty(plan.Assignments);
+        Assert.Equal(ShortfallReason.NoCapableFactory, Of(plan, "D").Reason);
+    }
+
+    [Fact]
     public void RoundingNeverExceedsCapacityOrQuantity()
     {
         // Thirds of a day do not round evenly: 3 demands sharing 10 units a day of a slow sku.

@@ -72,6 +72,23 @@ public static class RandomScenarios
     }
 
     /// <summary>One or two small commitments that fit: at most a third of a factory-day and of a demand each.</summary>
+    /// <summary>
+    /// The scenario of <see cref="Build"/> with one to three capable (factory, demand) pairs excluded, as a factory's
+    /// rejection excludes them; pairs with a commitment are left alone.
+    /// </summary>
+    public static PlanningInput BuildWithExclusions(int seed)
+    {
+        var input = Build(seed);
+        var random = new Random(seed * 7919 + 1);
+        var committed = input.Commitments.Select(c => (c.FactoryId, c.RequestId)).ToHashSet();
+        var pairs = (from d in input.Demands
+                     from c in input.Capabilities
+                     where c.Sku == d.Sku && !committed.Contains((c.FactoryId, d.RequestId))
+                     select new Exclusion(c.FactoryId, d.RequestId)).ToList();
+        var count = Math.Min(pairs.Count, random.Next(1, 4));
+        return input with { Exclusions = [.. pairs.OrderBy(_ => random.Next()).Take(count)] };
+    }
+
     private static List<Commitment> Commitments(
         Random random, List<Factory> factories, List<Capability> capabilities, List<AvailabilityDay> availability,
         List<Lane> lanes, List<DemandLine> demands, int horizon)

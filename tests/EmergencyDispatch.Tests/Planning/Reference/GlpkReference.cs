@@ -153,7 +153,7 @@ public static class GlpkReference
                 {
                     var from = regionOf[c.FactoryId];
                     (int Lead, double Cost)? lane = lanes.TryGetValue((from, d.Region), out var given) ? given : from == d.Region ? (0, 0.0) : null;
-                    if (lane is not { } l)
+                    if (lane is not { } l || input.Exclusions.Contains(new Exclusion(c.FactoryId, d.RequestId)))
                         continue;
                     _capable[i] = true;
                     for (var t = 0; t < horizon; t++)
