@@ -27,6 +27,8 @@ public static class DispatchExtensions
             .Validate(o => o.DefaultTimeLimitSeconds > 0 && o.DefaultTimeLimitSeconds <= PlanRequest.MaxTimeLimit.TotalSeconds,
                 "Dispatch:Planning:DefaultTimeLimitSeconds must be more than 0 and at most 600")
             .ValidateOnStart();
+        services.AddSingleton<AssignmentFeed>();
+        services.AddSingleton<AssignmentStore>();
         services.AddSingleton<PlanStore>();
         services.AddSingleton<IPlanSolver, PlanSolver>();
         services.AddSingleton<PlanningCoordinator>();
@@ -54,6 +56,7 @@ public static class DispatchExtensions
         app.MapGrpcService<RegistryGrpcService>();
         app.MapGrpcService<DemandGrpcService>();
         app.MapGrpcService<PlanningGrpcService>();
+        app.MapGrpcService<AssignmentGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;

@@ -66,6 +66,12 @@ public sealed class DemandGrpcService(DemandStore store) : DemandService.DemandS
                 case DemandStatus.Cancelled:
                     statuses.Add(DemandStore.Cancelled);
                     break;
+                case DemandStatus.PartiallyFulfilled:
+                    statuses.Add(DemandStore.PartiallyFulfilled);
+                    break;
+                case DemandStatus.Fulfilled:
+                    statuses.Add(DemandStore.Fulfilled);
+                    break;
                 default:
                     v.Add(new Violation($"statuses[{i}]", "must be a known status other than UNSPECIFIED"));
                     break;
@@ -138,7 +144,8 @@ public sealed class DemandGrpcService(DemandStore store) : DemandService.DemandS
                 DueDate = r.DueDate,
                 Priority = (Priority)(int)r.Priority,
             },
-            Status = r.Status == DemandStore.Cancelled ? DemandStatus.Cancelled : DemandStatus.Open,
+            Status = StatusOf(r.Status),
+            Produced = r.Produced,
             Submitter = r.Submitter,
             SubmittedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(r.SubmittedAt)),
             CancelReason = r.CancelReason ?? "",
@@ -147,4 +154,12 @@ public sealed class DemandGrpcService(DemandStore store) : DemandService.DemandS
             demand.CancelledAt = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(cancelled));
         return demand;
     }
+
+    public static DemandStatus StatusOf(string status) => status switch
+    {
+        DemandStore.Cancelled => DemandStatus.Cancelled,
+        DemandStore.PartiallyFulfilled => DemandStatus.PartiallyFulfilled,
+        DemandStore.Fulfilled => DemandStatus.Fulfilled,
+        _ => DemandStatus.Open,
+    };
 }

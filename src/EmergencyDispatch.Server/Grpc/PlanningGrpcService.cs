@@ -46,6 +46,19 @@ public sealed class PlanningGrpcService(PlanningCoordinator coordinator, PlanSto
             throw GrpcErrors.Unavailable("the service is stopping; nothing was stored, retry later");
         }
         await responseStream.WriteAsync(new CreatePlanProgress { Plan = Map(plan) });
+        if (job.PublishRefusal is { } refusal)
+            throw GrpcErrors.FailedPrecondition($"plan {plan.Plan.PlanId} was stored as a draft but not published: {refusal}");
+    }
+
+    public override async Task<PlanSummary> PublishPlan(PublishPlanRequest request, ServerCallContext context)
+    {
+        if (request.PlanId <= 0)
+            GrpcErrors.ThrowInvalid("plan_id", "must be a plan id (greater than 0)");
+        var published = await store.PublishAsync(request.PlanId, Callers.Name(context), context.CancellationToken)
+            ?? GrpcErrors.ThrowNotFound<(StoredPlan, PublishResult)>($"plan {request.PlanId} does not exist");
+        if (published.Publication.Refusal is { } refusal)
+            throw GrpcErrors.FailedPrecondition(refusal);
+        return Map(published.Plan);
     }
 
     public override Task<GetPlanResponse> GetPlan(GetPlanRequest request, ServerCallContext context)
@@ -105,8 +118,15 @@ public sealed class PlanningGrpcService(PlanningCoordinator coordinator, PlanSto
         var timeLimit = TimeSpan.FromSeconds(options.Value.DefaultTimeLimitSeconds);
         if (request.TimeLimit is { } limit)
             Rules.Add(v, "time_limit", CheckTimeLimit(limit, out timeLimit));
+        var frozen = PlanRequest.DefaultFrozenDays;
+        if (request.HasFrozenDays)
+        {
+            frozen = request.FrozenDays;
+            if (frozen < 0 || frozen > horizon)
+                v.Add(new Violation("frozen_days", $"must be from 0 to horizon_days ({horizon}), got {request.FrozenDays}"));
+        }
         GrpcErrors.ThrowIfAny(v);
-        return new PlanRequest(start, horizon, planner, timeLimit);
+        return new PlanRequest(start, horizon, planner, timeLimit, Math.Min(frozen, horizon), request.Publish);
     }
 
     private static string? CheckTimeLimit(Duration duration, out TimeSpan value)
@@ -138,7 +158,12 @@ public sealed class PlanningGrpcService(PlanningCoordinator coordinator, PlanSto
         var summary = new PlanSummary
         {
             PlanId = p.PlanId,
-            Status = PlanStatus.Draft,
+            Status = p.Status switch
+            {
+                PlanStore.Active => PlanStatus.Active,
+                PlanStore.Superseded => PlanStatus.Superseded,
+                _ => PlanStatus.Draft,
+            },
             CreatedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(p.CreatedAt)),
             CreatedBy = p.CreatedBy,
             Request = new CreatePlanRequest
@@ -147,13 +172,30 @@ public sealed class PlanningGrpcService(PlanningCoordinator coordinator, PlanSto
                 HorizonDays = (int)p.HorizonDays,
                 Planner = p.Planner == "GREEDY" ? Api.V1.Planner.Greedy : Api.V1.Planner.Lp,
                 TimeLimit = Duration.FromTimeSpan(TimeSpan.FromMilliseconds(p.TimeLimitMs)),
+                FrozenDays = (int)p.FrozenDays,
             },
             Completion = p.Completion == "COMPLETE" ? Api.V1.PlanCompletion.Complete : Api.V1.PlanCompletion.TimeLimit,
             LastCompletedStep = p.LastCompletedStep ?? "",
             AssignmentCount = (int)p.AssignmentCount,
             DemandCount = (int)p.DemandCount,
             AssignmentsSha256 = p.AssignmentsSha256,
+            PublishedBy = p.PublishedBy ?? "",
+            CommitmentCount = (int)p.CommitmentCount,
+            ExclusionCount = (int)p.ExclusionCount,
         };
+        if (p.PublishedAt is { } publishedAt)
+            summary.PublishedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(publishedAt));
+        if (p.BaselinePlanId is { } baseline)
+        {
+            summary.Changes = new ReplanChanges
+            {
+                ActivePlanId = baseline,
+                UnitsKept = p.UnitsKept,
+                UnitsMoved = p.UnitsMoved,
+                UnitsDropped = p.UnitsDropped,
+                UnitsAdded = p.UnitsAdded,
+            };
+        }
         summary.StepValues.AddRange(stored.Steps.Select(s => new Api.V1.StepValue { Step = s.Step, Value = s.Value, Seconds = s.Seconds }));
         summary.Priorities.AddRange(stored.Priorities.Select(r => new PriorityMetrics
         {

@@ -21,10 +21,13 @@ public sealed class DemandStore(Database database, Writer writer, TimeProvider c
 {
     public const string Open = "OPEN";
     public const string Cancelled = "CANCELLED";
+    public const string PartiallyFulfilled = "PARTIALLY_FULFILLED";
+    public const string Fulfilled = "FULFILLED";
 
     private const string Columns = """
         demand_id AS DemandId, submitter, request_id AS RequestId, sku, quantity, region, due_date AS DueDate,
-        priority, status, submitted_at AS SubmittedAt, cancelled_at AS CancelledAt, cancel_reason AS CancelReason
+        priority, status, submitted_at AS SubmittedAt, cancelled_at AS CancelledAt, cancel_reason AS CancelReason,
+        produced
         """;
 
     /// <summary>
@@ -109,7 +112,7 @@ public sealed class DemandStore(Database database, Writer writer, TimeProvider c
             pDue.Value = dueDates[i];
             pPriority.Value = (long)line.Priority;
             var id = (long)insert.ExecuteScalar()!;
-            stored[i] = new DemandRow(id, submitter, line.RequestId, line.Sku, line.Quantity, line.Region, dueDates[i], (long)line.Priority, Open, at, null, null);
+            stored[i] = new DemandRow(id, submitter, line.RequestId, line.Sku, line.Quantity, line.Region, dueDates[i], (long)line.Priority, Open, at, null, null, 0);
             created++;
         }
         return new SubmitResult(stored, created, replayed, [], null);
@@ -122,7 +125,7 @@ public sealed class DemandStore(Database database, Writer writer, TimeProvider c
             connection.Execute(
                 """
                 UPDATE demand SET status = 'CANCELLED', cancelled_at = @at, cancel_reason = @reason
-                WHERE demand_id = @demandId AND status = 'OPEN'
+                WHERE demand_id = @demandId AND status IN ('OPEN', 'PARTIALLY_FULFILLED')
                 """,
                 new { demandId, reason, at = clock.GetUtcNow().ToUnixTimeMilliseconds() }, transaction);
             return connection.QuerySingleOrDefault<DemandRow>($"SELECT {Columns} FROM demand WHERE demand_id = @demandId", new { demandId }, transaction);
@@ -182,5 +185,5 @@ public sealed class DemandStore(Database database, Writer writer, TimeProvider c
 
     private static DemandRow ReadRow(SqliteDataReader r) => new(
         r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetString(5), r.GetString(6),
-        r.GetInt64(7), r.GetString(8), r.GetInt64(9), r.IsDBNull(10) ? null : r.GetInt64(10), r.IsDBNull(11) ? null : r.GetString(11));
+        r.GetInt64(7), r.GetString(8), r.GetInt64(9), r.IsDBNull(10) ? null : r.GetInt64(10), r.IsDBNull(11) ? null : r.GetString(11), r.GetInt64(12));
 }

@@ -16,7 +16,18 @@ public sealed record PlanRow(
     string? LastCompletedStep,
     long AssignmentCount,
     long DemandCount,
-    string AssignmentsSha256);
+    string AssignmentsSha256,
+    long? PublishedAt,
+    string? PublishedBy,
+    long FrozenDays,
+    long? BaselinePlanId,
+    long LoopVersion,
+    long CommitmentCount,
+    long ExclusionCount,
+    long UnitsKept,
+    long UnitsMoved,
+    long UnitsDropped,
+    long UnitsAdded);
 
 /// <summary>The value of one objective step; <c>Seq</c> is its place in MODEL.md order.</summary>
 public sealed record PlanStepRow(long Seq, string Step, double Value, double Seconds);
@@ -33,10 +44,11 @@ public sealed record PlanAssignmentRow(
 public sealed record PlanOutcomeRow(
     long Seq, long DemandId, string RequestKey, long Priority, long Quantity, long OnTime, long Late, long Unmet, string Reason, string Binding);
 
-/// <summary>Everything a plan stores, before it has an id.</summary>
+/// <summary>Everything a plan stores, before it has an id; commitments are the accepted assignments it kept, with their units.</summary>
 public sealed record NewPlan(
     PlanRow Plan,
     string InputsJson,
+    IReadOnlyList<(long AssignmentId, long Quantity)> Commitments,
     IReadOnlyList<PlanStepRow> Steps,
     IReadOnlyList<PlanPriorityRow> Priorities,
     IReadOnlyList<PlanAssignmentRow> Assignments,

@@ -7,14 +7,19 @@ using Microsoft.Data.Sqlite;
 namespace EmergencyDispatch.Server.Persistence;
 
 /// <summary>Reads what a plan is made from, and stores and reads plans (written once, never changed).</summary>
-public sealed class PlanStore(Database database, Writer writer)
+public sealed class PlanStore(Database database, Writer writer, AssignmentFeed feed, TimeProvider clock)
 {
     public const string Draft = "DRAFT";
+    public const string Active = "ACTIVE";
+    public const string Superseded = "SUPERSEDED";
 
     private const string PlanColumns = """
         plan_id AS PlanId, status, created_at AS CreatedAt, created_by AS CreatedBy, start_date AS StartDate,
         horizon_days AS HorizonDays, planner, time_limit_ms AS TimeLimitMs, completion, last_completed_step AS LastCompletedStep,
-        assignment_count AS AssignmentCount, demand_count AS DemandCount, assignments_sha256 AS AssignmentsSha256
+        assignment_count AS AssignmentCount, demand_count AS DemandCount, assignments_sha256 AS AssignmentsSha256,
+        published_at AS PublishedAt, published_by AS PublishedBy, frozen_days AS FrozenDays, baseline_plan_id AS BaselinePlanId,
+        loop_version AS LoopVersion, commitment_count AS CommitmentCount, exclusion_count AS ExclusionCount,
+        units_kept AS UnitsKept, units_moved AS UnitsMoved, units_dropped AS UnitsDropped, units_added AS UnitsAdded
         """;
 
     private const string OutcomeColumns = """
@@ -24,40 +29,94 @@ public sealed class PlanStore(Database database, Writer writer)
     /// <summary>Most outcomes a summary lists as the largest shortfalls.</summary>
     public const int LargestShortfallCount = 10;
 
-    private sealed record OpenDemandRow(long DemandId, string Submitter, string RequestId, string Sku, long Quantity, string Region, string DueDate, long Priority);
+    // Classes with settable properties, not records: Dapper converts computed columns (which SQLite leaves untyped
+    // when no row comes back) into properties, while a record's constructor must match the reported types exactly.
+    private sealed class OpenDemandRow
+    {
+        public long DemandId { get; init; }
+        public string Submitter { get; init; } = "";
+        public string RequestId { get; init; } = "";
+        public string Sku { get; init; } = "";
+        public long Open { get; init; }
+        public string Region { get; init; } = "";
+        public string DueDate { get; init; } = "";
+        public long Priority { get; init; }
+    }
+
+    private sealed class CommitmentRow
+    {
+        public long AssignmentId { get; init; }
+        public string FactoryId { get; init; } = "";
+        public long DemandId { get; init; }
+        public string ProductionDate { get; init; } = "";
+        public long Remaining { get; init; }
+    }
 
     /// <summary>
-    /// The registry and every open demand as one consistent snapshot (one read transaction), in canonical form; only the
-    /// availability days inside the horizon are read, the planner ignores the others.
+    /// Everything a plan is made from, as one consistent snapshot (one read transaction), in canonical form: the
+    /// registry (availability only inside the horizon, the planner ignores the rest), every open demand with its units
+    /// still to produce, the accepted assignments inside the frozen window as commitments, the rejected (factory,
+    /// demand) pairs as exclusions, and the active plan's units still to produce, to compare the new plan with.
     /// </summary>
-    public PlanInputs LoadInputs(DateOnly startDate, int horizonDays)
+    public PlanSnapshot LoadInputs(DateOnly startDate, int horizonDays, int frozenDays)
     {
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: true);
         var products = connection.Query<ProductRow>("SELECT sku, name, unit FROM product", transaction: transaction);
-        var factories = connection.Query<FactoryRow>("SELECT factory_id AS FactoryId, name, region FROM factory", transaction: transaction);
+        var factories = connection.Query<FactoryRow>("SELECT factory_id AS FactoryId, name, region FROM factory", transaction: transaction).AsList();
         var capabilities = connection.Query<CapabilityRow>(
-            "SELECT factory_id AS FactoryId, sku, units_per_day AS UnitsPerDay, unit_cost AS UnitCost FROM capability", transaction: transaction);
+            "SELECT factory_id AS FactoryId, sku, units_per_day AS UnitsPerDay, unit_cost AS UnitCost FROM capability", transaction: transaction).AsList();
         var availability = connection.Query<AvailabilityRow>(
             "SELECT factory_id AS FactoryId, date, factor FROM availability WHERE date >= @from AND date < @to",
             new { from = Text(startDate), to = Text(startDate.AddDays(horizonDays)) }, transaction);
         var lanes = connection.Query<LaneRow>(
-            "SELECT from_region AS FromRegion, to_region AS ToRegion, lead_days AS LeadDays, unit_cost AS UnitCost FROM lane", transaction: transaction);
+            "SELECT from_region AS FromRegion, to_region AS ToRegion, lead_days AS LeadDays, unit_cost AS UnitCost FROM lane", transaction: transaction).AsList();
         var demands = connection.Query<OpenDemandRow>(
             """
-            SELECT demand_id AS DemandId, submitter, request_id AS RequestId, sku, quantity, region, due_date AS DueDate, priority
-            FROM demand WHERE status = 'OPEN'
-            """, transaction: transaction);
-        return PlanInputs.Create(
+            SELECT demand_id AS DemandId, submitter, request_id AS RequestId, sku, CAST(quantity - produced AS INTEGER) AS Open, region, due_date AS DueDate, priority
+            FROM demand WHERE status IN ('OPEN', 'PARTIALLY_FULFILLED') AND quantity > produced
+            """, transaction: transaction).AsList();
+        var activePlanId = connection.QuerySingleOrDefault<long?>("SELECT plan_id FROM plan WHERE status = 'ACTIVE'", transaction: transaction);
+        var loopVersion = connection.ExecuteScalar<long>("SELECT COALESCE(MAX(version), 0) FROM assignment_change", transaction: transaction);
+        var accepted = connection.Query<CommitmentRow>(
+            """
+            SELECT assignment_id AS AssignmentId, factory_id AS FactoryId, demand_id AS DemandId, production_date AS ProductionDate,
+                   CAST(quantity - produced AS INTEGER) AS Remaining
+            FROM assignment
+            WHERE status = 'ACCEPTED' AND quantity > produced AND production_date >= @from AND production_date < @frozenEnd
+            ORDER BY assignment_id
+            """, new { from = Text(startDate), frozenEnd = Text(startDate.AddDays(frozenDays)) }, transaction).AsList();
+        var rejected = connection.Query<(string FactoryId, long DemandId)>(
+            "SELECT DISTINCT factory_id, demand_id FROM rejection WHERE cleared_at IS NULL", transaction: transaction).AsList();
+        var baseline = connection.Query<BaselineUnits>(
+            """
+            SELECT demand_id AS DemandId, factory_id AS FactoryId, production_date AS ProductionDate, CAST(quantity - produced AS INTEGER) AS Units
+            FROM assignment WHERE status IN ('PENDING', 'ACCEPTED') AND quantity > produced
+            """, transaction: transaction).AsList();
+
+        // A commitment must still be a possible assignment: its demand open, its factory able to make the sku and to
+        // ship it on a lane (or within its region).
+        var open = demands.ToDictionary(d => d.DemandId);
+        var regionOf = factories.ToDictionary(f => f.FactoryId, f => f.Region, StringComparer.Ordinal);
+        var makes = capabilities.Select(c => (c.FactoryId, c.Sku)).ToHashSet();
+        var laneSet = lanes.Select(l => (l.FromRegion, l.ToRegion)).ToHashSet();
+        var commitments = accepted
+            .Where(c => open.TryGetValue(c.DemandId, out var d) && regionOf.TryGetValue(c.FactoryId, out var region)
+                && makes.Contains((c.FactoryId, d.Sku)) && (region == d.Region || laneSet.Contains((region, d.Region))))
+            .ToList();
+
+        var inputs = PlanInputs.Create(
             products.Select(p => new Product(p.Sku, p.Name, p.Unit)),
             factories.Select(f => new Factory(f.FactoryId, f.Name, f.Region)),
             capabilities.Select(c => new Capability(c.FactoryId, c.Sku, c.UnitsPerDay, c.UnitCost)),
             availability.Select(a => new AvailabilityDay(a.FactoryId, Date(a.Date), a.Factor)),
             lanes.Select(l => new Lane(l.FromRegion, l.ToRegion, (int)l.LeadDays, l.UnitCost)),
-            demands.Select(d => (d.DemandId, d.Submitter, new DemandLine(d.RequestId, d.Sku, d.Quantity, d.Region, Date(d.DueDate), (Priority)(int)d.Priority))).ToList(),
-            [],
+            demands.Select(d => (d.DemandId, d.Submitter, new DemandLine(d.RequestId, d.Sku, d.Open, d.Region, Date(d.DueDate), (Priority)(int)d.Priority))).ToList(),
+            commitments.Select(c => (c.DemandId, c.FactoryId, Date(c.ProductionDate), c.Remaining)),
+            rejected.Where(r => regionOf.ContainsKey(r.FactoryId)),
             startDate,
             horizonDays);
+        return new PlanSnapshot(inputs, activePlanId, loopVersion, [.. commitments.Select(c => (c.AssignmentId, c.Remaining))], baseline);
     }
 
     /// <summary>Inserts rows of a plan's table with one prepared statement, re-bound per row; values in column order.</summary>
@@ -80,12 +139,44 @@ public sealed class PlanStore(Database database, Writer writer)
         }
     }
 
-    /// <summary>Stores a plan in one transaction of the writer and returns it as stored.</summary>
-    public async Task<StoredPlan> SaveAsync(NewPlan plan, CancellationToken ct)
+    /// <summary>
+    /// Stores a plan in one transaction of the writer and, with <paramref name="publishBy"/>, publishes it in the same
+    /// transaction (see <see cref="AssignmentStore.Publish"/>); returns it as stored and, when asked to publish, what
+    /// publishing did (a refused publication leaves the plan stored as a draft).
+    /// </summary>
+    public async Task<(StoredPlan Plan, PublishResult? Publication)> SaveAsync(NewPlan plan, string? publishBy, CancellationToken ct)
     {
-        var planId = await writer.WriteAsync((connection, transaction) => Insert(connection, transaction, plan), ct);
-        return Get(planId) ?? throw new InvalidOperationException($"plan {planId} was committed but cannot be read");
+        var (planId, publication) = await writer.WriteAsync((connection, transaction) =>
+        {
+            var id = Insert(connection, transaction, plan);
+            return (id, publishBy is null ? null
+                : AssignmentStore.Publish(connection, transaction, id, publishBy, clock.GetUtcNow().ToUnixTimeMilliseconds()));
+        }, ct);
+        if (publication is { Factories.Count: > 0 })
+            feed.Notify(publication.Factories);
+        return (Get(planId) ?? throw new InvalidOperationException($"plan {planId} was committed but cannot be read"), publication);
     }
+
+    /// <summary>Publishes a stored plan (see <see cref="AssignmentStore.Publish"/>); null when there is no such plan.</summary>
+    public async Task<(StoredPlan Plan, PublishResult Publication)?> PublishAsync(long planId, string by, CancellationToken ct)
+    {
+        if (Get(planId) is null)
+            return null;
+        var publication = await writer.WriteAsync(
+            (connection, transaction) => AssignmentStore.Publish(connection, transaction, planId, by, clock.GetUtcNow().ToUnixTimeMilliseconds()), ct);
+        if (publication.Factories.Count > 0)
+            feed.Notify(publication.Factories);
+        return (Get(planId)!, publication);
+    }
+
+    /// <summary>Every assignment of a plan in assignments.csv order, in the caller's transaction.</summary>
+    public static IEnumerable<PlanAssignmentRow> AllAssignments(SqliteConnection connection, SqliteTransaction transaction, long planId) =>
+        connection.Query<PlanAssignmentRow>(
+            """
+            SELECT seq, factory_id AS FactoryId, demand_id AS DemandId, request_key AS RequestKey, sku,
+                   production_date AS ProductionDate, arrival_date AS ArrivalDate, quantity
+            FROM plan_assignment WHERE plan_id = @planId ORDER BY seq
+            """, new { planId }, transaction);
 
     private static long Insert(SqliteConnection connection, SqliteTransaction transaction, NewPlan plan)
     {
@@ -93,17 +184,26 @@ public sealed class PlanStore(Database database, Writer writer)
         var planId = connection.ExecuteScalar<long>(
             """
             INSERT INTO plan (status, created_at, created_by, start_date, horizon_days, planner, time_limit_ms, completion,
-                              last_completed_step, assignment_count, demand_count, assignments_sha256, inputs_json)
+                              last_completed_step, assignment_count, demand_count, assignments_sha256, inputs_json,
+                              frozen_days, baseline_plan_id, loop_version, commitment_count, exclusion_count,
+                              units_kept, units_moved, units_dropped, units_added)
             VALUES (@Status, @CreatedAt, @CreatedBy, @StartDate, @HorizonDays, @Planner, @TimeLimitMs, @Completion,
-                    @LastCompletedStep, @AssignmentCount, @DemandCount, @AssignmentsSha256, @InputsJson)
+                    @LastCompletedStep, @AssignmentCount, @DemandCount, @AssignmentsSha256, @InputsJson,
+                    @FrozenDays, @BaselinePlanId, @LoopVersion, @CommitmentCount, @ExclusionCount,
+                    @UnitsKept, @UnitsMoved, @UnitsDropped, @UnitsAdded)
             RETURNING plan_id
             """,
             new
             {
                 p.Status, p.CreatedAt, p.CreatedBy, p.StartDate, p.HorizonDays, p.Planner, p.TimeLimitMs, p.Completion,
                 p.LastCompletedStep, p.AssignmentCount, p.DemandCount, p.AssignmentsSha256, plan.InputsJson,
+                p.FrozenDays, p.BaselinePlanId, p.LoopVersion, p.CommitmentCount, p.ExclusionCount,
+                p.UnitsKept, p.UnitsMoved, p.UnitsDropped, p.UnitsAdded,
             },
             transaction);
+        connection.Execute(
+            "INSERT INTO plan_commitment (plan_id, assignment_id, quantity) VALUES (@planId, @AssignmentId, @Quantity)",
+            plan.Commitments.Select(c => new { planId, c.AssignmentId, c.Quantity }), transaction);
         connection.Execute(
             "INSERT INTO plan_step (plan_id, seq, step, value, seconds) VALUES (@planId, @Seq, @Step, @Value, @Seconds)",
             plan.Steps.Select(s => new { planId, s.Seq, s.Step, s.Value, s.Seconds }), transaction);

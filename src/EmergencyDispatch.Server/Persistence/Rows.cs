@@ -26,7 +26,8 @@ public sealed record DemandRow(
     string Status,
     long SubmittedAt,
     long? CancelledAt,
-    string? CancelReason);
+    string? CancelReason,
+    long Produced);
 
 /// <summary>Counts of an upsert batch.</summary>
 public sealed record UpsertCounts(int Created, int Updated, int Unchanged);

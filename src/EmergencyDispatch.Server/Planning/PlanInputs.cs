@@ -33,7 +33,10 @@ public sealed class PlanInputs
     /// </summary>
     public static string KeyOf(string submitter, string requestId, bool shared) => shared ? $"{submitter}/{requestId}" : requestId;
 
-    /// <summary>Sorts everything and keys the demands; <paramref name="demands"/> hold their request_id, not yet their key.</summary>
+    /// <summary>
+    /// Sorts everything and keys the demands; <paramref name="demands"/> hold their request_id, not yet their key.
+    /// Commitments and exclusions name their demand by id; those of demands not in the list are left out.
+    /// </summary>
     public static PlanInputs Create(
         IEnumerable<Product> products,
         IEnumerable<Factory> factories,
@@ -41,20 +44,23 @@ public sealed class PlanInputs
         IEnumerable<AvailabilityDay> availability,
         IEnumerable<Lane> lanes,
         IReadOnlyList<(long DemandId, string Submitter, DemandLine Line)> demands,
-        IEnumerable<Commitment> commitments,
+        IEnumerable<(long DemandId, string FactoryId, DateOnly ProductionDate, long Quantity)> commitments,
+        IEnumerable<(string FactoryId, long DemandId)> exclusions,
         DateOnly startDate,
-        int horizonDays,
-        IEnumerable<Exclusion>? exclusions = null)
+        int horizonDays)
     {
         var shared = demands.GroupBy(d => d.Line.RequestId, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
         var keyed = demands
             .Select(d => (Planned: new PlannedDemand(d.DemandId, d.Submitter, d.Line.RequestId, KeyOf(d.Submitter, d.Line.RequestId, shared.Contains(d.Line.RequestId))), d.Line))
             .OrderBy(d => d.Planned.Key, StringComparer.Ordinal)
             .ToList();
+        var keyOf = keyed.ToDictionary(d => d.Planned.DemandId, d => d.Planned.Key);
         return FromKeyed(
             products, factories, capabilities, availability, lanes,
             keyed.Select(d => (d.Planned, d.Line with { RequestId = d.Planned.Key })).ToList(),
-            commitments, startDate, horizonDays, exclusions);
+            commitments.Where(c => keyOf.ContainsKey(c.DemandId)).Select(c => new Commitment(c.FactoryId, keyOf[c.DemandId], c.ProductionDate, c.Quantity)),
+            startDate, horizonDays,
+            exclusions.Where(e => keyOf.ContainsKey(e.DemandId)).Select(e => new Exclusion(e.FactoryId, keyOf[e.DemandId])));
     }
 
     /// <summary>Sorts everything; the demand lines already carry their key as RequestId (as stored in a plan's inputs).</summary>

@@ -10,8 +10,9 @@ namespace EmergencyDispatch.Server.Planning;
 /// <summary>Turns a planner's result into the rows a plan stores: assignments and outcomes in file order, metrics and the file hash.</summary>
 public static class PlanRecords
 {
-    public static NewPlan Build(PlanInputs inputs, PlanRequest request, PlanResult result, string createdBy, DateTimeOffset createdAt)
+    public static NewPlan Build(PlanSnapshot snapshot, PlanRequest request, PlanResult result, string createdBy, DateTimeOffset createdAt)
     {
+        var inputs = snapshot.Inputs;
         var assignments = PlanFiles.InFileOrder(result.Assignments)
             .Select((a, i) => new PlanAssignmentRow(
                 i, a.FactoryId, inputs.ByKey[a.RequestId].DemandId, a.RequestId, a.Sku, Date(a.ProductionDate), Date(a.ArrivalDate), a.Quantity))
@@ -38,8 +39,21 @@ public static class PlanRecords
             result.LastCompletedStep?.Name,
             assignments.Count,
             outcomes.Count,
-            AssignmentsSha256(result.Assignments));
-        return new NewPlan(plan, PlanInputJson.Write(inputs), steps, Tiers(inputs.Input, result.Outcomes), assignments, outcomes);
+            AssignmentsSha256(result.Assignments),
+            null,
+            null,
+            request.FrozenDays,
+            snapshot.BaselinePlanId,
+            snapshot.LoopVersion,
+            snapshot.Commitments.Count,
+            inputs.Input.Exclusions.Count,
+            0, 0, 0, 0);
+        if (snapshot.BaselinePlanId is not null)
+        {
+            var (kept, moved, dropped, added) = ReplanDiff.Compute(snapshot.Baseline, assignments);
+            plan = plan with { UnitsKept = kept, UnitsMoved = moved, UnitsDropped = dropped, UnitsAdded = added };
+        }
+        return new NewPlan(plan, PlanInputJson.Write(inputs), snapshot.Commitments, steps, Tiers(inputs.Input, result.Outcomes), assignments, outcomes);
     }
 
     /// <summary>What the plan gives each tier; the smallest fill ratio is over the tier's servable demands (1 when none).</summary>

@@ -80,7 +80,8 @@ public sealed class PlanningCoordinator(
         {
             // The solve is CPU-bound for up to minutes: a thread of its own, not one of the request pool's.
             var (plan, timings) = await Task.Factory.StartNew(() => Solve(job, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            var stored = await store.SaveAsync(plan, ct);
+            var (stored, publication) = await store.SaveAsync(plan, job.Request.Publish ? job.CreatedBy : null, ct);
+            job.PublishRefusal = publication is { Published: false } ? publication.Refusal : null;
             logger.LogInformation(
                 "Plan {PlanId} stored: {Planner} {Completion}, {Assignments} assignments for {Demands} demands in {Seconds:0.00} s "
                 + "(inputs read in {ReadSeconds:0.00} s, solved in {SolveSeconds:0.00} s, recorded in {RecordSeconds:0.00} s)",
@@ -104,13 +105,13 @@ public sealed class PlanningCoordinator(
     {
         var request = job.Request;
         var watch = Stopwatch.StartNew();
-        var inputs = store.LoadInputs(request.StartDate, request.HorizonDays);
+        var snapshot = store.LoadInputs(request.StartDate, request.HorizonDays, request.FrozenDays);
         var read = watch.Elapsed;
         ct.ThrowIfCancellationRequested();
-        var result = solver.Solve(inputs.Input, new PlannerOptions { Planner = request.Planner, TimeLimit = request.TimeLimit }, job, ct);
+        var result = solver.Solve(snapshot.Inputs.Input, new PlannerOptions { Planner = request.Planner, TimeLimit = request.TimeLimit }, job, ct);
         var solved = watch.Elapsed;
         ct.ThrowIfCancellationRequested();
-        var plan = PlanRecords.Build(inputs, request, result, job.CreatedBy, clock.GetUtcNow());
+        var plan = PlanRecords.Build(snapshot, request, result, job.CreatedBy, clock.GetUtcNow());
         return (plan, (read, solved - read, watch.Elapsed - solved));
     }
 }

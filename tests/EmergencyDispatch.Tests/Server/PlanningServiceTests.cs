@@ -118,7 +118,7 @@ public sealed class PlanningServiceTests(SeededPlanFixture fixture) : IClassFixt
         Assert.True(plan.PlanId > 0);
         Assert.Equal(PlanStatus.Draft, plan.Status);
         Assert.Equal("anonymous", plan.CreatedBy);
-        Assert.Equal(new CreatePlanRequest { StartDate = "2020-02-03", HorizonDays = 14, Planner = ApiPlanner.Lp, TimeLimit = Duration.FromTimeSpan(TimeSpan.FromSeconds(60)) }, plan.Request);
+        Assert.Equal(new CreatePlanRequest { StartDate = "2020-02-03", HorizonDays = 14, Planner = ApiPlanner.Lp, TimeLimit = Duration.FromTimeSpan(TimeSpan.FromSeconds(60)), FrozenDays = 2 }, plan.Request);
         Assert.Equal(EmergencyDispatch.Api.V1.PlanCompletion.Complete, plan.Completion);
         Assert.Equal("cost", plan.LastCompletedStep);
         Assert.Equal(Step.All.Select(s => s.Name), plan.StepValues.Select(s => s.Step));

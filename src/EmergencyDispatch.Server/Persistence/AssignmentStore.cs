@@ -1,0 +1,400 @@
+using System.Globalization;
+using Dapper;
+using EmergencyDispatch.Planning.Model;
+using EmergencyDispatch.Server.Grpc;
+using Microsoft.Data.Sqlite;
+
+namespace EmergencyDispatch.Server.Persistence;
+
+/// <summary>One assignment, or one entry of its change log (the assignment as that change left it).</summary>
+public sealed record AssignmentRow(
+    long AssignmentId,
+    long PlanId,
+    string FactoryId,
+    long DemandId,
+    string RequestKey,
+    string Sku,
+    string ProductionDate,
+    string ArrivalDate,
+    long Quantity,
+    long Produced,
+    string Status,
+    string Reason,
+    long Version,
+    long UpdatedAt);
+
+/// <summary>A rejection in force.</summary>
+public sealed record RejectionRow(string FactoryId, long DemandId, long AssignmentId, string Reason, long RejectedAt, string RejectedBy);
+
+/// <summary>What publishing did: whether the plan is active now, why not if refused, and the factories whose assignments changed.</summary>
+public sealed record PublishResult(bool Published, string? Refusal, IReadOnlySet<string> Factories);
+
+/// <summary>The outcome of a production report: the assignment after it, the demand's status and units produced, and whether it was a replay.</summary>
+public sealed record ReportResult(AssignmentRow Assignment, string DemandStatus, long DemandProduced, bool Replayed);
+
+/// <summary>
+/// The factory loop in SQLite: publishing plans into assignments, acknowledgements, production reports, availability
+/// updates, rejections, and the change log every assignment change appends to (see <see cref="AssignmentFeed"/>).
+/// Every write runs in the writer's transaction; rules that depend on stored state are checked there.
+/// </summary>
+public sealed class AssignmentStore(Database database, Writer writer, AssignmentFeed feed, TimeProvider clock)
+{
+    public const string Pending = "PENDING";
+    public const string Accepted = "ACCEPTED";
+    public const string Rejected = "REJECTED";
+    public const string Done = "DONE";
+    public const string Withdrawn = "WITHDRAWN";
+
+    private const string Columns = """
+        assignment_id AS AssignmentId, plan_id AS PlanId, factory_id AS FactoryId, demand_id AS DemandId, request_key AS RequestKey,
+        sku, production_date AS ProductionDate, arrival_date AS ArrivalDate, quantity, produced, status, reason, version,
+        updated_at AS UpdatedAt
+        """;
+
+    private const string ChangeColumns = """
+        assignment_id AS AssignmentId, plan_id AS PlanId, factory_id AS FactoryId, demand_id AS DemandId, request_key AS RequestKey,
+        sku, production_date AS ProductionDate, arrival_date AS ArrivalDate, quantity, produced, status, reason, version,
+        changed_at AS UpdatedAt
+        """;
+
+    private static readonly string[] RowColumns =
+        ["assignment_id", "plan_id", "factory_id", "demand_id", "request_key", "sku", "production_date", "arrival_date", "quantity", "produced", "status", "reason", "version"];
+
+    /// <summary>
+    /// Makes a draft the active plan, in the caller's transaction: supersedes the active plan, withdraws the live
+    /// assignments the draft did not keep as commitments, and creates the draft's other assignments as PENDING. The
+    /// active plan again is a no-op; a draft made before the active plan or any assignment changed is refused.
+    /// </summary>
+    public static PublishResult Publish(SqliteConnection connection, SqliteTransaction transaction, long planId, string by, long at)
+    {
+        var plan = connection.QuerySingleOrDefault<(string Status, long? BaselinePlanId, long LoopVersion)>(
+            "SELECT status, baseline_plan_id, loop_version FROM plan WHERE plan_id = @planId", new { planId }, transaction);
+        if (plan.Status is null)
+            return new PublishResult(false, $"plan {planId} does not exist", new HashSet<string>());
+        if (plan.Status == PlanStore.Active)
+            return new PublishResult(true, null, new HashSet<string>());
+        if (plan.Status != PlanStore.Draft)
+            return new PublishResult(false, $"plan {planId} is {plan.Status}: only a draft can be published", new HashSet<string>());
+        var active = connection.QuerySingleOrDefault<long?>("SELECT plan_id FROM plan WHERE status = 'ACTIVE'", transaction: transaction);
+        if (active != plan.BaselinePlanId)
+        {
+            return new PublishResult(false,
+                $"plan {planId} was made while {Describe(plan.BaselinePlanId)} was active, and plan {active} is active now: make a new plan",
+                new HashSet<string>());
+        }
+        var version = connection.ExecuteScalar<long>("SELECT COALESCE(MAX(version), 0) FROM assignment_change", transaction: transaction);
+        if (version > plan.LoopVersion)
+        {
+            return new PublishResult(false,
+                $"factories acknowledged or reported on assignments after plan {planId} was made: make a new plan that keeps what they said",
+                new HashSet<string>());
+        }
+
+        connection.Execute("UPDATE plan SET status = 'SUPERSEDED' WHERE status = 'ACTIVE'", transaction: transaction);
+        connection.Execute("UPDATE plan SET status = 'ACTIVE', published_at = @at, published_by = @by WHERE plan_id = @planId",
+            new { planId, at, by }, transaction);
+
+        // Commitments stay as they are; their units are part of the plan's rows at the same factory, demand and day.
+        var kept = connection.Query<(long AssignmentId, string FactoryId, long DemandId, string ProductionDate, long Quantity)>(
+            """
+            SELECT a.assignment_id, a.factory_id, a.demand_id, a.production_date, c.quantity
+            FROM plan_commitment c JOIN assignment a ON a.assignment_id = c.assignment_id
+            WHERE c.plan_id = @planId
+            """, new { planId }, transaction).AsList();
+        var keptIds = kept.Select(k => k.AssignmentId).ToHashSet();
+        var keptUnits = kept.GroupBy(k => (k.FactoryId, k.DemandId, k.ProductionDate)).ToDictionary(g => g.Key, g => g.Sum(k => k.Quantity));
+
+        var factories = new HashSet<string>(StringComparer.Ordinal);
+        using var change = Prepared(connection, transaction, "assignment_change", [.. RowColumns[..^1], "version", "changed_at"]);
+        var withdrawn = connection.Query<AssignmentRow>(
+            $"SELECT {Columns} FROM assignment WHERE status IN ('PENDING', 'ACCEPTED') ORDER BY assignment_id", transaction: transaction)
+            .Where(a => !keptIds.Contains(a.AssignmentId))
+            .ToList();
+        using (var withdraw = connection.CreateCommand())
+        {
+            withdraw.Transaction = transaction;
+            withdraw.CommandText = "UPDATE assignment SET status = 'WITHDRAWN', version = $version, updated_at = $at WHERE assignment_id = $id";
+            var pVersion = withdraw.Parameters.Add("$version", SqliteType.Integer);
+            var pId = withdraw.Parameters.Add("$id", SqliteType.Integer);
+            withdraw.Parameters.AddWithValue("$at", at);
+            withdraw.Prepare();
+            foreach (var a in withdrawn)
+            {
+                var row = a with { Status = Withdrawn, Version = ++version, UpdatedAt = at };
+                pVersion.Value = row.Version;
+                pId.Value = row.AssignmentId;
+                withdraw.ExecuteNonQuery();
+                change.Run(Values(row));
+                factories.Add(row.FactoryId);
+            }
+        }
+
+        var nextId = connection.ExecuteScalar<long>("SELECT COALESCE(MAX(assignment_id), 0) FROM assignment", transaction: transaction);
+        using var insert = Prepared(connection, transaction, "assignment", [.. RowColumns, "updated_at"]);
+        foreach (var p in PlanStore.AllAssignments(connection, transaction, planId))
+        {
+            var key = (p.FactoryId, p.DemandId, p.ProductionDate);
+            var quantity = p.Quantity;
+            if (keptUnits.TryGetValue(key, out var committed))
+            {
+                var covered = Math.Min(committed, quantity);
+                quantity -= covered;
+                keptUnits[key] = committed - covered;
+            }
+            if (quantity <= 0)
+                continue;
+            var row = new AssignmentRow(++nextId, planId, p.FactoryId, p.DemandId, p.RequestKey, p.Sku, p.ProductionDate, p.ArrivalDate,
+                quantity, 0, Pending, "", ++version, at);
+            insert.Run(Values(row));
+            change.Run(Values(row));
+            factories.Add(row.FactoryId);
+        }
+        return new PublishResult(true, null, factories);
+    }
+
+    private static string Describe(long? planId) => planId is { } id ? $"plan {id}" : "no plan";
+
+    /// <summary>A factory's assignments by production date then id, inside the bounds, after the page key.</summary>
+    public Page<AssignmentRow> List(string factoryId, string? from, string? to, bool includeWithdrawn, (string Date, long Id)? after, int size)
+    {
+        using var connection = database.Open();
+        var rows = connection.Query<AssignmentRow>(
+            $"""
+            SELECT {Columns} FROM assignment
+            WHERE factory_id = @factoryId AND production_date >= @from AND production_date <= @to
+              AND (@includeWithdrawn OR status <> 'WITHDRAWN')
+              AND (production_date, assignment_id) > (@afterDate, @afterId)
+            ORDER BY production_date, assignment_id LIMIT @limit
+            """,
+            new
+            {
+                factoryId, from = from ?? "", to = to ?? "9999-12-31", includeWithdrawn,
+                afterDate = after?.Date ?? "", afterId = after?.Id ?? 0, limit = size + 1,
+            }).AsList();
+        return RegistryStore.PageOf(rows, size, r => [r.ProductionDate, r.AssignmentId.ToString(CultureInfo.InvariantCulture)]);
+    }
+
+    public bool FactoryExists(string factoryId)
+    {
+        using var connection = database.Open();
+        return connection.ExecuteScalar<long>("SELECT COUNT(*) FROM factory WHERE factory_id = @factoryId", new { factoryId }) > 0;
+    }
+
+    /// <summary>A factory's current (not withdrawn) assignments and the latest version of any change, read together.</summary>
+    public (IReadOnlyList<AssignmentRow> Assignments, long Version) Snapshot(string factoryId)
+    {
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        var rows = connection.Query<AssignmentRow>(
+            $"SELECT {Columns} FROM assignment WHERE factory_id = @factoryId AND status <> 'WITHDRAWN' ORDER BY production_date, assignment_id",
+            new { factoryId }, transaction).AsList();
+        var version = connection.ExecuteScalar<long>("SELECT COALESCE(MAX(version), 0) FROM assignment_change", transaction: transaction);
+        return (rows, version);
+    }
+
+    /// <summary>A factory's changes after a version, oldest first, at most <paramref name="limit"/>.</summary>
+    public IReadOnlyList<AssignmentRow> ChangesSince(string factoryId, long afterVersion, int limit)
+    {
+        using var connection = database.Open();
+        return connection.Query<AssignmentRow>(
+            $"SELECT {ChangeColumns} FROM assignment_change WHERE factory_id = @factoryId AND version > @afterVersion ORDER BY version LIMIT @limit",
+            new { factoryId, afterVersion, limit }).AsList();
+    }
+
+    /// <summary>The latest version of any change.</summary>
+    public long LatestVersion()
+    {
+        using var connection = database.Open();
+        return connection.ExecuteScalar<long>("SELECT COALESCE(MAX(version), 0) FROM assignment_change");
+    }
+
+    /// <summary>Accepts or rejects a pending assignment of the factory; the same decision again changes nothing.</summary>
+    public async Task<AssignmentRow> AcknowledgeAsync(string factoryId, long assignmentId, bool accept, string reason, string by, CancellationToken ct)
+    {
+        var (row, changed) = await writer.WriteAsync((connection, transaction) =>
+        {
+            var a = Find(connection, transaction, factoryId, assignmentId);
+            var wanted = accept ? Accepted : Rejected;
+            if (a.Status == wanted)
+                return (a, false);
+            if (a.Status != Pending)
+            {
+                throw GrpcErrors.FailedPrecondition(
+                    $"assignment {assignmentId} is {a.Status}: only a PENDING assignment can be {(accept ? "accepted" : "rejected")}");
+            }
+            var at = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var updated = a with { Status = wanted, Reason = accept ? "" : reason, Version = NextVersion(connection, transaction), UpdatedAt = at };
+            Update(connection, transaction, updated);
+            if (!accept)
+            {
+                connection.Execute(
+                    """
+                    INSERT INTO rejection (factory_id, demand_id, assignment_id, reason, rejected_at, rejected_by)
+                    VALUES (@FactoryId, @DemandId, @AssignmentId, @Reason, @at, @by)
+                    """, new { updated.FactoryId, updated.DemandId, updated.AssignmentId, updated.Reason, at, by }, transaction);
+            }
+            return (updated, true);
+        }, ct);
+        if (changed)
+            feed.Notify([row.FactoryId]);
+        return row;
+    }
+
+    /// <summary>Records a production report; the same report_id again returns the state it left, a different one is refused.</summary>
+    public async Task<ReportResult> ReportAsync(string factoryId, string reportId, long assignmentId, string date, long quantity, string by, CancellationToken ct)
+    {
+        var result = await writer.WriteAsync((connection, transaction) =>
+        {
+            var earlier = connection.QuerySingleOrDefault<(long AssignmentId, string Date, long Quantity)?>(
+                "SELECT assignment_id, date, quantity FROM production_report WHERE factory_id = @factoryId AND report_id = @reportId",
+                new { factoryId, reportId }, transaction);
+            if (earlier is { } e)
+            {
+                if (e != (assignmentId, date, quantity))
+                {
+                    throw GrpcErrors.AlreadyExists("report_id",
+                        $"{reportId} was already used for {e.Quantity} units of assignment {e.AssignmentId} on {e.Date}");
+                }
+                var current = Find(connection, transaction, factoryId, assignmentId);
+                var (status, total) = DemandState(connection, transaction, current.DemandId);
+                return new ReportResult(current, status, total, true);
+            }
+
+            var a = Find(connection, transaction, factoryId, assignmentId);
+            if (a.Status is Rejected or Withdrawn)
+                throw GrpcErrors.FailedPrecondition($"assignment {assignmentId} is {a.Status}: production cannot be reported on it");
+            if (a.Produced + quantity > a.Quantity)
+            {
+                GrpcErrors.ThrowInvalid("quantity",
+                    $"{quantity} units would bring assignment {assignmentId} to {a.Produced + quantity}, past its {a.Quantity} ({a.Produced} reported so far)");
+            }
+            var at = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var produced = a.Produced + quantity;
+            var updated = a with
+            {
+                Produced = produced,
+                Status = produced == a.Quantity ? Done : Accepted,
+                Version = NextVersion(connection, transaction),
+                UpdatedAt = at,
+            };
+            Update(connection, transaction, updated);
+            connection.Execute(
+                """
+                INSERT INTO production_report (factory_id, report_id, assignment_id, date, quantity, reported_at, reported_by)
+                VALUES (@factoryId, @reportId, @assignmentId, @date, @quantity, @at, @by)
+                """, new { factoryId, reportId, assignmentId, date, quantity, at, by }, transaction);
+            connection.Execute(
+                """
+                UPDATE demand SET produced = produced + @quantity,
+                    status = CASE WHEN status = 'CANCELLED' THEN status
+                                  WHEN produced + @quantity >= quantity THEN 'FULFILLED'
+                                  ELSE 'PARTIALLY_FULFILLED' END
+                WHERE demand_id = @demandId
+                """, new { quantity, demandId = a.DemandId }, transaction);
+            var (demandStatus, demandProduced) = DemandState(connection, transaction, a.DemandId);
+            return new ReportResult(updated, demandStatus, demandProduced, false);
+        }, ct);
+        if (!result.Replayed)
+            feed.Notify([factoryId]);
+        return result;
+    }
+
+    /// <summary>Sets a factory's factor on every day of [from, to]; false when there is no such factory.</summary>
+    public Task<bool> SetAvailabilityAsync(string factoryId, DateOnly from, DateOnly to, double factor, CancellationToken ct) =>
+        writer.WriteAsync((connection, transaction) =>
+        {
+            if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM factory WHERE factory_id = @factoryId", new { factoryId }, transaction) == 0)
+                return false;
+            var at = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            connection.Execute(
+                """
+                INSERT INTO availability (factory_id, date, factor, updated_at) VALUES (@factoryId, @date, @factor, @at)
+                ON CONFLICT (factory_id, date) DO UPDATE SET factor = excluded.factor, updated_at = excluded.updated_at
+                """,
+                Enumerable.Range(0, to.DayNumber - from.DayNumber + 1)
+                    .Select(i => new { factoryId, date = from.AddDays(i).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), factor, at }),
+                transaction);
+            return true;
+        }, ct);
+
+    /// <summary>Rejections in force, by factory then demand then assignment, after the page key.</summary>
+    public Page<RejectionRow> ListRejections(string? factoryId, (string FactoryId, long DemandId, long AssignmentId)? after, int size)
+    {
+        using var connection = database.Open();
+        var rows = connection.Query<RejectionRow>(
+            """
+            SELECT factory_id AS FactoryId, demand_id AS DemandId, assignment_id AS AssignmentId, reason, rejected_at AS RejectedAt, rejected_by AS RejectedBy
+            FROM rejection
+            WHERE cleared_at IS NULL AND (@factoryId IS NULL OR factory_id = @factoryId)
+              AND (factory_id, demand_id, assignment_id) > (@afterFactory, @afterDemand, @afterAssignment)
+            ORDER BY factory_id, demand_id, assignment_id LIMIT @limit
+            """,
+            new { factoryId, afterFactory = after?.FactoryId ?? "", afterDemand = after?.DemandId ?? 0, afterAssignment = after?.AssignmentId ?? 0, limit = size + 1 }).AsList();
+        return RegistryStore.PageOf(rows, size, r =>
+            [r.FactoryId, r.DemandId.ToString(CultureInfo.InvariantCulture), r.AssignmentId.ToString(CultureInfo.InvariantCulture)]);
+    }
+
+    /// <summary>Clears the rejections in force of a (factory, demand) pair; how many there were.</summary>
+    public Task<int> ClearRejectionAsync(string factoryId, long demandId, string by, CancellationToken ct) =>
+        writer.WriteAsync((connection, transaction) => connection.Execute(
+            """
+            UPDATE rejection SET cleared_at = @at, cleared_by = @by
+            WHERE factory_id = @factoryId AND demand_id = @demandId AND cleared_at IS NULL
+            """, new { factoryId, demandId, by, at = clock.GetUtcNow().ToUnixTimeMilliseconds() }, transaction), ct);
+
+    private static AssignmentRow Find(SqliteConnection connection, SqliteTransaction transaction, string factoryId, long assignmentId) =>
+        connection.QuerySingleOrDefault<AssignmentRow>(
+            $"SELECT {Columns} FROM assignment WHERE assignment_id = @assignmentId AND factory_id = @factoryId",
+            new { assignmentId, factoryId }, transaction)
+        ?? GrpcErrors.ThrowNotFound<AssignmentRow>($"factory {factoryId} has no assignment {assignmentId}");
+
+    private static (string Status, long Produced) DemandState(SqliteConnection connection, SqliteTransaction transaction, long demandId) =>
+        connection.QuerySingle<(string, long)>("SELECT status, produced FROM demand WHERE demand_id = @demandId", new { demandId }, transaction);
+
+    private static long NextVersion(SqliteConnection connection, SqliteTransaction transaction) =>
+        connection.ExecuteScalar<long>("SELECT COALESCE(MAX(version), 0) + 1 FROM assignment_change", transaction: transaction);
+
+    /// <summary>Writes an assignment's new state and appends it to the change log.</summary>
+    private static void Update(SqliteConnection connection, SqliteTransaction transaction, AssignmentRow row)
+    {
+        connection.Execute(
+            """
+            UPDATE assignment SET produced = @Produced, status = @Status, reason = @Reason, version = @Version, updated_at = @UpdatedAt
+            WHERE assignment_id = @AssignmentId
+            """, row, transaction);
+        using var change = Prepared(connection, transaction, "assignment_change", [.. RowColumns[..^1], "version", "changed_at"]);
+        change.Run(Values(row));
+    }
+
+    /// <summary>The row's values in <see cref="RowColumns"/> order, then updated_at.</summary>
+    private static object[] Values(AssignmentRow r) =>
+        [r.AssignmentId, r.PlanId, r.FactoryId, r.DemandId, r.RequestKey, r.Sku, r.ProductionDate, r.ArrivalDate, r.Quantity, r.Produced, r.Status, r.Reason, r.Version, r.UpdatedAt];
+
+    private static PreparedInsert Prepared(SqliteConnection connection, SqliteTransaction transaction, string table, string[] columns) =>
+        new(connection, transaction, table, columns);
+
+    /// <summary>One INSERT prepared once and re-bound per row: values in column order.</summary>
+    private sealed class PreparedInsert : IDisposable
+    {
+        private readonly SqliteCommand _command;
+        private readonly SqliteParameter[] _parameters;
+
+        public PreparedInsert(SqliteConnection connection, SqliteTransaction transaction, string table, string[] columns)
+        {
+            _command = connection.CreateCommand();
+            _command.Transaction = transaction;
+            _command.CommandText = $"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select(c => "$" + c))})";
+            _parameters = columns.Select(c => _command.Parameters.Add(new SqliteParameter { ParameterName = "$" + c })).ToArray();
+            _command.Prepare();
+        }
+
+        public void Run(object[] values)
+        {
+            for (var i = 0; i < _parameters.Length; i++)
+                _parameters[i].Value = values[i];
+            _command.ExecuteNonQuery();
+        }
+
+        public void Dispose() => _command.Dispose();
+    }
+}
