@@ -21,6 +21,8 @@ public static class DispatchCli
         root.Add(GenerateCommand.Create(host));
         root.Add(SolveCommand.Create(host));
         root.Add(PlanCommands.Create(host));
+        root.Add(AssignmentsCommands.Create(host));
+        root.Add(FactoryCommands.Create(host));
         return root;
     }
 }

@@ -26,8 +26,20 @@ public static class BenchmarkCli
                 var limit = double.Parse(Option(args, "--time-limit") ?? "600", System.Globalization.CultureInfo.InvariantCulture);
                 var size = Option(args, "--size") ?? "all";
                 return size == "all" ? await PlanBenchmark.RunAllAsync(limit) : PlanBenchmark.Run(size, limit);
+            case "loop":
+                if (server is not null)
+                {
+                    await LoopBenchmark.RunAsync(server);
+                    return 0;
+                }
+                await using (var process = await ServerProcess.StartAsync(RepositoryRoot()))
+                {
+                    Console.WriteLine($"server: {process.Url}, database {process.DatabasePath}");
+                    await LoopBenchmark.RunAsync(process.Url);
+                }
+                return 0;
             default:
-                Console.Error.WriteLine($"unknown benchmark '{name}'; known: intake, plan");
+                Console.Error.WriteLine($"unknown benchmark '{name}'; known: intake, plan, loop");
                 return 2;
         }
     }

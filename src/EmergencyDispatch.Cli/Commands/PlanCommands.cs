@@ -12,7 +12,7 @@ using DomainAssignment = EmergencyDispatch.Planning.Plans.Assignment;
 
 namespace EmergencyDispatch.Cli.Commands;
 
-/// <summary><c>dispatchctl plan create|show|export</c>: plans on the server.</summary>
+/// <summary><c>dispatchctl plan create|show|export|publish</c>: plans on the server.</summary>
 public static class PlanCommands
 {
     /// <summary>Items per GetPlan page when exporting (the server's most).</summary>
@@ -20,11 +20,12 @@ public static class PlanCommands
 
     private const double MaxTimeLimitSeconds = 600;
 
-    public static Command Create(CliHost host) => new("plan", "Create, show and export plans of all open demand.")
+    public static Command Create(CliHost host) => new("plan", "Create, show, export and publish plans of all open demand.")
     {
         CreatePlan(host),
         Show(host),
         Export(host),
+        Publish(host),
     };
 
     private static Command CreatePlan(CliHost host)
@@ -47,9 +48,24 @@ public static class PlanCommands
             if (r.GetValueOrDefault<double?>() is { } value && (!double.IsFinite(value) || value <= 0 || value > MaxTimeLimitSeconds))
                 r.AddError($"--time-limit must be more than 0 and at most {MaxTimeLimitSeconds:0} seconds.");
         });
-        var command = new Command("create", "Plan all open demand against the registry, show progress, then the plan's summary (the plan is stored as a DRAFT).")
+        var frozenDays = new Option<int?>("--frozen-days")
         {
-            start, horizon, planner, timeLimit,
+            Description = "Days from the start whose accepted assignments are kept unchanged, 0 to the horizon (default: the server's, 2).",
+            HelpName = "N",
+        };
+        frozenDays.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is < 0)
+                r.AddError("--frozen-days must be 0 or more.");
+        });
+        var publish = new Option<bool>("--publish")
+        {
+            Description = "Publish the plan as soon as it is stored, so its assignments reach the factories (if publishing is refused it stays a DRAFT).",
+        };
+        var command = new Command(
+            "create", "Plan all open demand against the registry, show progress, then the plan's summary (the plan is stored as a DRAFT unless --publish).")
+        {
+            start, horizon, planner, timeLimit, frozenDays, publish,
         };
 
         host.SetAction(command, async (context, ct) =>
@@ -59,12 +75,17 @@ public static class PlanCommands
                 StartDate = context.Get(start) ?? "",
                 HorizonDays = context.Get(horizon),
                 Planner = context.Get(planner) == "greedy" ? ApiPlanner.Greedy : ApiPlanner.Lp,
+                Publish = context.Get(publish),
             };
             if (context.Get(timeLimit) is { } seconds)
                 request.TimeLimit = Duration.FromTimeSpan(TimeSpan.FromSeconds(seconds));
+            if (context.Get(frozenDays) is { } days)
+                request.FrozenDays = days;
             using var call = context.Planning.CreatePlan(request, cancellationToken: ct);
             var summary = await WithProgressAsync(context, call.ResponseStream, ct);
             WriteSummary(context, summary);
+            // A refused --publish fails the call after the plan: the summary above shows the stored draft, the error why.
+            await ReadToEndAsync(call.ResponseStream, ct);
             return ExitCodes.Ok;
         });
         return command;
@@ -107,6 +128,22 @@ public static class PlanCommands
             }
             context.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"plan {planId}: {assignments.Count:N0} assignments and {outcomes.Count:N0} outcomes written to {directory} ({PlanFiles.AssignmentsFile} sha256 {written})"));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Publish(CliHost host)
+    {
+        var id = new Argument<long>("plan_id") { Description = "The draft to publish." };
+        var command = new Command("publish", "Make a draft the active plan: its assignments reach the factories and the active plan is superseded.") { id };
+        host.SetAction(command, async (context, ct) =>
+        {
+            var summary = await context.Planning.PublishPlanAsync(new PublishPlanRequest { PlanId = context.Get(id) }, cancellationToken: ct);
+            if (context.Json)
+                Output.WriteJson(context.Console, summary);
+            else
+                context.Console.WriteLine($"plan {ProtoText.Number(summary.PlanId)}: {Code(summary.Status)}, published {Published(summary)}");
             return ExitCodes.Ok;
         });
         return command;
@@ -175,6 +212,15 @@ public static class PlanCommands
         throw new CliException("the server ended the plan stream without a plan");
     }
 
+    /// <summary>Reads what follows the plan; the server ends the stream with an error when a requested publish was refused.</summary>
+    private static async Task ReadToEndAsync(IAsyncStreamReader<CreatePlanProgress> stream, CancellationToken ct)
+    {
+        while (await stream.MoveNext(ct))
+        {
+            // Nothing follows the plan but the call's status.
+        }
+    }
+
     private static string Line(CreatePlanProgress m) => m.EventCase switch
     {
         CreatePlanProgress.EventOneofCase.Queued => m.Queued.Ahead == 0 ? "planning" : $"queued behind {m.Queued.Ahead} plan request(s)",
@@ -195,9 +241,11 @@ public static class PlanCommands
         context.Console.Out.Write(Output.Fields(
         [
             ("plan_id", ProtoText.Number(summary.PlanId)),
-            ("status", summary.Status == PlanStatus.Draft ? "DRAFT" : summary.Status.ToString()),
+            ("status", Code(summary.Status)),
             ("created", $"{ProtoText.Time(summary.CreatedAt)} by {summary.CreatedBy}"),
+            ("published", summary.PublishedAt is null ? "no" : Published(summary)),
             ("start, horizon", $"{request.StartDate}, {request.HorizonDays} days"),
+            ("frozen days", ProtoText.Number(request.FrozenDays)),
             ("planner", request.Planner == ApiPlanner.Greedy ? "greedy" : "lp"),
             ("time limit", string.Create(CultureInfo.InvariantCulture, $"{request.TimeLimit?.ToTimeSpan().TotalSeconds ?? 0:0.###} s")),
             ("completion", summary.Completion == Api.V1.PlanCompletion.Complete ? "COMPLETE" : "TIME_LIMIT"),
@@ -208,6 +256,17 @@ public static class PlanCommands
         ]));
         PlanSummaryView.Write(context.Console, summary);
     }
+
+    /// <summary>A plan status as the server stores it: DRAFT, ACTIVE or SUPERSEDED.</summary>
+    private static string Code(PlanStatus status) => status switch
+    {
+        PlanStatus.Draft => "DRAFT",
+        PlanStatus.Active => "ACTIVE",
+        PlanStatus.Superseded => "SUPERSEDED",
+        _ => status.ToString(),
+    };
+
+    private static string Published(PlanSummary summary) => $"{ProtoText.Time(summary.PublishedAt)} by {summary.PublishedBy}";
 
     private static DomainAssignment ToDomain(Api.V1.Assignment a) =>
         new(a.FactoryId, a.RequestId, a.Sku, Date(a.ProductionDate), Date(a.ArrivalDate), a.Quantity);

@@ -40,9 +40,11 @@ public static class PlanSummaryView
         Write(console, tiers, largest);
     }
 
-    /// <summary>A stored plan, from its summary (the server already picked the largest shortfalls).</summary>
+    /// <summary>A stored plan, from its summary (the server already picked the largest shortfalls), after what it kept from and changed in the active plan.</summary>
     public static void Write(CliConsole console, PlanSummary summary)
     {
+        foreach (var line in ReplanLines(summary))
+            console.WriteLine(line);
         var tiers = summary.Priorities
             .Select(p => new Tier(ProtoText.Code(p.Priority), p.Quantity, p.OnTime, p.Late, p.Unmet, p.ServableDemands, p.SmallestFillRatio))
             .ToList();
@@ -67,6 +69,27 @@ public static class PlanSummaryView
                 ["request_id", "priority", "quantity", "late", "unmet", "reason"],
                 shortfalls.Select(s => new[] { s.RequestId, s.Priority, N(s.Quantity), N(s.Late), N(s.Unmet), s.Reason })));
         }
+    }
+
+    /// <summary>
+    /// How a plan relates to the factories' work: the accepted assignments it kept and the rejected (factory, demand)
+    /// pairs it left out, and its units against the plan active when it was made. None for a plan made with no active plan.
+    /// </summary>
+    public static IReadOnlyList<string> ReplanLines(PlanSummary summary)
+    {
+        if (summary.Changes is null && summary.CommitmentCount == 0 && summary.ExclusionCount == 0)
+            return [];
+        var lines = new List<string>
+        {
+            $"commitments: {N(summary.CommitmentCount)} accepted assignment(s) kept; "
+                + $"exclusions: {N(summary.ExclusionCount)} rejected (factory, demand) pair(s) not used",
+        };
+        if (summary.Changes is { } c)
+        {
+            lines.Add($"against plan {ProtoText.Number(c.ActivePlanId)}: kept {N(c.UnitsKept)}, moved {N(c.UnitsMoved)}, "
+                + $"dropped {N(c.UnitsDropped)}, added {N(c.UnitsAdded)} units");
+        }
+        return lines;
     }
 
     /// <summary>A stored outcome as the planner's own type, for <see cref="PlanFiles"/> and <see cref="DomainOutcome.ReasonText"/>.</summary>

@@ -24,6 +24,7 @@ public sealed class CommandContext(
     public RegistryService.RegistryServiceClient Registry => new(Channel);
     public DemandService.DemandServiceClient Demands => new(Channel);
     public PlanningService.PlanningServiceClient Planning => new(Channel);
+    public AssignmentService.AssignmentServiceClient Assignments => new(Channel);
 
     public T? Get<T>(Option<T> option) => ParseResult.GetValue(option);
     public T? Get<T>(Argument<T> argument) => ParseResult.GetValue(argument);

@@ -20,6 +20,8 @@ public static class ProtoText
     {
         ["OPEN"] = DemandStatus.Open,
         ["CANCELLED"] = DemandStatus.Cancelled,
+        ["PARTIALLY_FULFILLED"] = DemandStatus.PartiallyFulfilled,
+        ["FULFILLED"] = DemandStatus.Fulfilled,
     };
 
     public static string Code(Priority priority) => Priorities.FirstOrDefault(p => p.Value == priority).Key ?? priority.ToString();

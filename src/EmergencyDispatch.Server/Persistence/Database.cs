@@ -26,15 +26,22 @@ public sealed class Database
     /// <summary>The full path of the database file.</summary>
     public string FilePath { get; }
 
-    /// <summary>Opens a pooled connection with the pragmas every connection needs.</summary>
+    /// <summary>Physical connections (native handles) that have their pragmas already: they keep them while pooled.</summary>
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> _configured = [];
+
+    /// <summary>Opens a pooled connection with the pragmas every connection needs (set once per physical connection).</summary>
     public SqliteConnection Open()
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
+        if (connection.Handle is { } handle && _configured.TryGetValue(handle, out _))
+            return connection;
         using var command = connection.CreateCommand();
         // FULL: a commit is on disk before the caller hears of it. Checkpoints are the Checkpointer's job.
         command.CommandText = $"PRAGMA busy_timeout = {_busyTimeoutMs}; PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -32768;";
         command.ExecuteNonQuery();
+        if (connection.Handle is { } opened)
+            _configured.AddOrUpdate(opened, opened);
         return connection;
     }
 

@@ -1,0 +1,300 @@
+using System.CommandLine;
+using EmergencyDispatch.Api.V1;
+using EmergencyDispatch.Cli.Infrastructure;
+using Grpc.Core;
+
+namespace EmergencyDispatch.Cli.Commands;
+
+/// <summary><c>dispatchctl assignments list|watch|accept|reject|report|rejections|clear-rejection</c>: the factory loop of the active plan.</summary>
+public static class AssignmentsCommands
+{
+    private static readonly string[] Columns =
+        ["id", "plan_id", "demand_id", "request_id", "sku", "production_date", "arrival_date", "quantity", "produced", "status", "reason"];
+
+    public static Command Create(CliHost host) =>
+        new("assignments", "A factory's work from the published plan: list, watch, accept, reject, report; coordinators clear rejections.")
+        {
+            List(host),
+            Watch(host),
+            Accept(host),
+            Reject(host),
+            Report(host),
+            Rejections(host),
+            ClearRejection(host),
+        };
+
+    /// <summary>The <c>--factory</c> option naming whose assignments (or capacity) a command is about.</summary>
+    internal static Option<string> FactoryOption(string description = "The factory whose assignments these are.", bool required = true) =>
+        new("--factory") { Description = description, HelpName = "FACTORY_ID", Required = required };
+
+    private static Command List(CliHost host)
+    {
+        var factory = FactoryOption();
+        var from = new Option<string>("--from") { Description = "Only assignments produced on or after this date (yyyy-MM-dd).", HelpName = "DATE" };
+        var to = new Option<string>("--to") { Description = "Only assignments produced on or before this date (yyyy-MM-dd).", HelpName = "DATE" };
+        var withdrawn = new Option<bool>("--include-withdrawn") { Description = "Also list assignments a later plan withdrew." };
+        var paging = new PagingOptions();
+        paging.All.Description = "Fetch every page (the default; --all false for one page).";
+        paging.All.DefaultValueFactory = _ => true;
+        var command = new Command("list", "List a factory's assignments by production date, every page unless --all false.") { factory, from, to, withdrawn };
+        paging.AddTo(command);
+
+        host.SetAction(command, (context, ct) => new PagedList<ListAssignmentsResponse, WorkAssignment>
+        {
+            Fetch = async (page, token) => await context.Assignments.ListAssignmentsAsync(
+                new ListAssignmentsRequest
+                {
+                    Page = page,
+                    FactoryId = context.Get(factory)!,
+                    FromDate = context.Get(from) ?? "",
+                    ToDate = context.Get(to) ?? "",
+                    IncludeWithdrawn = context.Get(withdrawn),
+                },
+                cancellationToken: token),
+            Items = r => r.Assignments,
+            NextPageToken = r => r.NextPageToken,
+            ClearNextPageToken = r => r.NextPageToken = "",
+            Columns = Columns,
+            Row = Row,
+        }.RunAsync(context, paging, ct));
+        return command;
+    }
+
+    private static Command Watch(CliHost host)
+    {
+        var factory = FactoryOption();
+        var after = new Option<long>("--after-version")
+        {
+            Description = "Resume after this version (the last one printed); default 0: every current assignment first.",
+            HelpName = "V",
+        };
+        var command = new Command("watch", "Print a factory's assignments, then each change as it happens, until Ctrl+C.") { factory, after };
+
+        host.SetAction(command, async (context, ct) =>
+        {
+            var request = new WatchAssignmentsRequest { FactoryId = context.Get(factory)!, AfterVersion = context.Get(after) };
+            using var call = context.Assignments.WatchAssignments(request, cancellationToken: ct);
+            var last = request.AfterVersion;
+            await foreach (var message in call.ResponseStream.ReadAllAsync(ct))
+            {
+                last = Math.Max(last, message.Assignment?.Version ?? message.Synced?.Version ?? 0);
+                if (context.Json)
+                    Output.WriteJson(context.Console, message);
+                else
+                    context.Console.WriteLine(WatchLine(message));
+            }
+            context.Console.Error.WriteLine($"error: the server ended the watch; resume with --after-version {ProtoText.Number(last)}");
+            return ExitCodes.Failed;
+        });
+        return command;
+    }
+
+    private static Command Accept(CliHost host)
+    {
+        var factory = FactoryOption();
+        var id = AssignmentArgument();
+        var command = new Command("accept", "Accept a pending assignment: the factory will produce it.") { factory, id };
+        host.SetAction(command, (context, ct) => AcknowledgeAsync(context, new AcknowledgeAssignmentRequest
+        {
+            FactoryId = context.Get(factory)!,
+            AssignmentId = context.Get(id),
+            Decision = Decision.Accept,
+        }, ct));
+        return command;
+    }
+
+    private static Command Reject(CliHost host)
+    {
+        var factory = FactoryOption();
+        var id = AssignmentArgument();
+        var reason = new Option<string>("--reason") { Description = "Why the factory will not produce it (up to 500 characters).", HelpName = "TEXT", Required = true };
+        var command = new Command("reject", "Reject a pending assignment; the (factory, demand) pair is not planned again until a coordinator clears it.")
+        {
+            factory, id, reason,
+        };
+        host.SetAction(command, (context, ct) => AcknowledgeAsync(context, new AcknowledgeAssignmentRequest
+        {
+            FactoryId = context.Get(factory)!,
+            AssignmentId = context.Get(id),
+            Decision = Decision.Reject,
+            Reason = context.Get(reason)!,
+        }, ct));
+        return command;
+    }
+
+    /// <summary>Sends a decision and shows the assignment as it now stands.</summary>
+    private static async Task<int> AcknowledgeAsync(CommandContext context, AcknowledgeAssignmentRequest request, CancellationToken ct)
+    {
+        WriteAssignment(context, await context.Assignments.AcknowledgeAssignmentAsync(request, cancellationToken: ct));
+        return ExitCodes.Ok;
+    }
+
+    private static Command Report(CliHost host)
+    {
+        var factory = FactoryOption();
+        var id = AssignmentArgument();
+        var reportId = new Option<string>("--report-id")
+        {
+            Description = "Your idempotency key for this report: 1–64 chars of A-Z a-z 0-9 . _ - (sending it again changes nothing).",
+            HelpName = "ID",
+            Required = true,
+        };
+        var date = new Option<string>("--date") { Description = "The day the units were produced, yyyy-MM-dd.", HelpName = "DATE", Required = true };
+        var quantity = new Option<long>("--quantity") { Description = "Units produced, more than 0.", HelpName = "N", Required = true };
+        var command = new Command("report", "Report units produced for an assignment (accepting it if pending).") { factory, id, reportId, date, quantity };
+
+        host.SetAction(command, async (context, ct) =>
+        {
+            var request = new ReportProductionRequest
+            {
+                FactoryId = context.Get(factory)!,
+                AssignmentId = context.Get(id),
+                ReportId = context.Get(reportId)!,
+                Date = context.Get(date)!,
+                Quantity = context.Get(quantity),
+            };
+            var response = await context.Assignments.ReportProductionAsync(request, cancellationToken: ct);
+            if (context.Json)
+            {
+                Output.WriteJson(context.Console, response);
+                return ExitCodes.Ok;
+            }
+            var a = response.Assignment;
+            if (response.Replayed)
+                context.Console.WriteLine($"report {request.ReportId} was recorded before; nothing changed.");
+            context.Console.WriteLine(
+                $"assignment {ProtoText.Number(a.AssignmentId)}: {ProtoText.Number(a.Produced)} of {ProtoText.Number(a.Quantity)} units produced, {Code(a.Status)}");
+            context.Console.WriteLine(
+                $"demand {ProtoText.Number(a.DemandId)} ({a.RequestId}): {ProtoText.Code(response.DemandStatus)}, {ProtoText.Number(response.DemandProduced)} units produced in all");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Rejections(CliHost host)
+    {
+        var factory = FactoryOption("Only this factory's rejections (default: every factory's).", required: false);
+        var paging = new PagingOptions();
+        var command = new Command("rejections", "List the rejections in force, by factory then demand.") { factory };
+        paging.AddTo(command);
+
+        host.SetAction(command, (context, ct) => new PagedList<ListRejectionsResponse, Rejection>
+        {
+            Fetch = async (page, token) => await context.Assignments.ListRejectionsAsync(
+                new ListRejectionsRequest { Page = page, FactoryId = context.Get(factory) ?? "" }, cancellationToken: token),
+            Items = r => r.Rejections,
+            NextPageToken = r => r.NextPageToken,
+            ClearNextPageToken = r => r.NextPageToken = "",
+            Columns = ["factory_id", "demand_id", "assignment_id", "reason", "rejected_at", "rejected_by"],
+            Row = r =>
+                [r.FactoryId, ProtoText.Number(r.DemandId), ProtoText.Number(r.AssignmentId), r.Reason, ProtoText.Time(r.RejectedAt), r.RejectedBy],
+        }.RunAsync(context, paging, ct));
+        return command;
+    }
+
+    private static Command ClearRejection(CliHost host)
+    {
+        var factory = FactoryOption("The factory that rejected the demand.");
+        var demand = new Option<long>("--demand") { Description = "The demand it rejected.", HelpName = "DEMAND_ID", Required = true };
+        var command = new Command("clear-rejection", "Let the planner propose a (factory, demand) pair again after the factory rejected it.") { factory, demand };
+
+        host.SetAction(command, async (context, ct) =>
+        {
+            var request = new ClearRejectionRequest { FactoryId = context.Get(factory)!, DemandId = context.Get(demand) };
+            var response = await context.Assignments.ClearRejectionAsync(request, cancellationToken: ct);
+            if (context.Json)
+                Output.WriteJson(context.Console, response);
+            else
+                context.Console.WriteLine(ClearedLine(request, response.Cleared));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static string ClearedLine(ClearRejectionRequest request, int cleared)
+    {
+        var pair = $"demand {ProtoText.Number(request.DemandId)} by {request.FactoryId}";
+        return cleared == 0
+            ? $"no rejection of {pair} was in force; nothing changed."
+            : $"cleared {ProtoText.Number(cleared)} rejection(s) of {pair}; the next plan may use the pair again.";
+    }
+
+    private static Argument<long> AssignmentArgument() => new("assignment_id") { Description = "The assignment's id." };
+
+    /// <summary>One line of a watch: an assignment in its state at a version, or where the stream turned live.</summary>
+    public static string WatchLine(WatchAssignmentsResponse message) => message.EventCase switch
+    {
+        WatchAssignmentsResponse.EventOneofCase.Assignment => AssignmentLine(message.Assignment),
+        WatchAssignmentsResponse.EventOneofCase.Synced => SyncedLine(message.Synced.Version),
+        _ => message.EventCase.ToString(),
+    };
+
+    private static string SyncedLine(long version)
+    {
+        var v = ProtoText.Number(version);
+        return $"synced at version {v}: watching for changes (to resume: --after-version {v}, or the version of the last line after this)";
+    }
+
+    /// <summary>An assignment on one line, its version first: <c>v12 assignment 3 PENDING: 300 MASK for demand 1 (D1), ...</c>.</summary>
+    public static string AssignmentLine(WorkAssignment a)
+    {
+        var line = $"v{ProtoText.Number(a.Version)} assignment {ProtoText.Number(a.AssignmentId)} {Code(a.Status)}: "
+            + $"{ProtoText.Number(a.Quantity)} {a.Sku} for demand {ProtoText.Number(a.DemandId)} ({a.RequestId}), "
+            + $"produce {a.ProductionDate}, arrive {a.ArrivalDate}, produced {ProtoText.Number(a.Produced)}, plan {ProtoText.Number(a.PlanId)}";
+        return a.Reason.Length > 0 ? $"{line}; reason: {a.Reason}" : line;
+    }
+
+    /// <summary>An assignment status as the server stores it: PENDING, ACCEPTED, REJECTED, DONE or WITHDRAWN.</summary>
+    public static string Code(AssignmentStatus status) => status switch
+    {
+        AssignmentStatus.Pending => "PENDING",
+        AssignmentStatus.Accepted => "ACCEPTED",
+        AssignmentStatus.Rejected => "REJECTED",
+        AssignmentStatus.Done => "DONE",
+        AssignmentStatus.Withdrawn => "WITHDRAWN",
+        _ => status.ToString(),
+    };
+
+    private static IReadOnlyList<string> Row(WorkAssignment a) =>
+    [
+        ProtoText.Number(a.AssignmentId),
+        ProtoText.Number(a.PlanId),
+        ProtoText.Number(a.DemandId),
+        a.RequestId,
+        a.Sku,
+        a.ProductionDate,
+        a.ArrivalDate,
+        ProtoText.Number(a.Quantity),
+        ProtoText.Number(a.Produced),
+        Code(a.Status),
+        a.Reason,
+    ];
+
+    private static void WriteAssignment(CommandContext context, WorkAssignment a)
+    {
+        if (context.Json)
+        {
+            Output.WriteJson(context.Console, a);
+            return;
+        }
+        var fields = new List<(string, string)>
+        {
+            ("assignment_id", ProtoText.Number(a.AssignmentId)),
+            ("plan_id", ProtoText.Number(a.PlanId)),
+            ("factory_id", a.FactoryId),
+            ("demand_id", ProtoText.Number(a.DemandId)),
+            ("request_id", a.RequestId),
+            ("sku", a.Sku),
+            ("production_date", a.ProductionDate),
+            ("arrival_date", a.ArrivalDate),
+            ("quantity", ProtoText.Number(a.Quantity)),
+            ("produced", ProtoText.Number(a.Produced)),
+            ("status", Code(a.Status)),
+        };
+        if (a.Reason.Length > 0)
+            fields.Add(("reason", a.Reason));
+        fields.Add(("version", ProtoText.Number(a.Version)));
+        fields.Add(("updated_at", ProtoText.Time(a.UpdatedAt)));
+        context.Console.Out.Write(Output.Fields(fields));
+    }
+}
