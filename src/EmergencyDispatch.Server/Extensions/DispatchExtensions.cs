@@ -27,6 +27,7 @@ public static class DispatchExtensions
             .Validate(o => o.DefaultTimeLimitSeconds > 0 && o.DefaultTimeLimitSeconds <= PlanRequest.MaxTimeLimit.TotalSeconds,
                 "Dispatch:Planning:DefaultTimeLimitSeconds must be more than 0 and at most 600")
             .ValidateOnStart();
+        services.AddSingleton<AssignmentCache>();
         services.AddSingleton<AssignmentFeed>();
         services.AddSingleton<AssignmentStore>();
         services.AddSingleton<PlanStore>();

@@ -8,7 +8,7 @@ namespace EmergencyDispatch.Server.Persistence;
 /// reads the factory's change log after the last version it sent, so it can neither miss a change nor send one twice,
 /// whatever order commits and wake-ups happen in. One pending wake-up per stream is enough: later ones coalesce.
 /// </summary>
-public sealed class AssignmentFeed
+public sealed class AssignmentFeed(AssignmentCache cache)
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<Subscription, byte>> _byFactory = new(StringComparer.Ordinal);
 
@@ -23,9 +23,10 @@ public sealed class AssignmentFeed
         return subscription;
     }
 
-    /// <summary>Called after a commit that changed these factories' assignments.</summary>
-    public void Notify(IEnumerable<string> factoryIds)
+    /// <summary>Called after a commit that changed these factories' assignments, before the writing call returns.</summary>
+    public void Notify(IReadOnlyCollection<string> factoryIds)
     {
+        cache.Invalidate(factoryIds);
         foreach (var factoryId in factoryIds)
         {
             if (_byFactory.TryGetValue(factoryId, out var subscriptions))

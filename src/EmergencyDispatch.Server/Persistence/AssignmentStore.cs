@@ -37,7 +37,7 @@ public sealed record ReportResult(AssignmentRow Assignment, string DemandStatus,
 /// updates, rejections, and the change log every assignment change appends to (see <see cref="AssignmentFeed"/>).
 /// Every write runs in the writer's transaction; rules that depend on stored state are checked there.
 /// </summary>
-public sealed class AssignmentStore(Database database, Writer writer, AssignmentFeed feed, TimeProvider clock)
+public sealed class AssignmentStore(Database database, Writer writer, AssignmentFeed feed, AssignmentCache cache, TimeProvider clock)
 {
     public const string Pending = "PENDING";
     public const string Accepted = "ACCEPTED";
@@ -154,21 +154,48 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
 
     private static string Describe(long? planId) => planId is { } id ? $"plan {id}" : "no plan";
 
-    /// <summary>A factory's assignments by production date then id, inside the bounds, after the page key.</summary>
+    /// <summary>
+    /// A factory's assignments by production date then id, inside the bounds, after the page key: the current ones from
+    /// <see cref="AssignmentCache"/>, with the withdrawn ones from SQLite.
+    /// </summary>
     public Page<AssignmentRow> List(string factoryId, string? from, string? to, bool includeWithdrawn, (string Date, long Id)? after, int size)
+    {
+        if (!includeWithdrawn)
+        {
+            var current = cache.Get(factoryId, () => LoadCurrent(factoryId));
+            var rows = current
+                .Where(r => (from is null || string.CompareOrdinal(r.ProductionDate, from) >= 0)
+                    && (to is null || string.CompareOrdinal(r.ProductionDate, to) <= 0)
+                    && (after is not { } a || string.CompareOrdinal(r.ProductionDate, a.Date) > 0
+                        || (r.ProductionDate == a.Date && r.AssignmentId > a.Id)))
+                .Take(size + 1)
+                .ToList();
+            return RegistryStore.PageOf(rows, size, r => [r.ProductionDate, r.AssignmentId.ToString(CultureInfo.InvariantCulture)]);
+        }
+        return ListStored(factoryId, from, to, after, size);
+    }
+
+    private AssignmentRow[] LoadCurrent(string factoryId)
+    {
+        using var connection = database.Open();
+        return [.. connection.Query<AssignmentRow>(
+            $"SELECT {Columns} FROM assignment WHERE factory_id = @factoryId AND status <> 'WITHDRAWN' ORDER BY production_date, assignment_id",
+            new { factoryId })];
+    }
+
+    private Page<AssignmentRow> ListStored(string factoryId, string? from, string? to, (string Date, long Id)? after, int size)
     {
         using var connection = database.Open();
         var rows = connection.Query<AssignmentRow>(
             $"""
             SELECT {Columns} FROM assignment
             WHERE factory_id = @factoryId AND production_date >= @from AND production_date <= @to
-              AND (@includeWithdrawn OR status <> 'WITHDRAWN')
               AND (production_date, assignment_id) > (@afterDate, @afterId)
             ORDER BY production_date, assignment_id LIMIT @limit
             """,
             new
             {
-                factoryId, from = from ?? "", to = to ?? "9999-12-31", includeWithdrawn,
+                factoryId, from = from ?? "", to = to ?? "9999-12-31",
                 afterDate = after?.Date ?? "", afterId = after?.Id ?? 0, limit = size + 1,
             }).AsList();
         return RegistryStore.PageOf(rows, size, r => [r.ProductionDate, r.AssignmentId.ToString(CultureInfo.InvariantCulture)]);
