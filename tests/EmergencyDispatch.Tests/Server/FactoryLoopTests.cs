@@ -183,6 +183,9 @@ public sealed class FactoryLoopTests : IDisposable
             Assert.Equal(AssignmentStatus.Accepted, once.Status);
             Assert.Equal(once, twice);
         }
+        // What List serves (a cache of each factory's current assignments) follows every answer at once.
+        var afterAccepting = await Listed(a);
+        Assert.All(accepted, x => Assert.Equal(AssignmentStatus.Accepted, afterAccepting.Single(y => y.AssignmentId == x.AssignmentId).Status));
         await Rpc.InvalidFields(() => _assignments.AcknowledgeAssignmentAsync(new AcknowledgeAssignmentRequest
             { FactoryId = a, AssignmentId = rejected.AssignmentId, Decision = Decision.Reject }).ResponseAsync, "reason");
         var rejection = await _assignments.AcknowledgeAssignmentAsync(new AcknowledgeAssignmentRequest
