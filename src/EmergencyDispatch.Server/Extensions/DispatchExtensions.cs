@@ -58,6 +58,7 @@ public static class DispatchExtensions
         app.MapGrpcService<DemandGrpcService>();
         app.MapGrpcService<PlanningGrpcService>();
         app.MapGrpcService<AssignmentGrpcService>();
+        app.MapGrpcService<AuditGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;

@@ -152,7 +152,7 @@ public sealed class PlanningGrpcService(PlanningCoordinator coordinator, PlanSto
         return (size, afterSeq);
     }
 
-    private static PlanSummary Map(StoredPlan stored)
+    internal static PlanSummary Map(StoredPlan stored)
     {
         var p = stored.Plan;
         var summary = new PlanSummary

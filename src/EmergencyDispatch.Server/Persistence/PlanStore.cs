@@ -225,6 +225,46 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
         return planId;
     }
 
+    /// <summary>
+    /// Plans newest first, created in [from, to) (Unix ms) and of the given statuses, after the page key; summaries
+    /// without their largest shortfalls.
+    /// </summary>
+    public Page<StoredPlan> List(long? from, long? to, IReadOnlyList<string> statuses, long? beforePlanId, int size)
+    {
+        using var connection = database.Open();
+        var plans = connection.Query<PlanRow>(
+            $"""
+            SELECT {PlanColumns} FROM plan
+            WHERE plan_id < @before AND created_at >= @from AND created_at < @to AND (@anyStatus OR status IN @statuses)
+            ORDER BY plan_id DESC LIMIT @limit
+            """,
+            new
+            {
+                before = beforePlanId ?? long.MaxValue, from = from ?? long.MinValue, to = to ?? long.MaxValue,
+                anyStatus = statuses.Count == 0, statuses, limit = size + 1,
+            }).AsList();
+        var ids = plans.Select(p => p.PlanId).ToList();
+        var steps = connection.Query<(long PlanId, long Seq, string Step, double Value, double Seconds)>(
+            "SELECT plan_id, seq, step, value, seconds FROM plan_step WHERE plan_id IN @ids ORDER BY plan_id, seq", new { ids })
+            .ToLookup(r => r.PlanId, r => new PlanStepRow(r.Seq, r.Step, r.Value, r.Seconds));
+        var priorities = connection.Query<(long PlanId, long Priority, long Demands, long ServableDemands, long Quantity, long OnTime, long Late, long Unmet, double SmallestFillRatio)>(
+            """
+            SELECT plan_id, priority, demands, servable_demands, quantity, on_time, late, unmet, smallest_fill_ratio
+            FROM plan_priority WHERE plan_id IN @ids ORDER BY plan_id, priority
+            """, new { ids })
+            .ToLookup(r => r.PlanId, r => new PlanPriorityRow(r.Priority, r.Demands, r.ServableDemands, r.Quantity, r.OnTime, r.Late, r.Unmet, r.SmallestFillRatio));
+        var stored = plans.Select(p => new StoredPlan(p, [.. steps[p.PlanId]], [.. priorities[p.PlanId]], [])).ToList();
+        return RegistryStore.PageOf(stored, size, p => [p.Plan.PlanId.ToString(CultureInfo.InvariantCulture)]);
+    }
+
+    /// <summary>Every assignment of a plan in assignments.csv order.</summary>
+    public IReadOnlyList<PlanAssignmentRow> Assignments(long planId)
+    {
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        return [.. AllAssignments(connection, transaction, planId)];
+    }
+
     /// <summary>A plan's summary, or null when there is no such plan.</summary>
     public StoredPlan? Get(long planId)
     {

@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using EmergencyDispatch.Api.V1;
+using EmergencyDispatch.Planning.Model;
+using EmergencyDispatch.Planning.Plans;
+using EmergencyDispatch.Server.Persistence;
+using EmergencyDispatch.Server.Planning;
+using Grpc.Core;
+using ApiPlanCompletion = EmergencyDispatch.Api.V1.PlanCompletion;
+using DomainPlanCompletion = EmergencyDispatch.Planning.Plans.PlanCompletion;
+
+namespace EmergencyDispatch.Server.Grpc;
+
+/// <summary>The auditor's read-only API: stored plans, their inputs, comparisons and replays.</summary>
+public sealed class AuditGrpcService(PlanStore store, IPlanSolver solver) : AuditService.AuditServiceBase
+{
+    /// <summary>Replays are solves: one at a time, the others wait (until their deadline).</summary>
+    private static readonly SemaphoreSlim ReplayGate = new(1, 1);
+
+    /// <summary>Most differing rows a replay lists.</summary>
+    public const int MaxDifferences = 100;
+
+    public override Task<ListPlansResponse> ListPlans(ListPlansRequest request, ServerCallContext context)
+    {
+        var v = new List<Violation>();
+        var statuses = new List<string>();
+        for (var i = 0; i < request.Statuses.Count; i++)
+        {
+            switch (request.Statuses[i])
+            {
+                case PlanStatus.Draft:
+                    statuses.Add(PlanStore.Draft);
+                    break;
+                case PlanStatus.Active:
+                    statuses.Add(PlanStore.Active);
+                    break;
+                case PlanStatus.Superseded:
+                    statuses.Add(PlanStore.Superseded);
+                    break;
+                default:
+                    v.Add(new Violation($"statuses[{i}]", "must be DRAFT, ACTIVE or SUPERSEDED"));
+                    break;
+            }
+        }
+        var from = Millis(v, "created_from", request.CreatedFrom);
+        var to = Millis(v, "created_to", request.CreatedTo);
+        GrpcErrors.ThrowIfAny(v);
+        var (size, after) = Paging.Read(request.Page, 1);
+        long? before = null;
+        if (after is not null)
+        {
+            if (!long.TryParse(after[0], NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+                GrpcErrors.ThrowInvalid("page.page_token", "is not a token this list returned");
+            before = id;
+        }
+        var page = store.List(from, to, statuses, before, size);
+        var response = new ListPlansResponse { NextPageToken = Paging.Token(page) };
+        response.Plans.AddRange(page.Items.Select(PlanningGrpcService.Map));
+        return Task.FromResult(response);
+    }
+
+    public override Task<GetPlanInputsResponse> GetPlanInputs(GetPlanInputsRequest request, ServerCallContext context)
+    {
+        var planId = RequirePlanId(request.PlanId, "plan_id");
+        var plan = store.Get(planId) ?? GrpcErrors.ThrowNotFound<StoredPlan>($"plan {planId} does not exist");
+        var json = store.GetInputsJson(planId)!;
+        return Task.FromResult(new GetPlanInputsResponse
+        {
+            PlanId = planId,
+            Request = PlanningGrpcService.Map(plan).Request,
+            InputsJson = json,
+            InputsSha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json))),
+        });
+    }
+
+    public override Task<DiffPlansResponse> DiffPlans(DiffPlansRequest request, ServerCallContext context)
+    {
+        var v = new List<Violation>();
+        if (request.PlanA <= 0)
+            v.Add(new Violation("plan_a", "must be a plan id (greater than 0)"));
+        if (request.PlanB <= 0)
+            v.Add(new Violation("plan_b", "must be a plan id (greater than 0)"));
+        GrpcErrors.ThrowIfAny(v);
+        foreach (var id in new[] { request.PlanA, request.PlanB })
+        {
+            if (store.Get(id) is null)
+                GrpcErrors.ThrowNotFound<bool>($"plan {id} does not exist");
+        }
+        var a = store.Assignments(request.PlanA);
+        var b = store.Assignments(request.PlanB);
+        var (demands, factories) = PlanDiff.Compute(Placed(a), Placed(b));
+        var keys = a.Concat(b).GroupBy(r => r.DemandId).ToDictionary(g => g.Key, g => g.Last().RequestKey);
+        var response = new DiffPlansResponse
+        {
+            Totals = new DiffTotals
+            {
+                UnitsA = demands.Sum(d => d.UnitsA),
+                UnitsB = demands.Sum(d => d.UnitsB),
+                Kept = demands.Sum(d => d.Kept),
+                Moved = demands.Sum(d => d.Moved),
+                Dropped = demands.Sum(d => d.Dropped),
+                Added = demands.Sum(d => d.Added),
+            },
+        };
+        response.Demands.AddRange(demands.Where(d => d.Kept != d.UnitsA || d.Kept != d.UnitsB).Select(d => new DemandDiff
+        {
+            DemandId = d.DemandId,
+            RequestId = keys[d.DemandId],
+            UnitsA = d.UnitsA,
+            UnitsB = d.UnitsB,
+            Kept = d.Kept,
+            Moved = d.Moved,
+            Dropped = d.Dropped,
+            Added = d.Added,
+        }));
+        response.Factories.AddRange(factories.Where(f => f.Added != 0 || f.Removed != 0).Select(f => new FactoryDiff
+        {
+            FactoryId = f.FactoryId,
+            UnitsA = f.UnitsA,
+            UnitsB = f.UnitsB,
+            Kept = f.Kept,
+            Added = f.Added,
+            Removed = f.Removed,
+        }));
+        return Task.FromResult(response);
+    }
+
+    public override async Task<ReplayPlanResponse> ReplayPlan(ReplayPlanRequest request, ServerCallContext context)
+    {
+        var planId = RequirePlanId(request.PlanId, "plan_id");
+        var plan = store.Get(planId) ?? GrpcErrors.ThrowNotFound<StoredPlan>($"plan {planId} does not exist");
+        var inputs = PlanInputJson.Read(store.GetInputsJson(planId)!);
+        var options = new PlannerOptions
+        {
+            Planner = plan.Plan.Planner == "GREEDY" ? PlannerKind.Greedy : PlannerKind.Lp,
+            TimeLimit = TimeSpan.FromMilliseconds(plan.Plan.TimeLimitMs),
+        };
+        var ct = context.CancellationToken;
+        await ReplayGate.WaitAsync(ct);
+        PlanResult result;
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            result = await Task.Factory.StartNew(
+                () => solver.Solve(inputs.Input, options, new Progress<PlanProgress>(), ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
+        finally
+        {
+            ReplayGate.Release();
+        }
+        var replayed = PlanRecords.AssignmentsSha256(result.Assignments);
+        // The stored rows must still give the stored hash too: a row changed in the file is a difference as well.
+        var rows = store.Assignments(planId);
+        var storedRows = PlanRecords.AssignmentsSha256(rows.Select(r => new EmergencyDispatch.Planning.Plans.Assignment(
+            r.FactoryId, r.RequestKey, r.Sku, ParseDate(r.ProductionDate), ParseDate(r.ArrivalDate), r.Quantity)));
+        var response = new ReplayPlanResponse
+        {
+            PlanId = planId,
+            StoredSha256 = plan.Plan.AssignmentsSha256,
+            ReplayedSha256 = replayed,
+            Identical = replayed == plan.Plan.AssignmentsSha256 && storedRows == plan.Plan.AssignmentsSha256,
+            Completion = result.Completion == DomainPlanCompletion.Complete ? ApiPlanCompletion.Complete : ApiPlanCompletion.TimeLimit,
+            Seconds = watch.Elapsed.TotalSeconds,
+        };
+        if (!response.Identical)
+            response.Differences.AddRange(Differences(rows, result.Assignments));
+        return response;
+    }
+
+    /// <summary>Rows whose quantity differs (0 where a side has none), by factory, date and demand.</summary>
+    private static IEnumerable<ReplayDifference> Differences(IReadOnlyList<PlanAssignmentRow> stored, IReadOnlyList<EmergencyDispatch.Planning.Plans.Assignment> replayed)
+    {
+        var before = stored.ToDictionary(r => (r.FactoryId, r.RequestKey, r.ProductionDate), r => r.Quantity);
+        var after = replayed.ToDictionary(a => (a.FactoryId, a.RequestId, PlanRecords.Date(a.ProductionDate)), a => a.Quantity);
+        return before.Keys.Union(after.Keys)
+            .Where(k => before.GetValueOrDefault(k) != after.GetValueOrDefault(k))
+            .OrderBy(k => k.Item1, StringComparer.Ordinal).ThenBy(k => k.Item3, StringComparer.Ordinal).ThenBy(k => k.Item2, StringComparer.Ordinal)
+            .Take(MaxDifferences)
+            .Select(k => new ReplayDifference
+            {
+                FactoryId = k.Item1,
+                RequestId = k.Item2,
+                ProductionDate = k.Item3,
+                StoredQuantity = before.GetValueOrDefault(k),
+                ReplayedQuantity = after.GetValueOrDefault(k),
+            });
+    }
+
+    private static DateOnly ParseDate(string text) => DateOnly.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static IEnumerable<PlacedUnits> Placed(IEnumerable<PlanAssignmentRow> rows) =>
+        rows.Select(r => new PlacedUnits(r.DemandId, r.FactoryId, r.ProductionDate, r.Quantity));
+
+    private static long RequirePlanId(long planId, string field)
+    {
+        if (planId <= 0)
+            GrpcErrors.ThrowInvalid(field, "must be a plan id (greater than 0)");
+        return planId;
+    }
+
+    private static long? Millis(List<Violation> v, string field, Google.Protobuf.WellKnownTypes.Timestamp? timestamp)
+    {
+        if (timestamp is null)
+            return null;
+        if (timestamp.Nanos is < 0 or > 999_999_999 || timestamp.Seconds < -62_135_596_800 || timestamp.Seconds > 253_402_300_799)
+        {
+            v.Add(new Violation(field, "is not a valid timestamp"));
+            return null;
+        }
+        return timestamp.ToDateTimeOffset().ToUnixTimeMilliseconds();
+    }
+}
