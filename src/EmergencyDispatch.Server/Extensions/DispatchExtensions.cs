@@ -31,6 +31,7 @@ public static class DispatchExtensions
         services.AddSingleton<AssignmentFeed>();
         services.AddSingleton<AssignmentStore>();
         services.AddSingleton<PlanStore>();
+        services.AddSingleton<AuditStore>();
         services.AddSingleton<IPlanSolver, PlanSolver>();
         services.AddSingleton<PlanningCoordinator>();
         // Order matters: the writer runs before start-up migrates and seeds through it.

@@ -10,11 +10,12 @@ using EmergencyDispatch.Server.Planning;
 using Grpc.Core;
 using ApiPlanCompletion = EmergencyDispatch.Api.V1.PlanCompletion;
 using DomainPlanCompletion = EmergencyDispatch.Planning.Plans.PlanCompletion;
+using Priority = EmergencyDispatch.Api.V1.Priority;
 
 namespace EmergencyDispatch.Server.Grpc;
 
 /// <summary>The auditor's read-only API: stored plans, their inputs, comparisons and replays.</summary>
-public sealed class AuditGrpcService(PlanStore store, IPlanSolver solver) : AuditService.AuditServiceBase
+public sealed class AuditGrpcService(PlanStore store, AuditStore audit, IPlanSolver solver) : AuditService.AuditServiceBase
 {
     /// <summary>Replays are solves: one at a time, the others wait (until their deadline).</summary>
     private static readonly SemaphoreSlim ReplayGate = new(1, 1);
@@ -167,6 +168,75 @@ public sealed class AuditGrpcService(PlanStore store, IPlanSolver solver) : Audi
         if (!response.Identical)
             response.Differences.AddRange(Differences(rows, result.Assignments));
         return response;
+    }
+
+    public override Task<ExplainDemandResponse> ExplainDemand(ExplainDemandRequest request, ServerCallContext context)
+    {
+        var v = new List<Violation>();
+        if (request.DemandId < 0)
+            v.Add(new Violation("demand_id", "must be a demand id (greater than 0)"));
+        else if (request.DemandId == 0)
+            Rules.Add(v, "request_id", request.RequestId.Length == 0 ? "is required without demand_id" : Rules.CheckId(request.RequestId));
+        if (request.Submitter.Length > 256)
+            v.Add(new Violation("submitter", "must be at most 256 characters"));
+        GrpcErrors.ThrowIfAny(v);
+        var (size, after) = Paging.Read(request.Page, 1);
+        long? before = null;
+        if (after is not null)
+        {
+            if (!long.TryParse(after[0], NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+                GrpcErrors.ThrowInvalid("page.page_token", "is not a token this list returned");
+            before = id;
+        }
+        var found = audit.FindDemands(request.DemandId, request.RequestId, request.Submitter);
+        if (found.Count == 0)
+            GrpcErrors.ThrowNotFound<bool>(request.DemandId > 0 ? $"demand {request.DemandId} does not exist" : $"no demand has request_id {request.RequestId}");
+        if (found.Count > 1)
+        {
+            GrpcErrors.ThrowInvalid("submitter",
+                $"request_id {request.RequestId} was used by several submitters ({string.Join(", ", found.Select(d => d.Submitter))}): name one, or give demand_id");
+        }
+        var demand = found[0];
+        var page = audit.Outcomes(demand.DemandId, before, size);
+        var response = new ExplainDemandResponse
+        {
+            DemandId = demand.DemandId,
+            RequestId = demand.RequestId,
+            Submitter = demand.Submitter,
+            Priority = (Priority)(int)demand.Priority,
+            DueDate = demand.DueDate,
+            NextPageToken = Paging.Token(page),
+        };
+        foreach (var planned in page.Items)
+        {
+            var outcome = planned.Outcome;
+            var binding = outcome.Binding.Length == 0 ? [] : outcome.Binding.Split(';');
+            var entry = new DemandInPlan
+            {
+                PlanId = planned.PlanId,
+                Status = planned.Status switch
+                {
+                    PlanStore.Active => PlanStatus.Active,
+                    PlanStore.Superseded => PlanStatus.Superseded,
+                    _ => PlanStatus.Draft,
+                },
+                CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(planned.CreatedAt)),
+                Outcome = PlanningGrpcService.Map(outcome),
+            };
+            entry.Competitors.AddRange(audit.Competitors(planned.PlanId, demand.DemandId, binding, outcome.Priority, demand.DueDate)
+                .GroupBy(c => (c.DemandId, c.RequestKey, c.Priority))
+                .Select(g => new CompetingDemand
+                {
+                    DemandId = g.Key.DemandId,
+                    RequestId = g.Key.RequestKey,
+                    Priority = (Priority)(int)g.Key.Priority,
+                    Units = g.Sum(c => c.Units),
+                    Factories = { g.Select(c => c.FactoryId).Order(StringComparer.Ordinal) },
+                })
+                .OrderByDescending(c => c.Units).ThenBy(c => c.DemandId));
+            response.Plans.Add(entry);
+        }
+        return Task.FromResult(response);
     }
 
     /// <summary>Rows whose quantity differs (0 where a side has none), by factory, date and demand.</summary>

@@ -223,7 +223,7 @@ public sealed class PlanningGrpcService(PlanningCoordinator coordinator, PlanSto
         Quantity = r.Quantity,
     };
 
-    private static Api.V1.Outcome Map(PlanOutcomeRow r)
+    internal static Api.V1.Outcome Map(PlanOutcomeRow r)
     {
         var outcome = new Api.V1.Outcome
         {

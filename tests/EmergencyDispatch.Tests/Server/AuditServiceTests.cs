@@ -69,6 +69,46 @@ public sealed class AuditServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task AHighDemandStarvedByCriticalDemandNamesTheFactoryAndTheCriticalDemand()
+    {
+        // F1 makes 1,000 a day, 2 days from R1 to R3: only the first two days arrive by 2020-02-06. CRITICAL takes them.
+        await Fixtures.RegisterSmallRegistry(_registry);
+        await _demands.SubmitDemandsAsync(Fixtures.Batch(
+            Fixtures.Line("C1", quantity: 2000, due: "2020-02-06", priority: Priority.Critical),
+            Fixtures.Line("H1", quantity: 1000, due: "2020-02-06", priority: Priority.High),
+            Fixtures.Line("L1", quantity: 500, due: "2020-02-10", priority: Priority.Low)));
+        var first = await Plan();
+        var second = await Plan(publish: true);
+
+        var explained = await _audit.ExplainDemandAsync(new ExplainDemandRequest { RequestId = "H1" });
+
+        Assert.Equal(("H1", Priority.High, "2020-02-06"), (explained.RequestId, explained.Priority, explained.DueDate));
+        Assert.Equal([second.PlanId, first.PlanId], explained.Plans.Select(p => p.PlanId));
+        Assert.Equal([PlanStatus.Active, PlanStatus.Draft], explained.Plans.Select(p => p.Status));
+        foreach (var inPlan in explained.Plans)
+        {
+            Assert.Equal(0, inPlan.Outcome.OnTime);
+            Assert.Equal(ShortfallReason.CapacityShortage, inPlan.Outcome.Reason);
+            Assert.Equal(["F1"], inPlan.Outcome.BindingFactories);
+            var competitor = Assert.Single(inPlan.Competitors);
+            Assert.Equal(("C1", Priority.Critical, 2000L), (competitor.RequestId, competitor.Priority, competitor.Units));
+            Assert.Equal(["F1"], competitor.Factories);
+        }
+        // The CRITICAL demand itself was served in full: no competitors to name.
+        var critical = await _audit.ExplainDemandAsync(new ExplainDemandRequest { DemandId = explained.DemandId - 1 });
+        Assert.Equal("C1", critical.RequestId);
+        Assert.All(critical.Plans, p => Assert.Equal((2000L, ShortfallReason.None), (p.Outcome.OnTime, p.Outcome.Reason)));
+        Assert.All(critical.Plans, p => Assert.Empty(p.Competitors));
+        var page = await _audit.ExplainDemandAsync(new ExplainDemandRequest { RequestId = "H1", Page = new PageRequest { PageSize = 1 } });
+        Assert.Equal(second.PlanId, Assert.Single(page.Plans).PlanId);
+        Assert.NotEmpty(page.NextPageToken);
+
+        await Rpc.InvalidFields(() => _audit.ExplainDemandAsync(new ExplainDemandRequest()).ResponseAsync, "request_id");
+        await Rpc.InvalidFields(() => _audit.ExplainDemandAsync(new ExplainDemandRequest { DemandId = -3 }).ResponseAsync, "demand_id");
+        await Rpc.Fails(StatusCode.NotFound, () => _audit.ExplainDemandAsync(new ExplainDemandRequest { RequestId = "NOPE" }).ResponseAsync);
+    }
+
+    [Fact]
     public async Task PlansAreListedNewestFirstByStatusAndTimeAndPaged()
     {
         await Fixtures.RegisterSmallRegistry(_registry);
