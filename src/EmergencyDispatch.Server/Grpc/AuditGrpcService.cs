@@ -239,6 +239,65 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, IPlanSol
         return Task.FromResult(response);
     }
 
+    public override Task<ListEventsResponse> ListEvents(ListEventsRequest request, ServerCallContext context)
+    {
+        var v = new List<Violation>();
+        if (request.Rpc.Length > 200)
+            v.Add(new Violation("rpc", "must be at most 200 characters"));
+        if (request.Actor.Length > 256)
+            v.Add(new Violation("actor", "must be at most 256 characters"));
+        var from = Millis(v, "from", request.From);
+        var to = Millis(v, "to", request.To);
+        GrpcErrors.ThrowIfAny(v);
+        var (size, after) = Paging.Read(request.Page, 1);
+        var afterId = 0L;
+        if (after is not null && !long.TryParse(after[0], NumberStyles.None, CultureInfo.InvariantCulture, out afterId))
+            GrpcErrors.ThrowInvalid("page.page_token", "is not a token this list returned");
+        var page = audit.Events(request.Rpc.Length > 0 ? request.Rpc : null, request.Actor.Length > 0 ? request.Actor : null, from, to, afterId, size);
+        var response = new ListEventsResponse { NextPageToken = Paging.Token(page) };
+        response.Events.AddRange(page.Items.Select(e => new Event
+        {
+            EventId = e.EventId,
+            At = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(e.At)),
+            Actor = e.Actor,
+            Rpc = e.Rpc,
+            Objects = e.Objects,
+        }));
+        return Task.FromResult(response);
+    }
+
+    public override Task<LedgerHead> GetLedgerHead(GetLedgerHeadRequest request, ServerCallContext context)
+    {
+        var (seq, hash) = audit.Head();
+        return Task.FromResult(new LedgerHead { Seq = seq, Hash = hash });
+    }
+
+    public override Task<VerifyLedgerResponse> VerifyLedger(VerifyLedgerRequest request, ServerCallContext context)
+    {
+        (long, string)? head = null;
+        if (request.Head is { } h)
+        {
+            var v = new List<Violation>();
+            if (h.Seq < 0)
+                v.Add(new Violation("head.seq", "must be 0 or more"));
+            if (h.Hash.Length != 64 || !h.Hash.All(char.IsAsciiHexDigitLower))
+                v.Add(new Violation("head.hash", "must be 64 lowercase hex digits"));
+            GrpcErrors.ThrowIfAny(v);
+            head = (h.Seq, h.Hash);
+        }
+        var check = audit.Verify(head);
+        return Task.FromResult(new VerifyLedgerResponse
+        {
+            Ok = check.Ok,
+            Entries = check.Entries,
+            Head = new LedgerHead { Seq = check.HeadSeq, Hash = check.HeadHash },
+            FirstBadSeq = check.BadSeq,
+            FirstBadKind = check.BadKind,
+            FirstBadId = check.BadId,
+            Problem = check.Problem,
+        });
+    }
+
     /// <summary>Rows whose quantity differs (0 where a side has none), by factory, date and demand.</summary>
     private static IEnumerable<ReplayDifference> Differences(IReadOnlyList<PlanAssignmentRow> stored, IReadOnlyList<EmergencyDispatch.Planning.Plans.Assignment> replayed)
     {

@@ -261,7 +261,7 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
                     """, new { updated.FactoryId, updated.DemandId, updated.AssignmentId, updated.Reason, at, by }, transaction);
             }
             return (updated, true);
-        }, ct);
+        }, ct, r => $"assignment {r.Item1.AssignmentId} {r.Item1.Status}");
         if (changed)
             feed.Notify([row.FactoryId]);
         return row;
@@ -320,7 +320,7 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
                 """, new { quantity, demandId = a.DemandId }, transaction);
             var (demandStatus, demandProduced) = DemandState(connection, transaction, a.DemandId);
             return new ReportResult(updated, demandStatus, demandProduced, false);
-        }, ct);
+        }, ct, r => $"report {factoryId}/{reportId}: assignment {assignmentId} +{quantity}" + (r.Replayed ? " (replayed)" : ""));
         if (!result.Replayed)
             feed.Notify([factoryId]);
         return result;
@@ -342,7 +342,7 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
                     .Select(i => new { factoryId, date = from.AddDays(i).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), factor, at }),
                 transaction);
             return true;
-        }, ct);
+        }, ct, found => found ? string.Create(CultureInfo.InvariantCulture, $"availability {factoryId} {from:yyyy-MM-dd}..{to:yyyy-MM-dd} factor {factor}") : null);
 
     /// <summary>Rejections in force, by factory then demand then assignment, after the page key.</summary>
     public Page<RejectionRow> ListRejections(string? factoryId, (string FactoryId, long DemandId, long AssignmentId)? after, int size)
@@ -367,7 +367,8 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
             """
             UPDATE rejection SET cleared_at = @at, cleared_by = @by
             WHERE factory_id = @factoryId AND demand_id = @demandId AND cleared_at IS NULL
-            """, new { factoryId, demandId, by, at = clock.GetUtcNow().ToUnixTimeMilliseconds() }, transaction), ct);
+            """, new { factoryId, demandId, by, at = clock.GetUtcNow().ToUnixTimeMilliseconds() }, transaction), ct,
+            cleared => $"rejections of {factoryId} for demand {demandId} ({cleared} cleared)");
 
     private static AssignmentRow Find(SqliteConnection connection, SqliteTransaction transaction, string factoryId, long assignmentId) =>
         connection.QuerySingleOrDefault<AssignmentRow>(

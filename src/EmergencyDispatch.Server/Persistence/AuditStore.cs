@@ -11,7 +11,10 @@ public sealed record PlannedOutcome(long PlanId, string Status, long CreatedAt, 
 /// <summary>Units a plan gave another demand from one factory.</summary>
 public sealed record CompetitorUnits(long DemandId, string RequestKey, long Priority, string FactoryId, long Units);
 
-/// <summary>The auditor's questions about demands across stored plans.</summary>
+/// <summary>What <see cref="AuditStore.Verify"/> found: ok, or the first entry that does not match and why.</summary>
+public sealed record LedgerCheck(bool Ok, long Entries, long HeadSeq, string HeadHash, long BadSeq, string BadKind, long BadId, string Problem);
+
+/// <summary>The auditor's questions about demands across stored plans, the event log and the ledger.</summary>
 public sealed class AuditStore(Database database)
 {
     /// <summary>Demands by id, or by request_id (and submitter).</summary>
@@ -62,5 +65,75 @@ public sealed class AuditStore(Database database)
               AND a.demand_id <> @demandId AND o.priority <= @priority
             GROUP BY a.demand_id, a.request_key, o.priority, a.factory_id
             """, new { planId, factories, dueDate, demandId, priority }).AsList();
+    }
+
+    /// <summary>Events oldest first, filtered, after the page key.</summary>
+    public Page<EventRow> Events(string? rpc, string? actor, long? from, long? to, long afterId, int size)
+    {
+        using var connection = database.Open();
+        var rows = connection.Query<EventRow>(
+            """
+            SELECT event_id AS EventId, at, actor, rpc, objects FROM event
+            WHERE event_id > @afterId AND (@rpc IS NULL OR rpc = @rpc) AND (@actor IS NULL OR actor = @actor)
+              AND at >= @from AND at < @to
+            ORDER BY event_id LIMIT @limit
+            """, new { afterId, rpc, actor, from = from ?? long.MinValue, to = to ?? long.MaxValue, limit = size + 1 }).AsList();
+        return RegistryStore.PageOf(rows, size, r => [r.EventId.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+    }
+
+    /// <summary>The ledger's latest entry; (0, 64 zeros) when it is empty.</summary>
+    public (long Seq, string Hash) Head()
+    {
+        using var connection = database.Open();
+        return connection.QuerySingleOrDefault<(long, string)?>("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1") ?? (0, Ledger.Genesis);
+    }
+
+    /// <summary>
+    /// Recomputes every entry from what is stored now, in one read transaction: entries numbered 1, 2, 3 …, each
+    /// object present and hashing to its entry after the previous one, every plan and event with an entry, and, given
+    /// a head kept earlier, that entry still there with that hash.
+    /// </summary>
+    public LedgerCheck Verify((long Seq, string Hash)? head)
+    {
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        var entries = connection.Query<(long Seq, string Kind, long RefId, string Hash)>(
+            "SELECT seq, kind, ref_id, hash FROM ledger ORDER BY seq", transaction: transaction).AsList();
+        var (lastSeq, lastHash) = entries.Count == 0 ? (0L, Ledger.Genesis) : (entries[^1].Seq, entries[^1].Hash);
+        LedgerCheck Bad(long seq, string kind, long id, string problem) => new(false, entries.Count, lastSeq, lastHash, seq, kind, id, problem);
+
+        var previous = Ledger.Genesis;
+        var expected = 1L;
+        foreach (var (seq, kind, refId, hash) in entries)
+        {
+            if (seq != expected)
+                return Bad(expected, "", 0, $"entry {expected} is missing (the next is {seq})");
+            var bytes = kind == "plan"
+                ? Ledger.PlanBytes(connection, transaction, refId)
+                : connection.QuerySingleOrDefault<EventRow>(
+                    "SELECT event_id AS EventId, at, actor, rpc, objects FROM event WHERE event_id = @refId", new { refId }, transaction) is { } e
+                    ? Ledger.EventBytes(e) : null;
+            if (bytes is null)
+                return Bad(seq, kind, refId, $"{kind} {refId} is missing");
+            if (Ledger.Hash(previous, bytes) != hash)
+                return Bad(seq, kind, refId, $"{kind} {refId} does not match its entry: it was changed, or entries were reordered");
+            previous = hash;
+            expected++;
+        }
+        foreach (var (kind, table, id) in new[] { ("plan", "plan", "plan_id"), ("event", "event", "event_id") })
+        {
+            var loose = connection.QuerySingleOrDefault<long?>(
+                $"SELECT MIN({id}) FROM {table} WHERE {id} NOT IN (SELECT ref_id FROM ledger WHERE kind = @kind)", new { kind }, transaction);
+            if (loose is { } looseId)
+                return Bad(0, kind, looseId, $"{kind} {looseId} has no ledger entry");
+        }
+        if (head is { } h)
+        {
+            if (h.Seq > lastSeq)
+                return Bad(h.Seq, "", 0, $"the ledger ends at entry {lastSeq}, before the head kept at entry {h.Seq}: it was cut back");
+            if (h.Seq > 0 && entries[(int)h.Seq - 1].Hash != h.Hash)
+                return Bad(h.Seq, entries[(int)h.Seq - 1].Kind, entries[(int)h.Seq - 1].RefId, $"entry {h.Seq} is not the head kept earlier: the ledger was rewritten");
+        }
+        return new LedgerCheck(true, entries.Count, lastSeq, lastHash, 0, "", 0, "");
     }
 }

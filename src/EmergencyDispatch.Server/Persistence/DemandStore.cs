@@ -36,7 +36,10 @@ public sealed class DemandStore(Database database, Writer writer, TimeProvider c
     /// their own rules; the sku and region are checked here, against the registry as it is at commit.
     /// </summary>
     public Task<SubmitResult> SubmitAsync(string submitter, IReadOnlyList<DemandLine> lines, CancellationToken ct) =>
-        writer.WriteAsync((connection, transaction) => Submit(connection, transaction, submitter, lines), ct);
+        writer.WriteAsync((connection, transaction) => Submit(connection, transaction, submitter, lines), ct,
+            r => r.Violations.Count > 0 || r.ConflictLine is not null ? null
+                : Ledger.Describe("demand", [.. r.Demands.Select(d => d.DemandId.ToString(System.Globalization.CultureInfo.InvariantCulture))])
+                  + (r.Replayed > 0 ? $", {r.Replayed} replayed" : ""));
 
     private SubmitResult Submit(SqliteConnection connection, SqliteTransaction transaction, string submitter, IReadOnlyList<DemandLine> lines)
     {
@@ -129,7 +132,7 @@ public sealed class DemandStore(Database database, Writer writer, TimeProvider c
                 """,
                 new { demandId, reason, at = clock.GetUtcNow().ToUnixTimeMilliseconds() }, transaction);
             return connection.QuerySingleOrDefault<DemandRow>($"SELECT {Columns} FROM demand WHERE demand_id = @demandId", new { demandId }, transaction);
-        }, ct);
+        }, ct, row => row is null ? null : $"demand {row.DemandId}");
 
     public DemandRow? Get(long demandId)
     {

@@ -149,9 +149,10 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
         var (planId, publication) = await writer.WriteAsync((connection, transaction) =>
         {
             var id = Insert(connection, transaction, plan);
+            Ledger.AppendPlan(connection, transaction, id);
             return (id, publishBy is null ? null
                 : AssignmentStore.Publish(connection, transaction, id, publishBy, clock.GetUtcNow().ToUnixTimeMilliseconds()));
-        }, ct);
+        }, ct, r => $"plan {r.id}" + (r.Item2 is { Published: true } ? " (published)" : ""));
         if (publication is { Factories.Count: > 0 })
             feed.Notify(publication.Factories);
         return (Get(planId) ?? throw new InvalidOperationException($"plan {planId} was committed but cannot be read"), publication);
@@ -163,7 +164,8 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
         if (Get(planId) is null)
             return null;
         var publication = await writer.WriteAsync(
-            (connection, transaction) => AssignmentStore.Publish(connection, transaction, planId, by, clock.GetUtcNow().ToUnixTimeMilliseconds()), ct);
+            (connection, transaction) => AssignmentStore.Publish(connection, transaction, planId, by, clock.GetUtcNow().ToUnixTimeMilliseconds()), ct,
+            p => p.Published ? $"plan {planId}" : null);
         if (publication.Factories.Count > 0)
             feed.Notify(publication.Factories);
         return (Get(planId)!, publication);

@@ -13,7 +13,7 @@ public sealed class RegistryStore(Database database, Writer writer, TimeProvider
             """
             INSERT INTO product (sku, name, unit, updated_at) VALUES (@Sku, @Name, @Unit, @At)
             ON CONFLICT (sku) DO UPDATE SET name = excluded.name, unit = excluded.unit, updated_at = excluded.updated_at
-            """), ct);
+            """), ct, _ => Ledger.Describe("product", [.. rows.Select(r => r.Sku)]));
 
     public Task<UpsertCounts> UpsertFactoriesAsync(IReadOnlyList<FactoryRow> rows, CancellationToken ct) =>
         writer.WriteAsync((c, t) => Upsert(c, t, rows,
@@ -21,7 +21,7 @@ public sealed class RegistryStore(Database database, Writer writer, TimeProvider
             """
             INSERT INTO factory (factory_id, name, region, updated_at) VALUES (@FactoryId, @Name, @Region, @At)
             ON CONFLICT (factory_id) DO UPDATE SET name = excluded.name, region = excluded.region, updated_at = excluded.updated_at
-            """), ct);
+            """), ct, _ => Ledger.Describe("factory", [.. rows.Select(r => r.FactoryId)]));
 
     /// <summary>Upserts capabilities of existing factories and skus; unknown ones are refused and nothing is stored.</summary>
     public Task<WriteResult<UpsertCounts>> UpsertCapabilitiesAsync(IReadOnlyList<CapabilityRow> rows, CancellationToken ct) =>
@@ -37,7 +37,7 @@ public sealed class RegistryStore(Database database, Writer writer, TimeProvider
                 INSERT INTO capability (factory_id, sku, units_per_day, unit_cost, updated_at) VALUES (@FactoryId, @Sku, @UnitsPerDay, @UnitCost, @At)
                 ON CONFLICT (factory_id, sku) DO UPDATE SET units_per_day = excluded.units_per_day, unit_cost = excluded.unit_cost, updated_at = excluded.updated_at
                 """), []);
-        }, ct);
+        }, ct, r => r.Violations.Count > 0 ? null : Ledger.Describe("capability", [.. rows.Select(x => $"{x.FactoryId}/{x.Sku}")]));
 
     /// <summary>Upserts availability days of existing factories; <paramref name="rangeOfRow"/> gives the request item each day came from.</summary>
     public Task<WriteResult<UpsertCounts>> UpsertAvailabilityAsync(IReadOnlyList<AvailabilityRow> rows, IReadOnlyList<int> rangeOfRow, CancellationToken ct) =>
@@ -55,7 +55,7 @@ public sealed class RegistryStore(Database database, Writer writer, TimeProvider
                 INSERT INTO availability (factory_id, date, factor, updated_at) VALUES (@FactoryId, @Date, @Factor, @At)
                 ON CONFLICT (factory_id, date) DO UPDATE SET factor = excluded.factor, updated_at = excluded.updated_at
                 """), []);
-        }, ct);
+        }, ct, r => r.Violations.Count > 0 ? null : Ledger.Describe("availability", [.. rows.Select(x => $"{x.FactoryId}/{x.Date}")]));
 
     /// <summary>A violation per item whose key is not in the table, named <c>items[i].field</c>.</summary>
     private static List<Violation> Unknown(SqliteConnection c, SqliteTransaction t, string table, string column, List<string> keys, string items, string field, string what) =>
@@ -67,7 +67,7 @@ public sealed class RegistryStore(Database database, Writer writer, TimeProvider
             """
             INSERT INTO lane (from_region, to_region, lead_days, unit_cost, updated_at) VALUES (@FromRegion, @ToRegion, @LeadDays, @UnitCost, @At)
             ON CONFLICT (from_region, to_region) DO UPDATE SET lead_days = excluded.lead_days, unit_cost = excluded.unit_cost, updated_at = excluded.updated_at
-            """), ct);
+            """), ct, _ => Ledger.Describe("lane", [.. rows.Select(r => $"{r.FromRegion}>{r.ToRegion}")]));
 
     /// <summary>The indexes of the keys that are not in <paramref name="table"/>.<paramref name="column"/>, looked up once each.</summary>
     public static List<int> MissingKeys(SqliteConnection connection, SqliteTransaction? transaction, string table, string column, IReadOnlyList<string> keys)

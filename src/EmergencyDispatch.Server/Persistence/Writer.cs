@@ -16,10 +16,12 @@ public sealed class Writer : BackgroundService
     private readonly ILogger<Writer> _logger;
     private readonly int _maxGroup;
     private readonly Channel<WriteItem> _queue;
+    private readonly TimeProvider _clock;
 
-    public Writer(Database database, IOptions<DatabaseOptions> options, ILogger<Writer> logger)
+    public Writer(Database database, IOptions<DatabaseOptions> options, ILogger<Writer> logger, TimeProvider clock)
     {
         _database = database;
+        _clock = clock;
         _logger = logger;
         _maxGroup = Math.Max(1, options.Value.MaxGroupSize);
         _queue = Channel.CreateBounded<WriteItem>(new BoundedChannelOptions(Math.Max(1, options.Value.QueueCapacity))
@@ -29,10 +31,21 @@ public sealed class Writer : BackgroundService
         });
     }
 
-    /// <summary>Runs <paramref name="work"/> in the writer's transaction and returns its result once committed.</summary>
-    public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="work"/> in the writer's transaction and returns its result once committed. Within a call
+    /// (<see cref="CallInfo.Current"/>), the same transaction appends the write to the event log and the ledger, with
+    /// the objects <paramref name="objects"/> names from the result (null: the result refused the write, nothing to log).
+    /// </summary>
+    public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken, Func<T, string?>? objects = null)
     {
-        var item = new WriteItem<T>(work, cancellationToken);
+        var call = CallInfo.Current;
+        var item = new WriteItem<T>(call is null ? work : (connection, transaction) =>
+        {
+            var result = work(connection, transaction);
+            if ((objects is null ? "" : objects(result)) is { } written)
+                Ledger.AppendEvent(connection, transaction, call, written, _clock.GetUtcNow().ToUnixTimeMilliseconds());
+            return result;
+        }, cancellationToken);
         await _queue.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
         return await item.Task.ConfigureAwait(false);
     }

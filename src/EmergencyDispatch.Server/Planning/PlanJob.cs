@@ -39,6 +39,9 @@ public sealed class PlanJob : IProgress<PlanProgress>
     /// <summary>The caller's token: cancelling it takes the job out of the queue or stops its solve.</summary>
     public CancellationToken CancellationToken { get; }
 
+    /// <summary>The call that asked for the plan, for the event log (the solve runs outside it).</summary>
+    public CallInfo? Call { get; } = CallInfo.Current;
+
     /// <summary>Why the stored plan was not published although the request asked for it; null otherwise.</summary>
     public string? PublishRefusal { get; internal set; }
 

@@ -80,6 +80,7 @@ public sealed class PlanningCoordinator(
         {
             // The solve is CPU-bound for up to minutes: a thread of its own, not one of the request pool's.
             var (plan, timings) = await Task.Factory.StartNew(() => Solve(job, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            CallInfo.Current = job.Call;
             var (stored, publication) = await store.SaveAsync(plan, job.Request.Publish ? job.CreatedBy : null, ct);
             job.PublishRefusal = publication is { Published: false } ? publication.Refusal : null;
             logger.LogInformation(

@@ -32,7 +32,10 @@ public sealed class DatabaseStartup(
         var (scenario, errors) = ScenarioReader.Read(directory);
         if (scenario is null)
             throw new InvalidOperationException($"The seed scenario {directory} is invalid: {string.Join("; ", errors.Take(10))}");
+        // Seeding is a write like any other: the event log names it.
+        CallInfo.Current = new CallInfo("Startup/Seed", SeedSubmitter);
         await LoadAsync(scenario, cancellationToken);
+        CallInfo.Current = null;
         logger.LogInformation(
             "Seeded {Products} products, {Factories} factories, {Capabilities} capabilities, {Lanes} lanes and {Demands} demands from {Directory}",
             scenario.Products.Count, scenario.Factories.Count, scenario.Capabilities.Count, scenario.Lanes.Count, scenario.Demands.Count, directory);

@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace EmergencyDispatch.Server.Persistence;
+
+/// <summary>Who is writing, through which RPC: set per call by the gRPC interceptor, carried into the writer.</summary>
+public sealed record CallInfo(string Rpc, string Actor)
+{
+    private static readonly AsyncLocal<CallInfo?> Ambient = new();
+
+    /// <summary>The call this code runs for, if any.</summary>
+    public static CallInfo? Current
+    {
+        get => Ambient.Value;
+        set => Ambient.Value = value;
+    }
+}
+
+/// <summary>One stored event.</summary>
+public sealed record EventRow(long EventId, long At, string Actor, string Rpc, string Objects);
+
+/// <summary>
+/// The tamper-evident ledger: every stored plan and every event is an entry, in order, whose hash is
+/// SHA-256(previous entry's hash as lowercase hex, '\n', the entry's canonical bytes); the first entry's previous hash
+/// is 64 zeros. Canonical bytes are UTF-8 text, one field per line, numbers in invariant culture (doubles in their
+/// shortest round-trip form):
+/// an event is <c>event</c>, event_id, at, actor, rpc, objects;
+/// a plan is <c>plan</c>, plan_id, created_at, created_by, start_date, horizon_days, planner, time_limit_ms,
+/// completion, last_completed_step, assignment_count, demand_count, assignments_sha256, frozen_days, baseline_plan_id,
+/// loop_version, the inputs JSON, then a line per step (seq, step, value, seconds tab-separated), per priority, per
+/// assignment, per outcome and per commitment in key order. A plan's status and publication are not part of it:
+/// publishing is an event of its own.
+/// </summary>
+public static class Ledger
+{
+    public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    /// <summary>Appends an event and its ledger entry in the caller's transaction.</summary>
+    public static void AppendEvent(SqliteConnection connection, SqliteTransaction transaction, CallInfo call, string objects, long at)
+    {
+        var eventId = connection.ExecuteScalar<long>(
+            "INSERT INTO event (at, actor, rpc, objects) VALUES (@at, @Actor, @Rpc, @objects) RETURNING event_id",
+            new { at, call.Actor, call.Rpc, objects }, transaction);
+        Append(connection, transaction, "event", eventId, EventBytes(new EventRow(eventId, at, call.Actor, call.Rpc, objects)));
+    }
+
+    /// <summary>Appends a stored plan's ledger entry in the caller's transaction.</summary>
+    public static void AppendPlan(SqliteConnection connection, SqliteTransaction transaction, long planId) =>
+        Append(connection, transaction, "plan", planId, PlanBytes(connection, transaction, planId)
+            ?? throw new InvalidOperationException($"plan {planId} is not stored"));
+
+    private static void Append(SqliteConnection connection, SqliteTransaction transaction, string kind, long refId, byte[] canonical)
+    {
+        var previous = connection.QuerySingleOrDefault<string>("SELECT hash FROM ledger ORDER BY seq DESC LIMIT 1", transaction: transaction) ?? Genesis;
+        connection.Execute("INSERT INTO ledger (kind, ref_id, hash) VALUES (@kind, @refId, @hash)",
+            new { kind, refId, hash = Hash(previous, canonical) }, transaction);
+    }
+
+    /// <summary>Names written objects for the event log: the first ten ids and how many there were.</summary>
+    public static string Describe(string kind, IReadOnlyCollection<string> ids) =>
+        ids.Count == 0 ? kind + " (0)" : $"{kind} {string.Join(", ", ids.Take(10))}{(ids.Count > 10 ? ", …" : "")} ({ids.Count})";
+
+    public static string Hash(string previous, byte[] canonical)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(Encoding.UTF8.GetBytes(previous + "\n"));
+        sha.AppendData(canonical);
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    public static byte[] EventBytes(EventRow e) =>
+        Encoding.UTF8.GetBytes(string.Join('\n', "event", N(e.EventId), N(e.At), e.Actor, e.Rpc, e.Objects) + "\n");
+
+    /// <summary>A stored plan's canonical bytes, read from its tables; null when the plan row is gone.</summary>
+    public static byte[]? PlanBytes(SqliteConnection connection, SqliteTransaction? transaction, long planId)
+    {
+        var plan = connection.QuerySingleOrDefault(
+            """
+            SELECT plan_id, created_at, created_by, start_date, horizon_days, planner, time_limit_ms, completion, last_completed_step,
+                   assignment_count, demand_count, assignments_sha256, frozen_days, baseline_plan_id, loop_version, inputs_json
+            FROM plan WHERE plan_id = @planId
+            """, new { planId }, transaction);
+        if (plan is null)
+            return null;
+        var text = new StringBuilder();
+        var fields = (IDictionary<string, object?>)plan;
+        text.Append("plan\n");
+        foreach (var (_, value) in fields)
+            text.Append(Field(value)).Append('\n');
+        Rows(connection, transaction, text, "SELECT seq, step, value, seconds FROM plan_step WHERE plan_id = @planId ORDER BY seq", planId);
+        Rows(connection, transaction, text,
+            "SELECT priority, demands, servable_demands, quantity, on_time, late, unmet, smallest_fill_ratio FROM plan_priority WHERE plan_id = @planId ORDER BY priority", planId);
+        Rows(connection, transaction, text,
+            "SELECT seq, factory_id, demand_id, request_key, sku, production_date, arrival_date, quantity FROM plan_assignment WHERE plan_id = @planId ORDER BY seq", planId);
+        Rows(connection, transaction, text,
+            "SELECT seq, demand_id, request_key, priority, quantity, on_time, late, unmet, reason, binding FROM plan_outcome WHERE plan_id = @planId ORDER BY seq", planId);
+        Rows(connection, transaction, text, "SELECT assignment_id, quantity FROM plan_commitment WHERE plan_id = @planId ORDER BY assignment_id", planId);
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    private static void Rows(SqliteConnection connection, SqliteTransaction? transaction, StringBuilder text, string sql, long planId)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("@planId", planId);
+        using var reader = command.ExecuteReader();
+        text.Append("--\n");
+        while (reader.Read())
+        {
+            for (var i = 0; i < reader.FieldCount; i++)
+            {
+                if (i > 0)
+                    text.Append('\t');
+                text.Append(Field(reader.IsDBNull(i) ? null : reader.GetValue(i)));
+            }
+            text.Append('\n');
+        }
+    }
+
+    private static string Field(object? value) => value switch
+    {
+        null => "",
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        long l => N(l),
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
+    };
+
+    private static string N(long value) => value.ToString(CultureInfo.InvariantCulture);
+}
