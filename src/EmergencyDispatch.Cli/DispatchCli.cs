@@ -23,6 +23,7 @@ public static class DispatchCli
         root.Add(PlanCommands.Create(host));
         root.Add(AssignmentsCommands.Create(host));
         root.Add(FactoryCommands.Create(host));
+        root.Add(AuditCommands.Create(host));
         return root;
     }
 }

@@ -38,8 +38,15 @@ public static class BenchmarkCli
                     await LoopBenchmark.RunAsync(process.Url);
                 }
                 return 0;
+            case "audit":
+                await using (var process = await ServerProcess.StartAsync(RepositoryRoot()))
+                {
+                    Console.WriteLine($"server: {process.Url}, database {process.DatabasePath}");
+                    await AuditBenchmark.RunAsync(process.Url, int.Parse(Option(args, "--plans") ?? "100", System.Globalization.CultureInfo.InvariantCulture));
+                }
+                return 0;
             default:
-                Console.Error.WriteLine($"unknown benchmark '{name}'; known: intake, plan, loop");
+                Console.Error.WriteLine($"unknown benchmark '{name}'; known: intake, plan, loop, audit");
                 return 2;
         }
     }

@@ -241,7 +241,7 @@ public static class LoopBenchmark
     }
 
     /// <summary>Registers the scenario and submits its demand through the API.</summary>
-    private static async Task LoadAsync(GrpcChannel channel, Scenario scenario)
+    internal static async Task LoadAsync(GrpcChannel channel, Scenario scenario)
     {
         var registry = new RegistryService.RegistryServiceClient(channel);
         var demands = new DemandService.DemandServiceClient(channel);

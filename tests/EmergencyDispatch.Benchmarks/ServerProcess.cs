@@ -20,6 +20,9 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public string Url { get; }
 
+    /// <summary>The server this process started last, if any.</summary>
+    public static ServerProcess? Current { get; private set; }
+
     public string DatabasePath { get; }
 
     /// <summary>Starts the Release build of the server (built first) and waits until its health check says SERVING.</summary>
@@ -45,6 +48,7 @@ public sealed class ServerProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var server = new ServerProcess(process, url, database);
+        Current = server;
         using var channel = GrpcChannel.ForAddress(url);
         var health = new Health.HealthClient(channel);
         for (var attempt = 0; ; attempt++)

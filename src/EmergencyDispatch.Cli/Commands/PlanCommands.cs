@@ -143,7 +143,7 @@ public static class PlanCommands
             if (context.Json)
                 Output.WriteJson(context.Console, summary);
             else
-                context.Console.WriteLine($"plan {ProtoText.Number(summary.PlanId)}: {Code(summary.Status)}, published {Published(summary)}");
+                context.Console.WriteLine($"plan {ProtoText.Number(summary.PlanId)}: {ProtoText.Code(summary.Status)}, published {Published(summary)}");
             return ExitCodes.Ok;
         });
         return command;
@@ -237,18 +237,14 @@ public static class PlanCommands
             Output.WriteJson(context.Console, summary);
             return;
         }
-        var request = summary.Request;
         context.Console.Out.Write(Output.Fields(
         [
             ("plan_id", ProtoText.Number(summary.PlanId)),
-            ("status", Code(summary.Status)),
+            ("status", ProtoText.Code(summary.Status)),
             ("created", $"{ProtoText.Time(summary.CreatedAt)} by {summary.CreatedBy}"),
             ("published", summary.PublishedAt is null ? "no" : Published(summary)),
-            ("start, horizon", $"{request.StartDate}, {request.HorizonDays} days"),
-            ("frozen days", ProtoText.Number(request.FrozenDays)),
-            ("planner", request.Planner == ApiPlanner.Greedy ? "greedy" : "lp"),
-            ("time limit", string.Create(CultureInfo.InvariantCulture, $"{request.TimeLimit?.ToTimeSpan().TotalSeconds ?? 0:0.###} s")),
-            ("completion", summary.Completion == Api.V1.PlanCompletion.Complete ? "COMPLETE" : "TIME_LIMIT"),
+            .. RequestFields(summary.Request),
+            ("completion", ProtoText.Code(summary.Completion)),
             ("last completed step", summary.LastCompletedStep.Length > 0 ? summary.LastCompletedStep : "none"),
             ("assignments", summary.AssignmentCount.ToString("N0", CultureInfo.InvariantCulture)),
             ("demands", summary.DemandCount.ToString("N0", CultureInfo.InvariantCulture)),
@@ -257,14 +253,14 @@ public static class PlanCommands
         PlanSummaryView.Write(context.Console, summary);
     }
 
-    /// <summary>A plan status as the server stores it: DRAFT, ACTIVE or SUPERSEDED.</summary>
-    private static string Code(PlanStatus status) => status switch
-    {
-        PlanStatus.Draft => "DRAFT",
-        PlanStatus.Active => "ACTIVE",
-        PlanStatus.Superseded => "SUPERSEDED",
-        _ => status.ToString(),
-    };
+    /// <summary>A plan request as summary fields: start and horizon, frozen days, planner and time limit.</summary>
+    internal static IEnumerable<(string Name, string Value)> RequestFields(CreatePlanRequest request) =>
+    [
+        ("start, horizon", $"{request.StartDate}, {request.HorizonDays} days"),
+        ("frozen days", ProtoText.Number(request.FrozenDays)),
+        ("planner", ProtoText.Code(request.Planner)),
+        ("time limit", string.Create(CultureInfo.InvariantCulture, $"{request.TimeLimit?.ToTimeSpan().TotalSeconds ?? 0:0.###} s")),
+    ];
 
     private static string Published(PlanSummary summary) => $"{ProtoText.Time(summary.PublishedAt)} by {summary.PublishedBy}";
 

@@ -25,6 +25,7 @@ public sealed class CommandContext(
     public DemandService.DemandServiceClient Demands => new(Channel);
     public PlanningService.PlanningServiceClient Planning => new(Channel);
     public AssignmentService.AssignmentServiceClient Assignments => new(Channel);
+    public AuditService.AuditServiceClient Audit => new(Channel);
 
     public T? Get<T>(Option<T> option) => ParseResult.GetValue(option);
     public T? Get<T>(Argument<T> argument) => ParseResult.GetValue(argument);

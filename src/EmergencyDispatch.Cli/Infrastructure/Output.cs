@@ -26,6 +26,24 @@ public static class Output
         return table;
     }
 
+    /// <summary>
+    /// A table of plain-text cells whose columns from index <paramref name="required"/> on are shown only while the table
+    /// fits <paramref name="console"/>'s width, the rightmost dropped first.
+    /// </summary>
+    public static Table Table(IAnsiConsole console, IReadOnlyList<string> columns, IReadOnlyList<IReadOnlyList<string>> rows, int required)
+    {
+        for (var count = columns.Count; ; count--)
+        {
+            var table = Table(columns.Take(count).ToList(), rows.Select(row => row.Take(count).ToList()));
+            if (count <= required || Width(console, table) <= console.Profile.Width)
+                return table;
+        }
+    }
+
+    /// <summary>The width a table takes without wrapping any cell.</summary>
+    private static int Width(IAnsiConsole console, Table table) =>
+        ((IRenderable)table).Measure(RenderOptions.Create(console), int.MaxValue / 2).Max;
+
     /// <summary>A two-column table of one item's fields.</summary>
     public static Table Fields(IEnumerable<(string Name, string Value)> fields)
     {

@@ -56,6 +56,9 @@ public sealed class PagedList<TResponse, TItem>
     public required IReadOnlyList<string> Columns { get; init; }
     public required Func<TItem, IReadOnlyList<string>> Row { get; init; }
 
+    /// <summary>The columns every table shows; those after them only when the table still fits the console (default: all).</summary>
+    public int? RequiredColumns { get; init; }
+
     /// <summary>Fetches the first page (or every page with --all) and prints a table or the response as JSON.</summary>
     public async Task<int> RunAsync(CommandContext context, PagingOptions paging, CancellationToken cancellationToken)
     {
@@ -89,7 +92,7 @@ public sealed class PagedList<TResponse, TItem>
         if (items.Count == 0)
             context.Console.WriteLine("(none)");
         else
-            context.Console.Out.Write(Output.Table(Columns, items.Select(Row)));
+            context.Console.Out.Write(Output.Table(context.Console.Out, Columns, [.. items.Select(Row)], RequiredColumns ?? Columns.Count));
         var more = NextPageToken(response);
         if (more.Length > 0)
             context.Console.WriteLine($"{items.Count} shown; more with --page-token {more} (or --all).");

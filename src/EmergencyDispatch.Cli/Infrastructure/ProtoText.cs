@@ -24,13 +24,59 @@ public static class ProtoText
         ["FULFILLED"] = DemandStatus.Fulfilled,
     };
 
+    public static readonly IReadOnlyDictionary<string, PlanStatus> PlanStatuses = new Dictionary<string, PlanStatus>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["DRAFT"] = PlanStatus.Draft,
+        ["ACTIVE"] = PlanStatus.Active,
+        ["SUPERSEDED"] = PlanStatus.Superseded,
+    };
+
+    // Formats a --from/--to TIME may take: a date (midnight UTC) or a date and time, with an offset or Z (none means UTC).
+    private static readonly string[] TimeFormats =
+        ["yyyy-MM-dd", "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"];
+
     public static string Code(Priority priority) => Priorities.FirstOrDefault(p => p.Value == priority).Key ?? priority.ToString();
 
     public static string Code(DemandStatus status) => Statuses.FirstOrDefault(s => s.Value == status).Key ?? status.ToString();
 
+    /// <summary>A plan status as the server stores it: DRAFT, ACTIVE or SUPERSEDED.</summary>
+    public static string Code(PlanStatus status) => PlanStatuses.FirstOrDefault(s => s.Value == status).Key ?? status.ToString();
+
+    /// <summary>How a solve ended: COMPLETE or TIME_LIMIT.</summary>
+    public static string Code(PlanCompletion completion) => completion == PlanCompletion.Complete ? "COMPLETE" : "TIME_LIMIT";
+
+    /// <summary>A planner as <c>--planner</c> spells it: lp or greedy.</summary>
+    public static string Code(Planner planner) => planner == Planner.Greedy ? "greedy" : "lp";
+
     /// <summary>A timestamp as <c>yyyy-MM-dd HH:mm:ss</c> UTC, or empty when unset.</summary>
     public static string Time(Timestamp? timestamp) =>
         timestamp is null ? "" : timestamp.ToDateTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>An ISO-8601 time (<c>2026-11-28T10:00:00Z</c>, with an offset, or none for UTC) or a date (<c>2026-11-28</c>, midnight UTC).</summary>
+    public static bool TryParseTime(string text, out Timestamp timestamp)
+    {
+        var ok = DateTimeOffset.TryParseExact(
+            text, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time);
+        timestamp = ok ? Timestamp.FromDateTimeOffset(time) : new Timestamp();
+        return ok;
+    }
+
+    /// <summary>An option that takes a time as <see cref="TryParseTime"/> reads it; null when not given.</summary>
+    public static Option<Timestamp?> TimeOption(string name, string description) => new(name)
+    {
+        Description = description,
+        HelpName = "TIME",
+        CustomParser = result =>
+        {
+            if (result.Tokens.Count == 0)
+                return null;
+            var text = result.Tokens[0].Value;
+            if (TryParseTime(text, out var timestamp))
+                return timestamp;
+            result.AddError($"{name} must be an ISO-8601 time such as 2026-11-28T10:00:00Z or a date yyyy-MM-dd (midnight UTC), got '{text}'.");
+            return null;
+        },
+    };
 
     /// <summary>A number as written in a scenario CSV: invariant culture, shortest round-trip form.</summary>
     public static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);

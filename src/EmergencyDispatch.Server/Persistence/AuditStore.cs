@@ -57,10 +57,12 @@ public sealed class AuditStore(Database database)
         if (factories.Count == 0)
             return [];
         using var connection = database.Open();
+        // CROSS JOIN keeps SQLite's loop order: the plan's rows of these factories (an index range), then each one's
+        // outcome by its index; the other way round it may scan every plan's outcomes.
         return connection.Query<CompetitorUnits>(
             """
             SELECT a.demand_id AS DemandId, a.request_key AS RequestKey, o.priority, a.factory_id AS FactoryId, SUM(a.quantity) AS Units
-            FROM plan_assignment a JOIN plan_outcome o ON o.demand_id = a.demand_id AND o.plan_id = a.plan_id
+            FROM plan_assignment a CROSS JOIN plan_outcome o ON o.demand_id = a.demand_id AND o.plan_id = a.plan_id
             WHERE a.plan_id = @planId AND a.factory_id IN @factories AND a.production_date <= @dueDate
               AND a.demand_id <> @demandId AND o.priority <= @priority
             GROUP BY a.demand_id, a.request_key, o.priority, a.factory_id

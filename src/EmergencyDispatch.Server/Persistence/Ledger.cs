@@ -80,8 +80,8 @@ public static class Ledger
         var plan = connection.QuerySingleOrDefault(
             """
             SELECT plan_id, created_at, created_by, start_date, horizon_days, planner, time_limit_ms, completion, last_completed_step,
-                   assignment_count, demand_count, assignments_sha256, frozen_days, baseline_plan_id, loop_version, inputs_json
-            FROM plan WHERE plan_id = @planId
+                   assignment_count, demand_count, assignments_sha256, frozen_days, baseline_plan_id, loop_version, i.inputs_json
+            FROM plan p LEFT JOIN plan_input i USING (plan_id) WHERE plan_id = @planId
             """, new { planId }, transaction);
         if (plan is null)
             return null;

@@ -186,11 +186,11 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
         var planId = connection.ExecuteScalar<long>(
             """
             INSERT INTO plan (status, created_at, created_by, start_date, horizon_days, planner, time_limit_ms, completion,
-                              last_completed_step, assignment_count, demand_count, assignments_sha256, inputs_json,
+                              last_completed_step, assignment_count, demand_count, assignments_sha256,
                               frozen_days, baseline_plan_id, loop_version, commitment_count, exclusion_count,
                               units_kept, units_moved, units_dropped, units_added)
             VALUES (@Status, @CreatedAt, @CreatedBy, @StartDate, @HorizonDays, @Planner, @TimeLimitMs, @Completion,
-                    @LastCompletedStep, @AssignmentCount, @DemandCount, @AssignmentsSha256, @InputsJson,
+                    @LastCompletedStep, @AssignmentCount, @DemandCount, @AssignmentsSha256,
                     @FrozenDays, @BaselinePlanId, @LoopVersion, @CommitmentCount, @ExclusionCount,
                     @UnitsKept, @UnitsMoved, @UnitsDropped, @UnitsAdded)
             RETURNING plan_id
@@ -198,11 +198,12 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
             new
             {
                 p.Status, p.CreatedAt, p.CreatedBy, p.StartDate, p.HorizonDays, p.Planner, p.TimeLimitMs, p.Completion,
-                p.LastCompletedStep, p.AssignmentCount, p.DemandCount, p.AssignmentsSha256, plan.InputsJson,
+                p.LastCompletedStep, p.AssignmentCount, p.DemandCount, p.AssignmentsSha256,
                 p.FrozenDays, p.BaselinePlanId, p.LoopVersion, p.CommitmentCount, p.ExclusionCount,
                 p.UnitsKept, p.UnitsMoved, p.UnitsDropped, p.UnitsAdded,
             },
             transaction);
+        connection.Execute("INSERT INTO plan_input (plan_id, inputs_json) VALUES (@planId, @InputsJson)", new { planId, plan.InputsJson }, transaction);
         connection.Execute(
             "INSERT INTO plan_commitment (plan_id, assignment_id, quantity) VALUES (@planId, @AssignmentId, @Quantity)",
             plan.Commitments.Select(c => new { planId, c.AssignmentId, c.Quantity }), transaction);
@@ -295,7 +296,7 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
     public string? GetInputsJson(long planId)
     {
         using var connection = database.Open();
-        return connection.QuerySingleOrDefault<string>("SELECT inputs_json FROM plan WHERE plan_id = @planId", new { planId });
+        return connection.QuerySingleOrDefault<string>("SELECT inputs_json FROM plan_input WHERE plan_id = @planId", new { planId });
     }
 
     /// <summary>A page of a plan's assignments in assignments.csv order, after row <paramref name="afterSeq"/>.</summary>

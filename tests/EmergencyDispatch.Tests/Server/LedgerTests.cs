@@ -85,8 +85,8 @@ public sealed class LedgerTests : IDisposable
         // Two plans swapped (their inputs traded places).
         {
             """
-            DROP TRIGGER plan_is_immutable;
-            UPDATE plan SET inputs_json = CASE plan_id WHEN 1 THEN (SELECT inputs_json FROM plan WHERE plan_id = 2) ELSE (SELECT inputs_json FROM plan WHERE plan_id = 1) END
+            DROP TRIGGER plan_input_is_immutable;
+            UPDATE plan_input SET inputs_json = CASE plan_id WHEN 1 THEN (SELECT inputs_json FROM plan_input WHERE plan_id = 2) ELSE (SELECT inputs_json FROM plan_input WHERE plan_id = 1) END
             WHERE plan_id IN (1, 2);
             """, "plan", "plan 1 does not match"
         },
@@ -94,8 +94,8 @@ public sealed class LedgerTests : IDisposable
         {
             """
             INSERT INTO plan (status, created_at, created_by, start_date, horizon_days, planner, time_limit_ms, completion,
-                              assignment_count, demand_count, assignments_sha256, inputs_json)
-            SELECT 'DRAFT', created_at, created_by, start_date, horizon_days, planner, time_limit_ms, completion, 0, 0, assignments_sha256, inputs_json
+                              assignment_count, demand_count, assignments_sha256)
+            SELECT 'DRAFT', created_at, created_by, start_date, horizon_days, planner, time_limit_ms, completion, 0, 0, assignments_sha256
             FROM plan WHERE plan_id = 1;
             """, "plan", "plan 3 has no ledger entry"
         },

@@ -1,0 +1,263 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using EmergencyDispatch.Api.V1;
+using EmergencyDispatch.Cli.Infrastructure;
+using Google.Protobuf.WellKnownTypes;
+
+namespace EmergencyDispatch.Cli.Commands;
+
+/// <summary><c>dispatchctl audit plans|inputs|diff|replay</c>: the auditor's read-only view of stored plans.</summary>
+public static class AuditCommands
+{
+    public const int DefaultLimit = 20;
+
+    /// <summary>Most differing rows ReplayPlan lists (audit.proto).</summary>
+    private const int MaxReplayDifferences = 100;
+
+    /// <summary>The columns of <c>audit plans</c>; the last, the on-time share per priority, only when the table fits.</summary>
+    private static readonly string[] PlanColumns =
+    [
+        "plan_id", "status", "created_at", "created_by", "start_date", "horizon_days", "planner", "completion",
+        "assignments", "demands", "published_at", "on_time",
+    ];
+
+    public static Command Create(CliHost host) =>
+        new("audit", "Audit stored plans (read-only): list them, show the inputs a plan was made from, compare two, replay one.")
+        {
+            Plans(host),
+            Inputs(host),
+            Diff(host),
+            Replay(host),
+        };
+
+    private static Command Plans(CliHost host)
+    {
+        var from = ProtoText.TimeOption(
+            "--from", "Only plans created at or after this time: ISO-8601 such as 2026-11-28T10:00:00Z, or a date yyyy-MM-dd (midnight UTC).");
+        var to = ProtoText.TimeOption("--to", "Only plans created before this time (the same forms as --from).");
+        var status = ProtoText.ChoicesOption("--status", "Only plans in this status (repeat for several).", ProtoText.PlanStatuses);
+        var paging = new PagingOptions();
+        paging.All.Description = "Fetch every page (the default; --all false for one page).";
+        paging.All.DefaultValueFactory = _ => true;
+        var command = new Command("plans", "List stored plans, newest first, every page unless --all false.") { from, to, status };
+        paging.AddTo(command);
+        command.Validators.Add(result =>
+        {
+            if (Given(result, from) is { } start && Given(result, to) is { } end && start.CompareTo(end) >= 0)
+                result.AddError("--to must be later than --from.");
+        });
+
+        host.SetAction(command, (context, ct) => new PagedList<ListPlansResponse, PlanSummary>
+        {
+            Fetch = async (page, token) =>
+            {
+                var request = new ListPlansRequest { Page = page, CreatedFrom = context.Get(from), CreatedTo = context.Get(to) };
+                request.Statuses.AddRange(context.Get(status) ?? []);
+                return await context.Audit.ListPlansAsync(request, cancellationToken: token);
+            },
+            Items = r => r.Plans,
+            NextPageToken = r => r.NextPageToken,
+            ClearNextPageToken = r => r.NextPageToken = "",
+            Columns = PlanColumns,
+            Row = PlanRow,
+            RequiredColumns = PlanColumns.Length - 1,
+        }.RunAsync(context, paging, ct));
+        return command;
+    }
+
+    private static Command Inputs(CliHost host)
+    {
+        var id = PlanArgument("The plan's id.");
+        var output = new Option<string>("--out")
+        {
+            Description = "Write the inputs JSON to this file, byte for byte (UTF-8, no BOM, no newline added), instead of printing it.",
+            HelpName = "FILE",
+        };
+        var command = new Command("inputs", "Show the exact inputs a plan was made from: its request, and the canonical inputs JSON and its SHA-256.")
+        {
+            id, output,
+        };
+
+        host.SetAction(command, async (context, ct) =>
+        {
+            var response = await context.Audit.GetPlanInputsAsync(new GetPlanInputsRequest { PlanId = context.Get(id) }, cancellationToken: ct);
+            var planId = ProtoText.Number(response.PlanId);
+            if (context.Get(output) is { } path)
+            {
+                await File.WriteAllBytesAsync(path, Encoding.UTF8.GetBytes(response.InputsJson), ct);
+                var written = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(path, ct)));
+                if (written != response.InputsSha256)
+                {
+                    context.Console.Error.WriteLine(
+                        $"error: the inputs written to {path} (sha256 {written}) do not match plan {planId}'s inputs_sha256 {response.InputsSha256}");
+                    return ExitCodes.Failed;
+                }
+                if (!context.Json)
+                {
+                    context.Console.WriteLine($"plan {planId}: inputs written to {path} (sha256 {written})");
+                    return ExitCodes.Ok;
+                }
+            }
+            if (context.Json)
+            {
+                Output.WriteJson(context.Console, response);
+                return ExitCodes.Ok;
+            }
+            context.Console.Out.Write(Output.Fields(
+            [
+                ("plan_id", planId),
+                .. PlanCommands.RequestFields(response.Request),
+                ("inputs sha256", response.InputsSha256),
+            ]));
+            context.Console.Text.WriteLine(response.InputsJson);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Diff(CliHost host)
+    {
+        var a = PlanArgument("The plan compared from.", "plan_a");
+        var b = PlanArgument("The plan compared to.", "plan_b");
+        var limit = new Option<int>("--limit")
+        {
+            Description = $"Rows per table, largest changes first (default {DefaultLimit}; 0 for every row).",
+            HelpName = "N",
+            DefaultValueFactory = _ => DefaultLimit,
+        };
+        limit.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 0)
+                r.AddError("--limit must be 0 (every row) or more.");
+        });
+        var command = new Command("diff", "Compare two stored plans: units per factory and per demand, and how many were kept, moved, dropped or added.")
+        {
+            a, b, limit,
+        };
+
+        host.SetAction(command, async (context, ct) =>
+        {
+            var request = new DiffPlansRequest { PlanA = context.Get(a), PlanB = context.Get(b) };
+            var response = await context.Audit.DiffPlansAsync(request, cancellationToken: ct);
+            if (context.Json)
+            {
+                Output.WriteJson(context.Console, response);
+                return ExitCodes.Ok;
+            }
+            var t = response.Totals;
+            context.Console.WriteLine($"plan {ProtoText.Number(request.PlanA)} → plan {ProtoText.Number(request.PlanB)}: units {N(t.UnitsA)} → {N(t.UnitsB)}; "
+                + $"kept {N(t.Kept)}, moved {N(t.Moved)}, dropped {N(t.Dropped)}, added {N(t.Added)}");
+            var rows = context.Get(limit) is var n && n > 0 ? n : int.MaxValue;
+            WriteLargest(context, "factories", ["factory_id", "units_a", "units_b", "kept", "added", "removed"],
+                response.Factories.OrderByDescending(f => f.Added + f.Removed).ThenBy(f => f.FactoryId, StringComparer.Ordinal).ToList(),
+                f => [f.FactoryId, ProtoText.Number(f.UnitsA), ProtoText.Number(f.UnitsB), ProtoText.Number(f.Kept), ProtoText.Number(f.Added), ProtoText.Number(f.Removed)],
+                rows);
+            WriteLargest(context, "demands", ["demand_id", "request_id", "units_a", "units_b", "kept", "moved", "dropped", "added"],
+                response.Demands.OrderByDescending(d => d.Moved + d.Dropped + d.Added).ThenBy(d => d.DemandId).ToList(),
+                d =>
+                [
+                    ProtoText.Number(d.DemandId), d.RequestId, ProtoText.Number(d.UnitsA), ProtoText.Number(d.UnitsB),
+                    ProtoText.Number(d.Kept), ProtoText.Number(d.Moved), ProtoText.Number(d.Dropped), ProtoText.Number(d.Added),
+                ],
+                rows);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Replay(CliHost host)
+    {
+        var id = PlanArgument("The plan to solve again.");
+        var command = new Command(
+            "replay", "Solve a stored plan again from its stored inputs and options and compare the assignments by hash (exit 1 when they differ).") { id };
+
+        host.SetAction(command, async (context, ct) =>
+        {
+            var response = await context.Audit.ReplayPlanAsync(new ReplayPlanRequest { PlanId = context.Get(id) }, cancellationToken: ct);
+            var exit = response.Identical ? ExitCodes.Ok : ExitCodes.Failed;
+            if (context.Json)
+            {
+                Output.WriteJson(context.Console, response);
+                return exit;
+            }
+            var plan = $"plan {ProtoText.Number(response.PlanId)}";
+            var seconds = response.Seconds.ToString("0.00", CultureInfo.InvariantCulture);
+            if (response.Identical)
+            {
+                context.Console.WriteLine($"{plan} replays identically (sha256 {response.StoredSha256}) in {seconds} s");
+                return exit;
+            }
+            context.Console.WriteLine($"{plan} does NOT replay: stored {response.StoredSha256} replayed {response.ReplayedSha256} "
+                + $"(the replay ended {ProtoText.Code(response.Completion)} in {seconds} s)");
+            if (response.Completion == PlanCompletion.TimeLimit)
+                context.Console.WriteLine("the replay ran out of its time limit: a plan stored at its time limit may not replay the same.");
+            if (response.Differences.Count == 0)
+            {
+                context.Console.WriteLine("(no differing rows listed)");
+                return exit;
+            }
+            context.Console.Out.Write(Output.Table(
+                ["factory_id", "request_id", "production_date", "stored", "replayed"],
+                response.Differences.Select(d => new[]
+                {
+                    d.FactoryId, d.RequestId, d.ProductionDate, ProtoText.Number(d.StoredQuantity), ProtoText.Number(d.ReplayedQuantity),
+                })));
+            var count = response.Differences.Count;
+            context.Console.WriteLine(count < MaxReplayDifferences
+                ? $"{ProtoText.Number(count)} differing row(s)."
+                : $"the first {ProtoText.Number(count)} differing rows (the server lists at most {MaxReplayDifferences}; there may be more).");
+            return exit;
+        });
+        return command;
+    }
+
+    /// <summary>The time given to a --from or --to option; null when none was or it does not parse (the option's own error says why).</summary>
+    private static Timestamp? Given(CommandResult result, Option<Timestamp?> option) =>
+        result.GetResult(option) is { Tokens: [var token] } && ProtoText.TryParseTime(token.Value, out var time) ? time : null;
+
+    private static Argument<long> PlanArgument(string description, string name = "plan_id") => new(name) { Description = description };
+
+    private static IReadOnlyList<string> PlanRow(PlanSummary p) =>
+    [
+        ProtoText.Number(p.PlanId),
+        ProtoText.Code(p.Status),
+        ProtoText.Time(p.CreatedAt),
+        p.CreatedBy,
+        p.Request?.StartDate ?? "",
+        ProtoText.Number(p.Request?.HorizonDays ?? 0),
+        ProtoText.Code(p.Request?.Planner ?? Planner.Lp),
+        ProtoText.Code(p.Completion),
+        ProtoText.Number(p.AssignmentCount),
+        ProtoText.Number(p.DemandCount),
+        ProtoText.Time(p.PublishedAt),
+        OnTime(p),
+    ];
+
+    /// <summary>The on-time share of each priority's units, compactly: <c>C 100% H 99.6% N - L -</c> ("-" when a tier has no demand).</summary>
+    private static string OnTime(PlanSummary plan) =>
+        string.Join(' ', plan.Priorities.Select(p => $"{ProtoText.Code(p.Priority)[0]} {Share(p.OnTime, p.Quantity)}"));
+
+    /// <summary>A share as a percentage rounded down to 0.1, so that 100% means every unit.</summary>
+    private static string Share(long part, long whole) =>
+        whole <= 0 ? "-" : (Math.Floor(1000.0 * part / whole) / 10).ToString("0.#", CultureInfo.InvariantCulture) + "%";
+
+    /// <summary>A labelled table of the first <paramref name="limit"/> rows, saying how many more there are; "(none)" when empty.</summary>
+    private static void WriteLargest<T>(
+        CommandContext context, string title, IReadOnlyList<string> columns, IReadOnlyList<T> items, Func<T, IReadOnlyList<string>> row, int limit)
+    {
+        if (items.Count == 0)
+        {
+            context.Console.WriteLine($"{title}: (none)");
+            return;
+        }
+        context.Console.WriteLine($"{title}:");
+        context.Console.Out.Write(Output.Table(columns, items.Take(limit).Select(row)));
+        if (items.Count > limit)
+            context.Console.WriteLine($"{ProtoText.Number(limit)} of {ProtoText.Number(items.Count)} {title} shown, largest changes first; every row with --limit 0.");
+    }
+
+    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Globalization;
+using EmergencyDispatch.Api.V1;
+using EmergencyDispatch.Planning.Scenarios;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace EmergencyDispatch.Benchmarks;
+
+/// <summary>
+/// The auditor's queries over 100 stored national-size plans (98 greedy plans, which are quick to make, and 2 LP
+/// plans) against the real server process: ListPlans, ExplainDemand, DiffPlans and VerifyLedger.
+/// </summary>
+public static class AuditBenchmark
+{
+    public static async Task RunAsync(string url, int plans)
+    {
+        using var channel = GrpcChannel.ForAddress(url);
+        var planning = new PlanningService.PlanningServiceClient(channel);
+        var audit = new AuditService.AuditServiceClient(channel);
+        var scenario = ScenarioGenerator.Generate(new GeneratorOptions { Factories = 1000, Demands = 5000, Skus = 30, Regions = 31, Days = 14, Seed = 1 }).Scenario;
+        await LoopBenchmark.LoadAsync(channel, scenario);
+
+        var made = Stopwatch.StartNew();
+        var ids = new List<long>();
+        for (var i = 0; i < plans; i++)
+        {
+            var lp = i >= plans - 2;
+            using var call = planning.CreatePlan(new CreatePlanRequest
+            {
+                StartDate = "2020-02-03", HorizonDays = 14, Planner = lp ? Planner.Lp : Planner.Greedy, Publish = i % 10 == 9 || i == plans - 1,
+            });
+            PlanSummary? plan = null;
+            await foreach (var message in call.ResponseStream.ReadAllAsync())
+                plan = message.Plan ?? plan;
+            ids.Add(plan!.PlanId);
+        }
+        var head = await audit.GetLedgerHeadAsync(new GetLedgerHeadRequest());
+        var bytes = new FileInfo(ServerDatabase(url)).Length;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{plans} national plans stored in {made.Elapsed.TotalSeconds:0} s ({plans - 2} greedy, 2 LP; every tenth published); ledger head at entry {head.Seq:N0}"));
+
+        // ListPlans: a page of 20 summaries, 500 calls one after another.
+        var list = new Latency();
+        var samples = new List<double>();
+        for (var i = 0; i < 500; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            await audit.ListPlansAsync(new ListPlansRequest { Page = new PageRequest { PageSize = 20 } });
+            samples.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        list.Add(samples.Skip(20).ToList());
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"ListPlans (page of 20): p50 {list.Percentile(50):0.00} ms, p99 {list.Percentile(99):0.00} ms (target p99 <= 10 ms)"));
+
+        // ExplainDemand: 50 demands, each across every plan that included it.
+        var explain = new Latency();
+        samples = [];
+        var random = new Random(1);
+        var planned = 0;
+        for (var i = 0; i < 60; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var response = await audit.ExplainDemandAsync(new ExplainDemandRequest { DemandId = random.Next(1, 5001), Page = new PageRequest { PageSize = 1000 } });
+            samples.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            planned += response.Plans.Count;
+        }
+        explain.Add(samples.Skip(10).ToList());
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"ExplainDemand (50 demands, {planned / 60.0:0} plans each on average): p50 {explain.Percentile(50):0.0} ms, max {samples.Skip(10).Max():0.0} ms (target <= 100 ms)"));
+
+        // DiffPlans of the two LP plans, then of a greedy and an LP plan.
+        foreach (var (a, b) in new[] { (ids[^2], ids[^1]), (ids[0], ids[^1]) })
+        {
+            var started = Stopwatch.GetTimestamp();
+            var diff = await audit.DiffPlansAsync(new DiffPlansRequest { PlanA = a, PlanB = b });
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"DiffPlans {a} -> {b}: {Stopwatch.GetElapsedTime(started).TotalSeconds:0.000} s; {diff.Factories.Count:N0} factories and {diff.Demands.Count:N0} demands differ; moved {diff.Totals.Moved:N0} units (target <= 1 s)"));
+        }
+
+        var verify = Stopwatch.StartNew();
+        var verified = await audit.VerifyLedgerAsync(new VerifyLedgerRequest { Head = head }, deadline: DateTime.UtcNow.AddMinutes(5));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"VerifyLedger over {verified.Entries:N0} entries ({plans} plans, database {bytes / 1e6:0} MB): {(verified.Ok ? "ok" : "FAILED: " + verified.Problem)} in {verify.Elapsed.TotalSeconds:0.00} s (target <= 10 s)"));
+    }
+
+    private static string ServerDatabase(string url) => ServerProcess.Current?.DatabasePath ?? throw new InvalidOperationException($"no server process for {url}");
+}
