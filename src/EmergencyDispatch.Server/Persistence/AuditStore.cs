@@ -57,15 +57,15 @@ public sealed class AuditStore(Database database)
         if (factories.Count == 0)
             return [];
         using var connection = database.Open();
-        // CROSS JOIN keeps SQLite's loop order: the plan's rows of these factories (an index range), then each one's
-        // outcome by its index; the other way round it may scan every plan's outcomes.
+        // The plan's rows of these factories come from an index range; each demand's priority (which never changes) by
+        // its primary key. CROSS JOIN keeps that loop order.
         return connection.Query<CompetitorUnits>(
             """
-            SELECT a.demand_id AS DemandId, a.request_key AS RequestKey, o.priority, a.factory_id AS FactoryId, SUM(a.quantity) AS Units
-            FROM plan_assignment a CROSS JOIN plan_outcome o ON o.demand_id = a.demand_id AND o.plan_id = a.plan_id
+            SELECT a.demand_id AS DemandId, a.request_key AS RequestKey, d.priority, a.factory_id AS FactoryId, SUM(a.quantity) AS Units
+            FROM plan_assignment a CROSS JOIN demand d ON d.demand_id = a.demand_id
             WHERE a.plan_id = @planId AND a.factory_id IN @factories AND a.production_date <= @dueDate
-              AND a.demand_id <> @demandId AND o.priority <= @priority
-            GROUP BY a.demand_id, a.request_key, o.priority, a.factory_id
+              AND a.demand_id <> @demandId AND d.priority <= @priority
+            GROUP BY a.demand_id, a.request_key, d.priority, a.factory_id
             """, new { planId, factories, dueDate, demandId, priority }).AsList();
     }
 
@@ -91,7 +91,7 @@ public sealed class AuditStore(Database database)
     }
 
     /// <summary>
-    /// Recomputes every entry from what is stored now, in one read transaction: entries numbered 1, 2, 3 …, each
+    /// Recomputes every entry from what is stored now: entries numbered 1, 2, 3 …, each
     /// object present and hashing to its entry after the previous one, every plan and event with an entry, and, given
     /// a head kept earlier, that entry still there with that hash.
     /// </summary>
@@ -104,20 +104,29 @@ public sealed class AuditStore(Database database)
         var (lastSeq, lastHash) = entries.Count == 0 ? (0L, Ledger.Genesis) : (entries[^1].Seq, entries[^1].Hash);
         LedgerCheck Bad(long seq, string kind, long id, string problem) => new(false, entries.Count, lastSeq, lastHash, seq, kind, id, problem);
 
+        // Each entry's own digest, side by side on every core (one connection per worker); then the chain, in order.
+        var digests = new string?[entries.Count];
+        Parallel.For(0, entries.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, database.Open,
+            (i, _, worker) =>
+            {
+                var (_, kind, refId, _) = entries[i];
+                digests[i] = kind == "plan"
+                    ? Ledger.PlanDigest(worker, null, refId)
+                    : worker.QuerySingleOrDefault<EventRow>("SELECT event_id AS EventId, at, actor, rpc, objects FROM event WHERE event_id = @refId", new { refId }) is { } e
+                        ? Ledger.EventDigest(e) : null;
+                return worker;
+            },
+            worker => worker.Dispose());
         var previous = Ledger.Genesis;
         var expected = 1L;
-        foreach (var (seq, kind, refId, hash) in entries)
+        for (var i = 0; i < entries.Count; i++)
         {
+            var (seq, kind, refId, hash) = entries[i];
             if (seq != expected)
                 return Bad(expected, "", 0, $"entry {expected} is missing (the next is {seq})");
-            var bytes = kind == "plan"
-                ? Ledger.PlanBytes(connection, transaction, refId)
-                : connection.QuerySingleOrDefault<EventRow>(
-                    "SELECT event_id AS EventId, at, actor, rpc, objects FROM event WHERE event_id = @refId", new { refId }, transaction) is { } e
-                    ? Ledger.EventBytes(e) : null;
-            if (bytes is null)
+            if (digests[i] is not { } digest)
                 return Bad(seq, kind, refId, $"{kind} {refId} is missing");
-            if (Ledger.Hash(previous, bytes) != hash)
+            if (Ledger.Hash(previous, digest) != hash)
                 return Bad(seq, kind, refId, $"{kind} {refId} does not match its entry: it was changed, or entries were reordered");
             previous = hash;
             expected++;

@@ -24,8 +24,9 @@ public sealed record EventRow(long EventId, long At, string Actor, string Rpc, s
 
 /// <summary>
 /// The tamper-evident ledger: every stored plan and every event is an entry, in order, whose hash is
-/// SHA-256(previous entry's hash as lowercase hex, '\n', the entry's canonical bytes); the first entry's previous hash
-/// is 64 zeros. Canonical bytes are UTF-8 text, one field per line, numbers in invariant culture (doubles in their
+/// SHA-256(previous entry's hash as lowercase hex, '\n', SHA-256 of the entry's canonical bytes as lowercase hex); the
+/// first entry's previous hash is 64 zeros. (Hashing each entry's bytes on their own lets a verifier digest the entries
+/// in parallel and chain the digests after.) Canonical bytes are UTF-8 text, one field per line, numbers in invariant culture (doubles in their
 /// shortest round-trip form):
 /// an event is <c>event</c>, event_id, at, actor, rpc, objects;
 /// a plan is <c>plan</c>, plan_id, created_at, created_by, start_date, horizon_days, planner, time_limit_ms,
@@ -44,15 +45,15 @@ public static class Ledger
         var eventId = connection.ExecuteScalar<long>(
             "INSERT INTO event (at, actor, rpc, objects) VALUES (@at, @Actor, @Rpc, @objects) RETURNING event_id",
             new { at, call.Actor, call.Rpc, objects }, transaction);
-        Append(connection, transaction, "event", eventId, EventBytes(new EventRow(eventId, at, call.Actor, call.Rpc, objects)));
+        Append(connection, transaction, "event", eventId, EventDigest(new EventRow(eventId, at, call.Actor, call.Rpc, objects)));
     }
 
     /// <summary>Appends a stored plan's ledger entry in the caller's transaction.</summary>
     public static void AppendPlan(SqliteConnection connection, SqliteTransaction transaction, long planId) =>
-        Append(connection, transaction, "plan", planId, PlanBytes(connection, transaction, planId)
+        Append(connection, transaction, "plan", planId, PlanDigest(connection, transaction, planId)
             ?? throw new InvalidOperationException($"plan {planId} is not stored"));
 
-    private static void Append(SqliteConnection connection, SqliteTransaction transaction, string kind, long refId, byte[] canonical)
+    private static void Append(SqliteConnection connection, SqliteTransaction transaction, string kind, long refId, string canonical)
     {
         var previous = connection.QuerySingleOrDefault<string>("SELECT hash FROM ledger ORDER BY seq DESC LIMIT 1", transaction: transaction) ?? Genesis;
         connection.Execute("INSERT INTO ledger (kind, ref_id, hash) VALUES (@kind, @refId, @hash)",
@@ -63,19 +64,16 @@ public static class Ledger
     public static string Describe(string kind, IReadOnlyCollection<string> ids) =>
         ids.Count == 0 ? kind + " (0)" : $"{kind} {string.Join(", ", ids.Take(10))}{(ids.Count > 10 ? ", …" : "")} ({ids.Count})";
 
-    public static string Hash(string previous, byte[] canonical)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(Encoding.UTF8.GetBytes(previous + "\n"));
-        sha.AppendData(canonical);
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
-    }
+    /// <summary>An entry's hash from the previous entry's and the digest of its own canonical bytes.</summary>
+    public static string Hash(string previous, string digest) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(previous + "\n" + digest)));
 
-    public static byte[] EventBytes(EventRow e) =>
-        Encoding.UTF8.GetBytes(string.Join('\n', "event", N(e.EventId), N(e.At), e.Actor, e.Rpc, e.Objects) + "\n");
+    /// <summary>SHA-256 (lowercase hex) of an event's canonical bytes.</summary>
+    public static string EventDigest(EventRow e) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', "event", N(e.EventId), N(e.At), e.Actor, e.Rpc, e.Objects) + "\n")));
 
-    /// <summary>A stored plan's canonical bytes, read from its tables; null when the plan row is gone.</summary>
-    public static byte[]? PlanBytes(SqliteConnection connection, SqliteTransaction? transaction, long planId)
+    /// <summary>SHA-256 (lowercase hex) of a stored plan's canonical bytes, read from its tables; null when the plan row is gone.</summary>
+    public static string? PlanDigest(SqliteConnection connection, SqliteTransaction? transaction, long planId)
     {
         var plan = connection.QuerySingleOrDefault(
             """
@@ -85,11 +83,23 @@ public static class Ledger
             """, new { planId }, transaction);
         if (plan is null)
             return null;
-        var text = new StringBuilder();
-        var fields = (IDictionary<string, object?>)plan;
-        text.Append("plan\n");
-        foreach (var (_, value) in fields)
-            text.Append(Field(value)).Append('\n');
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using (var text = new StreamWriter(new HashingStream(sha), new UTF8Encoding(false), 1 << 16) { NewLine = "\n" })
+        {
+            var fields = (IDictionary<string, object?>)plan;
+            text.Write("plan\n");
+            foreach (var (_, value) in fields)
+            {
+                text.Write(Field(value));
+                text.Write('\n');
+            }
+            WriteRows(connection, transaction, text, planId);
+        }
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    private static void WriteRows(SqliteConnection connection, SqliteTransaction? transaction, StreamWriter text, long planId)
+    {
         Rows(connection, transaction, text, "SELECT seq, step, value, seconds FROM plan_step WHERE plan_id = @planId ORDER BY seq", planId);
         Rows(connection, transaction, text,
             "SELECT priority, demands, servable_demands, quantity, on_time, late, unmet, smallest_fill_ratio FROM plan_priority WHERE plan_id = @planId ORDER BY priority", planId);
@@ -98,26 +108,25 @@ public static class Ledger
         Rows(connection, transaction, text,
             "SELECT seq, demand_id, request_key, priority, quantity, on_time, late, unmet, reason, binding FROM plan_outcome WHERE plan_id = @planId ORDER BY seq", planId);
         Rows(connection, transaction, text, "SELECT assignment_id, quantity FROM plan_commitment WHERE plan_id = @planId ORDER BY assignment_id", planId);
-        return Encoding.UTF8.GetBytes(text.ToString());
     }
 
-    private static void Rows(SqliteConnection connection, SqliteTransaction? transaction, StringBuilder text, string sql, long planId)
+    private static void Rows(SqliteConnection connection, SqliteTransaction? transaction, StreamWriter text, string sql, long planId)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
         command.Parameters.AddWithValue("@planId", planId);
         using var reader = command.ExecuteReader();
-        text.Append("--\n");
+        text.Write("--\n");
         while (reader.Read())
         {
             for (var i = 0; i < reader.FieldCount; i++)
             {
                 if (i > 0)
-                    text.Append('\t');
-                text.Append(Field(reader.IsDBNull(i) ? null : reader.GetValue(i)));
+                    text.Write('\t');
+                text.Write(Field(reader.IsDBNull(i) ? null : reader.GetValue(i)));
             }
-            text.Append('\n');
+            text.Write('\n');
         }
     }
 
@@ -130,4 +139,20 @@ public static class Ledger
     };
 
     private static string N(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A write-only stream that feeds an incremental hash.</summary>
+    private sealed class HashingStream(IncrementalHash hash) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => hash.AppendData(buffer, offset, count);
+        public override void Write(ReadOnlySpan<byte> buffer) => hash.AppendData(buffer);
+    }
 }
