@@ -9,7 +9,7 @@ using Google.Protobuf.WellKnownTypes;
 
 namespace EmergencyDispatch.Cli.Commands;
 
-/// <summary><c>dispatchctl audit plans|inputs|diff|replay</c>: the auditor's read-only view of stored plans.</summary>
+/// <summary><c>dispatchctl audit plans|inputs|explain|diff|replay|events|head|verify</c>: the auditor's read-only view.</summary>
 public static class AuditCommands
 {
     public const int DefaultLimit = 20;
@@ -29,9 +29,118 @@ public static class AuditCommands
         {
             Plans(host),
             Inputs(host),
+            Explain(host),
             Diff(host),
             Replay(host),
+            Events(host),
+            Head(host),
+            Verify(host),
         };
+
+    private static Command Explain(CliHost host)
+    {
+        var demand = new Argument<string>("demand") { Description = "The demand: its demand_id, or its request_id." };
+        var submitter = new Option<string>("--submitter") { Description = "The submitter, when several used the request_id.", HelpName = "NAME" };
+        var command = new Command("explain", "Why a demand got what it got in every plan that included it, newest first.") { demand, submitter };
+        host.SetAction(command, async (context, ct) =>
+        {
+            var given = context.Get(demand);
+            var request = long.TryParse(given, NumberStyles.None, CultureInfo.InvariantCulture, out var demandId)
+                ? new ExplainDemandRequest { DemandId = demandId }
+                : new ExplainDemandRequest { RequestId = given, Submitter = context.Get(submitter) ?? "" };
+            request.Page = new PageRequest { PageSize = 1000 };
+            var response = await context.Audit.ExplainDemandAsync(request, cancellationToken: ct);
+            if (context.Json)
+            {
+                Output.WriteJson(context.Console, response);
+                return ExitCodes.Ok;
+            }
+            context.Console.WriteLine(
+                $"demand {ProtoText.Number(response.DemandId)} ({response.RequestId} of {response.Submitter}), {ProtoText.Code(response.Priority)}, due {response.DueDate}: in {response.Plans.Count} plan(s)");
+            foreach (var p in response.Plans)
+            {
+                var o = p.Outcome;
+                context.Console.WriteLine(
+                    $"plan {ProtoText.Number(p.PlanId)} ({ProtoText.Code(p.Status)}): {N(o.OnTime)} on time, {N(o.Late)} late, {N(o.Unmet)} unmet of {N(o.Quantity)}"
+                    + (o.Reason == ShortfallReason.None ? "" : $"; {o.Reason}" + (o.BindingFactories.Count > 0 ? $" at {string.Join(", ", o.BindingFactories)}" : "")));
+                foreach (var c in p.Competitors.Take(10))
+                    context.Console.WriteLine($"  {N(c.Units)} units went to {c.RequestId} ({ProtoText.Code(c.Priority)}) from {string.Join(", ", c.Factories)}");
+                if (p.Competitors.Count > 10)
+                    context.Console.WriteLine($"  … and {p.Competitors.Count - 10} more demands");
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Events(CliHost host)
+    {
+        var rpc = new Option<string>("--rpc") { Description = "Only this RPC, e.g. DemandService/SubmitDemands.", HelpName = "SERVICE/METHOD" };
+        var actor = new Option<string>("--actor") { Description = "Only writes by this caller.", HelpName = "NAME" };
+        var from = ProtoText.TimeOption("--from", "Only events at or after this time (ISO-8601, or a date meaning midnight UTC).");
+        var to = ProtoText.TimeOption("--to", "Only events before this time.");
+        var paging = new PagingOptions();
+        var command = new Command("events", "The append-only log of every write the service accepted, oldest first.") { rpc, actor, from, to };
+        paging.AddTo(command);
+        host.SetAction(command, (context, ct) => new PagedList<ListEventsResponse, Event>
+        {
+            Fetch = async (page, token) => await context.Audit.ListEventsAsync(new ListEventsRequest
+            {
+                Page = page, Rpc = context.Get(rpc) ?? "", Actor = context.Get(actor) ?? "", From = context.Get(from), To = context.Get(to),
+            }, cancellationToken: token),
+            Items = r => r.Events,
+            NextPageToken = r => r.NextPageToken,
+            ClearNextPageToken = r => r.NextPageToken = "",
+            Columns = ["event_id", "at", "actor", "rpc", "objects"],
+            Row = e => [ProtoText.Number(e.EventId), ProtoText.Time(e.At), e.Actor, e.Rpc, e.Objects],
+        }.RunAsync(context, paging, ct));
+        return command;
+    }
+
+    private static Command Head(CliHost host)
+    {
+        var command = new Command("head", "The ledger's latest entry: keep it outside the database, give it to `audit verify --seq --hash` later.");
+        host.SetAction(command, async (context, ct) =>
+        {
+            var head = await context.Audit.GetLedgerHeadAsync(new GetLedgerHeadRequest(), cancellationToken: ct);
+            if (context.Json)
+                Output.WriteJson(context.Console, head);
+            else
+                context.Console.WriteLine($"ledger head: entry {ProtoText.Number(head.Seq)}, hash {head.Hash}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Verify(CliHost host)
+    {
+        var seq = new Option<long?>("--seq") { Description = "The seq of a head kept earlier.", HelpName = "N" };
+        var hash = new Option<string>("--hash") { Description = "The hash of that head.", HelpName = "HEX" };
+        var command = new Command("verify", "Check that no stored plan or event was altered, and with --seq/--hash that the log extends a head kept earlier.")
+        {
+            seq, hash,
+        };
+        command.Validators.Add(result =>
+        {
+            if ((result.GetValue(seq) is null) != (result.GetValue(hash) is null))
+                result.AddError("--seq and --hash go together.");
+        });
+        host.SetAction(command, async (context, ct) =>
+        {
+            var request = new VerifyLedgerRequest();
+            if (context.Get(seq) is { } n)
+                request.Head = new LedgerHead { Seq = n, Hash = context.Get(hash)! };
+            var response = await context.Audit.VerifyLedgerAsync(request, deadline: DateTime.UtcNow.AddMinutes(10), cancellationToken: ct);
+            if (context.Json)
+                Output.WriteJson(context.Console, response);
+            else if (response.Ok)
+                context.Console.WriteLine($"ledger ok: {N(response.Entries)} entries, head entry {ProtoText.Number(response.Head.Seq)} {response.Head.Hash}");
+            else
+                context.Console.WriteLine($"ledger NOT ok at entry {ProtoText.Number(response.FirstBadSeq)}: {response.Problem}");
+            return response.Ok ? ExitCodes.Ok : ExitCodes.Failed;
+        });
+        return command;
+    }
 
     private static Command Plans(CliHost host)
     {

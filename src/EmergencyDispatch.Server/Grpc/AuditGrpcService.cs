@@ -207,10 +207,11 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, IPlanSol
             DueDate = demand.DueDate,
             NextPageToken = Paging.Token(page),
         };
+        var competitors = audit.Competitors(demand.DemandId, demand.DueDate,
+            [.. page.Items.Select(p => (p.PlanId, (IReadOnlyList<string>)(p.Outcome.Binding.Length == 0 ? [] : p.Outcome.Binding.Split(';')), p.Outcome.Priority))]);
         foreach (var planned in page.Items)
         {
             var outcome = planned.Outcome;
-            var binding = outcome.Binding.Length == 0 ? [] : outcome.Binding.Split(';');
             var entry = new DemandInPlan
             {
                 PlanId = planned.PlanId,
@@ -223,7 +224,7 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, IPlanSol
                 CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(planned.CreatedAt)),
                 Outcome = PlanningGrpcService.Map(outcome),
             };
-            entry.Competitors.AddRange(audit.Competitors(planned.PlanId, demand.DemandId, binding, outcome.Priority, demand.DueDate)
+            entry.Competitors.AddRange(competitors.GetValueOrDefault(planned.PlanId, [])
                 .GroupBy(c => (c.DemandId, c.RequestKey, c.Priority))
                 .Select(g => new CompetingDemand
                 {

@@ -49,24 +49,32 @@ public sealed class AuditStore(Database database)
     }
 
     /// <summary>
-    /// Units the plan gave other demands of priority <paramref name="priority"/> or higher (a number at most it) from
-    /// the factories, on production days up to <paramref name="dueDate"/>.
+    /// For each plan, the units it gave other demands of the plan's priority for this demand or higher (a number at
+    /// most it) from the plan's binding factories, on production days up to <paramref name="dueDate"/>; read on one
+    /// connection in one transaction.
     /// </summary>
-    public IReadOnlyList<CompetitorUnits> Competitors(long planId, long demandId, IReadOnlyList<string> factories, long priority, string dueDate)
+    public IReadOnlyDictionary<long, IReadOnlyList<CompetitorUnits>> Competitors(
+        long demandId, string dueDate, IReadOnlyList<(long PlanId, IReadOnlyList<string> Factories, long Priority)> plans)
     {
-        if (factories.Count == 0)
-            return [];
+        var found = new Dictionary<long, IReadOnlyList<CompetitorUnits>>();
+        if (plans.All(p => p.Factories.Count == 0))
+            return found;
         using var connection = database.Open();
-        // The plan's rows of these factories come from an index range; each demand's priority (which never changes) by
-        // its primary key. CROSS JOIN keeps that loop order.
-        return connection.Query<CompetitorUnits>(
-            """
-            SELECT a.demand_id AS DemandId, a.request_key AS RequestKey, d.priority, a.factory_id AS FactoryId, SUM(a.quantity) AS Units
-            FROM plan_assignment a CROSS JOIN demand d ON d.demand_id = a.demand_id
-            WHERE a.plan_id = @planId AND a.factory_id IN @factories AND a.production_date <= @dueDate
-              AND a.demand_id <> @demandId AND d.priority <= @priority
-            GROUP BY a.demand_id, a.request_key, d.priority, a.factory_id
-            """, new { planId, factories, dueDate, demandId, priority }).AsList();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        foreach (var (planId, factories, priority) in plans.Where(p => p.Factories.Count > 0))
+        {
+            // The plan's rows of these factories come from an index range; each demand's priority (which never
+            // changes) by its primary key. CROSS JOIN keeps that loop order.
+            found[planId] = connection.Query<CompetitorUnits>(
+                """
+                SELECT a.demand_id AS DemandId, a.request_key AS RequestKey, d.priority, a.factory_id AS FactoryId, SUM(a.quantity) AS Units
+                FROM plan_assignment a CROSS JOIN demand d ON d.demand_id = a.demand_id
+                WHERE a.plan_id = @planId AND a.factory_id IN @factories AND a.production_date <= @dueDate
+                  AND a.demand_id <> @demandId AND d.priority <= @priority
+                GROUP BY a.demand_id, a.request_key, d.priority, a.factory_id
+                """, new { planId, factories, dueDate, demandId, priority }, transaction).AsList();
+        }
+        return found;
     }
 
     /// <summary>Events oldest first, filtered, after the page key.</summary>
