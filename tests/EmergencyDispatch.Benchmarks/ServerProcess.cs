@@ -40,7 +40,7 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var a in new[] { dll, "--urls", url, "--ConnectionStrings:Dispatch", $"Data Source={database}", "--Dispatch:Seed:Enabled", "false", "--Logging:LogLevel:Default", "Warning" })
+        foreach (var a in new[] { dll, "--urls", url, "--ConnectionStrings:Dispatch", $"Data Source={database}", "--Dispatch:Seed:Enabled", "false", "--Logging:LogLevel:Default", "Warning", "--Logging:Console:LogToStandardErrorThreshold", "Warning" })
             start.ArgumentList.Add(a);
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };

@@ -8,8 +8,18 @@ public sealed record DemandIdentity(long DemandId, string Submitter, string Requ
 /// <summary>A demand's outcome in one plan, with the plan's status and creation time.</summary>
 public sealed record PlannedOutcome(long PlanId, string Status, long CreatedAt, PlanOutcomeRow Outcome);
 
-/// <summary>Units a plan gave another demand from one factory.</summary>
-public sealed record CompetitorUnits(long DemandId, string RequestKey, long Priority, string FactoryId, long Units);
+/// <summary>
+/// Units a plan gave another demand from one factory. A class with settable properties: SQLite types a SUM column of
+/// an empty result as a blob, which a record's constructor would not take.
+/// </summary>
+public sealed class CompetitorUnits
+{
+    public long DemandId { get; init; }
+    public string RequestKey { get; init; } = "";
+    public long Priority { get; init; }
+    public string FactoryId { get; init; } = "";
+    public long Units { get; init; }
+}
 
 /// <summary>What <see cref="AuditStore.Verify"/> found: ok, or the first entry that does not match and why.</summary>
 public sealed record LedgerCheck(bool Ok, long Entries, long HeadSeq, string HeadHash, long BadSeq, string BadKind, long BadId, string Problem);

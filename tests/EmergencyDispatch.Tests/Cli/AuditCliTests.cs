@@ -238,4 +238,38 @@ public sealed class AuditCliTests : IDisposable
         var missing = await Audit("replay", "42");
         Assert.Equal((ExitCodes.Failed, "", "error: NotFound: plan 42 does not exist\n"), (missing.Exit, missing.Out, missing.Error));
     }
+
+    [Fact]
+    public async Task ExplainEventsHeadAndVerifyPrintWhatTheLedgerSays()
+    {
+        var (first, second, d2, _) = await TwoPlans();
+
+        var (exit, output, error) = await Audit("explain", "D2");
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.Contains($"demand {d2.DemandId} (D2 of anonymous), HIGH, due 2020-02-10: in 1 plan(s)", output);
+        Assert.Contains($"plan {second.PlanId} (DRAFT): 200 on time, 0 late, 0 unmet of 200", output);
+        Assert.Equal(output, (await Audit("explain", d2.DemandId.ToString(System.Globalization.CultureInfo.InvariantCulture))).Out);
+
+        (exit, output, error) = await Audit("events", "--rpc", "DemandService/SubmitDemands");
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.Matches(@"│\s*\d+\s*│[^│]*│\s*anonymous\s*│\s*DemandService/SubmitDemands\s*│\s*demand 1 \(1\)\s*│", output);
+        Assert.Contains("demand 2, 3 (2)", output);
+        Assert.DoesNotContain("PlanningService", output);
+
+        (exit, output, _) = await Audit("head");
+        Assert.Equal(ExitCodes.Ok, exit);
+        var head = Regex.Match(output, @"ledger head: entry (\d+), hash ([0-9a-f]{64})");
+        Assert.True(head.Success, output);
+        (exit, output, _) = await Audit("verify", "--seq", head.Groups[1].Value, "--hash", head.Groups[2].Value);
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.StartsWith($"ledger ok: {head.Groups[1].Value} entries", output);
+        (exit, output, _) = await Audit("verify", "--seq", head.Groups[1].Value, "--hash", new string('0', 64));
+        Assert.Equal(ExitCodes.Failed, exit);
+        Assert.Contains("ledger NOT ok", output);
+        Assert.Contains("was rewritten", output);
+        (exit, _, error) = await Audit("verify", "--seq", "3");
+        Assert.NotEqual(ExitCodes.Ok, exit);
+        Assert.Contains("--seq and --hash go together", error);
+        Assert.True(first.PlanId < second.PlanId);
+    }
 }

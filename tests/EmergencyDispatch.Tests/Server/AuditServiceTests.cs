@@ -109,6 +109,21 @@ public sealed class AuditServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task ADemandShortOfCapacityNobodyElseUsedHasNoCompetitors()
+    {
+        await Fixtures.RegisterSmallRegistry(_registry);
+        await _demands.SubmitDemandsAsync(Fixtures.Batch(Fixtures.Line("C1", quantity: 3000, due: "2020-02-06", priority: Priority.Critical)));
+        var plan = await Plan();
+
+        var explained = await _audit.ExplainDemandAsync(new ExplainDemandRequest { RequestId = "C1" });
+
+        var inPlan = Assert.Single(explained.Plans);
+        Assert.Equal((plan.PlanId, 2000L, ShortfallReason.CapacityShortage), (inPlan.PlanId, inPlan.Outcome.OnTime, inPlan.Outcome.Reason));
+        Assert.Equal(["F1"], inPlan.Outcome.BindingFactories);
+        Assert.Empty(inPlan.Competitors);
+    }
+
+    [Fact]
     public async Task PlansAreListedNewestFirstByStatusAndTimeAndPaged()
     {
         await Fixtures.RegisterSmallRegistry(_registry);
