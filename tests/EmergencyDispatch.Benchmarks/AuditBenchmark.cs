@@ -58,16 +58,20 @@ public static class AuditBenchmark
         samples = [];
         var random = new Random(1);
         var planned = 0;
+        var slowest = new List<(double Ms, long Demand, int Binding, int Competitors)>();
         for (var i = 0; i < 210; i++)
         {
             var started = Stopwatch.GetTimestamp();
             var response = await audit.ExplainDemandAsync(new ExplainDemandRequest { DemandId = random.Next(1, 5001), Page = new PageRequest { PageSize = 1000 } });
             samples.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             planned += response.Plans.Count;
+            slowest.Add((samples[^1], response.DemandId, response.Plans.Sum(p => p.Outcome.BindingFactories.Count), response.Plans.Sum(p => p.Competitors.Count + p.MoreCompetitors)));
         }
         explain.Add(samples.Skip(10).ToList());
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"ExplainDemand (200 random demands after 10, {planned / 210.0:0} plans each on average): p50 {explain.Percentile(50):0.0} ms, p99 {explain.Percentile(99):0.0} ms, max {samples.Skip(10).Max():0.0} ms (target <= 100 ms)"));
+        foreach (var (ms, demand, binding, competitors) in slowest.Skip(10).OrderByDescending(x => x.Ms).Take(3))
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {ms:0} ms: demand {demand}, {binding:N0} binding factories and {competitors:N0} competing demands over its plans"));
 
         // DiffPlans of the two LP plans, then of a greedy and an LP plan.
         foreach (var (a, b) in new[] { (ids[^2], ids[^1]), (ids[0], ids[^1]) })

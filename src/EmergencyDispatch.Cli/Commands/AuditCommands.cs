@@ -65,8 +65,9 @@ public static class AuditCommands
                     + (o.Reason == ShortfallReason.None ? "" : $"; {o.Reason}" + (o.BindingFactories.Count > 0 ? $" at {string.Join(", ", o.BindingFactories)}" : "")));
                 foreach (var c in p.Competitors.Take(10))
                     context.Console.WriteLine($"  {N(c.Units)} units went to {c.RequestId} ({ProtoText.Code(c.Priority)}) from {string.Join(", ", c.Factories)}");
-                if (p.Competitors.Count > 10)
-                    context.Console.WriteLine($"  … and {p.Competitors.Count - 10} more demands");
+                var more = Math.Max(0, p.Competitors.Count - 10) + p.MoreCompetitors;
+                if (more > 0)
+                    context.Console.WriteLine($"  … and {more} more demands ({N(p.Competitors.Skip(10).Sum(c => c.Units) + p.MoreUnits)} units)");
             }
             return ExitCodes.Ok;
         });

@@ -20,6 +20,9 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, IPlanSol
     /// <summary>Replays are solves: one at a time, the others wait (until their deadline).</summary>
     private static readonly SemaphoreSlim ReplayGate = new(1, 1);
 
+    /// <summary>Most competing demands ExplainDemand names per plan; the rest are counted.</summary>
+    public const int MaxCompetitors = 20;
+
     /// <summary>Most differing rows a replay lists.</summary>
     public const int MaxDifferences = 100;
 
@@ -224,7 +227,7 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, IPlanSol
                 CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(planned.CreatedAt)),
                 Outcome = PlanningGrpcService.Map(outcome),
             };
-            entry.Competitors.AddRange(competitors.GetValueOrDefault(planned.PlanId, [])
+            var ranked = competitors.GetValueOrDefault(planned.PlanId, [])
                 .GroupBy(c => (c.DemandId, c.RequestKey, c.Priority))
                 .Select(g => new CompetingDemand
                 {
@@ -234,7 +237,11 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, IPlanSol
                     Units = g.Sum(c => c.Units),
                     Factories = { g.Select(c => c.FactoryId).Order(StringComparer.Ordinal) },
                 })
-                .OrderByDescending(c => c.Units).ThenBy(c => c.DemandId));
+                .OrderByDescending(c => c.Units).ThenBy(c => c.DemandId)
+                .ToList();
+            entry.Competitors.AddRange(ranked.Take(MaxCompetitors));
+            entry.MoreCompetitors = Math.Max(0, ranked.Count - MaxCompetitors);
+            entry.MoreUnits = ranked.Skip(MaxCompetitors).Sum(c => c.Units);
             response.Plans.Add(entry);
         }
         return Task.FromResult(response);
