@@ -211,7 +211,8 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, IPlanSol
             NextPageToken = Paging.Token(page),
         };
         var competitors = audit.Competitors(demand.DemandId, demand.DueDate,
-            [.. page.Items.Select(p => (p.PlanId, (IReadOnlyList<string>)(p.Outcome.Binding.Length == 0 ? [] : p.Outcome.Binding.Split(';')), p.Outcome.Priority))]);
+            [.. page.Items.Select(p => (p.PlanId, (IReadOnlyList<string>)(p.Outcome.Binding.Length == 0 ? [] : p.Outcome.Binding.Split(';')), p.Outcome.Priority))],
+            MaxCompetitors);
         foreach (var planned in page.Items)
         {
             var outcome = planned.Outcome;
@@ -227,21 +228,20 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, IPlanSol
                 CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(planned.CreatedAt)),
                 Outcome = PlanningGrpcService.Map(outcome),
             };
-            var ranked = competitors.GetValueOrDefault(planned.PlanId, [])
-                .GroupBy(c => (c.DemandId, c.RequestKey, c.Priority))
-                .Select(g => new CompetingDemand
-                {
-                    DemandId = g.Key.DemandId,
-                    RequestId = g.Key.RequestKey,
-                    Priority = (Priority)(int)g.Key.Priority,
-                    Units = g.Sum(c => c.Units),
-                    Factories = { g.Select(c => c.FactoryId).Order(StringComparer.Ordinal) },
-                })
-                .OrderByDescending(c => c.Units).ThenBy(c => c.DemandId)
-                .ToList();
-            entry.Competitors.AddRange(ranked.Take(MaxCompetitors));
-            entry.MoreCompetitors = Math.Max(0, ranked.Count - MaxCompetitors);
-            entry.MoreUnits = ranked.Skip(MaxCompetitors).Sum(c => c.Units);
+            var ranked = competitors.GetValueOrDefault(planned.PlanId, []);
+            entry.Competitors.AddRange(ranked.Select(c => new CompetingDemand
+            {
+                DemandId = c.DemandId,
+                RequestId = c.RequestKey,
+                Priority = (Priority)(int)c.Priority,
+                Units = c.Units,
+                Factories = { c.Factories.Split(',').Order(StringComparer.Ordinal) },
+            }));
+            if (ranked.Count > 0)
+            {
+                entry.MoreCompetitors = (int)(ranked[0].Total - ranked.Count);
+                entry.MoreUnits = ranked[0].TotalUnits - ranked.Sum(c => c.Units);
+            }
             response.Plans.Add(entry);
         }
         return Task.FromResult(response);

@@ -9,16 +9,19 @@ public sealed record DemandIdentity(long DemandId, string Submitter, string Requ
 public sealed record PlannedOutcome(long PlanId, string Status, long CreatedAt, PlanOutcomeRow Outcome);
 
 /// <summary>
-/// Units a plan gave another demand from one factory. A class with settable properties: SQLite types a SUM column of
-/// an empty result as a blob, which a record's constructor would not take.
+/// Units a plan gave another demand from the binding factories (ids joined by ','), with the number of competing
+/// demands and their units in all. A class with settable properties: SQLite leaves computed columns of an empty result
+/// untyped, which a record's constructor would not take.
 /// </summary>
 public sealed class CompetitorUnits
 {
     public long DemandId { get; init; }
     public string RequestKey { get; init; } = "";
     public long Priority { get; init; }
-    public string FactoryId { get; init; } = "";
     public long Units { get; init; }
+    public string Factories { get; init; } = "";
+    public long Total { get; init; }
+    public long TotalUnits { get; init; }
 }
 
 /// <summary>What <see cref="AuditStore.Verify"/> found: ok, or the first entry that does not match and why.</summary>
@@ -59,43 +62,36 @@ public sealed class AuditStore(Database database)
     }
 
     /// <summary>
-    /// For each plan, the units it gave other demands of the plan's priority for this demand or higher (a number at
-    /// most it) from the plan's binding factories, on production days up to <paramref name="dueDate"/>; read on one
-    /// connection in one transaction.
+    /// For each plan, the <paramref name="top"/> other demands of the plan's priority for this demand or higher (a
+    /// number at most it) that got the most units from the plan's binding factories on production days up to
+    /// <paramref name="dueDate"/>, each row also carrying how many such demands there are and their units in all; read
+    /// on one connection in one transaction.
     /// </summary>
     public IReadOnlyDictionary<long, IReadOnlyList<CompetitorUnits>> Competitors(
-        long demandId, string dueDate, IReadOnlyList<(long PlanId, IReadOnlyList<string> Factories, long Priority)> plans)
+        long demandId, string dueDate, IReadOnlyList<(long PlanId, IReadOnlyList<string> Factories, long Priority)> plans, int top)
     {
         var found = new Dictionary<long, IReadOnlyList<CompetitorUnits>>();
         if (plans.All(p => p.Factories.Count == 0))
             return found;
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: true);
-        var units = new Dictionary<long, List<CompetitorUnits>>();
-        foreach (var (planId, factories, _) in plans.Where(p => p.Factories.Count > 0))
+        foreach (var (planId, factories, priority) in plans.Where(p => p.Factories.Count > 0))
         {
-            // Only the covering index is read (INDEXED BY: with many factories SQLite would rather walk the whole plan).
-            units[planId] = connection.Query<CompetitorUnits>(
+            // The covering index of the plan's rows of these factories (INDEXED BY: with many factories SQLite would
+            // rather walk the whole plan), each demand's priority (which never changes) by its key, in that order
+            // (CROSS JOIN); ranked in SQL, so that only the top rows leave it.
+            found[planId] = connection.Query<CompetitorUnits>(
                 """
-                SELECT demand_id AS DemandId, request_key AS RequestKey, factory_id AS FactoryId, SUM(quantity) AS Units
-                FROM plan_assignment INDEXED BY plan_assignment_by_factory
-                WHERE plan_id = @planId AND factory_id IN @factories AND production_date <= @dueDate AND demand_id <> @demandId
-                GROUP BY demand_id, request_key, factory_id
-                """, new { planId, factories, dueDate, demandId }, transaction).AsList();
-        }
-        // Priorities never change: one query for every demand that appears.
-        var ids = units.Values.SelectMany(u => u.Select(c => c.DemandId)).Distinct().ToList();
-        var priorities = new Dictionary<long, long>();
-        foreach (var chunk in ids.Chunk(10_000))
-        {
-            foreach (var (id, priority) in connection.Query<(long, long)>("SELECT demand_id, priority FROM demand WHERE demand_id IN @chunk", new { chunk }, transaction))
-                priorities[id] = priority;
-        }
-        foreach (var (planId, _, priority) in plans.Where(p => units.ContainsKey(p.PlanId)))
-        {
-            found[planId] = [.. units[planId]
-                .Where(c => priorities.GetValueOrDefault(c.DemandId, long.MaxValue) <= priority)
-                .Select(c => new CompetitorUnits { DemandId = c.DemandId, RequestKey = c.RequestKey, Priority = priorities[c.DemandId], FactoryId = c.FactoryId, Units = c.Units })];
+                SELECT a.demand_id AS DemandId, a.request_key AS RequestKey, d.priority AS Priority, SUM(a.quantity) AS Units,
+                       group_concat(DISTINCT a.factory_id) AS Factories,
+                       COUNT(*) OVER () AS Total, SUM(SUM(a.quantity)) OVER () AS TotalUnits
+                FROM plan_assignment a INDEXED BY plan_assignment_by_factory CROSS JOIN demand d ON d.demand_id = a.demand_id
+                WHERE a.plan_id = @planId AND a.factory_id IN @factories AND a.production_date <= @dueDate
+                  AND a.demand_id <> @demandId AND d.priority <= @priority
+                GROUP BY a.demand_id, a.request_key, d.priority
+                ORDER BY Units DESC, a.demand_id
+                LIMIT @top
+                """, new { planId, factories, dueDate, demandId, priority, top }, transaction).AsList();
         }
         return found;
     }

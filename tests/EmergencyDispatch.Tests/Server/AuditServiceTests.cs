@@ -93,6 +93,7 @@ public sealed class AuditServiceTests : IDisposable
             var competitor = Assert.Single(inPlan.Competitors);
             Assert.Equal(("C1", Priority.Critical, 2000L), (competitor.RequestId, competitor.Priority, competitor.Units));
             Assert.Equal(["F1"], competitor.Factories);
+            Assert.Equal((0, 0L), (inPlan.MoreCompetitors, inPlan.MoreUnits));
         }
         // The CRITICAL demand itself was served in full: no competitors to name.
         var critical = await _audit.ExplainDemandAsync(new ExplainDemandRequest { DemandId = explained.DemandId - 1 });
