@@ -110,6 +110,25 @@ public sealed class AuditServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task TwentyCompetitorsAreNamedAndTheRestCounted()
+    {
+        // 25 CRITICAL demands of 80 take the 2,000 units F1 can deliver by 2020-02-06; the HIGH one gets none on time.
+        await Fixtures.RegisterSmallRegistry(_registry);
+        await _demands.SubmitDemandsAsync(Fixtures.Batch([
+            .. Enumerable.Range(1, 25).Select(i => Fixtures.Line($"C{i:00}", quantity: 80, due: "2020-02-06", priority: Priority.Critical)),
+            Fixtures.Line("H1", quantity: 500, due: "2020-02-06", priority: Priority.High)]));
+        await Plan();
+
+        var inPlan = Assert.Single((await _audit.ExplainDemandAsync(new ExplainDemandRequest { RequestId = "H1" })).Plans);
+
+        Assert.Equal(0, inPlan.Outcome.OnTime);
+        Assert.Equal(20, inPlan.Competitors.Count);
+        Assert.All(inPlan.Competitors, c => Assert.Equal((80L, Priority.Critical), (c.Units, c.Priority)));
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => $"C{i:00}"), inPlan.Competitors.Select(c => c.RequestId));
+        Assert.Equal((5, 400L), (inPlan.MoreCompetitors, inPlan.MoreUnits));
+    }
+
+    [Fact]
     public async Task ADemandShortOfCapacityNobodyElseUsedHasNoCompetitors()
     {
         await Fixtures.RegisterSmallRegistry(_registry);
