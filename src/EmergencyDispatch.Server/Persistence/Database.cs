@@ -57,6 +57,21 @@ public sealed class Database
             command.CommandText = "PRAGMA journal_mode = WAL;";
             command.ExecuteNonQuery();
         }
-        return Migrator.Apply(connection);
+        var applied = Migrator.Apply(connection);
+        if (applied.Any(name => name.StartsWith("0006_", StringComparison.Ordinal)))
+            LedgerPlansStoredBefore(connection);
+        return applied;
+    }
+
+    /// <summary>
+    /// Plans stored before the ledger existed get their entries, in plan order, the moment it is created (before any
+    /// other write can append one); any plan added later without an entry is reported by VerifyLedger.
+    /// </summary>
+    private static void LedgerPlansStoredBefore(SqliteConnection connection)
+    {
+        using var transaction = connection.BeginTransaction();
+        foreach (var planId in Dapper.SqlMapper.Query<long>(connection, "SELECT plan_id FROM plan ORDER BY plan_id", transaction: transaction).ToList())
+            Ledger.AppendPlan(connection, transaction, planId);
+        transaction.Commit();
     }
 }
