@@ -64,22 +64,20 @@ public sealed class AuditStore(Database database)
     /// <summary>
     /// For each plan, the <paramref name="top"/> other demands of the plan's priority for this demand or higher (a
     /// number at most it) that got the most units from the plan's binding factories on production days up to
-    /// <paramref name="dueDate"/>, each row also carrying how many such demands there are and their units in all; read
-    /// on one connection in one transaction.
+    /// <paramref name="dueDate"/>, each row also carrying how many such demands there are and their units in all.
     /// </summary>
     public IReadOnlyDictionary<long, IReadOnlyList<CompetitorUnits>> Competitors(
         long demandId, string dueDate, IReadOnlyList<(long PlanId, IReadOnlyList<string> Factories, long Priority)> plans, int top)
     {
-        var found = new Dictionary<long, IReadOnlyList<CompetitorUnits>>();
-        if (plans.All(p => p.Factories.Count == 0))
-            return found;
-        using var connection = database.Open();
-        using var transaction = connection.BeginTransaction(deferred: true);
-        foreach (var (planId, factories, priority) in plans.Where(p => p.Factories.Count > 0))
+        var found = new System.Collections.Concurrent.ConcurrentDictionary<long, IReadOnlyList<CompetitorUnits>>();
+        var work = plans.Where(p => p.Factories.Count > 0).ToList();
+        // Plans and priorities never change, so the plans can be read side by side, one connection per worker.
+        Parallel.ForEach(work, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, database.Open, (plan, _, connection) =>
         {
+            var (planId, factories, priority) = plan;
             // The covering index of the plan's rows of these factories (INDEXED BY: with many factories SQLite would
-            // rather walk the whole plan), each demand's priority (which never changes) by its key, in that order
-            // (CROSS JOIN); ranked in SQL, so that only the top rows leave it.
+            // rather walk the whole plan), each demand's priority by its key, in that order (CROSS JOIN); ranked in
+            // SQL, so that only the top rows leave it.
             found[planId] = connection.Query<CompetitorUnits>(
                 """
                 SELECT a.demand_id AS DemandId, a.request_key AS RequestKey, d.priority AS Priority, SUM(a.quantity) AS Units,
@@ -91,8 +89,9 @@ public sealed class AuditStore(Database database)
                 GROUP BY a.demand_id, a.request_key, d.priority
                 ORDER BY Units DESC, a.demand_id
                 LIMIT @top
-                """, new { planId, factories, dueDate, demandId, priority, top }, transaction).AsList();
-        }
+                """, new { planId, factories, dueDate, demandId, priority, top }).AsList();
+            return connection;
+        }, connection => connection.Dispose());
         return found;
     }
 
