@@ -51,14 +51,7 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, IPlanSol
         var from = Millis(v, "created_from", request.CreatedFrom);
         var to = Millis(v, "created_to", request.CreatedTo);
         GrpcErrors.ThrowIfAny(v);
-        var (size, after) = Paging.Read(request.Page, 1);
-        long? before = null;
-        if (after is not null)
-        {
-            if (!long.TryParse(after[0], NumberStyles.None, CultureInfo.InvariantCulture, out var id))
-                GrpcErrors.ThrowInvalid("page.page_token", "is not a token this list returned");
-            before = id;
-        }
+        var (size, before) = PageBeforePlan(request.Page);
         var page = store.List(from, to, statuses, before, size);
         var response = new ListPlansResponse { NextPageToken = Paging.Token(page) };
         response.Plans.AddRange(page.Items.Select(PlanningGrpcService.Map));
@@ -183,14 +176,7 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, IPlanSol
         if (request.Submitter.Length > 256)
             v.Add(new Violation("submitter", "must be at most 256 characters"));
         GrpcErrors.ThrowIfAny(v);
-        var (size, after) = Paging.Read(request.Page, 1);
-        long? before = null;
-        if (after is not null)
-        {
-            if (!long.TryParse(after[0], NumberStyles.None, CultureInfo.InvariantCulture, out var id))
-                GrpcErrors.ThrowInvalid("page.page_token", "is not a token this list returned");
-            before = id;
-        }
+        var (size, before) = PageBeforePlan(request.Page);
         var found = audit.FindDemands(request.DemandId, request.RequestId, request.Submitter);
         if (found.Count == 0)
             GrpcErrors.ThrowNotFound<bool>(request.DemandId > 0 ? $"demand {request.DemandId} does not exist" : $"no demand has request_id {request.RequestId}");
@@ -329,6 +315,17 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, IPlanSol
 
     private static IEnumerable<PlacedUnits> Placed(IEnumerable<PlanAssignmentRow> rows) =>
         rows.Select(r => new PlacedUnits(r.DemandId, r.FactoryId, r.ProductionDate, r.Quantity));
+
+    /// <summary>A page of a list newest plan first: its size, and the plan id the previous page ended before.</summary>
+    private static (int Size, long? Before) PageBeforePlan(PageRequest? page)
+    {
+        var (size, after) = Paging.Read(page, 1);
+        if (after is null)
+            return (size, null);
+        if (!long.TryParse(after[0], NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+            GrpcErrors.ThrowInvalid("page.page_token", "is not a token this list returned");
+        return (size, id);
+    }
 
     private static long RequirePlanId(long planId, string field)
     {
