@@ -184,7 +184,7 @@ public sealed class AssignmentGrpcService(AssignmentStore store, AssignmentFeed 
             DemandId = r.DemandId,
             AssignmentId = r.AssignmentId,
             Reason = r.Reason,
-            RejectedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(r.RejectedAt)),
+            RejectedAt = ApiValues.Time(r.RejectedAt),
             RejectedBy = r.RejectedBy,
         }));
         return Task.FromResult(response);
@@ -246,6 +246,6 @@ public sealed class AssignmentGrpcService(AssignmentStore store, AssignmentFeed 
         },
         Reason = r.Reason,
         Version = r.Version,
-        UpdatedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(r.UpdatedAt)),
+        UpdatedAt = ApiValues.Time(r.UpdatedAt),
     };
 }

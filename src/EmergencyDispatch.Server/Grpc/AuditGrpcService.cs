@@ -205,13 +205,8 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, IPlanSol
             var entry = new DemandInPlan
             {
                 PlanId = planned.PlanId,
-                Status = planned.Status switch
-                {
-                    PlanStore.Active => PlanStatus.Active,
-                    PlanStore.Superseded => PlanStatus.Superseded,
-                    _ => PlanStatus.Draft,
-                },
-                CreatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(planned.CreatedAt)),
+                Status = ApiValues.PlanStatusOf(planned.Status),
+                CreatedAt = ApiValues.Time(planned.CreatedAt),
                 Outcome = PlanningGrpcService.Map(outcome),
             };
             var ranked = competitors.GetValueOrDefault(planned.PlanId, []);
@@ -252,7 +247,7 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, IPlanSol
         response.Events.AddRange(page.Items.Select(e => new Event
         {
             EventId = e.EventId,
-            At = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(e.At)),
+            At = ApiValues.Time(e.At),
             Actor = e.Actor,
             Rpc = e.Rpc,
             Objects = e.Objects,

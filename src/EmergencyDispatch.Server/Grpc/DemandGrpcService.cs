@@ -147,11 +147,11 @@ public sealed class DemandGrpcService(DemandStore store) : DemandService.DemandS
             Status = StatusOf(r.Status),
             Produced = r.Produced,
             Submitter = r.Submitter,
-            SubmittedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(r.SubmittedAt)),
+            SubmittedAt = ApiValues.Time(r.SubmittedAt),
             CancelReason = r.CancelReason ?? "",
         };
         if (r.CancelledAt is { } cancelled)
-            demand.CancelledAt = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(cancelled));
+            demand.CancelledAt = ApiValues.Time(cancelled);
         return demand;
     }
 

@@ -158,13 +158,8 @@ public sealed class PlanningGrpcService(PlanningCoordinator coordinator, PlanSto
         var summary = new PlanSummary
         {
             PlanId = p.PlanId,
-            Status = p.Status switch
-            {
-                PlanStore.Active => PlanStatus.Active,
-                PlanStore.Superseded => PlanStatus.Superseded,
-                _ => PlanStatus.Draft,
-            },
-            CreatedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(p.CreatedAt)),
+            Status = ApiValues.PlanStatusOf(p.Status),
+            CreatedAt = ApiValues.Time(p.CreatedAt),
             CreatedBy = p.CreatedBy,
             Request = new CreatePlanRequest
             {
@@ -184,7 +179,7 @@ public sealed class PlanningGrpcService(PlanningCoordinator coordinator, PlanSto
             ExclusionCount = (int)p.ExclusionCount,
         };
         if (p.PublishedAt is { } publishedAt)
-            summary.PublishedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(publishedAt));
+            summary.PublishedAt = ApiValues.Time(publishedAt);
         if (p.BaselinePlanId is { } baseline)
         {
             summary.Changes = new ReplanChanges

@@ -70,24 +70,22 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
         var plan = connection.QuerySingleOrDefault<(string Status, long? BaselinePlanId, long LoopVersion)>(
             "SELECT status, baseline_plan_id, loop_version FROM plan WHERE plan_id = @planId", new { planId }, transaction);
         if (plan.Status is null)
-            return new PublishResult(false, $"plan {planId} does not exist", new HashSet<string>());
+            return Refused($"plan {planId} does not exist");
         if (plan.Status == PlanStore.Active)
-            return new PublishResult(true, null, new HashSet<string>());
+            return new PublishResult(true, null, NoFactories);
         if (plan.Status != PlanStore.Draft)
-            return new PublishResult(false, $"plan {planId} is {plan.Status}: only a draft can be published", new HashSet<string>());
+            return Refused($"plan {planId} is {plan.Status}: only a draft can be published");
         var active = connection.QuerySingleOrDefault<long?>("SELECT plan_id FROM plan WHERE status = 'ACTIVE'", transaction: transaction);
         if (active != plan.BaselinePlanId)
         {
-            return new PublishResult(false,
-                $"plan {planId} was made while {Describe(plan.BaselinePlanId)} was active, and plan {active} is active now: make a new plan",
-                new HashSet<string>());
+            return Refused(
+                $"plan {planId} was made while {Describe(plan.BaselinePlanId)} was active, and plan {active} is active now: make a new plan");
         }
         var version = connection.ExecuteScalar<long>("SELECT COALESCE(MAX(version), 0) FROM assignment_change", transaction: transaction);
         if (version > plan.LoopVersion)
         {
-            return new PublishResult(false,
-                $"factories acknowledged or reported on assignments after plan {planId} was made: make a new plan that keeps what they said",
-                new HashSet<string>());
+            return Refused(
+                $"factories acknowledged or reported on assignments after plan {planId} was made: make a new plan that keeps what they said");
         }
 
         connection.Execute("UPDATE plan SET status = 'SUPERSEDED' WHERE status = 'ACTIVE'", transaction: transaction);
@@ -151,6 +149,10 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
         }
         return new PublishResult(true, null, factories);
     }
+
+    private static readonly IReadOnlySet<string> NoFactories = new HashSet<string>();
+
+    private static PublishResult Refused(string why) => new(false, why, NoFactories);
 
     private static string Describe(long? planId) => planId is { } id ? $"plan {id}" : "no plan";
 
