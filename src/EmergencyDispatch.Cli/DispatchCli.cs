@@ -24,6 +24,7 @@ public static class DispatchCli
         root.Add(AssignmentsCommands.Create(host));
         root.Add(FactoryCommands.Create(host));
         root.Add(AuditCommands.Create(host));
+        root.Add(AdminCommands.Create(host));
         return root;
     }
 }

@@ -60,7 +60,7 @@ public static class ImportCommand
             return ExitCodes.InvalidInput;
         }
 
-        var importer = new ScenarioImporter(context.Channel);
+        var importer = new ScenarioImporter(context.Invoker);
         var result = await WithProgressAsync(console.Out, RowCounts(rows), progress => importer.ImportAsync(rows, options, progress, ct));
 
         var anythingStored = result.Files.Any(f => f.Sent > 0);

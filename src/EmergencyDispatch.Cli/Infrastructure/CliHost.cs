@@ -14,6 +14,7 @@ public sealed class CliHost(CliConsole console, Func<string, ChannelBase>? chann
     public void AddGlobalOptions(RootCommand root)
     {
         root.Options.Add(Server.Server);
+        root.Options.Add(Server.ApiKey);
         root.Options.Add(Output.Json);
     }
 
@@ -24,7 +25,8 @@ public sealed class CliHost(CliConsole console, Func<string, ChannelBase>? chann
         {
             var url = Server.GetUrl(parseResult);
             await using var context = new CommandContext(
-                parseResult, Console, url, Output.IsJson(parseResult), channelFactory ?? ServerOptions.CreateChannel, ownsChannel: channelFactory is null);
+                parseResult, Console, url, Output.IsJson(parseResult), channelFactory ?? ServerOptions.CreateChannel, ownsChannel: channelFactory is null,
+                apiKey: () => Server.GetApiKey(parseResult));
             try
             {
                 return await action(context, cancellationToken);

@@ -2,6 +2,7 @@ using EmergencyDispatch.Server.Grpc;
 using EmergencyDispatch.Server.Health;
 using EmergencyDispatch.Server.Persistence;
 using EmergencyDispatch.Server.Planning;
+using EmergencyDispatch.Server.Security;
 using EmergencyDispatch.Server.Seeding;
 
 namespace EmergencyDispatch.Server.Extensions;
@@ -9,6 +10,9 @@ namespace EmergencyDispatch.Server.Extensions;
 /// <summary>All of the service's composition, so that Program.cs stays a few lines.</summary>
 public static class DispatchExtensions
 {
+    /// <summary>Largest message the service takes or sends (a batch of 10,000 lines is well under it); past it, RESOURCE_EXHAUSTED.</summary>
+    public const int MaxMessageBytes = 16 * 1024 * 1024;
+
     /// <summary>Registers storage, the writer, start-up, gRPC with health and reflection.</summary>
     public static IHostApplicationBuilder AddDispatch(this IHostApplicationBuilder builder)
     {
@@ -33,6 +37,13 @@ public static class DispatchExtensions
         services.AddSingleton<PlanStore>();
         services.AddSingleton<AuditStore>();
         services.AddSingleton<IPlanSolver, PlanSolver>();
+        services.AddOptions<SecurityOptions>().BindConfiguration("Dispatch:Security")
+            .Validate(o => o.RequestsPerSecond > 0 && o.Burst >= 1, "Dispatch:Security:RequestsPerSecond and Burst must be positive")
+            .ValidateOnStart();
+        services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<Authenticator>();
+        services.AddSingleton<RateLimiter>();
+        services.AddSingleton<AdminKeyBootstrap>();
         services.AddSingleton<PlanningCoordinator>();
         // Order matters: the writer runs before start-up migrates and seeds through it.
         services.AddHostedService(sp => sp.GetRequiredService<Writer>());
@@ -43,8 +54,11 @@ public static class DispatchExtensions
 
         services.AddGrpc(o =>
         {
+            // Security first: the error interceptor's event-log entry names the authenticated caller.
+            o.Interceptors.Add<SecurityInterceptor>();
             o.Interceptors.Add<ErrorInterceptor>();
-            o.MaxReceiveMessageSize = 16 * 1024 * 1024;
+            o.MaxReceiveMessageSize = MaxMessageBytes;
+            o.MaxSendMessageSize = MaxMessageBytes;
             o.EnableDetailedErrors = false;
         });
         services.AddGrpcReflection();
@@ -60,6 +74,7 @@ public static class DispatchExtensions
         app.MapGrpcService<PlanningGrpcService>();
         app.MapGrpcService<AssignmentGrpcService>();
         app.MapGrpcService<AuditGrpcService>();
+        app.MapGrpcService<AdminGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;

@@ -46,8 +46,13 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
 
     private RpcException Map(Exception e, ServerCallContext context)
     {
-        if (e is OperationCanceledException && context.CancellationToken.IsCancellationRequested)
-            return new RpcException(new Status(StatusCode.Cancelled, "the call was cancelled or its deadline passed; nothing was stored"));
+        // A cancelled call, or a query the cancellation interrupted (SQLITE_INTERRUPT), stops where it is.
+        if (e is OperationCanceledException or SqliteException { SqliteErrorCode: 9 } && context.CancellationToken.IsCancellationRequested)
+        {
+            return context.Deadline <= DateTime.UtcNow
+                ? new RpcException(new Status(StatusCode.DeadlineExceeded, "the call's deadline passed; nothing was stored"))
+                : new RpcException(new Status(StatusCode.Cancelled, "the call was cancelled; nothing was stored"));
+        }
         if (e is SqliteException sqlite)
         {
             logger.LogWarning(e, "Storage failure in {Method}: SQLite error {Code}", context.Method, sqlite.SqliteErrorCode);

@@ -1,13 +1,15 @@
 using Dapper;
 using EmergencyDispatch.Planning.Scenarios;
 using EmergencyDispatch.Server.Persistence;
+using EmergencyDispatch.Server.Security;
 using Microsoft.Extensions.Options;
 
 namespace EmergencyDispatch.Server.Seeding;
 
 /// <summary>At start-up, before the server takes calls: migrate the database, then seed it if it is empty.</summary>
 public sealed class DatabaseStartup(
-    Database database, RegistryStore registry, DemandStore demand, IOptions<SeedOptions> seed, ILogger<DatabaseStartup> logger) : IHostedService
+    Database database, RegistryStore registry, DemandStore demand, AdminKeyBootstrap adminKey, IOptions<SeedOptions> seed,
+    ILogger<DatabaseStartup> logger) : IHostedService
 {
     public const string SeedSubmitter = "seed";
     private const int BatchSize = 5_000;
@@ -16,6 +18,7 @@ public sealed class DatabaseStartup(
     {
         var applied = database.Initialise();
         logger.LogInformation("Database {Path} ready; {Count} migrations applied now", database.FilePath, applied.Count);
+        await adminKey.EnsureAsync(cancellationToken);
         if (!seed.Value.Enabled)
             return;
         using (var connection = database.Open())

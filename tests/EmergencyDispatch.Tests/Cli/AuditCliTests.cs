@@ -246,13 +246,13 @@ public sealed class AuditCliTests : IDisposable
 
         var (exit, output, error) = await Audit("explain", "D2");
         Assert.True(exit == ExitCodes.Ok, error);
-        Assert.Contains($"demand {d2.DemandId} (D2 of anonymous), HIGH, due 2020-02-10: in 1 plan(s)", output);
+        Assert.Contains($"demand {d2.DemandId} (D2 of admin), HIGH, due 2020-02-10: in 1 plan(s)", output);
         Assert.Contains($"plan {second.PlanId} (DRAFT): 200 on time, 0 late, 0 unmet of 200", output);
         Assert.Equal(output, (await Audit("explain", d2.DemandId.ToString(System.Globalization.CultureInfo.InvariantCulture))).Out);
 
         (exit, output, error) = await Audit("events", "--rpc", "DemandService/SubmitDemands");
         Assert.True(exit == ExitCodes.Ok, error);
-        Assert.Matches(@"│\s*\d+\s*│[^│]*│\s*anonymous\s*│\s*DemandService/SubmitDemands\s*│\s*demand 1 \(1\)\s*│", output);
+        Assert.Matches(@"│\s*\d+\s*│[^│]*│\s*admin\s*│\s*DemandService/SubmitDemands\s*│\s*demand 1 \(1\)\s*│", output);
         Assert.Contains("demand 2, 3 (2)", output);
         Assert.DoesNotContain("PlanningService", output);
 

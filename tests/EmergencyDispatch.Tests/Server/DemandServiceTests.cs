@@ -31,7 +31,7 @@ public sealed class DemandServiceTests : IAsyncLifetime, IDisposable
         Assert.Equal("A-2", stored.Line.RequestId);
         Assert.Equal(5, stored.Line.Quantity);
         Assert.Equal(DemandStatus.Open, stored.Status);
-        Assert.Equal("anonymous", stored.Submitter);
+        Assert.Equal("admin", stored.Submitter);
         Assert.True(stored.SubmittedAt.ToDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-5));
     }
 
@@ -219,7 +219,7 @@ public sealed class DemandServiceTests : IAsyncLifetime, IDisposable
         await _demand.SubmitDemandsAsync(Batch(Line("G-1", 42)));
 
         var mine = await _demand.GetDemandAsync(new GetDemandRequest { RequestId = "G-1" });
-        var named = await _demand.GetDemandAsync(new GetDemandRequest { RequestId = "G-1", Submitter = "anonymous" });
+        var named = await _demand.GetDemandAsync(new GetDemandRequest { RequestId = "G-1", Submitter = "admin" });
 
         Assert.Equal(42, mine.Line.Quantity);
         Assert.Equal(mine, named);

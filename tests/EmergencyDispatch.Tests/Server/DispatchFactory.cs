@@ -20,9 +20,55 @@ public sealed class DispatchFactory : WebApplicationFactory<EmergencyDispatch.Se
 
     public bool Seed { get; }
 
-    /// <summary>A gRPC channel over the in-process test server.</summary>
-    public GrpcChannel CreateChannel() =>
-        GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions { HttpHandler = Server.CreateHandler() });
+    /// <summary>
+    /// A gRPC channel over the in-process test server whose calls carry <paramref name="token"/> (default: the admin
+    /// key the server made on first start); pass "" for calls without credentials.
+    /// </summary>
+    public GrpcChannel CreateChannel(string? token = null) => CreateChannel(Server, token ?? AdminToken);
+
+    /// <summary>A channel over an in-process server whose calls carry <paramref name="token"/> ("" for none).</summary>
+    public static GrpcChannel CreateChannel(Microsoft.AspNetCore.TestHost.TestServer server, string token)
+    {
+        var handler = server.CreateHandler();
+        return GrpcChannel.ForAddress(server.BaseAddress, new GrpcChannelOptions
+        {
+            HttpHandler = token.Length == 0 ? handler : new BearerHandler(token) { InnerHandler = handler },
+        });
+    }
+
+    /// <summary>The admin key a server wrote beside the database at <paramref name="databasePath"/>.</summary>
+    public static string ReadAdminToken(string databasePath) => File.ReadAllText(Path.ChangeExtension(databasePath, ".admin-key")).Trim();
+
+    /// <summary>The admin key the server wrote beside its database on first start.</summary>
+    public string AdminToken
+    {
+        get
+        {
+            _ = Server; // starts the host, which writes the key
+            return _adminToken ??= ReadAdminToken(DatabasePath);
+        }
+    }
+
+    private string? _adminToken;
+
+    /// <summary>Creates a key with this role (and factory) through the admin API and returns its token.</summary>
+    public string CreateKey(EmergencyDispatch.Api.V1.Role role, string factoryId = "", string name = "test")
+    {
+        using var channel = CreateChannel();
+        var admin = new EmergencyDispatch.Api.V1.AdminService.AdminServiceClient(channel);
+        return admin.CreateApiKey(new EmergencyDispatch.Api.V1.CreateApiKeyRequest { Name = name, Role = role, FactoryId = factoryId }).Token;
+    }
+
+    /// <summary>Adds the bearer token to every request that does not carry credentials of its own.</summary>
+    private sealed class BearerHandler(string token) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (!request.Headers.Contains("authorization"))
+                request.Headers.TryAddWithoutValidation("authorization", "Bearer " + token);
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -42,6 +88,9 @@ public sealed class DispatchFactory : WebApplicationFactory<EmergencyDispatch.Se
     /// <summary>Removes a database file and its WAL companions.</summary>
     public static void DeleteDatabase(string path)
     {
+        var key = Path.ChangeExtension(path, ".admin-key");
+        if (File.Exists(key))
+            File.Delete(key);
         foreach (var suffix in new[] { "", "-wal", "-shm" })
         {
             if (File.Exists(path + suffix))

@@ -117,7 +117,7 @@ public sealed class PlanningServiceTests(SeededPlanFixture fixture) : IClassFixt
         var plan = messages[^1].Plan;
         Assert.True(plan.PlanId > 0);
         Assert.Equal(PlanStatus.Draft, plan.Status);
-        Assert.Equal("anonymous", plan.CreatedBy);
+        Assert.Equal("admin", plan.CreatedBy);
         Assert.Equal(new CreatePlanRequest { StartDate = "2020-02-03", HorizonDays = 14, Planner = ApiPlanner.Lp, TimeLimit = Duration.FromTimeSpan(TimeSpan.FromSeconds(60)), FrozenDays = 2 }, plan.Request);
         Assert.Equal(EmergencyDispatch.Api.V1.PlanCompletion.Complete, plan.Completion);
         Assert.Equal("cost", plan.LastCompletedStep);
@@ -319,7 +319,7 @@ public sealed class PlanningQueueTests : IDisposable
             b.UseSetting("Dispatch:Planning:QueueLength", queueLength.ToString(System.Globalization.CultureInfo.InvariantCulture));
             b.ConfigureTestServices(s => s.AddSingleton<IPlanSolver>(_solver));
         });
-        var channel = GrpcChannel.ForAddress(app.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = app.Server.CreateHandler() });
+        var channel = DispatchFactory.CreateChannel(app.Server, DispatchFactory.ReadAdminToken(_factory.DatabasePath));
         await Fixtures.RegisterSmallRegistry(new RegistryService.RegistryServiceClient(channel));
         await new DemandService.DemandServiceClient(channel).SubmitDemandsAsync(Fixtures.Batch(Fixtures.Line("Q-1", 500), Fixtures.Line("Q-2", 900, due: "2020-02-05")));
         return (app, new PlanningService.PlanningServiceClient(channel));
@@ -414,7 +414,7 @@ public sealed class PlanningQueueTests : IDisposable
         var outcomes = (await planning.GetPlanAsync(new GetPlanRequest { PlanId = plan.PlanId, View = PlanView.Outcomes })).Outcomes;
         var assignments = (await planning.GetPlanAsync(new GetPlanRequest { PlanId = plan.PlanId, View = PlanView.Assignments })).Assignments;
 
-        Assert.Equal(["Q-2", "anonymous/Q-1", "other/Q-1"], outcomes.Select(o => o.RequestId));
+        Assert.Equal(["Q-2", "admin/Q-1", "other/Q-1"], outcomes.Select(o => o.RequestId));
         Assert.Equal(other, outcomes.Single(o => o.RequestId == "other/Q-1").DemandId);
         Assert.Equal(3, outcomes.Select(o => o.DemandId).Distinct().Count());
         Assert.All(assignments, a => Assert.Equal(outcomes.Single(o => o.RequestId == a.RequestId).DemandId, a.DemandId));

@@ -1,0 +1,81 @@
+using System.Globalization;
+using EmergencyDispatch.Api.V1;
+using EmergencyDispatch.Planning.Model;
+using EmergencyDispatch.Server.Security;
+using Grpc.Core;
+using ApiRole = EmergencyDispatch.Api.V1.Role;
+using Role = EmergencyDispatch.Server.Security.Role;
+
+namespace EmergencyDispatch.Server.Grpc;
+
+/// <summary>API keys, for admin callers: create (the secret is returned once), list, revoke.</summary>
+public sealed class AdminGrpcService(ApiKeyStore keys) : AdminService.AdminServiceBase
+{
+    public override async Task<CreateApiKeyResponse> CreateApiKey(CreateApiKeyRequest request, ServerCallContext context)
+    {
+        var v = new List<Violation>();
+        Rules.Add(v, "name", Rules.CheckId(request.Name));
+        Role? role = request.Role switch
+        {
+            ApiRole.Admin => Role.Admin,
+            ApiRole.Coordinator => Role.Coordinator,
+            ApiRole.Factory => Role.Factory,
+            ApiRole.Auditor => Role.Auditor,
+            _ => null,
+        };
+        if (role is null)
+            v.Add(new Violation("role", "must be ADMIN, COORDINATOR, FACTORY or AUDITOR"));
+        if (role == Role.Factory)
+            Rules.Add(v, "factory_id", Rules.CheckId(request.FactoryId));
+        else if (request.FactoryId.Length > 0)
+            v.Add(new Violation("factory_id", "only a factory key speaks for a factory"));
+        GrpcErrors.ThrowIfAny(v);
+        var result = await keys.CreateAsync(request.Name, role!.Value, role == Role.Factory ? request.FactoryId : null, Callers.Name(context), context.CancellationToken);
+        if (result.Violations.Count > 0)
+            throw GrpcErrors.InvalidArgument(result.Violations);
+        var (key, token) = result.Value;
+        return new CreateApiKeyResponse { Key = Map(key), Token = token };
+    }
+
+    public override Task<ListApiKeysResponse> ListApiKeys(ListApiKeysRequest request, ServerCallContext context)
+    {
+        var (size, after) = Paging.Read(request.Page, 1);
+        var afterId = 0L;
+        if (after is not null && !long.TryParse(after[0], NumberStyles.None, CultureInfo.InvariantCulture, out afterId))
+            GrpcErrors.ThrowInvalid("page.page_token", "is not a token this list returned");
+        var page = keys.List(afterId, request.IncludeRevoked, size);
+        return Task.FromResult(new ListApiKeysResponse { Keys = { page.Items.Select(Map) }, NextPageToken = Paging.Token(page) });
+    }
+
+    public override async Task<ApiKey> RevokeApiKey(RevokeApiKeyRequest request, ServerCallContext context)
+    {
+        if (request.KeyId <= 0)
+            GrpcErrors.ThrowInvalid("key_id", "must be a key id (greater than 0)");
+        var row = await keys.RevokeAsync(request.KeyId, context.CancellationToken)
+            ?? GrpcErrors.ThrowNotFound<ApiKeyRow>($"key {request.KeyId} does not exist");
+        return Map(row);
+    }
+
+    private static ApiKey Map(ApiKeyRow r)
+    {
+        var key = new ApiKey
+        {
+            KeyId = r.KeyId,
+            Name = r.Name,
+            Role = Caller.ParseRole(r.Role) switch
+            {
+                Role.Admin => ApiRole.Admin,
+                Role.Coordinator => ApiRole.Coordinator,
+                Role.Factory => ApiRole.Factory,
+                Role.Auditor => ApiRole.Auditor,
+                _ => ApiRole.Unspecified,
+            },
+            FactoryId = r.FactoryId ?? "",
+            CreatedAt = ApiValues.Time(r.CreatedAt),
+            CreatedBy = r.CreatedBy,
+        };
+        if (r.RevokedAt is { } revoked)
+            key.RevokedAt = ApiValues.Time(revoked);
+        return key;
+    }
+}

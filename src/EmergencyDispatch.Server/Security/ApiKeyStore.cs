@@ -1,0 +1,124 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using EmergencyDispatch.Planning.Model;
+using EmergencyDispatch.Server.Persistence;
+
+namespace EmergencyDispatch.Server.Security;
+
+/// <summary>A stored key, without its secret.</summary>
+public sealed record ApiKeyRow(long KeyId, string Name, string Role, string? FactoryId, long CreatedAt, string CreatedBy, long? RevokedAt);
+
+/// <summary>
+/// API keys: tokens <c>ed_&lt;key_id&gt;_&lt;secret&gt;</c> with 256 random bits of secret, of which only a SHA-256 is
+/// stored (a fast hash is enough for a random secret of that length; there is nothing to guess from it). Keys are
+/// looked up by id and cached; a revocation empties the cache entry before the revoking call returns.
+/// </summary>
+public sealed class ApiKeyStore(Database database, Writer writer, TimeProvider clock)
+{
+    public const string Prefix = "ed_";
+    private const string Columns =
+        "key_id AS KeyId, name, role, factory_id AS FactoryId, created_at AS CreatedAt, created_by AS CreatedBy, revoked_at AS RevokedAt";
+
+    private readonly ConcurrentDictionary<long, (ApiKeyRow Row, string Sha256)> _cache = new();
+    private long _generation;
+
+    /// <summary>The key a token names, if the token is well formed, the key exists and the secret matches; revoked keys are returned too (the caller tells them apart).</summary>
+    public ApiKeyRow? Find(string token)
+    {
+        if (!TryParse(token, out var keyId, out var secret))
+            return null;
+        if (!_cache.TryGetValue(keyId, out var entry))
+        {
+            var generation = Interlocked.Read(ref _generation);
+            using (var connection = database.Open())
+            {
+                var found = connection.Query<ApiKeyRow, string, (ApiKeyRow, string)>(
+                    $"SELECT {Columns}, secret_sha256 AS Sha256 FROM api_key WHERE key_id = @keyId",
+                    (row, sha) => (row, sha), new { keyId }, splitOn: "Sha256").ToList();
+                if (found.Count == 0)
+                    return null;
+                entry = found[0];
+            }
+            // A revocation that committed while this read ran must not be undone by caching what was read before it.
+            if (Interlocked.Read(ref _generation) == generation)
+                _cache[keyId] = entry;
+        }
+        var given = Encoding.ASCII.GetBytes(Sha256Hex(secret));
+        return CryptographicOperations.FixedTimeEquals(given, Encoding.ASCII.GetBytes(entry.Sha256)) ? entry.Row : null;
+    }
+
+    /// <summary>Creates a key; the violations name the request's fields when it is refused.</summary>
+    public async Task<WriteResult<(ApiKeyRow Key, string Token)>> CreateAsync(string name, Role role, string? factoryId, string createdBy, CancellationToken ct)
+    {
+        var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var result = await writer.WriteAsync((connection, transaction) =>
+        {
+            if (factoryId is not null && connection.ExecuteScalar<long>(
+                    "SELECT COUNT(*) FROM factory WHERE factory_id = @factoryId", new { factoryId }, transaction) == 0)
+                return WriteResult<ApiKeyRow>.Invalid([new Violation("factory_id", $"factory {factoryId} does not exist")]);
+            var keyId = connection.ExecuteScalar<long>(
+                """
+                INSERT INTO api_key (name, role, factory_id, secret_sha256, created_at, created_by)
+                VALUES (@name, @role, @factoryId, @sha, @at, @createdBy) RETURNING key_id
+                """,
+                new { name, role = Caller.RoleName(role), factoryId, sha = Sha256Hex(secret), at = clock.GetUtcNow().ToUnixTimeMilliseconds(), createdBy },
+                transaction);
+            return new WriteResult<ApiKeyRow>(connection.QuerySingle<ApiKeyRow>($"SELECT {Columns} FROM api_key WHERE key_id = @keyId", new { keyId }, transaction), []);
+        }, ct, r => r.Value is { } key ? $"api_key {key.KeyId} ({key.Role} {key.Name})" : null);
+        return result.Value is { } created
+            ? new WriteResult<(ApiKeyRow, string)>((created, Token(created.KeyId, secret)), [])
+            : WriteResult<(ApiKeyRow, string)>.Invalid(result.Violations);
+    }
+
+    /// <summary>Revokes a key (idempotent); null when there is no such key.</summary>
+    public async Task<ApiKeyRow?> RevokeAsync(long keyId, CancellationToken ct)
+    {
+        var row = await writer.WriteAsync((connection, transaction) =>
+        {
+            connection.Execute("UPDATE api_key SET revoked_at = @at WHERE key_id = @keyId AND revoked_at IS NULL",
+                new { keyId, at = clock.GetUtcNow().ToUnixTimeMilliseconds() }, transaction);
+            return connection.QuerySingleOrDefault<ApiKeyRow>($"SELECT {Columns} FROM api_key WHERE key_id = @keyId", new { keyId }, transaction);
+        }, ct, r => r is null ? null : $"api_key {r.KeyId}");
+        Interlocked.Increment(ref _generation);
+        _cache.TryRemove(keyId, out _);
+        return row;
+    }
+
+    public Page<ApiKeyRow> List(long afterId, bool includeRevoked, int size)
+    {
+        using var connection = database.Open();
+        var rows = connection.Query<ApiKeyRow>(
+            $"SELECT {Columns} FROM api_key WHERE key_id > @afterId AND (@includeRevoked OR revoked_at IS NULL) ORDER BY key_id LIMIT @limit",
+            new { afterId, includeRevoked, limit = size + 1 }).AsList();
+        return RegistryStore.PageOf(rows, size, r => [r.KeyId.ToString(CultureInfo.InvariantCulture)]);
+    }
+
+    /// <summary>Whether any key was ever made (revoked ones count: revoking the last admin key does not invite a new one).</summary>
+    public bool Any()
+    {
+        using var connection = database.Open();
+        return connection.ExecuteScalar<long>("SELECT EXISTS (SELECT 1 FROM api_key)") != 0;
+    }
+
+    public static string Token(long keyId, string secret) => string.Create(CultureInfo.InvariantCulture, $"{Prefix}{keyId}_{secret}");
+
+    private static bool TryParse(string token, out long keyId, out string secret)
+    {
+        keyId = 0;
+        secret = "";
+        if (!token.StartsWith(Prefix, StringComparison.Ordinal) || token.Length > 128)
+            return false;
+        var underscore = token.IndexOf('_', Prefix.Length);
+        if (underscore < 0 || !long.TryParse(token.AsSpan(Prefix.Length, underscore - Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out keyId))
+            return false;
+        secret = token[(underscore + 1)..];
+        return secret.Length > 0;
+    }
+
+    private static string Sha256Hex(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

@@ -1,0 +1,37 @@
+namespace EmergencyDispatch.Server.Security;
+
+/// <summary>Authentication and limits, bound to the <c>Dispatch:Security</c> section.</summary>
+public sealed class SecurityOptions
+{
+    /// <summary>
+    /// Where the first admin key is written on first start: a file only the service's user can read. Empty: beside the
+    /// database, named after it with the extension <c>.admin-key</c> (data/dispatch.admin-key by default).
+    /// </summary>
+    public string AdminKeyFile { get; set; } = "";
+
+    /// <summary>Requests per second each key (or token subject) may make on average; past it, RESOURCE_EXHAUSTED.</summary>
+    public double RequestsPerSecond { get; set; } = 500;
+
+    /// <summary>Requests a key may make at once after being idle (the bucket's size).</summary>
+    public int Burst { get; set; } = 1000;
+
+    /// <summary>Optional JWT bearer tokens from an identity provider; off while Issuer is empty.</summary>
+    public JwtOptions Jwt { get; set; } = new();
+}
+
+/// <summary>
+/// JWT bearer tokens: signed by <see cref="SigningKey"/> (HMAC, base64) or <see cref="PublicKeyPem"/> (RSA or EC),
+/// from <see cref="Issuer"/>, for <see cref="Audience"/>; the role and factory come from the claims named here.
+/// </summary>
+public sealed class JwtOptions
+{
+    public string Issuer { get; set; } = "";
+    public string Audience { get; set; } = "";
+    public string SigningKey { get; set; } = "";
+    public string PublicKeyPem { get; set; } = "";
+    public string RoleClaim { get; set; } = "role";
+    public string FactoryClaim { get; set; } = "factory_id";
+    public string NameClaim { get; set; } = "sub";
+
+    public bool Enabled => Issuer.Length > 0;
+}
