@@ -15,7 +15,7 @@ public static class AuditBenchmark
 {
     public static async Task RunAsync(string url, int plans)
     {
-        using var channel = GrpcChannel.ForAddress(url);
+        using var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions { HttpHandler = Credentials.Handler() });
         var planning = new PlanningService.PlanningServiceClient(channel);
         var audit = new AuditService.AuditServiceClient(channel);
         var scenario = ScenarioGenerator.Generate(new GeneratorOptions { Factories = 1000, Demands = 5000, Skus = 30, Regions = 31, Days = 14, Seed = 1 }).Scenario;

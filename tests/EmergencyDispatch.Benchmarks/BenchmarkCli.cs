@@ -45,8 +45,14 @@ public static class BenchmarkCli
                     await AuditBenchmark.RunAsync(process.Url, int.Parse(Option(args, "--plans") ?? "100", System.Globalization.CultureInfo.InvariantCulture));
                 }
                 return 0;
+            case "security":
+                await SecurityBenchmark.RunAsync(RepositoryRoot(), Option(args, "--baseline"), int.Parse(Option(args, "--rounds") ?? "3", System.Globalization.CultureInfo.InvariantCulture));
+                return 0;
+            case "faults":
+                await FaultsBenchmark.RunAsync(RepositoryRoot(), int.Parse(Option(args, "--cycles") ?? "20", System.Globalization.CultureInfo.InvariantCulture));
+                return 0;
             default:
-                Console.Error.WriteLine($"unknown benchmark '{name}'; known: intake, plan, loop, audit");
+                Console.Error.WriteLine($"unknown benchmark '{name}'; known: intake, plan, loop, audit, security, faults");
                 return 2;
         }
     }

@@ -18,7 +18,7 @@ public static class IntakeBenchmark
     {
         using var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions
         {
-            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+            HttpHandler = Credentials.Handler(),
         });
         var registry = new RegistryService.RegistryServiceClient(channel);
         var demand = new DemandService.DemandServiceClient(channel);

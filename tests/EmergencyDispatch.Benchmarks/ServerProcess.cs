@@ -25,22 +25,27 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public string DatabasePath { get; }
 
+    /// <summary>The admin key the server wrote beside its database on first start; null for a server that writes none.</summary>
+    public string? AdminToken => File.Exists(Path.ChangeExtension(DatabasePath, ".admin-key"))
+        ? File.ReadAllText(Path.ChangeExtension(DatabasePath, ".admin-key")).Trim()
+        : null;
+
     /// <summary>Starts the Release build of the server (built first) and waits until its health check says SERVING.</summary>
-    public static async Task<ServerProcess> StartAsync(string repositoryRoot)
+    public static async Task<ServerProcess> StartAsync(string repositoryRoot, string? databasePath = null)
     {
-        var project = Path.Combine(repositoryRoot, "src", "EmergencyDispatch.Server");
-        Run("dotnet", $"build \"{project}\" -c Release -v q -nologo", repositoryRoot);
-        var dll = Path.Combine(project, "bin", "Release", "net10.0", "EmergencyDispatch.Server.dll");
+        var dll = BuildRelease(repositoryRoot);
         var port = FreePort();
         var url = $"http://127.0.0.1:{port}";
-        var database = Path.Combine(Path.GetTempPath(), $"dispatch-bench-{Guid.NewGuid():N}.db");
+        var database = databasePath ?? Path.Combine(Path.GetTempPath(), $"dispatch-bench-{Guid.NewGuid():N}.db");
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var a in new[] { dll, "--urls", url, "--ConnectionStrings:Dispatch", $"Data Source={database}", "--Dispatch:Seed:Enabled", "false", "--Logging:LogLevel:Default", "Warning", "--Logging:Console:LogToStandardErrorThreshold", "Warning" })
+        foreach (var a in new[] { dll, "--urls", url, "--ConnectionStrings:Dispatch", $"Data Source={database}", "--Dispatch:Seed:Enabled", "false", "--Logging:LogLevel:Default", "Warning", "--Logging:Console:LogToStandardErrorThreshold", "Warning",
+                     // The rate limit stays on the path of every call, high enough that the benchmarks never reach it.
+                     "--Dispatch:Security:RequestsPerSecond", "1000000000", "--Dispatch:Security:Burst", "1000000000" })
             start.ArgumentList.Add(a);
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
@@ -66,6 +71,14 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Builds the Release server of a repository; returns its dll.</summary>
+    public static string BuildRelease(string repositoryRoot)
+    {
+        var project = Path.Combine(repositoryRoot, "src", "EmergencyDispatch.Server");
+        Run("dotnet", $"build \"{project}\" -c Release -v q -nologo", repositoryRoot);
+        return Path.Combine(project, "bin", "Release", "net10.0", "EmergencyDispatch.Server.dll");
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
@@ -77,6 +90,7 @@ public sealed class ServerProcess : IAsyncDisposable
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         foreach (var suffix in new[] { "", "-wal", "-shm" })
             File.Delete(DatabasePath + suffix);
+        File.Delete(Path.ChangeExtension(DatabasePath, ".admin-key"));
     }
 
     private static int FreePort()

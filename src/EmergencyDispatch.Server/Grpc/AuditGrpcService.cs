@@ -274,7 +274,7 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, IPlanSol
             GrpcErrors.ThrowIfAny(v);
             head = (h.Seq, h.Hash);
         }
-        var check = audit.Verify(head);
+        var check = audit.Verify(head, context.CancellationToken);
         return Task.FromResult(new VerifyLedgerResponse
         {
             Ok = check.Ok,

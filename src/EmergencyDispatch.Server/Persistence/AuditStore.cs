@@ -121,7 +121,7 @@ public sealed class AuditStore(Database database)
     /// object present and hashing to its entry after the previous one, every plan and event with an entry, and, given
     /// a head kept earlier, that entry still there with that hash.
     /// </summary>
-    public LedgerCheck Verify((long Seq, string Hash)? head)
+    public LedgerCheck Verify((long Seq, string Hash)? head, CancellationToken cancellationToken = default)
     {
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: true);
@@ -132,7 +132,8 @@ public sealed class AuditStore(Database database)
 
         // Each entry's own digest, side by side on every core (one connection per worker); then the chain, in order.
         var digests = new string?[entries.Count];
-        Parallel.For(0, entries.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, database.Open,
+        // The call's cancellation (its deadline) stops the digests between entries.
+        Parallel.For(0, entries.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken }, database.Open,
             (i, _, worker) =>
             {
                 var (_, kind, refId, _) = entries[i];

@@ -21,7 +21,17 @@ public sealed class Database
         FilePath = builder.DataSource;
         _connectionString = builder.ToString();
         _busyTimeoutMs = options.Value.BusyTimeoutMs;
+        MaxSizeBytes = options.Value.MaxSizeMb * 1024 * 1024;
     }
+
+    /// <summary>The size limit the writer applies before each commit (0: none); starts at Dispatch:Database:MaxSizeMb and can be changed while running.</summary>
+    public long MaxSizeBytes
+    {
+        get => Interlocked.Read(ref _maxSizeBytes);
+        set => Interlocked.Exchange(ref _maxSizeBytes, Math.Max(0, value));
+    }
+
+    private long _maxSizeBytes;
 
     /// <summary>The full path of the database file.</summary>
     public string FilePath { get; }

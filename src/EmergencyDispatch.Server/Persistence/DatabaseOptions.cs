@@ -11,4 +11,10 @@ public sealed class DatabaseOptions
 
     /// <summary>How long a connection waits on a lock held by another process before failing.</summary>
     public int BusyTimeoutMs { get; set; } = 5_000;
+
+    /// <summary>
+    /// Largest the database file may grow, in MB; 0 for no limit but the disk's. Past it, writes get RESOURCE_EXHAUSTED
+    /// exactly as on a full disk, and reads go on.
+    /// </summary>
+    public long MaxSizeMb { get; set; }
 }

@@ -97,6 +97,7 @@ public sealed class Writer : BackgroundService
             try
             {
                 using var connection = _database.Open();
+                LimitSize(connection);
                 using var transaction = connection.BeginTransaction(deferred: false);
                 foreach (var item in pending)
                 {
@@ -131,6 +132,24 @@ public sealed class Writer : BackgroundService
             pending = pending.Where(i => i != failed).ToList();
         }
     }
+
+    /// <summary>Holds the file to the configured size: past it SQLite answers SQLITE_FULL, as it does on a full disk.</summary>
+    private void LimitSize(SqliteConnection connection)
+    {
+        var limit = _database.MaxSizeBytes;
+        // Once limited, every commit sets it: pooled connections each keep the value they were given.
+        if (limit == 0 && !_limited)
+            return;
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA page_size";
+        var pageSize = (long)command.ExecuteScalar()!;
+        // SQLite's own ceiling when there is no limit.
+        command.CommandText = $"PRAGMA max_page_count = {(limit == 0 ? 4294967294 : Math.Max(1, limit / pageSize))}";
+        command.ExecuteNonQuery();
+        _limited |= limit != 0;
+    }
+
+    private bool _limited;
 
     private abstract class WriteItem(CancellationToken cancellationToken)
     {

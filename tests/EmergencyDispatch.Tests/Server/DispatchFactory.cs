@@ -36,6 +36,14 @@ public sealed class DispatchFactory : WebApplicationFactory<EmergencyDispatch.Se
         });
     }
 
+    /// <summary>Starts a derived host (one made with WithWebHostBuilder) and reads the admin key it wrote on first start.</summary>
+    public static string ReadAdminTokenAfterStart<T>(WebApplicationFactory<T> app, string databasePath)
+        where T : class
+    {
+        _ = app.Server;
+        return ReadAdminToken(databasePath);
+    }
+
     /// <summary>The admin key a server wrote beside the database at <paramref name="databasePath"/>.</summary>
     public static string ReadAdminToken(string databasePath) => File.ReadAllText(Path.ChangeExtension(databasePath, ".admin-key")).Trim();
 

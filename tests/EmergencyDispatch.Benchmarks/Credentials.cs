@@ -1,0 +1,28 @@
+namespace EmergencyDispatch.Benchmarks;
+
+/// <summary>
+/// The API key benchmarks call with: $DISPATCH_API_KEY, else the admin key the server process wrote beside its
+/// database on first start; none when neither exists.
+/// </summary>
+public static class Credentials
+{
+    public static string? AdminToken =>
+        Environment.GetEnvironmentVariable("DISPATCH_API_KEY") is { Length: > 0 } key ? key : ServerProcess.Current?.AdminToken;
+
+    /// <summary>A handler that adds the bearer token (default: the admin key) to every request.</summary>
+    public static HttpMessageHandler Handler(HttpMessageHandler? inner = null, string? token = null)
+    {
+        inner ??= new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
+        token ??= AdminToken;
+        return token is null ? inner : new BearerHandler(token) { InnerHandler = inner };
+    }
+
+    private sealed class BearerHandler(string token) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.TryAddWithoutValidation("authorization", "Bearer " + token);
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,200 @@
+using System.Security.Claims;
+using EmergencyDispatch.Api.V1;
+using EmergencyDispatch.Server.Persistence;
+using Grpc.Core;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using ApiRole = EmergencyDispatch.Api.V1.Role;
+
+namespace EmergencyDispatch.Tests.Server;
+
+/// <summary>Keys, tokens, the rate limit and a full database, each on its own small database.</summary>
+public sealed class SecurityTests : IDisposable
+{
+    private const string Issuer = "https://idp.example.org";
+    private const string Audience = "emergency-dispatch";
+    private static readonly byte[] SigningKey = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
+
+    private readonly DispatchFactory _factory = new();
+
+    public void Dispose() => _factory.Dispose();
+
+    private WebApplicationFactory<Database> With(params (string Key, string Value)[] settings) =>
+        _factory.WithWebHostBuilder(b =>
+        {
+            foreach (var (key, value) in settings)
+                b.UseSetting(key, value);
+        });
+
+    [Fact]
+    public async Task TheFirstAdminKeyIsWrittenForItsUserOnlyAndOnlyOnce()
+    {
+        var token = _factory.AdminToken;
+        var file = Path.ChangeExtension(_factory.DatabasePath, ".admin-key");
+
+        Assert.StartsWith("ed_1_", token, StringComparison.Ordinal);
+        if (!OperatingSystem.IsWindows())
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        // The database keeps only a hash of the secret.
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_factory.DatabasePath};Pooling=False;Mode=ReadOnly"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT secret_sha256 FROM api_key WHERE key_id = 1";
+            var stored = (string)command.ExecuteScalar()!;
+            Assert.DoesNotContain(stored, token, StringComparison.Ordinal);
+            Assert.Equal(64, stored.Length);
+        }
+        // A second start on the same database makes no new key.
+        File.Delete(file);
+        using var again = new DispatchFactory(_factory.DatabasePath);
+        _ = again.Server;
+        Assert.False(File.Exists(file));
+    }
+
+    [Fact]
+    public async Task ARevokedKeyIsRefusedFromTheMomentTheRevocationReturns()
+    {
+        var token = _factory.CreateKey(ApiRole.Auditor, name: "temp");
+        using var channel = _factory.CreateChannel(token);
+        var audit = new AuditService.AuditServiceClient(channel);
+        await audit.GetLedgerHeadAsync(new GetLedgerHeadRequest());
+
+        using var admin = _factory.CreateChannel();
+        var keys = new AdminService.AdminServiceClient(admin);
+        var key = (await keys.ListApiKeysAsync(new ListApiKeysRequest())).Keys.Single(k => k.Name == "temp");
+        var revoked = await keys.RevokeApiKeyAsync(new RevokeApiKeyRequest { KeyId = key.KeyId });
+
+        Assert.NotNull(revoked.RevokedAt);
+        var e = await Rpc.Fails(StatusCode.Unauthenticated, () => audit.GetLedgerHeadAsync(new GetLedgerHeadRequest()).ResponseAsync);
+        Assert.Contains("revoked", e.Status.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain((await keys.ListApiKeysAsync(new ListApiKeysRequest())).Keys, k => k.Name == "temp");
+        Assert.Contains((await keys.ListApiKeysAsync(new ListApiKeysRequest { IncludeRevoked = true })).Keys, k => k.Name == "temp");
+        await Rpc.InvalidFields(() => keys.CreateApiKeyAsync(new CreateApiKeyRequest { Name = "x", Role = ApiRole.Factory, FactoryId = "NOPE" }).ResponseAsync, "factory_id");
+        await Rpc.InvalidFields(() => keys.CreateApiKeyAsync(new CreateApiKeyRequest { Name = "x", Role = ApiRole.Auditor, FactoryId = "F1" }).ResponseAsync, "factory_id");
+        await Rpc.InvalidFields(() => keys.CreateApiKeyAsync(new CreateApiKeyRequest { Name = "", Role = ApiRole.Unspecified }).ResponseAsync, "name", "role");
+        await Rpc.Fails(StatusCode.NotFound, () => keys.RevokeApiKeyAsync(new RevokeApiKeyRequest { KeyId = 999 }).ResponseAsync);
+    }
+
+    [Fact]
+    public async Task TheSubmitterIsTheCallerNeverTheRequest()
+    {
+        using (var admin = _factory.CreateChannel())
+            await Fixtures.RegisterSmallRegistry(new RegistryService.RegistryServiceClient(admin));
+        using var channel = _factory.CreateChannel(_factory.CreateKey(ApiRole.Coordinator, name: "hubei"));
+        var demand = new DemandService.DemandServiceClient(channel);
+
+        var stored = (await demand.SubmitDemandsAsync(Fixtures.Batch(Fixtures.Line("S-1")))).Demands[0];
+
+        Assert.Equal("hubei", stored.Submitter);
+        Assert.Equal(DemandStatus.Open, stored.Status);
+    }
+
+    [Fact]
+    public async Task PastItsRateAKeyGetsResourceExhaustedWithARetryTimeAndOtherKeysGoOn()
+    {
+        using var app = With(("Dispatch:Security:RequestsPerSecond", "0.5"), ("Dispatch:Security:Burst", "3"));
+        var token = DispatchFactory.ReadAdminTokenAfterStart(app, _factory.DatabasePath);
+        using var channel = DispatchFactory.CreateChannel(app.Server, token);
+        var admin = new AdminService.AdminServiceClient(channel);
+        var other = (await admin.CreateApiKeyAsync(new CreateApiKeyRequest { Name = "other", Role = ApiRole.Auditor })).Token;
+        await admin.ListApiKeysAsync(new ListApiKeysRequest());
+        await admin.ListApiKeysAsync(new ListApiKeysRequest());
+
+        var call = admin.ListApiKeysAsync(new ListApiKeysRequest());
+        var e = await Rpc.Fails(StatusCode.ResourceExhausted, () => call.ResponseAsync);
+        var retry = call.GetTrailers().GetValue("retry-after-ms");
+        using var otherChannel = DispatchFactory.CreateChannel(app.Server, other);
+        var head = await new AuditService.AuditServiceClient(otherChannel).GetLedgerHeadAsync(new GetLedgerHeadRequest());
+
+        Assert.Contains("rate limit", e.Status.Detail, StringComparison.Ordinal);
+        Assert.InRange(int.Parse(retry!, System.Globalization.CultureInfo.InvariantCulture), 1, 2000);
+        Assert.True(head.Seq > 0);
+    }
+
+    [Fact]
+    public async Task JwtFromTheConfiguredIssuerCarriesRoleAndFactory()
+    {
+        using var app = With(
+            ("Dispatch:Security:Jwt:Issuer", Issuer), ("Dispatch:Security:Jwt:Audience", Audience),
+            ("Dispatch:Security:Jwt:SigningKey", Convert.ToBase64String(SigningKey)));
+        var admin = DispatchFactory.ReadAdminTokenAfterStart(app, _factory.DatabasePath);
+        using (var channel = DispatchFactory.CreateChannel(app.Server, admin))
+            await Fixtures.RegisterSmallRegistry(new RegistryService.RegistryServiceClient(channel));
+
+        async Task<Status> Call(string token, Func<CallInvoker, Task> call)
+        {
+            using var channel = DispatchFactory.CreateChannel(app.Server, token);
+            try
+            {
+                await call(channel.CreateCallInvoker());
+                return Status.DefaultSuccess;
+            }
+            catch (RpcException e)
+            {
+                return e.Status;
+            }
+        }
+        Task Submit(CallInvoker i) => new DemandService.DemandServiceClient(i).SubmitDemandsAsync(Fixtures.Batch(Fixtures.Line("J-1"))).ResponseAsync;
+        Task List(CallInvoker i, string factory) => new AssignmentService.AssignmentServiceClient(i).ListAssignmentsAsync(new ListAssignmentsRequest { FactoryId = factory }).ResponseAsync;
+
+        var coordinator = Token(("sub", "wuhan-hq"), ("role", "coordinator"));
+        Assert.Equal(StatusCode.OK, (await Call(coordinator, Submit)).StatusCode);
+        using (var channel = DispatchFactory.CreateChannel(app.Server, admin))
+            Assert.Equal("wuhan-hq", (await new DemandService.DemandServiceClient(channel).GetDemandAsync(new GetDemandRequest { RequestId = "J-1", Submitter = "wuhan-hq" })).Submitter);
+        var factory = Token(("sub", "f1-line"), ("role", "factory"), ("factory_id", "F1"));
+        Assert.Equal(StatusCode.OK, (await Call(factory, i => List(i, "F1"))).StatusCode);
+        Assert.Equal(StatusCode.NotFound, (await Call(factory, i => List(i, "F2"))).StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, (await Call(Token(("sub", "a"), ("role", "auditor")), Submit)).StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, (await Call(Token(("sub", "x"), ("role", "coordinator")).Replace('.', '!'), Submit)).StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, (await Call(Token(DateTime.UtcNow.AddHours(-2), Issuer, SigningKey, ("sub", "x"), ("role", "coordinator")), Submit)).StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, (await Call(Token(DateTime.UtcNow, "https://elsewhere", SigningKey, ("sub", "x"), ("role", "coordinator")), Submit)).StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, (await Call(Token(DateTime.UtcNow, Issuer, new byte[32], ("sub", "x"), ("role", "coordinator")), Submit)).StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, (await Call(Token(("sub", "x"), ("role", "superuser")), Submit)).StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, (await Call(Token(("sub", "x"), ("role", "factory")), i => List(i, "F1"))).StatusCode);
+    }
+
+    private static string Token(params (string Type, string Value)[] claims) => Token(DateTime.UtcNow, Issuer, SigningKey, claims);
+
+    private static string Token(DateTime issued, string issuer, byte[] key, params (string Type, string Value)[] claims) =>
+        new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = issuer,
+            Audience = Audience,
+            IssuedAt = issued,
+            NotBefore = issued,
+            Expires = issued.AddHours(1),
+            Subject = new ClaimsIdentity(claims.Select(c => new Claim(c.Type, c.Value))),
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key), SecurityAlgorithms.HmacSha256),
+        });
+
+    [Fact]
+    public async Task AFullDatabaseRefusesWritesClearlyKeepsReadingAndTakesWritesAgainWhenThereIsRoom()
+    {
+        using var channel = _factory.CreateChannel();
+        await Fixtures.RegisterSmallRegistry(new RegistryService.RegistryServiceClient(channel));
+        var demand = new DemandService.DemandServiceClient(channel);
+        await demand.SubmitDemandsAsync(Fixtures.Batch(Fixtures.Line("FULL-0")));
+        var database = _factory.Services.GetRequiredService<Database>();
+
+        // The file may not grow: a batch that needs new pages is refused.
+        database.MaxSizeBytes = new FileInfo(_factory.DatabasePath).Length;
+        var big = Fixtures.Batch(Enumerable.Range(1, 2000).Select(i => Fixtures.Line($"FULL-{i}")).ToArray());
+        var e = await Rpc.Fails(StatusCode.ResourceExhausted, () => demand.SubmitDemandsAsync(big).ResponseAsync);
+        var read = await demand.GetDemandAsync(new GetDemandRequest { RequestId = "FULL-0", Submitter = "admin" });
+        database.MaxSizeBytes = 0;
+        var stored = await demand.SubmitDemandsAsync(big);
+
+        Assert.Contains("out of space", e.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(100, read.Line.Quantity);
+        Assert.Equal(2000, stored.Created);
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_factory.DatabasePath};Pooling=False;Mode=ReadOnly");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM demand";
+        Assert.Equal(2001L, (long)command.ExecuteScalar()!);
+    }
+}
