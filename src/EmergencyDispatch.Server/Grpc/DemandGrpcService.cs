@@ -82,8 +82,9 @@ public sealed class DemandGrpcService(DemandStore store) : DemandService.DemandS
         if (request.Submitter.Length > Rules.MaxNameLength)
             v.Add(new Violation("submitter", $"must be at most {Rules.MaxNameLength} characters"));
         GrpcErrors.ThrowIfAny(v);
+        // Each status becomes an SQL parameter: repeats would cost time (and past 32,766 fail the query), not select more.
         var filter = new DemandStore.Filter(
-            statuses,
+            statuses.Distinct().ToList(),
             RegistryGrpcService.Optional(request.Region, "region"),
             RegistryGrpcService.Optional(request.Sku, "sku"),
             request.Priority == Priority.Unspecified ? null : (long)request.Priority,

@@ -46,8 +46,10 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
 
     private RpcException Map(Exception e, ServerCallContext context)
     {
-        // A cancelled call, or a query the cancellation interrupted (SQLITE_INTERRUPT), stops where it is.
-        if (e is OperationCanceledException or SqliteException { SqliteErrorCode: 9 } && context.CancellationToken.IsCancellationRequested)
+        // A cancelled call, a query the cancellation interrupted (SQLITE_INTERRUPT), or a stream write that found the
+        // call over or its response aborted (the client left while it was being written), stops where it is.
+        if (e is OperationCanceledException or SqliteException { SqliteErrorCode: 9 } or InvalidOperationException or IOException
+            && context.CancellationToken.IsCancellationRequested)
         {
             return context.Deadline <= DateTime.UtcNow
                 ? new RpcException(new Status(StatusCode.DeadlineExceeded, "the call's deadline passed; nothing was stored"))

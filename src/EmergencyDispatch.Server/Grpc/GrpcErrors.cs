@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using EmergencyDispatch.Planning.Model;
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
@@ -9,16 +10,33 @@ namespace EmergencyDispatch.Server.Grpc;
 /// <summary>The one place where failures become gRPC statuses; no exception text ever reaches a client.</summary>
 public static class GrpcErrors
 {
-    /// <summary>INVALID_ARGUMENT with a google.rpc.BadRequest that names every offending field.</summary>
+    /// <summary>
+    /// Most bytes of field violations one status carries. The status travels in HTTP/2 trailers, and clients refuse
+    /// large ones (grpc-dotnet past 64 KB, as UNAVAILABLE; gRPC C-core from 8 KB): a batch with a thousand bad items
+    /// would otherwise reach its caller as a transport failure instead of INVALID_ARGUMENT.
+    /// </summary>
+    public const int MaxViolationBytes = 4096;
+
+    /// <summary>INVALID_ARGUMENT with a google.rpc.BadRequest that names the offending fields, as many as fit in <see cref="MaxViolationBytes"/> (at least one).</summary>
     public static RpcException InvalidArgument(IReadOnlyCollection<Violation> violations)
     {
+        var badRequest = new BadRequest();
+        var bytes = 0;
+        foreach (var v in violations)
+        {
+            var violation = new BadRequest.Types.FieldViolation { Field = v.Field, Description = v.Description };
+            bytes += 1 + CodedOutputStream.ComputeMessageSize(violation);
+            if (badRequest.FieldViolations.Count > 0 && bytes > MaxViolationBytes)
+                break;
+            badRequest.FieldViolations.Add(violation);
+        }
         var first = violations.First();
+        var listed = badRequest.FieldViolations.Count;
         var message = violations.Count == 1
             ? $"{first.Field}: {first.Description}"
-            : $"{first.Field}: {first.Description} (and {violations.Count - 1} more field violations)";
-        var badRequest = new BadRequest();
-        foreach (var v in violations)
-            badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = v.Field, Description = v.Description });
+            : listed == violations.Count
+                ? $"{first.Field}: {first.Description} (and {violations.Count - 1} more field violations)"
+                : $"{first.Field}: {first.Description} (and {violations.Count - 1} more field violations; the first {listed} are listed)";
         return Status(global::Google.Rpc.Code.InvalidArgument, message, badRequest);
     }
 

@@ -1,0 +1,911 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using EmergencyDispatch.Api.V1;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
+using ServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;
+
+namespace EmergencyDispatch.Tests.Server;
+
+/// <summary>
+/// Generated bad input on every RPC of the API. Each call starts from a valid request and replaces one or two fields
+/// (nested ones and the items of batches included) with hostile values drawn from a fixed seed. Whatever comes in,
+/// the service answers with a status a client can act on (never UNKNOWN, INTERNAL or DATA_LOSS), names the offending
+/// field when it refuses the input, and is still healthy afterwards with an intact database.
+/// </summary>
+public sealed class BadInputTests : IDisposable
+{
+    private const int Seed = 20_200_203;
+
+    /// <summary>Generated calls over all RPCs, at least.</summary>
+    private const int MinimumCalls = 10_000;
+
+    /// <summary>Calls per RPC unless <see cref="Budgets"/> says otherwise.</summary>
+    private const int DefaultBudget = 300;
+
+    /// <summary>RPCs that solve or recompute (slow) get fewer calls; cheap reads fill the total.</summary>
+    private static readonly Dictionary<string, int> Budgets = new(StringComparer.Ordinal)
+    {
+        ["PlanningService/CreatePlan"] = 40,
+        ["AuditService/ReplayPlan"] = 150,
+        ["AuditService/VerifyLedger"] = 150,
+        // Its request has no fields: only unknown ones can be added.
+        ["AuditService/GetLedgerHead"] = 50,
+    };
+
+    /// <summary>More than the service takes (16 MB).</summary>
+    private const int OversizedChars = 17 * 1024 * 1024;
+
+    /// <summary>More items than a batch may hold (10,000).</summary>
+    private const int ManyItems = 10_001;
+
+    /// <summary>More values than one SQLite statement takes as parameters (32,766).</summary>
+    private const int ManyFilterItems = 40_000;
+
+    /// <summary>Largest status details a client is sure to take: gRPC C-core refuses trailers from 8 KB, grpc-dotnet past 64 KB.</summary>
+    private const int MaxDetailsBase64 = 8 * 1024;
+
+    /// <summary>How a mutation that adds fields the schema does not know is described.</summary>
+    private const string UnknownFields = "unknown fields";
+
+    /// <summary>Calls slower than this are listed in the output.</summary>
+    private static readonly TimeSpan SlowCall = TimeSpan.FromSeconds(1);
+
+    private static readonly StatusCode[] Forbidden = [StatusCode.Unknown, StatusCode.Internal, StatusCode.DataLoss];
+
+    /// <summary>Outcomes a valid or invalid request may have; INVALID_ARGUMENT is checked further.</summary>
+    private static readonly HashSet<StatusCode> Acceptable =
+    [
+        StatusCode.OK, StatusCode.InvalidArgument, StatusCode.NotFound, StatusCode.AlreadyExists, StatusCode.FailedPrecondition,
+        StatusCode.ResourceExhausted, StatusCode.PermissionDenied, StatusCode.DeadlineExceeded, StatusCode.Cancelled,
+    ];
+
+    /// <summary>Every service the API assembly describes, found from its proto files, so that a new one is fuzzed (or fails for want of base requests).</summary>
+    private static readonly ServiceDescriptor[] Services =
+    [
+        .. typeof(RegistryService).Assembly.GetTypes()
+            .Select(t => t.GetProperty("Descriptor", BindingFlags.Public | BindingFlags.Static)?.GetValue(null))
+            .OfType<FileDescriptor>()
+            .SelectMany(f => f.Services)
+            .OrderBy(s => s.FullName, StringComparer.Ordinal),
+    ];
+
+    private readonly ITestOutputHelper _output;
+    private readonly DispatchFactory _factory = new();
+    private readonly ServerErrors _serverErrors = new();
+    private readonly WebApplicationFactory<EmergencyDispatch.Server.Persistence.Database> _host;
+    private readonly GrpcChannel _channel;
+
+    public BadInputTests(ITestOutputHelper output)
+    {
+        _output = output;
+        // The per-key rate limit would turn most of thousands of quick calls into RESOURCE_EXHAUSTED and test nothing.
+        _host = _factory.WithWebHostBuilder(b =>
+        {
+            b.UseSetting("Dispatch:Security:RequestsPerSecond", "1000000");
+            b.UseSetting("Dispatch:Security:Burst", "1000000");
+            // Thousands of refusals logged to the console would take longer than the calls; errors are collected instead.
+            b.ConfigureLogging(l => l.ClearProviders().AddProvider(_serverErrors));
+        });
+        _channel = DispatchFactory.CreateChannel(_host.Server, DispatchFactory.ReadAdminToken(_factory.DatabasePath));
+    }
+
+    public void Dispose()
+    {
+        _channel.Dispose();
+        _factory.Dispose();
+    }
+
+    [Fact]
+    public async Task GeneratedBadInputOnEveryRpcNeverFailsInternallyAndLeavesTheServiceHealthy()
+    {
+        var started = Stopwatch.StartNew();
+        var state = await Prepare();
+        var bases = BaseRequests(state);
+        Assert.Superset(new HashSet<string>(["RegistryService", "DemandService", "PlanningService", "AssignmentService", "AuditService", "AdminService"]),
+            Services.Select(s => s.Name).ToHashSet());
+        var methods = Services.SelectMany(s => s.Methods).ToList();
+        var missing = methods.Select(Name).Where(n => !bases.ContainsKey(n)).ToList();
+        Assert.True(missing.Count == 0, "no valid base request for " + string.Join(", ", missing));
+
+        // Every base request is valid as it stands: a refusal below comes from what was changed.
+        foreach (var method in methods)
+        {
+            var (code, error, _) = await Invoke(method, new Outgoing(bases[Name(method)](), []));
+            Assert.True(code == StatusCode.OK, $"the base request of {Name(method)} got {code}: {error?.Status.Detail}");
+        }
+
+        var rng = new Random(Seed);
+        var mutator = new Mutator(rng, state);
+        var schedule = methods.SelectMany(m => Enumerable.Repeat(m, Budgets.GetValueOrDefault(Name(m), DefaultBudget))).ToArray();
+        rng.Shuffle(schedule);
+        Assert.True(schedule.Length >= MinimumCalls, $"only {schedule.Length} calls scheduled");
+
+        var tally = new Tally();
+        var failures = new List<string>();
+        var unrelated = new SortedSet<string>(StringComparer.Ordinal);
+        var setup = started.Elapsed;
+        var fuzzing = Stopwatch.StartNew();
+        for (var n = 0; n < schedule.Length; n++)
+        {
+            var method = schedule[n];
+            var name = Name(method);
+            Outgoing request;
+            List<string> mutations;
+            do
+            {
+                var message = bases[name]();
+                mutations = mutator.Mutate(message, out var suffix);
+                request = new Outgoing(message, suffix);
+            }
+            while (name == "AdminService/RevokeApiKey" && ((RevokeApiKeyRequest)request.Message).KeyId == state.AdminKeyId);
+
+            var (code, error, elapsed) = await Invoke(method, request);
+            tally.Add(name, code, elapsed);
+            var what = $"#{n} {name} [{string.Join("; ", mutations)}] -> {code}";
+            if (elapsed > SlowCall)
+                _output.WriteLine($"slow call, {elapsed.TotalMilliseconds:0} ms: {what}");
+            if (!Acceptable.Contains(code))
+            {
+                failures.Add($"{what}: {error?.Status.Detail}");
+                continue;
+            }
+            // Over a real HTTP/2 connection a large status trailer fails the call on the client's side instead.
+            if (error?.Trailers.GetValueBytes("grpc-status-details-bin") is { } details && (details.Length + 2) / 3 * 4 > MaxDetailsBase64)
+                failures.Add($"{what}: status details of {details.Length} bytes, more than a client takes in a trailer");
+            if (code != StatusCode.InvalidArgument)
+                continue;
+            var fields = Rpc.Fields(error!);
+            if (fields.Count == 0)
+            {
+                failures.Add($"{what}: INVALID_ARGUMENT without a BadRequest naming a field ({error!.Status.Detail})");
+                continue;
+            }
+            foreach (var field in fields.Where(f => !Resolves(request.Message, f)))
+                failures.Add($"{what}: the BadRequest names '{field}', which is no field of {method.InputType.Name}");
+            var mutated = mutations.Where(m => !m.StartsWith(UnknownFields, StringComparison.Ordinal)).Select(Top).ToHashSet(StringComparer.Ordinal);
+            if (!fields.Any(f => mutated.Contains(Top(f))))
+                unrelated.Add($"{name}: mutated {string.Join(", ", mutated.Order(StringComparer.Ordinal))}; named {string.Join(", ", fields.Select(Top).Distinct().Order(StringComparer.Ordinal))}");
+        }
+
+        // Past the largest message the service takes, the transport refuses the call before any handler sees it.
+        foreach (var service in Services)
+        {
+            var method = service.Methods.First(m => bases[Name(m)]() is var message && FirstString(message) is not null);
+            var message = bases[Name(method)]();
+            var field = FirstString(message)!;
+            field.Value.Field.Accessor.SetValue(field.Value.Owner, new string('x', OversizedChars));
+            var (code, error, elapsed) = await Invoke(method, new Outgoing(message, []));
+            tally.Add(Name(method), code, elapsed);
+            if (code != StatusCode.ResourceExhausted)
+                failures.Add($"{Name(method)} with a {OversizedChars}-character {field.Value.Field.Name} -> {code}, not RESOURCE_EXHAUSTED: {error?.Status.Detail}");
+        }
+        fuzzing.Stop();
+
+        // The service still answers, and the database is intact.
+        var health = await new Health.HealthClient(_channel).CheckAsync(new HealthCheckRequest { Service = "" });
+        var demands = await new DemandService.DemandServiceClient(_channel).ListDemandsAsync(new ListDemandsRequest { Page = new PageRequest { PageSize = 5 } });
+        string integrity;
+        using (var connection = new SqliteConnection($"Data Source={_factory.DatabasePath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA integrity_check";
+            integrity = (string)command.ExecuteScalar()!;
+        }
+
+        Report(tally, setup, fuzzing.Elapsed, unrelated);
+        Assert.True(failures.Count == 0, $"{failures.Count} calls failed their checks (seed {Seed}):\n" + string.Join("\n", failures.Take(40)));
+        Assert.True(tally.Total >= MinimumCalls, $"only {tally.Total} generated calls");
+        Assert.DoesNotContain(tally.Codes.Keys, c => Array.IndexOf(Forbidden, c) >= 0);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+        Assert.NotEmpty(demands.Demands);
+        Assert.Equal("ok", integrity);
+        Assert.True(_serverErrors.Entries.IsEmpty, "the service logged errors:\n" + string.Join("\n", _serverErrors.Entries.Take(20)));
+    }
+
+    /// <summary>Ids and tokens that exist once a small registry, demand, two plans (one published), acknowledgements, a report and keys are stored.</summary>
+    private async Task<State> Prepare()
+    {
+        var registry = new RegistryService.RegistryServiceClient(_channel);
+        var demand = new DemandService.DemandServiceClient(_channel);
+        var planning = new PlanningService.PlanningServiceClient(_channel);
+        var assignments = new AssignmentService.AssignmentServiceClient(_channel);
+        var audit = new AuditService.AuditServiceClient(_channel);
+        var admin = new AdminService.AdminServiceClient(_channel);
+
+        await Fixtures.RegisterSmallRegistry(registry);
+        await registry.UpsertAvailabilityAsync(new UpsertAvailabilityRequest
+        {
+            Ranges = { new AvailabilityRange { FactoryId = "F2", FromDate = "2020-02-05", ToDate = "2020-02-06", Factor = 0.5 } },
+        });
+        var submitted = await demand.SubmitDemandsAsync(Fixtures.Batch(
+            Fixtures.Line("D-1", 600), Fixtures.Line("D-2", 900, priority: Priority.Critical), Fixtures.Line("D-3", 1500, due: "2020-02-07"),
+            Fixtures.Line("D-4", 400, priority: Priority.Low), Fixtures.Line("D-5", 50, priority: Priority.Normal), Fixtures.Line("D-CANCEL", 10)));
+        var demandIds = submitted.Demands.Select(d => d.DemandId).ToList();
+        await demand.CancelDemandAsync(new CancelDemandRequest { DemandId = demandIds[^1], Reason = "entered twice" });
+
+        var active = await Plan(planning, publish: true);
+        var listed = await assignments.ListAssignmentsAsync(new ListAssignmentsRequest { FactoryId = "F1", Page = new PageRequest { PageSize = 1000 } });
+        Assert.True(listed.Assignments.Count >= 2, "the published plan gives F1 at least two assignments");
+        var accepted = listed.Assignments[0];
+        await assignments.AcknowledgeAssignmentAsync(new AcknowledgeAssignmentRequest { FactoryId = "F1", AssignmentId = accepted.AssignmentId, Decision = Decision.Accept });
+        await assignments.ReportProductionAsync(new ReportProductionRequest { ReportId = "rep-1", FactoryId = "F1", AssignmentId = accepted.AssignmentId, Date = "2020-02-03", Quantity = 1 });
+        var rejected = listed.Assignments.First(a => a.DemandId != accepted.DemandId);
+        await assignments.AcknowledgeAssignmentAsync(new AcknowledgeAssignmentRequest
+            { FactoryId = "F1", AssignmentId = rejected.AssignmentId, Decision = Decision.Reject, Reason = "line down for cleaning" });
+        var draft = await Plan(planning, publish: false);
+
+        var spare = await admin.CreateApiKeyAsync(new CreateApiKeyRequest { Name = "spare", Role = Role.Coordinator });
+        await admin.CreateApiKeyAsync(new CreateApiKeyRequest { Name = "f1-line", Role = Role.Factory, FactoryId = "F1" });
+        var keys = await admin.ListApiKeysAsync(new ListApiKeysRequest { Page = new PageRequest { PageSize = 1000 } });
+        var adminKey = keys.Keys.Single(k => k.CreatedBy == "startup");
+        var head = await audit.GetLedgerHeadAsync(new GetLedgerHeadRequest());
+
+        // Real tokens of every paged list, so that the fuzzer sends valid continuations as well as forged ones.
+        var one = new PageRequest { PageSize = 1 };
+        var tokens = new List<string>
+        {
+            (await registry.ListProductsAsync(new ListProductsRequest { Page = one })).NextPageToken,
+            (await registry.ListCapabilitiesAsync(new ListCapabilitiesRequest { Page = one })).NextPageToken,
+            (await registry.ListFactoriesAsync(new ListFactoriesRequest { Page = one })).NextPageToken,
+            (await registry.ListAvailabilityAsync(new ListAvailabilityRequest { Page = one })).NextPageToken,
+            (await demand.ListDemandsAsync(new ListDemandsRequest { Page = one })).NextPageToken,
+            (await assignments.ListAssignmentsAsync(new ListAssignmentsRequest { FactoryId = "F1", Page = one })).NextPageToken,
+            (await audit.ListEventsAsync(new ListEventsRequest { Page = one })).NextPageToken,
+            (await audit.ListPlansAsync(new ListPlansRequest { Page = one })).NextPageToken,
+            (await admin.ListApiKeysAsync(new ListApiKeysRequest { Page = one })).NextPageToken,
+            (await planning.GetPlanAsync(new GetPlanRequest { PlanId = active.PlanId, View = PlanView.Assignments, Page = one })).NextPageToken,
+        };
+
+        return new State
+        {
+            DemandIds = demandIds,
+            ActivePlanId = active.PlanId,
+            DraftPlanId = draft.PlanId,
+            AcceptedAssignmentId = accepted.AssignmentId,
+            AssignmentIds = [.. listed.Assignments.Select(a => a.AssignmentId)],
+            Version = listed.Assignments.Max(a => a.Version),
+            AdminKeyId = adminKey.KeyId,
+            AdminName = adminKey.Name,
+            SpareKeyId = spare.Key.KeyId,
+            KeyIds = [.. keys.Keys.Select(k => k.KeyId)],
+            Head = head,
+            Tokens = [.. tokens.Where(t => t.Length > 0)],
+        };
+    }
+
+    private static async Task<PlanSummary> Plan(PlanningService.PlanningServiceClient planning, bool publish)
+    {
+        using var call = planning.CreatePlan(new CreatePlanRequest { StartDate = "2020-02-03", HorizonDays = 7, Planner = Api.V1.Planner.Greedy, Publish = publish });
+        return (await PlanningServiceTests.ReadAll(call))[^1].Plan;
+    }
+
+    /// <summary>A valid, realistic request of every RPC, made afresh for each call.</summary>
+    private static Dictionary<string, Func<IMessage>> BaseRequests(State s)
+    {
+        static PageRequest Page(int size) => new() { PageSize = size };
+        var d1 = s.DemandIds[0];
+        return new Dictionary<string, Func<IMessage>>(StringComparer.Ordinal)
+        {
+            ["RegistryService/UpsertProducts"] = () => new UpsertProductsRequest
+            {
+                Products =
+                {
+                    new Api.V1.Product { Sku = "MASK", Name = "Surgical mask", Unit = "piece" },
+                    new Api.V1.Product { Sku = "SUIT", Name = "Protective suit", Unit = "set" },
+                },
+            },
+            ["RegistryService/GetProduct"] = () => new GetProductRequest { Sku = "MASK" },
+            ["RegistryService/ListProducts"] = () => new ListProductsRequest { Page = Page(10) },
+            ["RegistryService/UpsertFactories"] = () => new UpsertFactoriesRequest
+            {
+                Factories =
+                {
+                    new Api.V1.Factory { FactoryId = "F1", Name = "Factory one", Region = "R1" },
+                    new Api.V1.Factory { FactoryId = "F2", Name = "Factory two", Region = "R2" },
+                },
+            },
+            ["RegistryService/GetFactory"] = () => new GetFactoryRequest { FactoryId = "F1" },
+            ["RegistryService/ListFactories"] = () => new ListFactoriesRequest { Page = Page(5), Region = "R1" },
+            ["RegistryService/UpsertCapabilities"] = () => new UpsertCapabilitiesRequest
+            {
+                Capabilities = { new Api.V1.Capability { FactoryId = "F1", Sku = "MASK", UnitsPerDay = 1000, UnitCost = 0.5 } },
+            },
+            ["RegistryService/ListCapabilities"] = () => new ListCapabilitiesRequest { Page = Page(10), FactoryId = "F1", Sku = "MASK" },
+            ["RegistryService/UpsertAvailability"] = () => new UpsertAvailabilityRequest
+            {
+                Ranges = { new AvailabilityRange { FactoryId = "F2", FromDate = "2020-02-05", ToDate = "2020-02-06", Factor = 0.5 } },
+            },
+            ["RegistryService/ListAvailability"] = () => new ListAvailabilityRequest { Page = Page(10), FactoryId = "F2", FromDate = "2020-02-01", ToDate = "2020-02-29" },
+            ["RegistryService/UpsertLanes"] = () => new UpsertLanesRequest
+            {
+                Lanes = { new Api.V1.Lane { FromRegion = "R1", ToRegion = "R3", LeadDays = 2, UnitCost = 0.1 } },
+            },
+            ["RegistryService/ListLanes"] = () => new ListLanesRequest { Page = Page(10), FromRegion = "R1", ToRegion = "R3" },
+
+            ["DemandService/SubmitDemands"] = () => Fixtures.Batch(Fixtures.Line("D-1", 600), Fixtures.Line("D-5", 50, priority: Priority.Normal)),
+            ["DemandService/GetDemand"] = () => new GetDemandRequest { DemandId = d1 },
+            ["DemandService/ListDemands"] = () => new ListDemandsRequest
+            {
+                Page = Page(10), Statuses = { DemandStatus.Open, DemandStatus.PartiallyFulfilled }, Region = "R3", Sku = "MASK",
+                Priority = Priority.High, Submitter = s.AdminName,
+            },
+            ["DemandService/CancelDemand"] = () => new CancelDemandRequest { DemandId = s.DemandIds[^1], Reason = "entered twice" },
+
+            ["PlanningService/CreatePlan"] = () => new CreatePlanRequest
+            {
+                StartDate = "2020-02-03", HorizonDays = 5, Planner = Api.V1.Planner.Greedy, TimeLimit = Duration.FromTimeSpan(TimeSpan.FromSeconds(10)), FrozenDays = 1,
+            },
+            ["PlanningService/GetPlan"] = () => new GetPlanRequest { PlanId = s.ActivePlanId, View = PlanView.Assignments, Page = Page(5) },
+            ["PlanningService/PublishPlan"] = () => new PublishPlanRequest { PlanId = s.ActivePlanId },
+
+            ["AssignmentService/ListAssignments"] = () => new ListAssignmentsRequest
+            {
+                FactoryId = "F1", FromDate = "2020-02-01", ToDate = "2020-02-29", Page = Page(10), IncludeWithdrawn = true,
+            },
+            ["AssignmentService/WatchAssignments"] = () => new WatchAssignmentsRequest { FactoryId = "F1" },
+            ["AssignmentService/AcknowledgeAssignment"] = () => new AcknowledgeAssignmentRequest { FactoryId = "F1", AssignmentId = s.AcceptedAssignmentId, Decision = Decision.Accept },
+            ["AssignmentService/ReportProduction"] = () => new ReportProductionRequest
+            {
+                ReportId = "rep-1", FactoryId = "F1", AssignmentId = s.AcceptedAssignmentId, Date = "2020-02-03", Quantity = 1,
+            },
+            ["AssignmentService/UpdateAvailability"] = () => new UpdateAvailabilityRequest { FactoryId = "F2", FromDate = "2020-03-01", ToDate = "2020-03-03", Factor = 1.5 },
+            ["AssignmentService/ListRejections"] = () => new ListRejectionsRequest { FactoryId = "F1", Page = Page(10) },
+            ["AssignmentService/ClearRejection"] = () => new ClearRejectionRequest { FactoryId = "F2", DemandId = d1 },
+
+            ["AuditService/ListPlans"] = () => new ListPlansRequest
+            {
+                CreatedFrom = Timestamp.FromDateTime(new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc)),
+                CreatedTo = Timestamp.FromDateTime(new DateTime(2100, 1, 1, 0, 0, 0, DateTimeKind.Utc)),
+                Statuses = { PlanStatus.Draft, PlanStatus.Active }, Page = Page(10),
+            },
+            ["AuditService/GetPlanInputs"] = () => new GetPlanInputsRequest { PlanId = s.ActivePlanId },
+            ["AuditService/DiffPlans"] = () => new DiffPlansRequest { PlanA = s.ActivePlanId, PlanB = s.DraftPlanId },
+            ["AuditService/ReplayPlan"] = () => new ReplayPlanRequest { PlanId = s.DraftPlanId },
+            ["AuditService/ExplainDemand"] = () => new ExplainDemandRequest { DemandId = d1, Page = Page(5) },
+            ["AuditService/ListEvents"] = () => new ListEventsRequest
+            {
+                Rpc = "DemandService/SubmitDemands", Actor = s.AdminName, From = Timestamp.FromDateTime(new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc)),
+                To = Timestamp.FromDateTime(new DateTime(2100, 1, 1, 0, 0, 0, DateTimeKind.Utc)), Page = Page(10),
+            },
+            ["AuditService/GetLedgerHead"] = () => new GetLedgerHeadRequest(),
+            ["AuditService/VerifyLedger"] = () => new VerifyLedgerRequest { Head = s.Head.Clone() },
+
+            ["AdminService/CreateApiKey"] = () => new CreateApiKeyRequest { Name = "fuzz", Role = Role.Auditor },
+            ["AdminService/ListApiKeys"] = () => new ListApiKeysRequest { Page = Page(10), IncludeRevoked = true },
+            ["AdminService/RevokeApiKey"] = () => new RevokeApiKeyRequest { KeyId = s.SpareKeyId },
+        };
+    }
+
+    private static string Name(MethodDescriptor m) => $"{m.Service.Name}/{m.Name}";
+
+    /// <summary>A request as sent: the message, then optional bytes of fields the schema does not know.</summary>
+    private sealed record Outgoing(IMessage Message, byte[] Unknown);
+
+    private static readonly ConcurrentDictionary<string, Method<Outgoing, IMessage>> MethodCache = new(StringComparer.Ordinal);
+
+    private static Method<Outgoing, IMessage> MethodOf(MethodDescriptor m) => MethodCache.GetOrAdd(Name(m), _ => new Method<Outgoing, IMessage>(
+        m.IsServerStreaming ? MethodType.ServerStreaming : MethodType.Unary, m.Service.FullName, m.Name,
+        Marshallers.Create<Outgoing>(o => [.. o.Message.ToByteArray(), .. o.Unknown], _ => throw new NotSupportedException()),
+        Marshallers.Create(_ => throw new NotSupportedException(), b => m.OutputType.Parser.ParseFrom(b))));
+
+    /// <summary>Makes one call; a watch is read until its first message (or its end) and then left.</summary>
+    private async Task<(StatusCode Code, RpcException? Error, TimeSpan Elapsed)> Invoke(MethodDescriptor m, Outgoing request)
+    {
+        var invoker = _channel.CreateCallInvoker();
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            if (!m.IsServerStreaming)
+            {
+                using var unary = invoker.AsyncUnaryCall(MethodOf(m), null, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30)), request);
+                await unary.ResponseAsync;
+            }
+            else if (!m.Name.StartsWith("Watch", StringComparison.Ordinal))
+            {
+                // A stream that ends (CreatePlan: queued, steps, the plan) is read to its end.
+                using var stream = invoker.AsyncServerStreamingCall(MethodOf(m), null, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30)), request);
+                while (await stream.ResponseStream.MoveNext(CancellationToken.None))
+                {
+                }
+            }
+            else
+            {
+                // A watch never ends: its first message (or its refusal) is the answer, then the call is left.
+                using var stream = invoker.AsyncServerStreamingCall(MethodOf(m), null, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(2)), request);
+                await stream.ResponseStream.MoveNext(CancellationToken.None);
+            }
+            return (StatusCode.OK, null, watch.Elapsed);
+        }
+        catch (RpcException e)
+        {
+            return (e.StatusCode, e, watch.Elapsed);
+        }
+    }
+
+    /// <summary>The top-level field a path such as <c>lines[3].sku</c> or <c>page.page_size=…</c> starts with.</summary>
+    private static string Top(string path)
+    {
+        var end = path.IndexOfAny(['.', '[', '=', '+']);
+        return end < 0 ? path : path[..end];
+    }
+
+    /// <summary>Whether a field path of a violation names a field of the request (or a oneof), with its indexes inside the items sent.</summary>
+    private static bool Resolves(IMessage request, string path)
+    {
+        IMessage? current = request;
+        var parts = path.Split('.');
+        for (var p = 0; p < parts.Length; p++)
+        {
+            var part = parts[p];
+            var bracket = part.IndexOf('[', StringComparison.Ordinal);
+            var name = bracket < 0 ? part : part[..bracket];
+            if (current is null)
+                return false;
+            var field = current.Descriptor.FindFieldByName(name);
+            if (field is null)
+                return p == parts.Length - 1 && bracket < 0 && current.Descriptor.Oneofs.Any(o => o.Name == name);
+            if (bracket >= 0)
+            {
+                if (!field.IsRepeated || !part.EndsWith(']')
+                    || !int.TryParse(part[(bracket + 1)..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+                    return false;
+                var items = (IList)field.Accessor.GetValue(current);
+                if (index >= items.Count)
+                    return false;
+                current = items[index] as IMessage;
+            }
+            else
+            {
+                current = field.FieldType == FieldType.Message && !field.IsRepeated ? field.Accessor.GetValue(current) as IMessage : null;
+                if (p < parts.Length - 1 && current is null)
+                    current = field.FieldType == FieldType.Message ? field.MessageType.Parser.ParseFrom(ByteString.Empty) : null;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>The first string field of a request, at the top or in its first item or sub-message.</summary>
+    private static (IMessage Owner, FieldDescriptor Field)? FirstString(IMessage message)
+    {
+        foreach (var field in message.Descriptor.Fields.InFieldNumberOrder())
+        {
+            if (field.FieldType == FieldType.String && !field.IsRepeated)
+                return (message, field);
+            if (field.FieldType == FieldType.Message && field.IsRepeated && field.Accessor.GetValue(message) is IList { Count: > 0 } items
+                && FirstString((IMessage)items[0]!) is { } inItem)
+                return inItem;
+        }
+        return null;
+    }
+
+    private void Report(Tally tally, TimeSpan setup, TimeSpan fuzzing, IReadOnlyCollection<string> unrelated)
+    {
+        var forbidden = Forbidden.Sum(c => tally.Codes.GetValueOrDefault(c));
+        _output.WriteLine($"{tally.Total} generated bad inputs over {tally.PerRpc.Count} RPCs, {forbidden} UNKNOWN/INTERNAL/DATA_LOSS (seed {Seed})");
+        _output.WriteLine($"setup {setup.TotalSeconds:0.0} s, calls {fuzzing.TotalSeconds:0.0} s");
+        _output.WriteLine("status codes: " + string.Join(", ", tally.Codes.OrderByDescending(c => c.Value).Select(c => $"{c.Key} {c.Value}")));
+        _output.WriteLine("");
+        _output.WriteLine($"{"rpc",-40} {"calls",6} {"total s",7} {"max ms",7}  status codes");
+        foreach (var (rpc, codes) in tally.PerRpc.OrderBy(r => r.Key, StringComparer.Ordinal))
+        {
+            _output.WriteLine($"{rpc,-40} {codes.Values.Sum(),6} {tally.Spent[rpc].TotalSeconds,7:0.0} {tally.Slowest[rpc].TotalMilliseconds,7:0}  "
+                + string.Join(", ", codes.OrderByDescending(c => c.Value).Select(c => $"{c.Key} {c.Value}")));
+        }
+        if (unrelated.Count > 0)
+        {
+            _output.WriteLine("");
+            _output.WriteLine($"INVALID_ARGUMENT naming another field than the mutated ones ({unrelated.Count} kinds):");
+            foreach (var line in unrelated)
+                _output.WriteLine("  " + line);
+        }
+        _output.WriteLine("");
+        _output.WriteLine($"refusals the service logged as errors: {_serverErrors.Refusals}");
+        if (!_serverErrors.Entries.IsEmpty)
+        {
+            _output.WriteLine("");
+            _output.WriteLine("errors the service logged:");
+            foreach (var entry in _serverErrors.Entries.Take(20))
+                _output.WriteLine("  " + entry);
+        }
+    }
+
+    /// <summary>Calls per RPC and per status code.</summary>
+    private sealed class Tally
+    {
+        public SortedDictionary<string, Dictionary<StatusCode, int>> PerRpc { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<StatusCode, int> Codes { get; } = [];
+
+        public Dictionary<string, TimeSpan> Slowest { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, TimeSpan> Spent { get; } = new(StringComparer.Ordinal);
+
+        public int Total { get; private set; }
+
+        public void Add(string rpc, StatusCode code, TimeSpan elapsed)
+        {
+            if (!PerRpc.TryGetValue(rpc, out var codes))
+                PerRpc[rpc] = codes = [];
+            codes[code] = codes.GetValueOrDefault(code) + 1;
+            Codes[code] = Codes.GetValueOrDefault(code) + 1;
+            if (elapsed > Slowest.GetValueOrDefault(rpc))
+                Slowest[rpc] = elapsed;
+            Spent[rpc] = Spent.GetValueOrDefault(rpc) + elapsed;
+            Total++;
+        }
+    }
+
+    /// <summary>What exists in the database before the fuzzing starts.</summary>
+    private sealed class State
+    {
+        public required List<long> DemandIds { get; init; }
+        public required long ActivePlanId { get; init; }
+        public required long DraftPlanId { get; init; }
+        public required long AcceptedAssignmentId { get; init; }
+        public required List<long> AssignmentIds { get; init; }
+        public required long Version { get; init; }
+        public required long AdminKeyId { get; init; }
+        public required string AdminName { get; init; }
+        public required long SpareKeyId { get; init; }
+        public required List<long> KeyIds { get; init; }
+        public required LedgerHead Head { get; init; }
+        public required List<string> Tokens { get; init; }
+    }
+
+    /// <summary>Replaces one or two fields of a request (at any depth) with values chosen by a seeded generator.</summary>
+    private sealed class Mutator
+    {
+        private const int MaxDepth = 3;
+
+        private static readonly long[] Longs =
+        [
+            0, -1, 1, 2, 3, long.MaxValue, long.MinValue, long.MaxValue - 1, int.MaxValue, int.MinValue, (long)int.MaxValue + 1,
+            1_000_000_000, 1_000_000_001, 987_654_321, -987_654_321, 253_402_300_799, 253_402_300_800, -62_135_596_800, -62_135_596_801,
+        ];
+
+        private static readonly int[] Ints =
+            [0, -1, 1, 2, 14, 90, 91, 365, 366, 367, 999, 1000, 1001, 10_000, 999_999_999, 1_000_000_000, int.MaxValue, int.MinValue, int.MaxValue - 1];
+
+        private static readonly double[] Doubles =
+        [
+            double.NaN, double.PositiveInfinity, double.NegativeInfinity, -0.0, 0, -1, 1, 1.5, 10, 10.000001, 100, 100.5, 1e9, 1e9 + 1,
+            double.MaxValue, double.MinValue, double.Epsilon, -double.Epsilon, 1e-300, 0.1,
+        ];
+
+        private static readonly string[] Texts =
+        [
+            "", " ", "   ", new('x', 100_000), new('a', 64), new('a', 65), new('n', 201), new('u', 33), new('r', 501), "A", "x",
+            "\0", "a\0b", "line\nbreak", "tab\there", "\r\n", "\u0007bell", "\u001f", "\u007f", "Ünïcødé", "口罩", "🚑🚒", "\u202Eevil",
+            "\uFEFFbom", "\uD800", "e\u0301", "'; DROP TABLE demand; --", "' OR '1'='1", "\" OR 1=1 --", "%", "_", "%_%", "*", "NULL", "null",
+            "../../etc/passwd", "${jndi:ldap://x/a}", "<script>alert(1)</script>", "1e309", "-0", "NaN", "0x10", "ed_1_secret",
+        ];
+
+        private static readonly string[] Dates =
+        [
+            "2020-13-45", "20200101", "yesterday", "2020-02-30", "2020-2-3", "2021-02-29", "2024-02-29", "0001-01-01", "1999-12-31", "2000-01-01",
+            "2199-12-31", "2200-01-01", "9999-12-31", "2020-02-03T00:00:00Z", " 2020-02-03", "2020-02-03 ", "２０２０-０２-０３", "2020/02/03",
+            "03-02-2020", "2020-02-05", "2020-02-10", "2020-03-01", "2021-03-02", "-2020-02-03", "+2020-02-03", "2020-02-03\0",
+        ];
+
+        private static readonly string[] Ids =
+        [
+            "F1", "F2", "MASK", "SUIT", "R1", "R2", "R3", "NOPE", "f1", "mask", "F1 ", " F1", "F1\n", "a.b_c-d", "..", "-", "D-1", "D-5",
+            "D-CANCEL", "rep-1", "rep-2", "fuzz", "spare", "f1-line", "startup", "seed", "anonymous", "Ｆ１",
+            "DemandService/SubmitDemands", "AssignmentService/ReportProduction", "demandservice/submitdemands",
+            new('0', 64), new('a', 64), new('A', 64), new('f', 63),
+        ];
+
+        private readonly Random _rng;
+        private readonly long[] _existing;
+        private readonly string[] _tokens;
+        private readonly string[] _names;
+
+        public Mutator(Random rng, State state)
+        {
+            _rng = rng;
+            _existing = [.. state.DemandIds, state.ActivePlanId, state.DraftPlanId, .. state.AssignmentIds, state.Version, state.Version + 1,
+                .. state.KeyIds, state.Head.Seq, state.Head.Seq + 1];
+            _names = [state.AdminName, state.Head.Hash, state.Head.Hash.ToUpperInvariant()];
+            static string Token(params string[] keys) =>
+                Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Join('\u001f', keys))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            _tokens =
+            [
+                .. state.Tokens, Token("-1"), Token("abc"), Token("1", "2"), Token("F1", "x"), Token("F1", "1", "2"), Token("F1", "-1", "1"),
+                Token("99999999999999999999"), Token(""), Token("1", ""), Token("9223372036854775807"), Token("0"), Token("MASK", "F1"),
+                Token("F1", "MASK"), Token("2020-02-03", "F1"), Token("' OR 1=1 --"), "!!!!", "A", "AA", "AAAA", "====", "_-_-", "a b", "%00",
+                Convert.ToBase64String([0xff, 0xfe, 0xfd]),
+            ];
+        }
+
+        /// <summary>Applies one or two mutations; describes each as path=value. Sometimes adds fields the schema does not know.</summary>
+        public List<string> Mutate(IMessage message, out byte[] unknown)
+        {
+            unknown = [];
+            var descriptions = new List<string>();
+            if (message.Descriptor.Fields.InFieldNumberOrder().Count == 0 || _rng.Next(40) == 0)
+            {
+                unknown = UnknownFields();
+                descriptions.Add($"{UnknownFields} ({unknown.Length} bytes)");
+                if (message.Descriptor.Fields.InFieldNumberOrder().Count == 0)
+                    return descriptions;
+            }
+            var count = _rng.Next(10) < 6 ? 1 : 2;
+            for (var i = 0; i < count; i++)
+                descriptions.Add(MutateOnce(message, "", 0));
+            return descriptions;
+        }
+
+        private byte[] UnknownFields()
+        {
+            using var stream = new MemoryStream();
+            using (var output = new CodedOutputStream(stream, leaveOpen: true))
+            {
+                switch (_rng.Next(4))
+                {
+                    case 0:
+                        output.WriteTag(999, WireFormat.WireType.Varint);
+                        output.WriteInt64(long.MinValue);
+                        break;
+                    case 1:
+                        output.WriteTag(1000, WireFormat.WireType.LengthDelimited);
+                        output.WriteBytes(ByteString.CopyFrom(new byte[_rng.Next(1, 5000)]));
+                        break;
+                    case 2:
+                        // A known field number with the wrong wire type.
+                        output.WriteTag(1, WireFormat.WireType.Fixed32);
+                        output.WriteFixed32(0xdeadbeef);
+                        break;
+                    default:
+                        output.WriteTag(536_870_911, WireFormat.WireType.Fixed64);
+                        output.WriteFixed64(ulong.MaxValue);
+                        break;
+                }
+            }
+            return stream.ToArray();
+        }
+
+        private string MutateOnce(IMessage message, string prefix, int depth)
+        {
+            var fields = message.Descriptor.Fields.InFieldNumberOrder();
+            if (fields.Count == 0)
+                return prefix + "(no fields)";
+            var field = fields[_rng.Next(fields.Count)];
+            var path = prefix + field.Name;
+            if (field.IsRepeated)
+            {
+                var items = (IList)field.Accessor.GetValue(message);
+                if (field.FieldType == FieldType.Message && depth < MaxDepth && _rng.Next(2) == 0)
+                {
+                    if (items.Count == 0)
+                        items.Add(NewMessage(field));
+                    var i = _rng.Next(items.Count);
+                    return MutateOnce((IMessage)items[i]!, $"{path}[{i}].", depth + 1);
+                }
+                return MutateItems(field, items, path);
+            }
+            if (field.FieldType == FieldType.Message)
+            {
+                var sub = field.Accessor.GetValue(message) as IMessage;
+                if (depth < MaxDepth && _rng.Next(10) < 7)
+                {
+                    if (sub is null)
+                    {
+                        sub = NewMessage(field);
+                        field.Accessor.SetValue(message, sub);
+                    }
+                    return MutateOnce(sub, path + ".", depth + 1);
+                }
+                if (sub is null || _rng.Next(2) == 0)
+                {
+                    field.Accessor.SetValue(message, NewMessage(field));
+                    return path + "={}";
+                }
+                field.Accessor.Clear(message);
+                return path + "=unset";
+            }
+            if (field.HasPresence && _rng.Next(8) == 0)
+            {
+                field.Accessor.Clear(message);
+                return path + "=unset";
+            }
+            var value = Value(field);
+            field.Accessor.SetValue(message, value);
+            return $"{path}={Show(value)}";
+        }
+
+        /// <summary>Empties a repeated field, repeats items, adds one, replaces one, or makes it hold more than a batch may.</summary>
+        private string MutateItems(FieldDescriptor field, IList items, string path)
+        {
+            var roll = _rng.Next(100);
+            if (roll < 15)
+            {
+                items.Clear();
+                return path + "=[]";
+            }
+            if (roll < 35 && items.Count > 0)
+            {
+                var i = _rng.Next(items.Count);
+                items.Add(Copy(items[i]!));
+                return $"{path}+=copy of [{i}]";
+            }
+            if (roll < 50)
+            {
+                items.Add(NewItem(field));
+                return path + "+=new";
+            }
+            if (roll < 70 && items.Count > 0)
+            {
+                var i = _rng.Next(items.Count);
+                var item = NewItem(field);
+                items[i] = item;
+                return $"{path}[{i}]={(item is IMessage ? "{}" : Show(item))}";
+            }
+            if (roll < 95 && items.Count > 0)
+            {
+                var copies = _rng.Next(2, 50);
+                for (var k = 0; k < copies; k++)
+                    items.Add(Copy(items[_rng.Next(items.Count)]!));
+                return $"{path}+={copies} copies";
+            }
+            // Past the batch limit; a scalar list (a filter) also past SQLite's 32,766 parameters of one statement.
+            var count = field.FieldType == FieldType.Message || _rng.Next(2) == 0 ? ManyItems : ManyFilterItems;
+            var first = items.Count > 0 ? items[0]! : NewItem(field);
+            var distinct = _rng.Next(2) == 0 && first is IMessage;
+            items.Clear();
+            for (var k = 0; k < count; k++)
+            {
+                var item = Copy(first);
+                if (distinct && item is IMessage m && m.Descriptor.Fields.InFieldNumberOrder().FirstOrDefault(f => f.FieldType == FieldType.String) is { } key)
+                    key.Accessor.SetValue(m, $"{key.Accessor.GetValue(m)}-{k}");
+                items.Add(item);
+            }
+            return $"{path}+={count} {(distinct ? "distinct" : "copies")}";
+        }
+
+        private object NewItem(FieldDescriptor field) => field.FieldType == FieldType.Message ? NewMessage(field) : Value(field);
+
+        private static IMessage NewMessage(FieldDescriptor field) => field.MessageType.Parser.ParseFrom(ByteString.Empty);
+
+        private static object Copy(object item) =>
+            item is IMessage m ? m.Descriptor.Parser.ParseFrom(m.ToByteString()) : item;
+
+        private T Pick<T>(IList<T> values) => values[_rng.Next(values.Count)];
+
+        private static bool IsIdLike(string name) =>
+            name.EndsWith("_id", StringComparison.Ordinal) || name is "plan_a" or "plan_b" or "after_version" or "seq" or "version";
+
+        private long Long(FieldDescriptor field) => _rng.Next(10) switch
+        {
+            < 4 when IsIdLike(field.Name) => Pick(_existing),
+            < 7 => Pick(Longs),
+            7 => _rng.NextInt64(long.MinValue, long.MaxValue),
+            8 => _rng.NextInt64(-1000, 1000),
+            _ => Pick(_existing) + _rng.Next(-3, 100),
+        };
+
+        private int Int() => _rng.Next(10) switch
+        {
+            < 7 => Pick(Ints),
+            7 => _rng.Next(int.MinValue, int.MaxValue),
+            _ => _rng.Next(-100, 1000),
+        };
+
+        private double Double() => _rng.Next(10) switch
+        {
+            < 8 => Pick(Doubles),
+            8 => (_rng.NextDouble() - 0.5) * 1e12,
+            _ => BitConverter.Int64BitsToDouble(_rng.NextInt64()),
+        };
+
+        private string Text(FieldDescriptor field)
+        {
+            var name = field.Name;
+            if (_rng.Next(2) == 0)
+            {
+                if (name.Contains("date", StringComparison.Ordinal))
+                    return Pick(Dates);
+                if (name.Contains("token", StringComparison.Ordinal))
+                    return Pick(_tokens);
+                if (name == "hash")
+                    return Pick(_names);
+                if (IsIdLike(name) || name is "sku" or "region" or "from_region" or "to_region" or "name" or "submitter" or "actor" or "rpc")
+                    return _rng.Next(5) == 0 ? Pick(_names) : Pick(Ids);
+            }
+            return _rng.Next(6) switch
+            {
+                < 3 => Pick(Texts),
+                3 => Pick(Dates),
+                4 => Pick(Ids),
+                _ => Pick(_tokens),
+            };
+        }
+
+        private object Value(FieldDescriptor field) => field.FieldType switch
+        {
+            FieldType.Int64 or FieldType.SInt64 or FieldType.SFixed64 => Long(field),
+            FieldType.UInt64 or FieldType.Fixed64 => unchecked((ulong)Long(field)),
+            FieldType.Int32 or FieldType.SInt32 or FieldType.SFixed32 => Int(),
+            FieldType.UInt32 or FieldType.Fixed32 => unchecked((uint)Int()),
+            FieldType.Double => Double(),
+            FieldType.Float => (float)Double(),
+            FieldType.Bool => _rng.Next(2) == 0,
+            FieldType.String => Text(field),
+            FieldType.Bytes => ByteString.CopyFromUtf8(Text(field)),
+            FieldType.Enum => System.Enum.ToObject(field.EnumType.ClrType, _rng.Next(10) switch
+            {
+                < 6 => Pick(field.EnumType.Values).Number,
+                6 => 999,
+                7 => -1,
+                8 => int.MaxValue,
+                _ => field.EnumType.Values.Max(v => v.Number) + 1,
+            }),
+            _ => throw new NotSupportedException($"{field.FullName} is {field.FieldType}"),
+        };
+
+        private static string Show(object value)
+        {
+            var text = value switch
+            {
+                string s => s.Length > 40 ? $"\"{s[..20]}…\" ({s.Length} chars)" : $"\"{s}\"",
+                double d => d.ToString("R", CultureInfo.InvariantCulture),
+                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                _ => value.ToString() ?? "",
+            };
+            var escaped = new StringBuilder();
+            foreach (var c in text)
+                escaped.Append(char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString());
+            return escaped.ToString();
+        }
+    }
+
+    /// <summary>Errors the service logs (a failure the client may never see, such as one after it left a stream).</summary>
+    private sealed class ServerErrors : ILoggerProvider
+    {
+        private int _refusals;
+
+        public ConcurrentQueue<string> Entries { get; } = new();
+
+        /// <summary>Errors logged with the RpcException of a refused request.</summary>
+        public int Refusals => Volatile.Read(ref _refusals);
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(ServerErrors sink, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (!IsEnabled(logLevel))
+                    return;
+                // A write that refuses its request throws the status the client gets; that is not a failure of the service.
+                if (exception is RpcException)
+                    Interlocked.Increment(ref sink._refusals);
+                else
+                    sink.Entries.Enqueue($"{category}: {formatter(state, exception)} {exception?.GetType().Name} {exception?.Message}");
+            }
+        }
+    }
+}
