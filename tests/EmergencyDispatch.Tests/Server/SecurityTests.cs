@@ -172,6 +172,19 @@ public sealed class SecurityTests : IDisposable
         });
 
     [Fact]
+    public async Task ACancelledCallStopsTheLedgerCheckItStarted()
+    {
+        using (var channel = _factory.CreateChannel())
+            await Fixtures.RegisterSmallRegistry(new RegistryService.RegistryServiceClient(channel));
+        var audit = _factory.Services.GetRequiredService<AuditStore>();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        Assert.True(audit.Verify(null).Ok);
+        Assert.ThrowsAny<OperationCanceledException>(() => audit.Verify(null, cancelled.Token));
+    }
+
+    [Fact]
     public async Task AFullDatabaseRefusesWritesClearlyKeepsReadingAndTakesWritesAgainWhenThereIsRoom()
     {
         using var channel = _factory.CreateChannel();
