@@ -1,4 +1,5 @@
 using Dapper;
+using Microsoft.Data.Sqlite;
 
 namespace EmergencyDispatch.Server.Persistence;
 
@@ -8,21 +9,11 @@ public sealed record DemandIdentity(long DemandId, string Submitter, string Requ
 /// <summary>A demand's outcome in one plan, with the plan's status and creation time.</summary>
 public sealed record PlannedOutcome(long PlanId, string Status, long CreatedAt, PlanOutcomeRow Outcome);
 
-/// <summary>
-/// Units a plan gave another demand from the binding factories (ids joined by ','), with the number of competing
-/// demands and their units in all. A class with settable properties: SQLite leaves computed columns of an empty result
-/// untyped, which a record's constructor would not take.
-/// </summary>
-public sealed class CompetitorUnits
-{
-    public long DemandId { get; init; }
-    public string RequestKey { get; init; } = "";
-    public long Priority { get; init; }
-    public long Units { get; init; }
-    public string Factories { get; init; } = "";
-    public long Total { get; init; }
-    public long TotalUnits { get; init; }
-}
+/// <summary>Units a plan gave another demand from the binding factories (ordinal order).</summary>
+public sealed record CompetitorUnits(long DemandId, string RequestKey, long Priority, long Units, IReadOnlyList<string> Factories);
+
+/// <summary>The demands that competed with one in a plan: the largest, and how many there were and their units in all.</summary>
+public sealed record PlanCompetitors(IReadOnlyList<CompetitorUnits> Largest, long Total, long TotalUnits);
 
 /// <summary>What <see cref="AuditStore.Verify"/> found: ok, or the first entry that does not match and why.</summary>
 public sealed record LedgerCheck(bool Ok, long Entries, long HeadSeq, string HeadHash, long BadSeq, string BadKind, long BadId, string Problem);
@@ -64,32 +55,42 @@ public sealed class AuditStore(Database database)
     /// <summary>
     /// For each plan, the <paramref name="top"/> other demands of the plan's priority for this demand or higher (a
     /// number at most it) that got the most units from the plan's binding factories on production days up to
-    /// <paramref name="dueDate"/>, each row also carrying how many such demands there are and their units in all.
+    /// <paramref name="dueDate"/> (ties by demand id), with how many such demands there are and their units in all.
     /// </summary>
-    public IReadOnlyDictionary<long, IReadOnlyList<CompetitorUnits>> Competitors(
+    public IReadOnlyDictionary<long, PlanCompetitors> Competitors(
         long demandId, string dueDate, IReadOnlyList<(long PlanId, IReadOnlyList<string> Factories, long Priority)> plans, int top)
     {
-        var found = new System.Collections.Concurrent.ConcurrentDictionary<long, IReadOnlyList<CompetitorUnits>>();
-        var work = plans.Where(p => p.Factories.Count > 0).ToList();
-        // Plans and priorities never change, so the plans can be read side by side, one connection per worker.
-        Parallel.ForEach(work, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, database.Open, (plan, _, connection) =>
+        var found = new System.Collections.Concurrent.ConcurrentDictionary<long, PlanCompetitors>();
+        var work = plans.Where(p => p.Factories.Count > 0).OrderBy(p => p.PlanId).ToList();
+        if (work.Count == 0)
+            return found;
+        // Plans never change, so they can be read side by side: a run of successive plans per worker, on its own
+        // connection. plan_factory_units (derived from each plan's assignments when it was stored) keeps a factory's
+        // rows of successive plans together, so a run reads the same few pages plan after plan.
+        var runs = work.Chunk((work.Count + Environment.ProcessorCount - 1) / Environment.ProcessorCount).ToList();
+        Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, database.Open, (run, _, connection) =>
         {
-            var (planId, factories, priority) = plan;
-            // The covering index of the plan's rows of these factories (INDEXED BY: with many factories SQLite would
-            // rather walk the whole plan), each demand's priority by its key, in that order (CROSS JOIN); ranked in
-            // SQL, so that only the top rows leave it.
-            found[planId] = connection.Query<CompetitorUnits>(
-                """
-                SELECT a.demand_id AS DemandId, a.request_key AS RequestKey, d.priority AS Priority, SUM(a.quantity) AS Units,
-                       group_concat(DISTINCT a.factory_id) AS Factories,
-                       COUNT(*) OVER () AS Total, SUM(SUM(a.quantity)) OVER () AS TotalUnits
-                FROM plan_assignment a INDEXED BY plan_assignment_by_factory CROSS JOIN demand d ON d.demand_id = a.demand_id
-                WHERE a.plan_id = @planId AND a.factory_id IN @factories AND a.production_date <= @dueDate
-                  AND a.demand_id <> @demandId AND d.priority <= @priority
-                GROUP BY a.demand_id, a.request_key, d.priority
-                ORDER BY Units DESC, a.demand_id
-                LIMIT @top
-                """, new { planId, factories, dueDate, demandId, priority, top }).AsList();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                SELECT factory_id, entries FROM plan_factory_units
+                WHERE factory_id IN (SELECT value FROM json_each($factories)) AND plan_id = $plan
+                """;
+            var factoriesParameter = command.Parameters.Add("$factories", SqliteType.Text);
+            var planParameter = command.Parameters.Add("$plan", SqliteType.Integer);
+            var sums = new CompetitorSums(demandId, FactoryUnits.DateKey(dueDate));
+            foreach (var (planId, factories, priority) in run)
+            {
+                factoriesParameter.Value = System.Text.Json.JsonSerializer.Serialize(factories);
+                planParameter.Value = planId;
+                // Summed here, plan after plan: SQLite would sort every assignment to group them.
+                sums.Start(priority);
+                using (var reader = command.ExecuteReader())
+                {
+                    while (reader.Read())
+                        sums.Add(reader.GetString(0), reader.GetFieldValue<byte[]>(1));
+                }
+                found[planId] = sums.Largest(top);
+            }
             return connection;
         }, connection => connection.Dispose());
         return found;

@@ -225,6 +225,12 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
         BulkInsert(connection, transaction, planId, "plan_outcome",
             ["seq", "demand_id", "request_key", "priority", "quantity", "on_time", "late", "unmet", "reason", "binding"],
             plan.Outcomes, o => [o.Seq, o.DemandId, o.RequestKey, o.Priority, o.Quantity, o.OnTime, o.Late, o.Unmet, o.Reason, o.Binding]);
+        // Derived data for ExplainDemand (see FactoryUnits): the same rows again, per factory, with each demand's priority.
+        var priorityOf = plan.Outcomes.ToDictionary(o => o.DemandId, o => (int)o.Priority);
+        BulkInsert(connection, transaction, planId, "plan_factory_units", ["factory_id", "entries"],
+            plan.Assignments.GroupBy(a => a.FactoryId, StringComparer.Ordinal),
+            g => [g.Key, FactoryUnits.Encode(g.Select(a => new FactoryUnits.Assignment(
+                FactoryUnits.DateKey(a.ProductionDate), priorityOf[a.DemandId], a.DemandId, a.Quantity, a.RequestKey)))]);
         return planId;
     }
 
