@@ -66,31 +66,28 @@ public sealed class AuditStore(Database database)
             return found;
         // Plans never change, so they can be read side by side: a run of successive plans per worker, on its own
         // connection. plan_factory_units (derived from each plan's assignments when it was stored) keeps a factory's
-        // rows of successive plans together, so a run reads the same few pages plan after plan.
+        // rows of successive plans together: a run reads a range per binding factory, summed here (SQLite would sort
+        // every assignment to group them). The ranges also hold plans in between and factories that bind in another
+        // plan of the run: those are left out.
         var runs = work.Chunk((work.Count + Environment.ProcessorCount - 1) / Environment.ProcessorCount).ToList();
         Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, database.Open, (run, _, connection) =>
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = """
-                SELECT factory_id, entries FROM plan_factory_units
-                WHERE factory_id IN (SELECT value FROM json_each($factories)) AND plan_id = $plan
-                """;
-            var factoriesParameter = command.Parameters.Add("$factories", SqliteType.Text);
-            var planParameter = command.Parameters.Add("$plan", SqliteType.Integer);
-            var sums = new CompetitorSums(demandId, FactoryUnits.DateKey(dueDate));
-            foreach (var (planId, factories, priority) in run)
+            var sums = new CompetitorSums(demandId, FactoryUnits.DateKey(dueDate), run);
+            using (var command = connection.CreateCommand())
             {
-                factoriesParameter.Value = System.Text.Json.JsonSerializer.Serialize(factories);
-                planParameter.Value = planId;
-                // Summed here, plan after plan: SQLite would sort every assignment to group them.
-                sums.Start(priority);
-                using (var reader = command.ExecuteReader())
-                {
-                    while (reader.Read())
-                        sums.Add(reader.GetString(0), reader.GetFieldValue<byte[]>(1));
-                }
-                found[planId] = sums.Largest(top);
+                command.CommandText = """
+                    SELECT factory_id, plan_id, entries FROM plan_factory_units
+                    WHERE factory_id IN (SELECT value FROM json_each($factories)) AND plan_id BETWEEN $first AND $last
+                    """;
+                command.Parameters.AddWithValue("$factories", System.Text.Json.JsonSerializer.Serialize(run.SelectMany(p => p.Factories).Distinct(StringComparer.Ordinal)));
+                command.Parameters.AddWithValue("$first", run[0].PlanId);
+                command.Parameters.AddWithValue("$last", run[^1].PlanId);
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                    sums.Add(reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<byte[]>(2));
             }
+            foreach (var (planId, competitors) in sums.Largest(top))
+                found[planId] = competitors;
             return connection;
         }, connection => connection.Dispose());
         return found;

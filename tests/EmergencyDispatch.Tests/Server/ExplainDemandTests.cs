@@ -95,8 +95,11 @@ public sealed class ExplainDemandTests
     {
         using var factory = new DispatchFactory(seed: true);
         using var channel = factory.CreateChannel();
+        // Several plans: ExplainDemand reads them in runs of successive plans, a run per core.
         await Plan(channel, Planner.Greedy, 14);
         await Plan(channel, Planner.Lp, 7);
+        await Plan(channel, Planner.Greedy, 5);
+        await Plan(channel, Planner.Greedy, 10);
 
         var named = await AssertEveryDemandExplainedAsSummed(channel, factory.DatabasePath);
 
