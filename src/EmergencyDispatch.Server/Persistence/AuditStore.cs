@@ -70,9 +70,10 @@ public sealed class AuditStore(Database database)
         // every assignment to group them). The ranges also hold plans in between and factories that bind in another
         // plan of the run: those are left out.
         var runs = work.Chunk((work.Count + Environment.ProcessorCount - 1) / Environment.ProcessorCount).ToList();
-        Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, database.Open, (run, _, connection) =>
+        Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, () => (Connection: database.Open(), Sums: Sums()), (run, _, worker) =>
         {
-            var sums = new CompetitorSums(demandId, FactoryUnits.DateKey(dueDate), run);
+            var (connection, sums) = worker;
+            sums.Start(demandId, FactoryUnits.DateKey(dueDate), run);
             using (var command = connection.CreateCommand())
             {
                 command.CommandText = """
@@ -88,10 +89,20 @@ public sealed class AuditStore(Database database)
             }
             foreach (var (planId, competitors) in sums.Largest(top))
                 found[planId] = competitors;
-            return connection;
-        }, connection => connection.Dispose());
+            return worker;
+        }, worker =>
+        {
+            worker.Connection.Dispose();
+            if (_sums.Count < Environment.ProcessorCount)
+                _sums.Add(worker.Sums);
+        });
         return found;
     }
+
+    /// <summary>Sums of earlier calls, to be used again: at most one per core is kept.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentBag<CompetitorSums> _sums = [];
+
+    private CompetitorSums Sums() => _sums.TryTake(out var sums) ? sums : new CompetitorSums();
 
     /// <summary>Events oldest first, filtered, after the page key.</summary>
     public Page<EventRow> Events(string? rpc, string? actor, long? from, long? to, long afterId, int size)

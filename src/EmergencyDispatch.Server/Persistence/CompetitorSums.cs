@@ -25,9 +25,7 @@ public sealed class CompetitorSums
     /// <summary>One of a sum's factories, and the one before it (-1: none).</summary>
     private readonly record struct Link(int Factory, int Previous);
 
-    private readonly long _demandId;
-    private readonly int _dueDate;
-    private readonly Dictionary<long, (HashSet<string> Binding, long Priority)> _plans;
+    private readonly Dictionary<long, (HashSet<string> Binding, long Priority)> _plans = [];
     private readonly Dictionary<string, int> _factoryIndex = new(StringComparer.Ordinal);
     private readonly List<string> _factories = [];
     private readonly Dictionary<(long PlanId, long DemandId), int> _slot = [];
@@ -35,15 +33,29 @@ public sealed class CompetitorSums
     private readonly List<Link> _links = [];
     private byte[] _keys = new byte[1 << 14];
     private int _keysLength;
+    private long _demandId;
+    private int _dueDate;
 
+    /// <summary>
+    /// Starts over for another run: what was summed is cleared, the room it took is kept (a run of national plans sums
+    /// tens of thousands of demands; growing all that again each call cost more than the summing).
+    /// </summary>
     /// <param name="demandId">The demand whose competitors these are.</param>
     /// <param name="dueDate">Its due date as yyyymmdd.</param>
     /// <param name="plans">The plans of the run, with the demand's binding factories and priority in each.</param>
-    public CompetitorSums(long demandId, int dueDate, IEnumerable<(long PlanId, IReadOnlyList<string> Factories, long Priority)> plans)
+    public void Start(long demandId, int dueDate, IEnumerable<(long PlanId, IReadOnlyList<string> Factories, long Priority)> plans)
     {
         _demandId = demandId;
         _dueDate = dueDate;
-        _plans = plans.ToDictionary(p => p.PlanId, p => (p.Factories.ToHashSet(StringComparer.Ordinal), p.Priority));
+        _plans.Clear();
+        foreach (var (planId, factories, priority) in plans)
+            _plans[planId] = (factories.ToHashSet(StringComparer.Ordinal), priority);
+        _factoryIndex.Clear();
+        _factories.Clear();
+        _slot.Clear();
+        _sums.Clear();
+        _links.Clear();
+        _keysLength = 0;
     }
 
     /// <summary>Adds a factory's row of a plan; a plan not of the run, or a factory that does not bind in it, is left out.</summary>
@@ -83,7 +95,7 @@ public sealed class CompetitorSums
     /// Per plan of the run: its <paramref name="top"/> demands with the most units (ties by demand id), each with the
     /// factories it got them from in ordinal order, and how many demands there are and their units in all.
     /// </summary>
-    public IEnumerable<(long PlanId, PlanCompetitors Competitors)> Largest(int top)
+    public List<(long PlanId, PlanCompetitors Competitors)> Largest(int top)
     {
         var byPlan = _plans.Keys.ToDictionary(id => id, _ => (Largest: new List<int>(top + 1), Count: 0L, Units: 0L));
         var sums = CollectionsMarshal.AsSpan(_sums);
@@ -106,7 +118,7 @@ public sealed class CompetitorSums
         return byPlan.Select(p => (p.Key, new PlanCompetitors(
             [.. p.Value.Largest.Select(i => new CompetitorUnits(_sums[i].DemandId, Key(_sums[i]), _sums[i].Priority, _sums[i].Units, Factories(_sums[i])))],
             p.Value.Count,
-            p.Value.Units)));
+            p.Value.Units))).ToList();
     }
 
     private static bool Before(in Sum a, in Sum b) => a.Units > b.Units || (a.Units == b.Units && a.DemandId < b.DemandId);

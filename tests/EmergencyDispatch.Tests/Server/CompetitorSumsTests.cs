@@ -12,7 +12,8 @@ public sealed class CompetitorSumsTests
     public void OnlyBindingFactoriesOfTheRunsPlansCountUpToTheDueDateAndPriority()
     {
         // Demand 10, HIGH (2), due 2020-02-05; F1 and F2 bind in plan 1, only F1 in plan 2. Plan 3 is not of the run.
-        var sums = new CompetitorSums(10, FactoryUnits.DateKey("2020-02-05"), [(1, ["F1", "F2"], 2), (2, ["F1"], 2)]);
+        var sums = new CompetitorSums();
+        sums.Start(10, FactoryUnits.DateKey("2020-02-05"), [(1, ["F1", "F2"], 2), (2, ["F1"], 2)]);
         var rows = new List<(string, long, byte[])>
         {
             ("F2", 1, Row(("2020-02-04", 1, 20, 5), ("2020-02-05", 2, 21, 7))),
@@ -38,6 +39,15 @@ public sealed class CompetitorSumsTests
         var second = found[2];
         Assert.Equal([(21L, 4L, "F1")], second.Largest.Select(c => (c.DemandId, c.Units, string.Join(",", c.Factories))));
         Assert.Equal((1L, 4L), (second.Total, second.TotalUnits));
+
+        // Started again for another demand and run, nothing of the first is left.
+        sums.Start(21, FactoryUnits.DateKey("2020-02-03"), [(3, ["F1"], 1)]);
+        foreach (var (factory, plan, entries) in rows)
+            sums.Add(factory, plan, entries);
+        var again = Assert.Single(sums.Largest(2));
+        Assert.Equal(3, again.PlanId);
+        Assert.Equal([(25L, "K25", 1000L, "F1")], again.Competitors.Largest.Select(c => (c.DemandId, c.RequestKey, c.Units, string.Join(",", c.Factories))));
+        Assert.Equal((1L, 1000L), (again.Competitors.Total, again.Competitors.TotalUnits));
     }
 
     [Fact]
