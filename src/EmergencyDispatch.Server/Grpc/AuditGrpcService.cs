@@ -210,19 +210,18 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, IPlanSol
                 CreatedAt = ApiValues.Time(planned.CreatedAt),
                 Outcome = PlanningGrpcService.Map(outcome),
             };
-            var ranked = competitors.GetValueOrDefault(planned.PlanId, []);
-            entry.Competitors.AddRange(ranked.Select(c => new CompetingDemand
+            if (competitors.TryGetValue(planned.PlanId, out var ranked))
             {
-                DemandId = c.DemandId,
-                RequestId = c.RequestKey,
-                Priority = (Priority)(int)c.Priority,
-                Units = c.Units,
-                Factories = { c.Factories.Split(',').Order(StringComparer.Ordinal) },
-            }));
-            if (ranked.Count > 0)
-            {
-                entry.MoreCompetitors = (int)(ranked[0].Total - ranked.Count);
-                entry.MoreUnits = ranked[0].TotalUnits - ranked.Sum(c => c.Units);
+                entry.Competitors.AddRange(ranked.Largest.Select(c => new CompetingDemand
+                {
+                    DemandId = c.DemandId,
+                    RequestId = c.RequestKey,
+                    Priority = (Priority)(int)c.Priority,
+                    Units = c.Units,
+                    Factories = { c.Factories },
+                }));
+                entry.MoreCompetitors = (int)(ranked.Total - ranked.Largest.Count);
+                entry.MoreUnits = ranked.TotalUnits - ranked.Largest.Sum(c => c.Units);
             }
             response.Plans.Add(entry);
         }

@@ -1,4 +1,5 @@
 using Dapper;
+using Microsoft.Data.Sqlite;
 
 namespace EmergencyDispatch.Server.Persistence;
 
@@ -8,21 +9,11 @@ public sealed record DemandIdentity(long DemandId, string Submitter, string Requ
 /// <summary>A demand's outcome in one plan, with the plan's status and creation time.</summary>
 public sealed record PlannedOutcome(long PlanId, string Status, long CreatedAt, PlanOutcomeRow Outcome);
 
-/// <summary>
-/// Units a plan gave another demand from the binding factories (ids joined by ','), with the number of competing
-/// demands and their units in all. A class with settable properties: SQLite leaves computed columns of an empty result
-/// untyped, which a record's constructor would not take.
-/// </summary>
-public sealed class CompetitorUnits
-{
-    public long DemandId { get; init; }
-    public string RequestKey { get; init; } = "";
-    public long Priority { get; init; }
-    public long Units { get; init; }
-    public string Factories { get; init; } = "";
-    public long Total { get; init; }
-    public long TotalUnits { get; init; }
-}
+/// <summary>Units a plan gave another demand from the binding factories (ordinal order).</summary>
+public sealed record CompetitorUnits(long DemandId, string RequestKey, long Priority, long Units, IReadOnlyList<string> Factories);
+
+/// <summary>The demands that competed with one in a plan: the largest, and how many there were and their units in all.</summary>
+public sealed record PlanCompetitors(IReadOnlyList<CompetitorUnits> Largest, long Total, long TotalUnits);
 
 /// <summary>What <see cref="AuditStore.Verify"/> found: ok, or the first entry that does not match and why.</summary>
 public sealed record LedgerCheck(bool Ok, long Entries, long HeadSeq, string HeadHash, long BadSeq, string BadKind, long BadId, string Problem);
@@ -64,36 +55,54 @@ public sealed class AuditStore(Database database)
     /// <summary>
     /// For each plan, the <paramref name="top"/> other demands of the plan's priority for this demand or higher (a
     /// number at most it) that got the most units from the plan's binding factories on production days up to
-    /// <paramref name="dueDate"/>, each row also carrying how many such demands there are and their units in all.
+    /// <paramref name="dueDate"/> (ties by demand id), with how many such demands there are and their units in all.
     /// </summary>
-    public IReadOnlyDictionary<long, IReadOnlyList<CompetitorUnits>> Competitors(
+    public IReadOnlyDictionary<long, PlanCompetitors> Competitors(
         long demandId, string dueDate, IReadOnlyList<(long PlanId, IReadOnlyList<string> Factories, long Priority)> plans, int top)
     {
-        var found = new System.Collections.Concurrent.ConcurrentDictionary<long, IReadOnlyList<CompetitorUnits>>();
-        var work = plans.Where(p => p.Factories.Count > 0).ToList();
-        // Plans and priorities never change, so the plans can be read side by side, one connection per worker.
-        Parallel.ForEach(work, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, database.Open, (plan, _, connection) =>
+        var found = new System.Collections.Concurrent.ConcurrentDictionary<long, PlanCompetitors>();
+        var work = plans.Where(p => p.Factories.Count > 0).OrderBy(p => p.PlanId).ToList();
+        if (work.Count == 0)
+            return found;
+        // Plans never change, so they can be read side by side: a run of successive plans per worker, on its own
+        // connection. plan_factory_units (derived from each plan's assignments when it was stored) keeps a factory's
+        // rows of successive plans together: a run reads a range per binding factory, summed here (SQLite would sort
+        // every assignment to group them). The ranges also hold plans in between and factories that bind in another
+        // plan of the run: those are left out.
+        var runs = work.Chunk((work.Count + Environment.ProcessorCount - 1) / Environment.ProcessorCount).ToList();
+        Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, () => (Connection: database.Open(), Sums: Sums()), (run, _, worker) =>
         {
-            var (planId, factories, priority) = plan;
-            // The covering index of the plan's rows of these factories (INDEXED BY: with many factories SQLite would
-            // rather walk the whole plan), each demand's priority by its key, in that order (CROSS JOIN); ranked in
-            // SQL, so that only the top rows leave it.
-            found[planId] = connection.Query<CompetitorUnits>(
-                """
-                SELECT a.demand_id AS DemandId, a.request_key AS RequestKey, d.priority AS Priority, SUM(a.quantity) AS Units,
-                       group_concat(DISTINCT a.factory_id) AS Factories,
-                       COUNT(*) OVER () AS Total, SUM(SUM(a.quantity)) OVER () AS TotalUnits
-                FROM plan_assignment a INDEXED BY plan_assignment_by_factory CROSS JOIN demand d ON d.demand_id = a.demand_id
-                WHERE a.plan_id = @planId AND a.factory_id IN @factories AND a.production_date <= @dueDate
-                  AND a.demand_id <> @demandId AND d.priority <= @priority
-                GROUP BY a.demand_id, a.request_key, d.priority
-                ORDER BY Units DESC, a.demand_id
-                LIMIT @top
-                """, new { planId, factories, dueDate, demandId, priority, top }).AsList();
-            return connection;
-        }, connection => connection.Dispose());
+            var (connection, sums) = worker;
+            sums.Start(demandId, FactoryUnits.DateKey(dueDate), run);
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = """
+                    SELECT factory_id, plan_id, entries FROM plan_factory_units
+                    WHERE factory_id IN (SELECT value FROM json_each($factories)) AND plan_id BETWEEN $first AND $last
+                    """;
+                command.Parameters.AddWithValue("$factories", System.Text.Json.JsonSerializer.Serialize(run.SelectMany(p => p.Factories).Distinct(StringComparer.Ordinal)));
+                command.Parameters.AddWithValue("$first", run[0].PlanId);
+                command.Parameters.AddWithValue("$last", run[^1].PlanId);
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                    sums.Add(reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<byte[]>(2));
+            }
+            foreach (var (planId, competitors) in sums.Largest(top))
+                found[planId] = competitors;
+            return worker;
+        }, worker =>
+        {
+            worker.Connection.Dispose();
+            if (_sums.Count < Environment.ProcessorCount)
+                _sums.Add(worker.Sums);
+        });
         return found;
     }
+
+    /// <summary>Sums of earlier calls, to be used again: at most one per core is kept.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentBag<CompetitorSums> _sums = [];
+
+    private CompetitorSums Sums() => _sums.TryTake(out var sums) ? sums : new CompetitorSums();
 
     /// <summary>Events oldest first, filtered, after the page key.</summary>
     public Page<EventRow> Events(string? rpc, string? actor, long? from, long? to, long afterId, int size)

@@ -29,6 +29,12 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
     /// <summary>Most outcomes a summary lists as the largest shortfalls.</summary>
     public const int LargestShortfallCount = 10;
 
+    /// <summary>Most plans whose steps and tiers <see cref="List"/> keeps in memory (about 2 KB each); past it, it starts over.</summary>
+    private const int MaxListedPlans = 10_000;
+
+    /// <summary>Steps and tiers of plans listed before, by plan id: stored plans never change (triggers refuse it).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, (IReadOnlyList<PlanStepRow> Steps, IReadOnlyList<PlanPriorityRow> Priorities)> _listed = new();
+
     // Classes with settable properties, not records: Dapper converts computed columns (which SQLite leaves untyped
     // when no row comes back) into properties, while a record's constructor must match the reported types exactly.
     private sealed class OpenDemandRow
@@ -225,6 +231,12 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
         BulkInsert(connection, transaction, planId, "plan_outcome",
             ["seq", "demand_id", "request_key", "priority", "quantity", "on_time", "late", "unmet", "reason", "binding"],
             plan.Outcomes, o => [o.Seq, o.DemandId, o.RequestKey, o.Priority, o.Quantity, o.OnTime, o.Late, o.Unmet, o.Reason, o.Binding]);
+        // Derived data for ExplainDemand (see FactoryUnits): the same rows again, per factory, with each demand's priority.
+        var priorityOf = plan.Outcomes.ToDictionary(o => o.DemandId, o => (int)o.Priority);
+        BulkInsert(connection, transaction, planId, "plan_factory_units", ["factory_id", "entries"],
+            plan.Assignments.GroupBy(a => a.FactoryId, StringComparer.Ordinal),
+            g => [g.Key, FactoryUnits.Encode(g.Select(a => new FactoryUnits.Assignment(
+                FactoryUnits.DateKey(a.ProductionDate), priorityOf[a.DemandId], a.DemandId, a.Quantity, a.RequestKey)))]);
         return planId;
     }
 
@@ -246,17 +258,31 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
                 before = beforePlanId ?? long.MaxValue, from = from ?? long.MinValue, to = to ?? long.MaxValue,
                 anyStatus = statuses.Count == 0, statuses, limit = size + 1,
             }).AsList();
-        var ids = plans.Select(p => p.PlanId).ToList();
-        var steps = connection.Query<(long PlanId, long Seq, string Step, double Value, double Seconds)>(
-            "SELECT plan_id, seq, step, value, seconds FROM plan_step WHERE plan_id IN @ids ORDER BY plan_id, seq", new { ids })
-            .ToLookup(r => r.PlanId, r => new PlanStepRow(r.Seq, r.Step, r.Value, r.Seconds));
-        var priorities = connection.Query<(long PlanId, long Priority, long Demands, long ServableDemands, long Quantity, long OnTime, long Late, long Unmet, double SmallestFillRatio)>(
-            """
-            SELECT plan_id, priority, demands, servable_demands, quantity, on_time, late, unmet, smallest_fill_ratio
-            FROM plan_priority WHERE plan_id IN @ids ORDER BY plan_id, priority
-            """, new { ids })
-            .ToLookup(r => r.PlanId, r => new PlanPriorityRow(r.Priority, r.Demands, r.ServableDemands, r.Quantity, r.OnTime, r.Late, r.Unmet, r.SmallestFillRatio));
-        var stored = plans.Select(p => new StoredPlan(p, [.. steps[p.PlanId]], [.. priorities[p.PlanId]], [])).ToList();
+        // Steps and tiers never change: those of plans listed before come from memory, the others are read once.
+        var rows = new Dictionary<long, (IReadOnlyList<PlanStepRow> Steps, IReadOnlyList<PlanPriorityRow> Priorities)>();
+        foreach (var plan in plans)
+        {
+            if (_listed.TryGetValue(plan.PlanId, out var known))
+                rows[plan.PlanId] = known;
+        }
+        var missing = plans.Select(p => p.PlanId).Where(id => !rows.ContainsKey(id)).ToList();
+        if (missing.Count > 0)
+        {
+            var steps = connection.Query<(long PlanId, long Seq, string Step, double Value, double Seconds)>(
+                "SELECT plan_id, seq, step, value, seconds FROM plan_step WHERE plan_id IN @missing ORDER BY plan_id, seq", new { missing })
+                .ToLookup(r => r.PlanId, r => new PlanStepRow(r.Seq, r.Step, r.Value, r.Seconds));
+            var priorities = connection.Query<(long PlanId, long Priority, long Demands, long ServableDemands, long Quantity, long OnTime, long Late, long Unmet, double SmallestFillRatio)>(
+                """
+                SELECT plan_id, priority, demands, servable_demands, quantity, on_time, late, unmet, smallest_fill_ratio
+                FROM plan_priority WHERE plan_id IN @missing ORDER BY plan_id, priority
+                """, new { missing })
+                .ToLookup(r => r.PlanId, r => new PlanPriorityRow(r.Priority, r.Demands, r.ServableDemands, r.Quantity, r.OnTime, r.Late, r.Unmet, r.SmallestFillRatio));
+            if (_listed.Count + missing.Count > MaxListedPlans)
+                _listed.Clear();
+            foreach (var id in missing)
+                _listed[id] = rows[id] = ([.. steps[id]], [.. priorities[id]]);
+        }
+        var stored = plans.Select(p => new StoredPlan(p, rows[p.PlanId].Steps, rows[p.PlanId].Priorities, [])).ToList();
         return RegistryStore.PageOf(stored, size, p => [p.Plan.PlanId.ToString(CultureInfo.InvariantCulture)]);
     }
 

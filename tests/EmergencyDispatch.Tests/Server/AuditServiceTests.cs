@@ -170,6 +170,32 @@ public sealed class AuditServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task ListedPlansShowTheStoredStepsAndTiersWhetherListedBeforeOrNot()
+    {
+        await Fixtures.RegisterSmallRegistry(_registry);
+        await _demands.SubmitDemandsAsync(Fixtures.Batch(Fixtures.Line("D1"), Fixtures.Line("C1", priority: Priority.Critical)));
+        var first = await Plan();
+        var once = await _audit.ListPlansAsync(new ListPlansRequest());
+        await _demands.SubmitDemandsAsync(Fixtures.Batch(Fixtures.Line("L1", quantity: 300, priority: Priority.Low)));
+        var second = await Plan(publish: true);
+
+        // The first plan was listed before (its steps and tiers are kept), the second was not.
+        var twice = await _audit.ListPlansAsync(new ListPlansRequest());
+
+        Assert.Equal([second.PlanId, first.PlanId], twice.Plans.Select(p => p.PlanId));
+        Assert.Equal(once.Plans.Single(), twice.Plans[1]);
+        var planning = new PlanningService.PlanningServiceClient(_channel);
+        foreach (var listed in twice.Plans)
+        {
+            var stored = (await planning.GetPlanAsync(new GetPlanRequest { PlanId = listed.PlanId })).Summary;
+            Assert.Equal(stored.StepValues, listed.StepValues);
+            Assert.Equal(stored.Priorities, listed.Priorities);
+            Assert.Equal(stored.Status, listed.Status);
+        }
+        Assert.Equal(PlanStatus.Active, twice.Plans[0].Status);
+    }
+
+    [Fact]
     public async Task InputsAreTheStoredJsonWithItsHash()
     {
         await Fixtures.RegisterSmallRegistry(_registry);
