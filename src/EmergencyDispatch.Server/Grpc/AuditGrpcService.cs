@@ -199,7 +199,7 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, IPlanSol
         };
         var competitors = audit.Competitors(demand.DemandId, demand.DueDate,
             [.. page.Items.Select(p => (p.PlanId, (IReadOnlyList<string>)(p.Outcome.Binding.Length == 0 ? [] : p.Outcome.Binding.Split(';')), p.Outcome.Priority))],
-            MaxCompetitors);
+            MaxCompetitors, context.CancellationToken);
         foreach (var planned in page.Items)
         {
             var outcome = planned.Outcome;

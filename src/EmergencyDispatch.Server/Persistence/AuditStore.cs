@@ -58,7 +58,8 @@ public sealed class AuditStore(Database database)
     /// <paramref name="dueDate"/> (ties by demand id), with how many such demands there are and their units in all.
     /// </summary>
     public IReadOnlyDictionary<long, PlanCompetitors> Competitors(
-        long demandId, string dueDate, IReadOnlyList<(long PlanId, IReadOnlyList<string> Factories, long Priority)> plans, int top)
+        long demandId, string dueDate, IReadOnlyList<(long PlanId, IReadOnlyList<string> Factories, long Priority)> plans, int top,
+        CancellationToken cancellationToken = default)
     {
         var found = new System.Collections.Concurrent.ConcurrentDictionary<long, PlanCompetitors>();
         var work = plans.Where(p => p.Factories.Count > 0).OrderBy(p => p.PlanId).ToList();
@@ -70,7 +71,7 @@ public sealed class AuditStore(Database database)
         // every assignment to group them). The ranges also hold plans in between and factories that bind in another
         // plan of the run: those are left out.
         var runs = work.Chunk((work.Count + Environment.ProcessorCount - 1) / Environment.ProcessorCount).ToList();
-        Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, () => (Connection: database.Open(), Sums: Sums()), (run, _, worker) =>
+        Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken }, () => (Connection: database.Open(), Sums: Sums()), (run, _, worker) =>
         {
             var (connection, sums) = worker;
             sums.Start(demandId, FactoryUnits.DateKey(dueDate), run);
