@@ -22,7 +22,7 @@ public sealed class ApiKeyStore(Database database, Writer writer, TimeProvider c
     private const string Columns =
         "key_id AS KeyId, name, role, factory_id AS FactoryId, created_at AS CreatedAt, created_by AS CreatedBy, revoked_at AS RevokedAt";
 
-    private readonly ConcurrentDictionary<long, (ApiKeyRow Row, string Sha256)> _cache = new();
+    private readonly ConcurrentDictionary<long, (ApiKeyRow Row, byte[] Sha256)> _cache = new();
     private long _generation;
 
     /// <summary>The key a token names, if the token is well formed, the key exists and the secret matches; revoked keys are returned too (the caller tells them apart).</summary>
@@ -40,14 +40,17 @@ public sealed class ApiKeyStore(Database database, Writer writer, TimeProvider c
                     (row, sha) => (row, sha), new { keyId }, splitOn: "Sha256").ToList();
                 if (found.Count == 0)
                     return null;
-                entry = found[0];
+                entry = (found[0].Item1, Convert.FromHexString(found[0].Item2));
             }
             // A revocation that committed while this read ran must not be undone by caching what was read before it.
             if (Interlocked.Read(ref _generation) == generation)
                 _cache[keyId] = entry;
         }
-        var given = Encoding.ASCII.GetBytes(Sha256Hex(secret));
-        return CryptographicOperations.FixedTimeEquals(given, Encoding.ASCII.GetBytes(entry.Sha256)) ? entry.Row : null;
+        // Every call: hash the secret on the stack and compare in constant time, no allocation.
+        Span<byte> utf8 = stackalloc byte[512]; // a token is at most 128 chars: at most 384 bytes of UTF-8
+        Span<byte> given = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(secret, utf8)], given);
+        return CryptographicOperations.FixedTimeEquals(given, entry.Sha256) ? entry.Row : null;
     }
 
     /// <summary>Creates a key; the violations name the request's fields when it is refused.</summary>
@@ -105,16 +108,16 @@ public sealed class ApiKeyStore(Database database, Writer writer, TimeProvider c
 
     public static string Token(long keyId, string secret) => string.Create(CultureInfo.InvariantCulture, $"{Prefix}{keyId}_{secret}");
 
-    private static bool TryParse(string token, out long keyId, out string secret)
+    private static bool TryParse(string token, out long keyId, out ReadOnlySpan<char> secret)
     {
         keyId = 0;
-        secret = "";
+        secret = default;
         if (!token.StartsWith(Prefix, StringComparison.Ordinal) || token.Length > 128)
             return false;
         var underscore = token.IndexOf('_', Prefix.Length);
         if (underscore < 0 || !long.TryParse(token.AsSpan(Prefix.Length, underscore - Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out keyId))
             return false;
-        secret = token[(underscore + 1)..];
+        secret = token.AsSpan(underscore + 1);
         return secret.Length > 0;
     }
 
