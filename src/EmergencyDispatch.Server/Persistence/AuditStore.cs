@@ -105,6 +105,34 @@ public sealed class AuditStore(Database database)
 
     private CompetitorSums Sums() => _sums.TryTake(out var sums) ? sums : new CompetitorSums();
 
+    /// <summary>Whether a plan's plan_factory_units rows are exactly what its assignments and outcomes give (see <see cref="FactoryUnits"/>).</summary>
+    private static bool DerivedMatches(Microsoft.Data.Sqlite.SqliteConnection connection, long planId, long storedRows)
+    {
+        var priorityOf = connection.Query<(long DemandId, long Priority)>(
+            "SELECT demand_id, priority FROM plan_outcome WHERE plan_id = @planId", new { planId }).ToDictionary(r => r.DemandId, r => (int)r.Priority);
+        var byFactory = connection.Query<(string FactoryId, string ProductionDate, long DemandId, long Quantity, string RequestKey)>(
+            "SELECT factory_id, production_date, demand_id, quantity, request_key FROM plan_assignment WHERE plan_id = @planId", new { planId })
+            .GroupBy(a => a.FactoryId, StringComparer.Ordinal).ToList();
+        if (byFactory.Count != storedRows)
+            return false;
+        // The stored rows of the plan's factories, by primary key in one statement; anything but a blob (a tampered row
+        // may hold text) does not match.
+        var stored = connection.Query<(string FactoryId, byte[] Entries)>(
+            """
+            SELECT u.factory_id, CASE WHEN typeof(u.entries) = 'blob' THEN u.entries ELSE x'' END
+            FROM (SELECT DISTINCT factory_id FROM plan_assignment WHERE plan_id = @planId) f
+            CROSS JOIN plan_factory_units u ON u.factory_id = f.factory_id AND u.plan_id = @planId
+            """, new { planId }).ToDictionary(r => r.FactoryId, r => r.Entries, StringComparer.Ordinal);
+        foreach (var factory in byFactory)
+        {
+            var expected = FactoryUnits.Encode(factory.Select(a => new FactoryUnits.Assignment(
+                FactoryUnits.DateKey(a.ProductionDate), priorityOf.GetValueOrDefault(a.DemandId), a.DemandId, a.Quantity, a.RequestKey)));
+            if (!stored.TryGetValue(factory.Key, out var entries) || !entries.AsSpan().SequenceEqual(expected))
+                return false;
+        }
+        return true;
+    }
+
     /// <summary>Events oldest first, filtered, after the page key.</summary>
     public Page<EventRow> Events(string? rpc, string? actor, long? from, long? to, long afterId, int size)
     {
@@ -141,12 +169,17 @@ public sealed class AuditStore(Database database)
         LedgerCheck Bad(long seq, string kind, long id, string problem) => new(false, entries.Count, lastSeq, lastHash, seq, kind, id, problem);
 
         // Each entry's own digest, side by side on every core (one connection per worker); then the chain, in order.
+        // A plan's derived rows for ExplainDemand are checked against the assignments its digest covers.
         var digests = new string?[entries.Count];
+        var derivedOk = new bool[entries.Count];
+        var derivedRows = connection.Query<(long PlanId, long Rows)>(
+            "SELECT plan_id, COUNT(*) FROM plan_factory_units GROUP BY plan_id", transaction: transaction).ToDictionary(r => r.PlanId, r => r.Rows);
         // The call's cancellation (its deadline) stops the digests between entries.
         Parallel.For(0, entries.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken }, database.Open,
             (i, _, worker) =>
             {
                 var (_, kind, refId, _) = entries[i];
+                derivedOk[i] = kind != "plan" || DerivedMatches(worker, refId, derivedRows.GetValueOrDefault(refId));
                 digests[i] = kind == "plan"
                     ? Ledger.PlanDigest(worker, null, refId)
                     : worker.QuerySingleOrDefault<EventRow>("SELECT event_id AS EventId, at, actor, rpc, objects FROM event WHERE event_id = @refId", new { refId }) is { } e
@@ -165,6 +198,8 @@ public sealed class AuditStore(Database database)
                 return Bad(seq, kind, refId, $"{kind} {refId} is missing");
             if (Ledger.Hash(previous, digest) != hash)
                 return Bad(seq, kind, refId, $"{kind} {refId} does not match its entry: it was changed, or entries were reordered");
+            if (!derivedOk[i])
+                return Bad(seq, kind, refId, $"{kind} {refId}'s rows for ExplainDemand (plan_factory_units) do not match its assignments");
             previous = hash;
             expected++;
         }

@@ -83,6 +83,11 @@ public sealed class LedgerTests : IDisposable
     {
         // One number in one stored assignment.
         { "DROP TRIGGER plan_assignment_is_immutable; UPDATE plan_assignment SET quantity = quantity + 1 WHERE plan_id = 1 AND seq = 0;", "plan", "plan 1 does not match" },
+        // The rows ExplainDemand reads for a plan, one byte changed (the first record's date).
+        {
+            "DROP TRIGGER plan_factory_units_is_immutable; UPDATE plan_factory_units SET entries = unhex('FF' || substr(hex(entries), 3)) WHERE plan_id = 2 AND factory_id = (SELECT MIN(factory_id) FROM plan_factory_units WHERE plan_id = 2);",
+            "plan", "plan 2's rows for ExplainDemand"
+        },
         // One event deleted.
         { "DROP TRIGGER event_is_not_deleted; DELETE FROM event WHERE event_id = 5;", "event", "event 5 is missing" },
         // Two plans swapped (their inputs traded places).
