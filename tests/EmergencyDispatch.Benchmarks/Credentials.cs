@@ -9,7 +9,7 @@ public static class Credentials
     public static string? AdminToken =>
         Environment.GetEnvironmentVariable("DISPATCH_API_KEY") is { Length: > 0 } key ? key : ServerProcess.Current?.AdminToken;
 
-    /// <summary>A handler that adds the bearer token (default: the admin key) to every request.</summary>
+    /// <summary>A handler that adds the bearer token (default: the admin key) to every request that carries no credentials of its own.</summary>
     public static HttpMessageHandler Handler(HttpMessageHandler? inner = null, string? token = null)
     {
         inner ??= new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
@@ -21,7 +21,8 @@ public static class Credentials
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            request.Headers.TryAddWithoutValidation("authorization", "Bearer " + token);
+            if (!request.Headers.Contains("authorization"))
+                request.Headers.TryAddWithoutValidation("authorization", "Bearer " + token);
             return base.SendAsync(request, cancellationToken);
         }
     }

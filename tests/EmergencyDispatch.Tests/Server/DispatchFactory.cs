@@ -32,7 +32,7 @@ public sealed class DispatchFactory : WebApplicationFactory<EmergencyDispatch.Se
         var handler = server.CreateHandler();
         return GrpcChannel.ForAddress(server.BaseAddress, new GrpcChannelOptions
         {
-            HttpHandler = token.Length == 0 ? handler : new BearerHandler(token) { InnerHandler = handler },
+            HttpHandler = token.Length == 0 ? handler : EmergencyDispatch.Benchmarks.Credentials.Handler(handler, token),
         });
     }
 
@@ -65,17 +65,6 @@ public sealed class DispatchFactory : WebApplicationFactory<EmergencyDispatch.Se
         using var channel = CreateChannel();
         var admin = new EmergencyDispatch.Api.V1.AdminService.AdminServiceClient(channel);
         return admin.CreateApiKey(new EmergencyDispatch.Api.V1.CreateApiKeyRequest { Name = name, Role = role, FactoryId = factoryId }).Token;
-    }
-
-    /// <summary>Adds the bearer token to every request that does not carry credentials of its own.</summary>
-    private sealed class BearerHandler(string token) : DelegatingHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            if (!request.Headers.Contains("authorization"))
-                request.Headers.TryAddWithoutValidation("authorization", "Bearer " + token);
-            return base.SendAsync(request, cancellationToken);
-        }
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
