@@ -33,7 +33,7 @@ public sealed class CrashCycles(string serverDll, string databasePath, Action<st
         var problems = new List<string>();
         int lost = 0, duplicated = 0, integrity = 0, ledger = 0;
         var process = await StartAsync();
-        var admin = File.ReadAllText(Path.ChangeExtension(databasePath, ".admin-key")).Trim();
+        var admin = Credentials.ReadAdminToken(databasePath) ?? throw new InvalidOperationException("the server wrote no admin key");
         var (coordinator, factoryKeys) = await SetUpAsync(process.Url, admin);
         try
         {
@@ -42,17 +42,21 @@ public sealed class CrashCycles(string serverDll, string databasePath, Action<st
                 using var stop = new CancellationTokenSource();
                 var pending = new ConcurrentQueue<(string Factory, long Assignment)>(await PendingAsync(process.Url, admin));
                 var accepted = new ConcurrentQueue<(string Factory, long Assignment)>();
+                // Each factory calls with its own key; the channels last as long as this run of the server.
+                var channels = factoryKeys.ToDictionary(k => k.Key, k => Channel(process.Url, k.Value));
                 var workers = new List<Task>();
                 for (var w = 0; w < 3; w++)
                     workers.Add(SubmitLoopAsync(process.Url, coordinator, $"C{cycle}W{w}", stop.Token));
                 for (var w = 0; w < 2; w++)
-                    workers.Add(AcknowledgeLoopAsync(process.Url, factoryKeys, pending, accepted, stop.Token));
+                    workers.Add(AcknowledgeLoopAsync(channels, pending, accepted, stop.Token));
                 for (var w = 0; w < 2; w++)
-                    workers.Add(ReportLoopAsync(process.Url, factoryKeys, accepted, $"C{cycle}W{w}", stop.Token));
+                    workers.Add(ReportLoopAsync(channels, accepted, $"C{cycle}W{w}", stop.Token));
                 await Task.Delay(random.Next(300, 1500));
                 process.Kill();
                 await stop.CancelAsync();
                 await Task.WhenAll(workers);
+                foreach (var channel in channels.Values)
+                    channel.Dispose();
 
                 process = await StartAsync();
                 var (l, d, ok, problem) = Check();
@@ -141,56 +145,38 @@ public sealed class CrashCycles(string serverDll, string databasePath, Action<st
         }
     }
 
-    private async Task AcknowledgeLoopAsync(string url, IReadOnlyDictionary<string, string> keys, ConcurrentQueue<(string Factory, long Assignment)> pending,
+    private async Task AcknowledgeLoopAsync(IReadOnlyDictionary<string, GrpcChannel> channels, ConcurrentQueue<(string Factory, long Assignment)> pending,
         ConcurrentQueue<(string Factory, long Assignment)> accepted, CancellationToken stop)
     {
-        var channels = keys.ToDictionary(k => k.Key, k => Channel(url, k.Value));
-        try
+        while (!stop.IsCancellationRequested && pending.TryDequeue(out var next))
         {
-            while (!stop.IsCancellationRequested && pending.TryDequeue(out var next))
+            var client = new AssignmentService.AssignmentServiceClient(channels[next.Factory]);
+            var request = new AcknowledgeAssignmentRequest { FactoryId = next.Factory, AssignmentId = next.Assignment, Decision = Decision.Accept };
+            if (await Acknowledged(() => client.AcknowledgeAssignmentAsync(request, cancellationToken: stop).ResponseAsync))
             {
-                var client = new AssignmentService.AssignmentServiceClient(channels[next.Factory]);
-                var request = new AcknowledgeAssignmentRequest { FactoryId = next.Factory, AssignmentId = next.Assignment, Decision = Decision.Accept };
-                if (await Acknowledged(() => client.AcknowledgeAssignmentAsync(request, cancellationToken: stop).ResponseAsync))
-                {
-                    _acknowledged.Add(next.Assignment);
-                    accepted.Enqueue(next);
-                }
+                _acknowledged.Add(next.Assignment);
+                accepted.Enqueue(next);
             }
-        }
-        finally
-        {
-            foreach (var c in channels.Values)
-                c.Dispose();
         }
     }
 
-    private async Task ReportLoopAsync(string url, IReadOnlyDictionary<string, string> keys, ConcurrentQueue<(string Factory, long Assignment)> accepted,
+    private async Task ReportLoopAsync(IReadOnlyDictionary<string, GrpcChannel> channels, ConcurrentQueue<(string Factory, long Assignment)> accepted,
         string prefix, CancellationToken stop)
     {
-        var channels = keys.ToDictionary(k => k.Key, k => Channel(url, k.Value));
-        try
+        for (var n = 0; !stop.IsCancellationRequested; n++)
         {
-            for (var n = 0; !stop.IsCancellationRequested; n++)
+            if (!accepted.TryDequeue(out var next))
             {
-                if (!accepted.TryDequeue(out var next))
-                {
-                    await Task.Delay(5, CancellationToken.None);
-                    continue;
-                }
-                var client = new AssignmentService.AssignmentServiceClient(channels[next.Factory]);
-                var request = new ReportProductionRequest { FactoryId = next.Factory, ReportId = $"{prefix}-{n}", AssignmentId = next.Assignment, Date = "2020-02-04", Quantity = 1 };
-                if (await Acknowledged(() => client.ReportProductionAsync(request, cancellationToken: stop).ResponseAsync))
-                {
-                    _reports.Add((next.Factory, request.ReportId, next.Assignment, 1));
-                    accepted.Enqueue(next);
-                }
+                await Task.Delay(5, CancellationToken.None);
+                continue;
             }
-        }
-        finally
-        {
-            foreach (var c in channels.Values)
-                c.Dispose();
+            var client = new AssignmentService.AssignmentServiceClient(channels[next.Factory]);
+            var request = new ReportProductionRequest { FactoryId = next.Factory, ReportId = $"{prefix}-{n}", AssignmentId = next.Assignment, Date = "2020-02-04", Quantity = 1 };
+            if (await Acknowledged(() => client.ReportProductionAsync(request, cancellationToken: stop).ResponseAsync))
+            {
+                _reports.Add((next.Factory, request.ReportId, next.Assignment, 1));
+                accepted.Enqueue(next);
+            }
         }
     }
 

@@ -6,6 +6,13 @@ namespace EmergencyDispatch.Benchmarks;
 /// </summary>
 public static class Credentials
 {
+    /// <summary>Where the server writes its first admin key: beside its database, named after it.</summary>
+    public static string AdminKeyFile(string databasePath) => Path.ChangeExtension(databasePath, ".admin-key");
+
+    /// <summary>The admin key the server wrote beside the database; null when it wrote none.</summary>
+    public static string? ReadAdminToken(string databasePath) =>
+        File.Exists(AdminKeyFile(databasePath)) ? File.ReadAllText(AdminKeyFile(databasePath)).Trim() : null;
+
     public static string? AdminToken =>
         Environment.GetEnvironmentVariable("DISPATCH_API_KEY") is { Length: > 0 } key ? key : ServerProcess.Current?.AdminToken;
 

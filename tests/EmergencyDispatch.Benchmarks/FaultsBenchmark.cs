@@ -30,8 +30,8 @@ public static class FaultsBenchmark
         }
         finally
         {
-            foreach (var suffix in new[] { ".db", ".db-wal", ".db-shm", ".admin-key" })
-                File.Delete(Path.ChangeExtension(database, null) + suffix);
+            foreach (var file in new[] { database, database + "-wal", database + "-shm", Credentials.AdminKeyFile(database) })
+                File.Delete(file);
         }
         await FullDiskAsync(root);
     }

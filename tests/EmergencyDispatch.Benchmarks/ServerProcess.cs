@@ -26,9 +26,7 @@ public sealed class ServerProcess : IAsyncDisposable
     public string DatabasePath { get; }
 
     /// <summary>The admin key the server wrote beside its database on first start; null for a server that writes none.</summary>
-    public string? AdminToken => File.Exists(Path.ChangeExtension(DatabasePath, ".admin-key"))
-        ? File.ReadAllText(Path.ChangeExtension(DatabasePath, ".admin-key")).Trim()
-        : null;
+    public string? AdminToken => Credentials.ReadAdminToken(DatabasePath);
 
     /// <summary>Starts the Release build of the server (built first) and waits until its health check says SERVING.</summary>
     public static async Task<ServerProcess> StartAsync(string repositoryRoot, string? databasePath = null)
@@ -90,7 +88,7 @@ public sealed class ServerProcess : IAsyncDisposable
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         foreach (var suffix in new[] { "", "-wal", "-shm" })
             File.Delete(DatabasePath + suffix);
-        File.Delete(Path.ChangeExtension(DatabasePath, ".admin-key"));
+        File.Delete(Credentials.AdminKeyFile(DatabasePath));
     }
 
     private static int FreePort()

@@ -7,14 +7,6 @@ namespace EmergencyDispatch.Cli.Commands;
 /// <summary><c>dispatchctl admin keys create|list|revoke</c>: API keys, with an admin key.</summary>
 public static class AdminCommands
 {
-    private static readonly IReadOnlyDictionary<string, Role> Roles = new Dictionary<string, Role>(StringComparer.OrdinalIgnoreCase)
-    {
-        ["admin"] = Role.Admin,
-        ["coordinator"] = Role.Coordinator,
-        ["factory"] = Role.Factory,
-        ["auditor"] = Role.Auditor,
-    };
-
     public static Command Create(CliHost host) => new("admin", "Administer the service (admin keys only).")
     {
         new Command("keys", "API keys: create one for a person, a system or a factory; list; revoke.")
@@ -25,12 +17,10 @@ public static class AdminCommands
         },
     };
 
-    private static string Code(Role role) => Roles.FirstOrDefault(r => r.Value == role).Key ?? role.ToString();
-
     private static Command CreateKey(CliHost host)
     {
         var name = new Option<string>("--name") { Description = "Who the key speaks for: the submitter of its demand and the actor of its writes.", HelpName = "NAME", Required = true };
-        var role = ProtoText.ChoiceOption("--role", "The key's role.", Roles);
+        var role = ProtoText.ChoiceOption("--role", "The key's role.", ProtoText.Roles);
         role.Required = true;
         var factory = new Option<string>("--factory") { Description = "For a factory key: the factory it speaks for.", HelpName = "FACTORY_ID" };
         var command = new Command("create", "Create a key; its token is printed once, keep it safe.") { name, role, factory };
@@ -47,7 +37,7 @@ public static class AdminCommands
             else
             {
                 var k = response.Key;
-                context.Console.WriteLine($"key {ProtoText.Number(k.KeyId)} ({Code(k.Role)} {k.Name}{(k.FactoryId.Length > 0 ? " for " + k.FactoryId : "")}); its token, shown only now:");
+                context.Console.WriteLine($"key {ProtoText.Number(k.KeyId)} ({ProtoText.Code(k.Role)} {k.Name}{(k.FactoryId.Length > 0 ? " for " + k.FactoryId : "")}); its token, shown only now:");
                 context.Console.WriteLine(response.Token);
             }
             return ExitCodes.Ok;
@@ -68,7 +58,7 @@ public static class AdminCommands
             NextPageToken = r => r.NextPageToken,
             ClearNextPageToken = r => r.NextPageToken = "",
             Columns = ["key_id", "name", "role", "factory_id", "created_at", "created_by", "revoked_at"],
-            Row = k => [ProtoText.Number(k.KeyId), k.Name, Code(k.Role), k.FactoryId, ProtoText.Time(k.CreatedAt), k.CreatedBy, ProtoText.Time(k.RevokedAt)],
+            Row = k => [ProtoText.Number(k.KeyId), k.Name, ProtoText.Code(k.Role), k.FactoryId, ProtoText.Time(k.CreatedAt), k.CreatedBy, ProtoText.Time(k.RevokedAt)],
         }.RunAsync(context, paging, ct));
         return command;
     }

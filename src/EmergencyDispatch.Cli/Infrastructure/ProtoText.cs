@@ -35,6 +35,17 @@ public static class ProtoText
     private static readonly string[] TimeFormats =
         ["yyyy-MM-dd", "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"];
 
+    /// <summary>API key roles as <c>admin keys</c> spells them.</summary>
+    public static readonly IReadOnlyDictionary<string, Role> Roles = new Dictionary<string, Role>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["admin"] = Role.Admin,
+        ["coordinator"] = Role.Coordinator,
+        ["factory"] = Role.Factory,
+        ["auditor"] = Role.Auditor,
+    };
+
+    public static string Code(Role role) => Roles.FirstOrDefault(r => r.Value == role).Key ?? role.ToString();
+
     public static string Code(Priority priority) => Priorities.FirstOrDefault(p => p.Value == priority).Key ?? priority.ToString();
 
     public static string Code(DemandStatus status) => Statuses.FirstOrDefault(s => s.Value == status).Key ?? status.ToString();

@@ -22,11 +22,15 @@ public sealed class ApiKeyStore(Database database, Writer writer, TimeProvider c
     private const string Columns =
         "key_id AS KeyId, name, role, factory_id AS FactoryId, created_at AS CreatedAt, created_by AS CreatedBy, revoked_at AS RevokedAt";
 
-    private readonly ConcurrentDictionary<long, (ApiKeyRow Row, byte[] Sha256)> _cache = new();
+    /// <summary>Each key as read once: its row, its secret's hash and the caller it makes (built once, not per call).</summary>
+    private readonly ConcurrentDictionary<long, (ApiKeyRow Row, byte[] Sha256, Caller Caller)> _cache = new();
     private long _generation;
 
-    /// <summary>The key a token names, if the token is well formed, the key exists and the secret matches; revoked keys are returned too (the caller tells them apart).</summary>
-    public ApiKeyRow? Find(string token)
+    /// <summary>
+    /// The key a token names and the caller it makes, if the token is well formed, the key exists and the secret
+    /// matches; revoked keys are returned too (the caller tells them apart).
+    /// </summary>
+    public (ApiKeyRow Row, Caller Caller)? Find(string token)
     {
         if (!TryParse(token, out var keyId, out var secret))
             return null;
@@ -40,7 +44,9 @@ public sealed class ApiKeyStore(Database database, Writer writer, TimeProvider c
                     (row, sha) => (row, sha), new { keyId }, splitOn: "Sha256").ToList();
                 if (found.Count == 0)
                     return null;
-                entry = (found[0].Item1, Convert.FromHexString(found[0].Item2));
+                var row = found[0].Item1;
+                entry = (row, Convert.FromHexString(found[0].Item2),
+                    new Caller(row.Name, Caller.ParseRole(row.Role)!.Value, row.FactoryId, $"key:{row.KeyId}"));
             }
             // A revocation that committed while this read ran must not be undone by caching what was read before it.
             if (Interlocked.Read(ref _generation) == generation)
@@ -50,7 +56,7 @@ public sealed class ApiKeyStore(Database database, Writer writer, TimeProvider c
         Span<byte> utf8 = stackalloc byte[512]; // a token is at most 128 chars: at most 384 bytes of UTF-8
         Span<byte> given = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(secret, utf8)], given);
-        return CryptographicOperations.FixedTimeEquals(given, entry.Sha256) ? entry.Row : null;
+        return CryptographicOperations.FixedTimeEquals(given, entry.Sha256) ? (entry.Row, entry.Caller) : null;
     }
 
     /// <summary>Creates a key; the violations name the request's fields when it is refused.</summary>

@@ -43,12 +43,9 @@ public sealed class Authenticator
         var token = authorization[bearer.Length..].Trim();
         if (token.StartsWith(ApiKeyStore.Prefix, StringComparison.Ordinal))
         {
-            var key = _keys.Find(token);
-            if (key is null)
+            if (_keys.Find(token) is not { } key)
                 return (null, "the API key is not valid");
-            if (key.RevokedAt is not null)
-                return (null, "the API key was revoked");
-            return (new Caller(key.Name, Caller.ParseRole(key.Role)!.Value, key.FactoryId, $"key:{key.KeyId}"), "");
+            return key.Row.RevokedAt is null ? (key.Caller, "") : (null, "the API key was revoked");
         }
         if (_validation is null)
             return (null, "the bearer token is not an API key of this service");

@@ -45,7 +45,8 @@ public sealed class DispatchFactory : WebApplicationFactory<EmergencyDispatch.Se
     }
 
     /// <summary>The admin key a server wrote beside the database at <paramref name="databasePath"/>.</summary>
-    public static string ReadAdminToken(string databasePath) => File.ReadAllText(Path.ChangeExtension(databasePath, ".admin-key")).Trim();
+    public static string ReadAdminToken(string databasePath) =>
+        EmergencyDispatch.Benchmarks.Credentials.ReadAdminToken(databasePath) ?? throw new InvalidOperationException("the server wrote no admin key");
 
     /// <summary>The admin key the server wrote beside its database on first start.</summary>
     public string AdminToken
@@ -85,7 +86,7 @@ public sealed class DispatchFactory : WebApplicationFactory<EmergencyDispatch.Se
     /// <summary>Removes a database file and its WAL companions.</summary>
     public static void DeleteDatabase(string path)
     {
-        var key = Path.ChangeExtension(path, ".admin-key");
+        var key = EmergencyDispatch.Benchmarks.Credentials.AdminKeyFile(path);
         if (File.Exists(key))
             File.Delete(key);
         foreach (var suffix in new[] { "", "-wal", "-shm" })
