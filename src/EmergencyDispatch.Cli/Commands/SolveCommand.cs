@@ -78,6 +78,8 @@ public static class SolveCommand
         File.WriteAllText(Path.Combine(output, SummaryFile), Summary(plan, options, elapsed));
 
         PlanSummaryView.Write(console, input, plan);
+        if (plan.Failure is { } failure)
+            console.WriteLine($"the solver failed on step {failure.Step.Name} with status {failure.Status}; the plan holds the steps before it");
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{options.Planner} plan: {plan.Completion}, last step {plan.LastCompletedStep?.Name ?? "none (greedy fallback)"}, {plan.Assignments.Count:N0} assignments in {elapsed.TotalSeconds:0.00} s; written to {output}"));
         return ExitCodes.Ok;
@@ -87,7 +89,8 @@ public static class SolveCommand
     public static string Summary(PlanResult plan, PlannerOptions options, TimeSpan elapsed) => JsonSerializer.Serialize(new
     {
         planner = options.Planner.ToString().ToLowerInvariant(),
-        completion = plan.Completion.ToString(),
+        completion = Codes.Completions.Code(plan.Completion),
+        solver_failure = plan.Failure is { } failure ? new { step = failure.Step.Name, status = failure.Status } : null,
         last_completed_step = plan.LastCompletedStep?.Name,
         seconds = Math.Round(elapsed.TotalSeconds, 3),
         steps = plan.StepValues.Select(v => new

@@ -53,8 +53,14 @@ public static class ProtoText
     /// <summary>A plan status as the server stores it: DRAFT, ACTIVE or SUPERSEDED.</summary>
     public static string Code(PlanStatus status) => PlanStatuses.FirstOrDefault(s => s.Value == status).Key ?? status.ToString();
 
-    /// <summary>How a solve ended: COMPLETE or TIME_LIMIT.</summary>
-    public static string Code(PlanCompletion completion) => completion == PlanCompletion.Complete ? "COMPLETE" : "TIME_LIMIT";
+    /// <summary>How a solve ended: COMPLETE, TIME_LIMIT or SOLVER_FAILED, as the server stores it.</summary>
+    public static string Code(PlanCompletion completion) => completion switch
+    {
+        PlanCompletion.Complete => "COMPLETE",
+        PlanCompletion.TimeLimit => "TIME_LIMIT",
+        PlanCompletion.SolverFailed => "SOLVER_FAILED",
+        _ => completion.ToString(),
+    };
 
     /// <summary>A planner as <c>--planner</c> spells it: lp or greedy.</summary>
     public static string Code(Planner planner) => planner == Planner.Greedy ? "greedy" : "lp";

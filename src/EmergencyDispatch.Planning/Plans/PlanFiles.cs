@@ -110,30 +110,22 @@ public static class PlanFiles
     {
         var colon = text.IndexOf(':', StringComparison.Ordinal);
         var code = colon < 0 ? text : text[..colon];
-        var reason = code switch
+        if (!Codes.Reasons.TryParse(code, out var reason))
         {
-            "" => ShortfallReason.None,
-            "NO_CAPABLE_FACTORY" => ShortfallReason.NoCapableFactory,
-            "NO_ON_TIME_ROUTE" => ShortfallReason.NoOnTimeRoute,
-            "CAPACITY_SHORTAGE" => ShortfallReason.CapacityShortage,
-            _ => (ShortfallReason?)null,
-        };
-        if (reason is null)
-        {
-            v.Add(new Violation("reason", $"'{Rules.Shorten(text)}' is not empty, NO_CAPABLE_FACTORY, NO_ON_TIME_ROUTE or CAPACITY_SHORTAGE[:F1;F2]"));
+            v.Add(new Violation("reason", $"'{Rules.Shorten(text)}' is not empty, {string.Join(", ", Codes.Reasons.Codes.Skip(1))}[:F1;F2]"));
             return (ShortfallReason.None, []);
         }
         if (colon < 0)
-            return (reason.Value, []);
+            return (reason, []);
         if (reason != ShortfallReason.CapacityShortage)
         {
             v.Add(new Violation("reason", "only CAPACITY_SHORTAGE names binding factories"));
-            return (reason.Value, []);
+            return (reason, []);
         }
         var factories = text[(colon + 1)..].Split(';');
         foreach (var factory in factories)
             Rules.Add(v, "reason", Rules.CheckId(factory) is { } problem ? $"binding factory '{Rules.Shorten(factory)}' {problem}" : null);
-        return (reason.Value, factories);
+        return (reason, factories);
     }
 
     private static (IReadOnlyList<T>? Rows, IReadOnlyList<ScenarioError> Errors) ReadFile<T>(string path, string[] columns, ScenarioReader.RowParser<T> parse)

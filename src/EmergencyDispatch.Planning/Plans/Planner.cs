@@ -1,3 +1,5 @@
+using ResultStatus = Google.OrTools.LinearSolver.Solver.ResultStatus;
+
 namespace EmergencyDispatch.Planning.Plans;
 
 /// <summary>Which planner makes the plan.</summary>
@@ -31,7 +33,12 @@ public enum PlanCompletion
     Complete,
     /// <summary>The time limit ran out; the plan holds what the completed steps decided.</summary>
     TimeLimit,
+    /// <summary>The solver ended a step without an optimum while time was left (infeasible, unbounded, abnormal, invalid); the plan holds what the completed steps decided.</summary>
+    SolverFailed,
 }
+
+/// <summary>The step a solver failed on and the status it ended with (an OR-Tools <c>ResultStatus</c> name).</summary>
+public sealed record SolverFailure(Step Step, string Status);
 
 /// <summary>Time spent on one objective step.</summary>
 public sealed record StepTiming(Step Step, TimeSpan Elapsed);
@@ -43,7 +50,8 @@ public sealed record PlanResult(
     IReadOnlyList<StepValue> StepValues,
     PlanCompletion Completion,
     Step? LastCompletedStep,
-    IReadOnlyList<StepTiming> Timings);
+    IReadOnlyList<StepTiming> Timings,
+    SolverFailure? Failure = null);
 
 /// <summary>Progress reported while planning: the step reached and the time since the start.</summary>
 public sealed record PlanProgress(Step Step, int StepIndex, int StepCount, TimeSpan Elapsed);
@@ -62,6 +70,7 @@ public static class Planner
         var steps = Plans.Step.All;
         var timings = new List<StepTiming>();
         var completed = -1;
+        SolverFailure? failure = null;
         var models = context.Components().Select(c => new LpModel(context, c, options.LpSolver)).ToList();
         // Each part's solution as of the last step that every part completed.
         var solutions = new LpSolution?[models.Count];
@@ -75,7 +84,9 @@ public static class Planner
             {
                 progress?.Report(new PlanProgress(steps[k], k, steps.Count, clock.Elapsed));
                 var started = clock.Elapsed;
-                var reached = Optimise(models, steps[k], last: k == steps.Count - 1, options.Threads, options.TimeLimit - clock.Elapsed, cancellationToken);
+                var (reached, failedWith) = Optimise(models, steps[k], last: k == steps.Count - 1, options.Threads, options.TimeLimit - clock.Elapsed, cancellationToken);
+                if (failedWith is not null)
+                    failure = new SolverFailure(steps[k], failedWith);
                 if (reached is null)
                     break;
                 for (var i = 0; i < solutions.Length; i++)
@@ -99,27 +110,31 @@ public static class Planner
             : Rounding.ToAssignments(context, new LpSolution(
                 [.. solutions.SelectMany(s => s?.Production ?? [])],
                 [.. solutions.SelectMany(s => s?.Shipments ?? [])]));
-        var completion = completed == steps.Count - 1 ? PlanCompletion.Complete : PlanCompletion.TimeLimit;
+        var completion = completed == steps.Count - 1 ? PlanCompletion.Complete
+            : failure is not null ? PlanCompletion.SolverFailed
+            : PlanCompletion.TimeLimit;
         if (completion == PlanCompletion.Complete)
             assignments = IntegerPolish.Polish(context, assignments, optimum, options.TimeLimit - clock.Elapsed, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
-        return Result(context, assignments, completion, completed >= 0 ? steps[completed] : null, timings);
+        return Result(context, assignments, completion, completed >= 0 ? steps[completed] : null, timings) with { Failure = failure };
     }
 
     /// <summary>
     /// Optimises one step in every part and holds it there; the new solution and step value of each part the step
     /// measures (no solution for the others, whose last solution still stands), or null when the time ran out or a
-    /// solve failed. A sum over independent parts is at its optimum exactly when every part is at its own, so each part
+    /// solve failed; a failure that was not the time running out also names the solver's status. A sum over independent parts is at its optimum exactly when every part is at its own, so each part
     /// holds its own optimal face. A fair share is the smallest over all parts: each part holds that smallest value.
     /// </summary>
-    private static (LpSolution? Solution, double Value)[]? Optimise(List<LpModel> models, Step step, bool last, int threads, TimeSpan budget, CancellationToken cancellationToken)
+    private static ((LpSolution? Solution, double Value)[]? Solved, string? FailedWith) Optimise(
+        List<LpModel> models, Step step, bool last, int threads, TimeSpan budget, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         if (budget <= TimeSpan.Zero || cancellationToken.IsCancellationRequested)
-            return null;
+            return (null, null);
         var solved = new (LpSolution? Solution, double Value)[models.Count];
         var measured = new bool[models.Count];
         var failed = false;
+        string? failedWith = null;
         // Parts are independent LPs: solve them side by side, the largest first. Each part's result does not depend on
         // the order, so the plan stays deterministic.
         var largestFirst = Enumerable.Range(0, models.Count).OrderByDescending(i => models[i].Component.Demands.Count).ThenBy(i => i);
@@ -131,9 +146,18 @@ public static class Planner
             if (!measured[i])
                 return;
             var remaining = budget - clock.Elapsed;
-            if (remaining <= TimeSpan.Zero || cancellationToken.IsCancellationRequested
-                || model.Optimise(step, remaining) != Google.OrTools.LinearSolver.Solver.ResultStatus.OPTIMAL)
+            if (remaining <= TimeSpan.Zero || cancellationToken.IsCancellationRequested)
             {
+                Volatile.Write(ref failed, true);
+                state.Stop();
+                return;
+            }
+            var started = clock.Elapsed;
+            var status = model.Optimise(step, remaining);
+            if (status != ResultStatus.OPTIMAL)
+            {
+                if (StepStop.Failure(status, clock.Elapsed - started, remaining, cancellationToken.IsCancellationRequested) is { } failure)
+                    Interlocked.CompareExchange(ref failedWith, failure, null);
                 Volatile.Write(ref failed, true);
                 state.Stop();
                 return;
@@ -143,7 +167,7 @@ public static class Planner
                 model.HoldOptimalFace();
         });
         if (failed)
-            return null;
+            return (null, failedWith);
         if (step.Kind == StepKind.FairShare)
         {
             var holding = Enumerable.Range(0, models.Count).Where(i => measured[i]).ToList();
@@ -154,9 +178,34 @@ public static class Planner
                     models[i].HoldRatio(step.Tier!.Value, share);
             }
         }
-        return solved;
+        return (solved, null);
     }
 
     private static PlanResult Result(PlanContext context, List<Assignment> assignments, PlanCompletion completion, Step? last, IReadOnlyList<StepTiming> timings) =>
         new(assignments, Shortfalls.Explain(context, assignments), PlanEvaluator.Evaluate(context.Network.Input, assignments), completion, last, timings);
+}
+
+/// <summary>Why a step's solve ended without an optimum: the time running out, or the solver failing.</summary>
+public static class StepStop
+{
+    /// <summary>
+    /// The solver's status when a non-optimal end was a failure of the solver, or null when it was the time running
+    /// out (or the call stopping). INFEASIBLE, UNBOUNDED, ABNORMAL and MODEL_INVALID are failures whatever the clock
+    /// says: every step's model is feasible and bounded by construction. FEASIBLE and NOT_SOLVED are what a solver
+    /// ends with when it is interrupted, so they count as the time running out when the solve used (nearly) all of its
+    /// time, and as a failure when it stopped early.
+    /// </summary>
+    public static string? Failure(ResultStatus status, TimeSpan used, TimeSpan limit, bool cancelled)
+    {
+        switch (status)
+        {
+            case ResultStatus.OPTIMAL:
+                return null;
+            case ResultStatus.FEASIBLE or ResultStatus.NOT_SOLVED:
+                // A solver checks its clock between iterations: allow it to stop a little early.
+                return cancelled || used >= limit * 0.9 - TimeSpan.FromMilliseconds(5) ? null : status.ToString();
+            default:
+                return status.ToString();
+        }
+    }
 }

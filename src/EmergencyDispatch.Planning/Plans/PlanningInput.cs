@@ -64,12 +64,7 @@ public sealed record Outcome(
     public double FillRatio => Quantity == 0 ? 1 : (double)OnTime / Quantity;
 
     /// <summary>The reason as outcomes.csv writes it: the code, and for CAPACITY_SHORTAGE the binding factories after ':'.</summary>
-    public string ReasonText => Reason switch
-    {
-        ShortfallReason.None => "",
-        ShortfallReason.NoCapableFactory => "NO_CAPABLE_FACTORY",
-        ShortfallReason.NoOnTimeRoute => "NO_ON_TIME_ROUTE",
-        ShortfallReason.CapacityShortage => BindingFactories.Count == 0 ? "CAPACITY_SHORTAGE" : "CAPACITY_SHORTAGE:" + string.Join(';', BindingFactories),
-        _ => throw new InvalidOperationException(),
-    };
+    public string ReasonText => Reason == ShortfallReason.CapacityShortage && BindingFactories.Count > 0
+        ? Codes.Reasons.Code(Reason) + ":" + string.Join(';', BindingFactories)
+        : Codes.Reasons.Code(Reason);
 }

@@ -1,5 +1,8 @@
 using EmergencyDispatch.Api.V1;
+using EmergencyDispatch.Planning.Plans;
 using EmergencyDispatch.Server.Persistence;
+using DomainCompletion = EmergencyDispatch.Planning.Plans.PlanCompletion;
+using DomainReason = EmergencyDispatch.Planning.Plans.ShortfallReason;
 using Google.Protobuf.WellKnownTypes;
 
 namespace EmergencyDispatch.Server.Grpc;
@@ -16,5 +19,35 @@ public static class ApiValues
         PlanStore.Active => PlanStatus.Active,
         PlanStore.Superseded => PlanStatus.Superseded,
         _ => PlanStatus.Draft,
+    };
+
+    /// <summary>How far a plan got; a value this build does not know throws.</summary>
+    public static Api.V1.PlanCompletion Completion(DomainCompletion completion) => completion switch
+    {
+        DomainCompletion.Complete => Api.V1.PlanCompletion.Complete,
+        DomainCompletion.TimeLimit => Api.V1.PlanCompletion.TimeLimit,
+        DomainCompletion.SolverFailed => Api.V1.PlanCompletion.SolverFailed,
+        _ => throw new ArgumentOutOfRangeException(nameof(completion), completion, "no API value"),
+    };
+
+    /// <summary>A stored completion code (COMPLETE, TIME_LIMIT, SOLVER_FAILED).</summary>
+    public static Api.V1.PlanCompletion Completion(string stored) => Completion(Codes.Completions.Parse(stored));
+
+    /// <summary>A stored planner code (LP, GREEDY).</summary>
+    public static Api.V1.Planner Planner(string stored) => Codes.Planners.Parse(stored) switch
+    {
+        PlannerKind.Lp => Api.V1.Planner.Lp,
+        PlannerKind.Greedy => Api.V1.Planner.Greedy,
+        var other => throw new ArgumentOutOfRangeException(nameof(stored), other, "no API value"),
+    };
+
+    /// <summary>A stored reason code (empty for none).</summary>
+    public static Api.V1.ShortfallReason Reason(string stored) => Codes.Reasons.Parse(stored) switch
+    {
+        DomainReason.None => Api.V1.ShortfallReason.None,
+        DomainReason.NoCapableFactory => Api.V1.ShortfallReason.NoCapableFactory,
+        DomainReason.NoOnTimeRoute => Api.V1.ShortfallReason.NoOnTimeRoute,
+        DomainReason.CapacityShortage => Api.V1.ShortfallReason.CapacityShortage,
+        var other => throw new ArgumentOutOfRangeException(nameof(stored), other, "no API value"),
     };
 }

@@ -8,8 +8,6 @@ using EmergencyDispatch.Planning.Plans;
 using EmergencyDispatch.Server.Persistence;
 using EmergencyDispatch.Server.Planning;
 using Grpc.Core;
-using ApiPlanCompletion = EmergencyDispatch.Api.V1.PlanCompletion;
-using DomainPlanCompletion = EmergencyDispatch.Planning.Plans.PlanCompletion;
 using Priority = EmergencyDispatch.Api.V1.Priority;
 
 namespace EmergencyDispatch.Server.Grpc;
@@ -159,7 +157,7 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, IPlanSol
             StoredSha256 = plan.Plan.AssignmentsSha256,
             ReplayedSha256 = replayed,
             Identical = replayed == plan.Plan.AssignmentsSha256 && storedRows == plan.Plan.AssignmentsSha256,
-            Completion = result.Completion == DomainPlanCompletion.Complete ? ApiPlanCompletion.Complete : ApiPlanCompletion.TimeLimit,
+            Completion = ApiValues.Completion(result.Completion),
             Seconds = watch.Elapsed.TotalSeconds,
         };
         if (!response.Identical)

@@ -165,11 +165,11 @@ public sealed class PlanningGrpcService(PlanningCoordinator coordinator, PlanSto
             {
                 StartDate = p.StartDate,
                 HorizonDays = (int)p.HorizonDays,
-                Planner = p.Planner == "GREEDY" ? Api.V1.Planner.Greedy : Api.V1.Planner.Lp,
+                Planner = ApiValues.Planner(p.Planner),
                 TimeLimit = Duration.FromTimeSpan(TimeSpan.FromMilliseconds(p.TimeLimitMs)),
                 FrozenDays = (int)p.FrozenDays,
             },
-            Completion = p.Completion == "COMPLETE" ? Api.V1.PlanCompletion.Complete : Api.V1.PlanCompletion.TimeLimit,
+            Completion = ApiValues.Completion(p.Completion),
             LastCompletedStep = p.LastCompletedStep ?? "",
             AssignmentCount = (int)p.AssignmentCount,
             DemandCount = (int)p.DemandCount,
@@ -229,13 +229,7 @@ public sealed class PlanningGrpcService(PlanningCoordinator coordinator, PlanSto
             OnTime = r.OnTime,
             Late = r.Late,
             Unmet = r.Unmet,
-            Reason = r.Reason switch
-            {
-                "NO_CAPABLE_FACTORY" => Api.V1.ShortfallReason.NoCapableFactory,
-                "NO_ON_TIME_ROUTE" => Api.V1.ShortfallReason.NoOnTimeRoute,
-                "CAPACITY_SHORTAGE" => Api.V1.ShortfallReason.CapacityShortage,
-                _ => Api.V1.ShortfallReason.None,
-            },
+            Reason = ApiValues.Reason(r.Reason),
         };
         if (r.Binding.Length > 0)
             outcome.BindingFactories.AddRange(r.Binding.Split(';'));

@@ -21,7 +21,7 @@ public static class PlanRecords
         var outcomes = PlanFiles.InFileOrder(result.Outcomes)
             .Select((o, i) => new PlanOutcomeRow(
                 i, inputs.ByKey[o.RequestId].DemandId, o.RequestId, (long)demands[o.RequestId].Priority, o.Quantity, o.OnTime, o.Late, o.Unmet,
-                ReasonCode(o.Reason), string.Join(';', o.BindingFactories)))
+                Codes.Reasons.Code(o.Reason), string.Join(';', o.BindingFactories)))
             .ToList();
         var steps = result.StepValues
             .Select((v, i) => new PlanStepRow(i, v.Step.Name, v.Value, result.Timings.FirstOrDefault(t => t.Step == v.Step)?.Elapsed.TotalSeconds ?? 0))
@@ -35,7 +35,7 @@ public static class PlanRecords
             request.HorizonDays,
             PlannerCode(request.Planner),
             (long)request.TimeLimit.TotalMilliseconds,
-            result.Completion == PlanCompletion.Complete ? "COMPLETE" : "TIME_LIMIT",
+            Codes.Completions.Code(result.Completion),
             result.LastCompletedStep?.Name,
             assignments.Count,
             outcomes.Count,
@@ -83,16 +83,7 @@ public static class PlanRecords
         return Convert.ToHexStringLower(SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
     }
 
-    public static string PlannerCode(PlannerKind planner) => planner == PlannerKind.Greedy ? "GREEDY" : "LP";
-
-    /// <summary>The reason's code as outcomes.csv writes it, without binding factories; empty for none.</summary>
-    public static string ReasonCode(ShortfallReason reason) => reason switch
-    {
-        ShortfallReason.NoCapableFactory => "NO_CAPABLE_FACTORY",
-        ShortfallReason.NoOnTimeRoute => "NO_ON_TIME_ROUTE",
-        ShortfallReason.CapacityShortage => "CAPACITY_SHORTAGE",
-        _ => "",
-    };
+    public static string PlannerCode(PlannerKind planner) => Codes.Planners.Code(planner);
 
     public static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }

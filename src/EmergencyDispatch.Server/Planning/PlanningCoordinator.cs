@@ -112,6 +112,10 @@ public sealed class PlanningCoordinator(
         var result = solver.Solve(snapshot.Inputs.Input, new PlannerOptions { Planner = request.Planner, TimeLimit = request.TimeLimit }, job, ct);
         var solved = watch.Elapsed;
         ct.ThrowIfCancellationRequested();
+        if (result.Failure is { } failure)
+            logger.LogWarning(
+                "Plan request of {CreatedBy}: the solver failed on step {Step} with status {Status}; the plan holds the steps up to {LastStep}",
+                job.CreatedBy, failure.Step.Name, failure.Status, result.LastCompletedStep?.Name ?? "none (greedy plan)");
         var plan = PlanRecords.Build(snapshot, request, result, job.CreatedBy, clock.GetUtcNow());
         return (plan, (read, solved - read, watch.Elapsed - solved));
     }

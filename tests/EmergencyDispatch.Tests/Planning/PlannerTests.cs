@@ -1,5 +1,6 @@
 using EmergencyDispatch.Planning.Model;
 using EmergencyDispatch.Planning.Plans;
+using ResultStatus = Google.OrTools.LinearSolver.Solver.ResultStatus;
 
 namespace EmergencyDispatch.Tests.Planning;
 
@@ -276,6 +277,39 @@ public sealed class PlannerTests
         Assert.Equal(PlanCompletion.TimeLimit, plan.Completion);
         Assert.Null(plan.LastCompletedStep);
         Assert.Equal(150, Of(plan, "D").OnTime);
+    }
+
+    [Fact]
+    public void ASolverFailureIsReportedAsSuchNotAsATimeLimit()
+    {
+        // A cost that is not a number makes the cost step's model invalid: the solver fails there with time to spare.
+        var input = Input([new Capability("F1", "M", 100, double.NaN)], [Demand("D", 150, 2, Priority.High)]);
+
+        var plan = Planner.Plan(input, new PlannerOptions());
+
+        Assert.Equal(PlanCompletion.SolverFailed, plan.Completion);
+        Assert.NotNull(plan.Failure);
+        Assert.Equal(StepKind.Cost, plan.Failure.Step.Kind);
+        Assert.Equal(Step.All[^2], plan.LastCompletedStep);
+        Assert.Equal(150, Of(plan, "D").OnTime);
+    }
+
+    [Theory]
+    [InlineData(ResultStatus.INFEASIBLE, 10, 1000, false, "INFEASIBLE")]
+    [InlineData(ResultStatus.UNBOUNDED, 10, 1000, false, "UNBOUNDED")]
+    [InlineData(ResultStatus.ABNORMAL, 1000, 1000, false, "ABNORMAL")]
+    [InlineData(ResultStatus.MODEL_INVALID, 10, 1000, true, "MODEL_INVALID")]
+    [InlineData(ResultStatus.NOT_SOLVED, 10, 1000, false, "NOT_SOLVED")]
+    [InlineData(ResultStatus.FEASIBLE, 10, 1000, false, "FEASIBLE")]
+    [InlineData(ResultStatus.NOT_SOLVED, 1000, 1000, false, null)]
+    [InlineData(ResultStatus.FEASIBLE, 995, 1000, false, null)]
+    [InlineData(ResultStatus.NOT_SOLVED, 10, 1000, true, null)]
+    [InlineData(ResultStatus.OPTIMAL, 10, 1000, false, null)]
+    public void AStepEndsInAFailureOnlyWhenTheSolverStoppedForAnotherReasonThanTime(ResultStatus status, int usedMs, int limitMs, bool cancelled, string? failure)
+    {
+        var result = StepStop.Failure(status, TimeSpan.FromMilliseconds(usedMs), TimeSpan.FromMilliseconds(limitMs), cancelled);
+
+        Assert.Equal(failure, result);
     }
 
     [Fact]
