@@ -1,10 +1,11 @@
-# Build with the SDK, run on the Debian-based ASP.NET runtime (OR-Tools' native library does not load on Alpine).
+# Build with the SDK (any distribution), run on the Debian-based ASP.NET runtime: .NET 10's plain 10.0 tags are
+# Ubuntu, so the runtime names Debian 13 (trixie-slim); OR-Tools' native library does not load on Alpine.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY . .
 RUN dotnet publish src/EmergencyDispatch.Server -c Release -o /app --no-self-contained
 
-FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+FROM mcr.microsoft.com/dotnet/aspnet:10.0-trixie-slim AS runtime
 WORKDIR /app
 COPY --from=build /app .
 COPY seeds ./seeds
