@@ -23,16 +23,9 @@ public static class PlanSummaryView
     public static void Write(CliConsole console, PlanningInput input, PlanResult plan, int shortfalls = Shortfalls)
     {
         var demands = input.Demands.ToDictionary(d => d.RequestId, StringComparer.Ordinal);
-        var network = new Network(input);
-        var tiers = new List<Tier>();
-        foreach (var tier in Priorities.InOrder)
-        {
-            var outcomes = plan.Outcomes.Where(o => demands[o.RequestId].Priority == tier).ToList();
-            var servable = outcomes.Where(o => network.IsServable(demands[o.RequestId])).ToList();
-            tiers.Add(new Tier(
-                tier.ToCode(), outcomes.Sum(o => o.Quantity), outcomes.Sum(o => o.OnTime), outcomes.Sum(o => o.Late), outcomes.Sum(o => o.Unmet),
-                servable.Count, servable.Count == 0 ? 1 : servable.Min(o => o.FillRatio)));
-        }
+        var tiers = PlanMetrics.Tiers(input, plan.Outcomes)
+            .Select(t => new Tier(t.Priority.ToCode(), t.Quantity, t.OnTime, t.Late, t.Unmet, t.ServableDemands, t.SmallestFillRatio))
+            .ToList();
         var largest = plan.Outcomes.Where(o => o.Unmet + o.Late > 0)
             .OrderByDescending(o => o.Unmet + o.Late).ThenBy(o => o.RequestId, StringComparer.Ordinal).Take(shortfalls)
             .Select(o => new Shortfall(o.RequestId, demands[o.RequestId].Priority.ToCode(), o.Quantity, o.Late, o.Unmet, o.ReasonText))

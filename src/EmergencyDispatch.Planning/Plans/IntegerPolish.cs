@@ -24,7 +24,7 @@ internal static class IntegerPolish
     private const int NodeLimit = 20_000;
 
     /// <summary>One candidate x[f,d,t] and what a unit of it scores.</summary>
-    private sealed record Column(int Factory, int Demand, int Day, int Lead, double Load, bool OnTime, int DaysLate, double Cost);
+    private sealed record Column(int Factory, int Demand, int Day, int Lead, double Load, bool OnTime, int DaysLate, double UnitCost, double LaneCost);
 
     /// <summary>
     /// The rounded plan if it is within tolerance of the continuous optimum on every step. Otherwise the strict integer
@@ -279,15 +279,7 @@ internal static class IntegerPolish
 
     private static double Coefficient(PlanContext context, Step step, Column c)
     {
-        var priority = context.Demands[c.Demand].Priority;
-        return step.Kind switch
-        {
-            StepKind.OnTime => priority == step.Tier && c.OnTime ? 1 : 0,
-            StepKind.Delivered => priority == step.Tier ? 1 : 0,
-            StepKind.Lateness => c.DaysLate * priority.LatenessWeight(),
-            StepKind.Cost => c.Cost,
-            _ => 0,
-        };
+        return Objective.PerUnit(step, context.Demands[c.Demand].Priority, c.DaysLate, c.UnitCost, c.LaneCost);
     }
 
     /// <summary>Every x[f,d,t] a plan could use (capable factory, lane, capacity left that day), or null past the limit.</summary>
@@ -313,7 +305,7 @@ internal static class IntegerPolish
                     if (columns.Count == MaxColumns)
                         return null;
                     columns.Add(new Column(f, d, t, lane.Lead, 1 / capability.UnitsPerDay, t + lane.Lead <= due,
-                        Math.Max(0, t + lane.Lead - due), capability.UnitCost + lane.Cost));
+                        Math.Max(0, t + lane.Lead - due), capability.UnitCost, lane.Cost));
                 }
             }
         }

@@ -226,14 +226,7 @@ internal sealed class LpModel : IDisposable
     private double ShipmentCoefficient(Step step, int demand, int daysLate, double laneCost)
     {
         var d = Context.Demands[demand];
-        return step.Kind switch
-        {
-            StepKind.OnTime when d.Priority == step.Tier && daysLate == 0 => d.Quantity,
-            StepKind.Delivered when d.Priority == step.Tier => d.Quantity,
-            StepKind.Lateness => (double)daysLate * d.Priority.LatenessWeight() * d.Quantity,
-            StepKind.Cost => laneCost * d.Quantity,
-            _ => 0,
-        };
+        return Objective.Delivery(step, d.Priority, daysLate, laneCost) * d.Quantity;
     }
 
     /// <summary>The terms of one step's measure in units of the step (units, unit-days, cost).</summary>
@@ -244,13 +237,11 @@ internal sealed class LpModel : IDisposable
             yield return (Ratios[step.Tier!.Value], 1);
             yield break;
         }
-        if (step.Kind == StepKind.Cost)
+        foreach (var p in Productions)
         {
-            foreach (var p in Productions)
-            {
-                if (p.UnitCost != 0)
-                    yield return (p.Var, p.UnitCost * p.UnitsPerDay);
-            }
+            var c = Objective.Production(step, p.UnitCost);
+            if (c != 0)
+                yield return (p.Var, c * p.UnitsPerDay);
         }
         foreach (var s in Shipments)
         {

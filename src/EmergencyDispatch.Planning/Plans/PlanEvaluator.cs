@@ -12,6 +12,10 @@ public static class PlanEvaluator
     /// <summary>Slack on a factory-day's capacity, in days of full dedication, for sums of quantity / units_per_day.</summary>
     public const double CapacityTolerance = 1e-9;
 
+    private static readonly Step LatenessStep = Step.All.Single(s => s.Kind == StepKind.Lateness);
+
+    private static readonly Step CostStep = Step.All.Single(s => s.Kind == StepKind.Cost);
+
     /// <summary>The broken constraints of a plan, one sentence each; empty when the plan is feasible.</summary>
     public static IReadOnlyList<string> Check(PlanningInput input, IReadOnlyList<Assignment> assignments)
     {
@@ -116,9 +120,8 @@ public static class PlanEvaluator
             if (lane is null || !network.Capability.TryGetValue((a.FactoryId, demand.Sku), out var capability))
                 throw new ArgumentException($"assignment {a.FactoryId} → {a.RequestId}: no capability or lane; check the plan first", nameof(assignments));
             var daysLate = a.ArrivalDate.DayNumber - demand.DueDate.DayNumber;
-            if (daysLate > 0)
-                lateness += (double)a.Quantity * daysLate * demand.Priority.LatenessWeight();
-            cost += a.Quantity * (capability.UnitCost + lane.Value.Cost);
+            lateness += a.Quantity * Objective.PerUnit(LatenessStep, demand.Priority, daysLate, capability.UnitCost, lane.Value.Cost);
+            cost += a.Quantity * Objective.PerUnit(CostStep, demand.Priority, daysLate, capability.UnitCost, lane.Value.Cost);
         }
 
         var values = new List<StepValue>(Step.All.Count);

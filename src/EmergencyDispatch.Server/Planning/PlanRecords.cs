@@ -57,22 +57,10 @@ public static class PlanRecords
     }
 
     /// <summary>What the plan gives each tier; the smallest fill ratio is over the tier's servable demands (1 when none).</summary>
-    public static List<PlanPriorityRow> Tiers(PlanningInput input, IReadOnlyList<Outcome> outcomes)
-    {
-        var network = new Network(input);
-        var demands = input.Demands.ToDictionary(d => d.RequestId, StringComparer.Ordinal);
-        var rows = new List<PlanPriorityRow>();
-        foreach (var tier in Priorities.InOrder)
-        {
-            var ofTier = outcomes.Where(o => demands[o.RequestId].Priority == tier).ToList();
-            var servable = ofTier.Where(o => network.IsServable(demands[o.RequestId])).ToList();
-            rows.Add(new PlanPriorityRow(
-                (long)tier, ofTier.Count, servable.Count,
-                ofTier.Sum(o => o.Quantity), ofTier.Sum(o => o.OnTime), ofTier.Sum(o => o.Late), ofTier.Sum(o => o.Unmet),
-                servable.Count == 0 ? 1 : servable.Min(o => o.FillRatio)));
-        }
-        return rows;
-    }
+    public static List<PlanPriorityRow> Tiers(PlanningInput input, IReadOnlyList<Outcome> outcomes) =>
+        PlanMetrics.Tiers(input, outcomes)
+            .Select(t => new PlanPriorityRow((long)t.Priority, t.Demands, t.ServableDemands, t.Quantity, t.OnTime, t.Late, t.Unmet, t.SmallestFillRatio))
+            .ToList();
 
     /// <summary>Lowercase hex SHA-256 of the bytes <see cref="PlanFiles.Write"/> puts in assignments.csv.</summary>
     public static string AssignmentsSha256(IEnumerable<Assignment> assignments)
