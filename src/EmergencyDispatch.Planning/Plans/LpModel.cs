@@ -21,8 +21,19 @@ internal sealed class LpModel : IDisposable
     public sealed record Production(int Factory, string Sku, int Day, double UnitsPerDay, double UnitCost, Variable Var);
 
     /// <summary>A fraction of a demand shipped from a region on a day; late by <see cref="DaysLate"/> (0 = on time).</summary>
-    public sealed record Shipment(int Demand, string Region, int Day, int Lead, double LaneCost, int DaysLate, Variable Var);
+    public sealed record Shipment(int Demand, Origin Origin, int Day, int Lead, double LaneCost, int DaysLate, Variable Var);
 
+    // Data.
+    private readonly List<Production> _productions = [];
+    private readonly List<Shipment> _shipments = [];
+    /// <summary>Each demand's shipments, by the demand's index in <see cref="PlanContext.Demands"/>.</summary>
+    private readonly List<List<Shipment>> _shipmentsOf = [];
+    /// <summary>Each origin and sku's inventory rows (one per day), their indices and the inventory's scale.</summary>
+    private readonly Dictionary<(Origin Origin, string Sku), (Constraint[] Rows, int[] Index, double Scale)> _balances = [];
+    /// <summary>Each demand's row (its open quantity) and the row's index; null for a demand with nothing open here.</summary>
+    private readonly List<(Constraint Row, int Index)?> _demandRows = [];
+    /// <summary>Each tier's fair-share ratio.</summary>
+    private readonly Dictionary<Priority, Variable> _ratios = [];
     private readonly List<Constraint> _rows = [];
 
     /// <summary>Every step held so far: its objective's scale and its row duals, for checking columns added later.</summary>
@@ -35,41 +46,61 @@ internal sealed class LpModel : IDisposable
     {
         Context = context;
         Component = component;
-        var network = context.Network;
-        var horizon = network.Horizon;
         Solver = Solver.CreateSolver(solverId) ?? throw new InvalidOperationException($"OR-Tools has no {solverId} solver");
         Solver.SuppressOutput();
 
-        // Variables: production per capability and open day.
-        var byRegionSku = new Dictionary<(string Region, string Sku), List<Production>>();
-        foreach (var fi in component.Factories)
+        // Variables and constraints; shipments enter with the step that first needs them (see Activate).
+        var byOrigin = AddProduction();
+        AddSharedCapacity();
+        AddInventoryBalances(byOrigin);
+        AddDemandRows();
+        foreach (var tier in Priorities.InOrder)
+            _ratios[tier] = Solver.MakeNumVar(0, 1, "");
+    }
+
+    /// <summary>Production per capability and open day, in days of the factory's full capacity; grouped by where it waits to ship.</summary>
+    private Dictionary<(Origin Origin, string Sku), List<Production>> AddProduction()
+    {
+        var byOrigin = new Dictionary<(Origin Origin, string Sku), List<Production>>();
+        foreach (var fi in Component.Factories)
         {
-            foreach (var capability in context.CapabilitiesOf(fi))
+            foreach (var capability in Context.CapabilitiesOf(fi))
             {
-                for (var t = 0; t < horizon; t++)
+                for (var t = 0; t < Context.Network.Horizon; t++)
                 {
-                    if (context.Capacity[fi][t] <= 0)
+                    if (Context.Capacity[fi][t] <= 0)
                         continue;
                     var p = new Production(fi, capability.Sku, t, capability.UnitsPerDay, capability.UnitCost, Solver.MakeNumVar(0, double.PositiveInfinity, ""));
-                    Productions.Add(p);
-                    var key = (context.Origin(fi), capability.Sku);
-                    if (!byRegionSku.TryGetValue(key, out var list))
-                        byRegionSku[key] = list = [];
+                    _productions.Add(p);
+                    var key = (Context.OriginOf(fi), capability.Sku);
+                    if (!byOrigin.TryGetValue(key, out var list))
+                        byOrigin[key] = list = [];
                     list.Add(p);
                 }
             }
         }
+        return byOrigin;
+    }
 
-        // Each factory-day shares its capacity between the skus it makes.
-        foreach (var group in Productions.GroupBy(p => (p.Factory, p.Day)))
+    /// <summary>MODEL.md constraint 1: a factory's lines share its capacity within a day, Σ production / units_per_day ≤ factor (after commitments).</summary>
+    private void AddSharedCapacity()
+    {
+        foreach (var group in _productions.GroupBy(p => (p.Factory, p.Day)))
         {
-            var row = Row(double.NegativeInfinity, context.Capacity[group.Key.Factory][group.Key.Day]);
+            var row = Row(double.NegativeInfinity, Context.Capacity[group.Key.Factory][group.Key.Day]);
             foreach (var p in group)
                 row.SetCoefficient(p.Var, 1);
         }
+    }
 
-        // Inventory of a region and sku: yesterday's stock plus today's production minus today's shipments.
-        foreach (var ((region, sku), productions) in byRegionSku.OrderBy(k => k.Key.Region, StringComparer.Ordinal).ThenBy(k => k.Key.Sku, StringComparer.Ordinal))
+    /// <summary>
+    /// Production waits in its origin's inventory until shipped: stock today = stock yesterday + production − shipments,
+    /// never negative (shipments add their terms as they enter). Inventory is in days of the origin's average factory.
+    /// </summary>
+    private void AddInventoryBalances(Dictionary<(Origin Origin, string Sku), List<Production>> byOrigin)
+    {
+        var horizon = Context.Network.Horizon;
+        foreach (var ((origin, sku), productions) in byOrigin.OrderBy(k => k.Key.Origin).ThenBy(k => k.Key.Sku, StringComparer.Ordinal))
         {
             var scale = productions.Average(p => p.UnitsPerDay);
             var balances = new Constraint[horizon];
@@ -86,19 +117,20 @@ internal sealed class LpModel : IDisposable
             }
             foreach (var p in productions)
                 balances[p.Day].SetCoefficient(p.Var, -p.UnitsPerDay / scale);
-            Balances[(region, sku)] = (balances, index, scale);
+            _balances[(origin, sku)] = (balances, index, scale);
         }
+    }
 
-        // No demand gets more than its open quantity; its shipments come in with its tier (see Activate).
-        for (var di = 0; di < context.Demands.Count; di++)
+    /// <summary>MODEL.md constraint 2: no demand gets more than its open quantity (its quantity less committed units), as a fraction of its quantity.</summary>
+    private void AddDemandRows()
+    {
+        for (var di = 0; di < Context.Demands.Count; di++)
         {
-            ShipmentsOf.Add([]);
-            DemandRows.Add(context.OpenQuantity[di] > 0 && component.Demands.Contains(di)
-                ? RowWithIndex(double.NegativeInfinity, (double)context.OpenQuantity[di] / context.Demands[di].Quantity)
+            _shipmentsOf.Add([]);
+            _demandRows.Add(Context.OpenQuantity[di] > 0 && Component.Demands.Contains(di)
+                ? RowWithIndex(double.NegativeInfinity, (double)Context.OpenQuantity[di] / Context.Demands[di].Quantity)
                 : null);
         }
-        foreach (var tier in Priorities.InOrder)
-            Ratios[tier] = Solver.MakeNumVar(0, 1, "");
     }
 
     /// <summary>
@@ -118,26 +150,26 @@ internal sealed class LpModel : IDisposable
         for (var di = 0; di < Context.Demands.Count; di++)
         {
             var demand = Context.Demands[di];
-            if (DemandRows[di] is not { } demandRow || (step.Tier is { } tier && demand.Priority != tier))
+            if (_demandRows[di] is not { } demandRow || (step.Tier is { } tier && demand.Priority != tier))
                 continue;
             var due = network.Day(demand.DueDate);
-            foreach (var region in Context.OriginsMaking(demand.Sku))
+            foreach (var origin in Context.OriginsMaking(demand.Sku))
             {
-                if (Context.Excludes(region, di) || network.Lane(PlanContext.RegionOf(region), demand.Region) is not { } lane
-                    || !Balances.TryGetValue((region, demand.Sku), out var balances))
+                if (Context.Excludes(origin, di) || network.Lane(origin.Region, demand.Region) is not { } lane
+                    || !_balances.TryGetValue((origin, demand.Sku), out var balances))
                     continue;
                 var lastOnTime = due - lane.Lead;
                 switch (step.Kind)
                 {
                     case StepKind.FairShare when lastOnTime >= 0:
-                        AddShipment(di, region, Math.Min(lastOnTime, last), lane, 0, balances, demandRow);
+                        AddShipment(di, origin, Math.Min(lastOnTime, last), lane, 0, balances, demandRow);
                         break;
                     case StepKind.Delivered when lastOnTime < last:
-                        AddShipment(di, region, last, lane, last + lane.Lead - due, balances, demandRow);
+                        AddShipment(di, origin, last, lane, last + lane.Lead - due, balances, demandRow);
                         break;
                     case StepKind.Lateness:
                         for (var t = Math.Max(lastOnTime + 1, 0); t < last; t++)
-                            AddShipment(di, region, t, lane, t + lane.Lead - due, balances, demandRow);
+                            AddShipment(di, origin, t, lane, t + lane.Lead - due, balances, demandRow);
                         break;
                 }
             }
@@ -148,8 +180,8 @@ internal sealed class LpModel : IDisposable
         foreach (var di in Context.ServableOf(step.Tier!.Value).Where(Component.Demands.Contains))
         {
             var row = Row(-(double)Context.CommittedOnTime[di] / Context.Demands[di].Quantity, double.PositiveInfinity);
-            row.SetCoefficient(Ratios[step.Tier!.Value], -1);
-            foreach (var s in ShipmentsOf[di])
+            row.SetCoefficient(_ratios[step.Tier!.Value], -1);
+            foreach (var s in _shipmentsOf[di])
             {
                 if (s.DaysLate == 0)
                     row.SetCoefficient(s.Var, 1);
@@ -169,29 +201,15 @@ internal sealed class LpModel : IDisposable
     public bool Measures(Step step) => step.Kind == StepKind.FairShare ? HasServable(step.Tier!.Value) : Terms(step).Any();
 
     /// <summary>The fair-share ratio the last solve reached for a tier.</summary>
-    public double Ratio(Priority tier) => Ratios[tier].SolutionValue();
+    public double Ratio(Priority tier) => _ratios[tier].SolutionValue();
 
     /// <summary>
     /// Holds a tier's fair share at the value reached over all parts: every servable demand here keeps at least that
     /// share on time. A bound, not a face: a part whose own optimum is higher need not keep it.
     /// </summary>
-    public void HoldRatio(Priority tier, double value) => Ratios[tier].SetLb(Math.Max(0, value - 1e-9));
+    public void HoldRatio(Priority tier, double value) => _ratios[tier].SetLb(Math.Max(0, value - 1e-9));
 
     public Solver Solver { get; }
-
-    public List<Production> Productions { get; } = [];
-
-    public List<Shipment> Shipments { get; } = [];
-
-    public List<List<Shipment>> ShipmentsOf { get; } = [];
-
-    public Dictionary<(string Region, string Sku), (Constraint[] Rows, int[] Index, double Scale)> Balances { get; } = [];
-
-    /// <summary>Each demand's row (its open quantity) and the row's index; null for a demand with nothing open.</summary>
-    public List<(Constraint Row, int Index)?> DemandRows { get; } = [];
-
-
-    public Dictionary<Priority, Variable> Ratios { get; } = [];
 
     private Constraint Row(double lb, double ub) => RowWithIndex(lb, ub).Row;
 
@@ -202,7 +220,7 @@ internal sealed class LpModel : IDisposable
         return (row, _rows.Count - 1);
     }
 
-    private void AddShipment(int demand, string region, int day, (int Lead, double Cost) lane, int daysLate,
+    private void AddShipment(int demand, Origin origin, int day, (int Lead, double Cost) lane, int daysLate,
         (Constraint[] Rows, int[] Index, double Scale) balances, (Constraint Row, int Index) demandRow)
     {
         var inventoryCoefficient = Context.Demands[demand].Quantity / balances.Scale;
@@ -213,9 +231,9 @@ internal sealed class LpModel : IDisposable
             if (Math.Abs(reducedCost) > ZeroTolerance)
                 return;
         }
-        var s = new Shipment(demand, region, day, lane.Lead, lane.Cost, daysLate, Solver.MakeNumVar(0, double.PositiveInfinity, ""));
-        Shipments.Add(s);
-        ShipmentsOf[demand].Add(s);
+        var s = new Shipment(demand, origin, day, lane.Lead, lane.Cost, daysLate, Solver.MakeNumVar(0, double.PositiveInfinity, ""));
+        _shipments.Add(s);
+        _shipmentsOf[demand].Add(s);
         balances.Rows[day].SetCoefficient(s.Var, inventoryCoefficient);
         demandRow.Row.SetCoefficient(s.Var, 1);
     }
@@ -234,16 +252,16 @@ internal sealed class LpModel : IDisposable
     {
         if (step.Kind == StepKind.FairShare)
         {
-            yield return (Ratios[step.Tier!.Value], 1);
+            yield return (_ratios[step.Tier!.Value], 1);
             yield break;
         }
-        foreach (var p in Productions)
+        foreach (var p in _productions)
         {
             var c = Objective.Production(step, p.UnitCost);
             if (c != 0)
                 yield return (p.Var, c * p.UnitsPerDay);
         }
-        foreach (var s in Shipments)
+        foreach (var s in _shipments)
         {
             var c = ShipmentCoefficient(step, s.Demand, s.DaysLate, s.LaneCost);
             if (c != 0)
@@ -304,8 +322,8 @@ internal sealed class LpModel : IDisposable
 
     /// <summary>The current solution in units: what each factory produced, what each region shipped to each demand.</summary>
     public LpSolution Solution() => new(
-        Productions.Select(p => (p.Factory, p.Sku, p.Day, p.Var.SolutionValue() * p.UnitsPerDay)).Where(p => p.Item4 > 1e-9).ToList(),
-        Shipments.Select(s => (s.Demand, s.Region, s.Day, s.Lead, s.Var.SolutionValue() * Context.Demands[s.Demand].Quantity)).Where(s => s.Item5 > 1e-9).ToList());
+        _productions.Select(p => (p.Factory, p.Sku, p.Day, p.Var.SolutionValue() * p.UnitsPerDay)).Where(p => p.Item4 > 1e-9).ToList(),
+        _shipments.Select(s => (s.Demand, s.Origin, s.Day, s.Lead, s.Var.SolutionValue() * Context.Demands[s.Demand].Quantity)).Where(s => s.Item5 > 1e-9).ToList());
 
     public void Dispose() => Solver.Dispose();
 }
@@ -313,4 +331,4 @@ internal sealed class LpModel : IDisposable
 /// <summary>A solved LP: what each factory produced, and what each region shipped to each demand on which day.</summary>
 internal sealed record LpSolution(
     IReadOnlyList<(int Factory, string Sku, int Day, double Units)> Production,
-    IReadOnlyList<(int Demand, string Region, int Day, int Lead, double Units)> Shipments);
+    IReadOnlyList<(int Demand, Origin Origin, int Day, int Lead, double Units)> Shipments);

@@ -9,11 +9,8 @@ namespace EmergencyDispatch.Planning.Plans;
 internal sealed class PlanContext
 {
     private readonly Dictionary<string, List<Capability>> _capabilitiesByFactory;
-    /// <summary>Between a region and a factory id in an origin of its own (no id or region holds it).</summary>
-    private const char OriginSeparator = '\u001f';
-
-    private readonly Dictionary<string, List<string>> _originsBySku;
-    private readonly string[] _origins;
+    private readonly Dictionary<string, List<Origin>> _originsBySku;
+    private readonly Origin[] _origins;
     private readonly Dictionary<Priority, List<int>> _servable;
 
     public PlanContext(PlanningInput input)
@@ -51,13 +48,13 @@ internal sealed class PlanContext
             Committed.Add(new Assignment(c.FactoryId, c.RequestId, demand.Sku, c.ProductionDate, c.ProductionDate.AddDays(lane.Lead), c.Quantity));
         }
 
-        _origins = Factories.Select(f => Network.ExcludingFactories.Contains(f.FactoryId) ? f.Region + OriginSeparator + f.FactoryId : f.Region).ToArray();
+        _origins = Factories.Select(f => new Origin(f.Region, Network.ExcludingFactories.Contains(f.FactoryId) ? f.FactoryId : null)).ToArray();
         _originsBySku = input.Capabilities
             .Where(c => FactoryIndex.ContainsKey(c.FactoryId))
             .GroupBy(c => c.Sku, StringComparer.Ordinal)
             .ToDictionary(
                 g => g.Key,
-                g => g.Select(c => _origins[FactoryIndex[c.FactoryId]]).Distinct().Order(StringComparer.Ordinal).ToList(),
+                g => g.Select(c => _origins[FactoryIndex[c.FactoryId]]).Distinct().Order().ToList(),
                 StringComparer.Ordinal);
         _servable = Priorities.InOrder.ToDictionary(
             p => p,
@@ -132,27 +129,31 @@ internal sealed class PlanContext
     /// Where a factory's production waits to be shipped: its region's pool, shared with the region's other factories;
     /// or, for a factory excluded from some demand, a pool of its own in that region, which does not ship to those demands.
     /// </summary>
-    public string Origin(int factory) => _origins[factory];
-
-    /// <summary>The region of an origin (see <see cref="Origin"/>), which its lanes leave from.</summary>
-    public static string RegionOf(string origin)
-    {
-        var separator = origin.IndexOf(OriginSeparator, StringComparison.Ordinal);
-        return separator < 0 ? origin : origin[..separator];
-    }
+    public Origin OriginOf(int factory) => _origins[factory];
 
     /// <summary>Whether an origin must not ship to a demand: it is one factory's own, and that factory is excluded from it.</summary>
-    public bool Excludes(string origin, int demand)
-    {
-        var separator = origin.IndexOf(OriginSeparator, StringComparison.Ordinal);
-        return separator >= 0 && Network.IsExcluded(origin[(separator + 1)..], Demands[demand].RequestId);
-    }
+    public bool Excludes(Origin origin, int demand) =>
+        origin.OwnFactory is { } factory && Network.IsExcluded(factory, Demands[demand].RequestId);
 
     /// <summary>Origins with a factory that makes the sku, in order.</summary>
-    public IReadOnlyList<string> OriginsMaking(string sku) => _originsBySku.TryGetValue(sku, out var list) ? list : [];
+    public IReadOnlyList<Origin> OriginsMaking(string sku) => _originsBySku.TryGetValue(sku, out var list) ? list : [];
 
     /// <summary>The tier's demands that can get something on time (they count for its fair share).</summary>
     public IReadOnlyList<int> ServableOf(Priority tier) => _servable[tier];
+}
+
+/// <summary>
+/// Where production waits to be shipped, and which lanes it leaves on (those of <see cref="Region"/>): a region's
+/// pool, shared by its factories, or the pool of one factory (<see cref="OwnFactory"/>) that is excluded from some
+/// demand. Ordered by region, then the region's pool before its factories' own, by factory id.
+/// </summary>
+internal readonly record struct Origin(string Region, string? OwnFactory) : IComparable<Origin>
+{
+    public int CompareTo(Origin other)
+    {
+        var byRegion = string.CompareOrdinal(Region, other.Region);
+        return byRegion != 0 ? byRegion : string.CompareOrdinal(OwnFactory, other.OwnFactory);
+    }
 }
 
 /// <summary>One independent part of a plan: its factories (in order) and its demands.</summary>

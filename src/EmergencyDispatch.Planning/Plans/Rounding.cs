@@ -147,17 +147,17 @@ internal static class Rounding
     {
         var pieces = new List<Piece>();
         var pools = solution.Production
-            .GroupBy(p => (context.Origin(p.Factory), p.Sku))
+            .GroupBy(p => (context.OriginOf(p.Factory), p.Sku))
             .ToDictionary(g => g.Key, g => g.OrderBy(p => p.Day).ThenBy(p => p.Factory).Select(p => new double[] { p.Factory, p.Day, p.Units }).ToList());
         var shipments = solution.Shipments
-            .OrderBy(s => s.Region, StringComparer.Ordinal)
+            .OrderBy(s => s.Origin)
             .ThenBy(s => context.Demands[s.Demand].Sku, StringComparer.Ordinal)
             .ThenBy(s => s.Day)
             .ThenBy(s => context.Demands[s.Demand].Priority)
             .ThenBy(s => s.Demand);
         foreach (var s in shipments)
         {
-            if (!pools.TryGetValue((s.Region, context.Demands[s.Demand].Sku), out var pool))
+            if (!pools.TryGetValue((s.Origin, context.Demands[s.Demand].Sku), out var pool))
                 continue;
             var need = s.Units;
             foreach (var entry in pool)
