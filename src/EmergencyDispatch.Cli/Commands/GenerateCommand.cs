@@ -28,7 +28,7 @@ public static class GenerateCommand
         {
             Description = "The first day of the horizon, yyyy-MM-dd.",
             HelpName = "DATE",
-            DefaultValueFactory = _ => defaults.StartDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            DefaultValueFactory = _ => IsoDate.Text(defaults.StartDate),
         };
         start.Validators.Add(result =>
         {

@@ -267,5 +267,5 @@ public static class PlanCommands
     private static DomainAssignment ToDomain(Api.V1.Assignment a) =>
         new(a.FactoryId, a.RequestId, a.Sku, Date(a.ProductionDate), Date(a.ArrivalDate), a.Quantity);
 
-    private static DateOnly Date(string text) => DateOnly.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+    private static DateOnly Date(string text) => EmergencyDispatch.Planning.Model.IsoDate.Parse(text);
 }

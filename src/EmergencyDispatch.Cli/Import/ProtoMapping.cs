@@ -7,7 +7,7 @@ namespace EmergencyDispatch.Cli.Import;
 /// <summary>Scenario rows as API messages.</summary>
 public static class ProtoMapping
 {
-    public static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    public static string Date(DateOnly date) => Domain.IsoDate.Text(date);
 
     public static Proto.Product ToProto(Domain.Product p) => new() { Sku = p.Sku, Name = p.Name, Unit = p.Unit };
 

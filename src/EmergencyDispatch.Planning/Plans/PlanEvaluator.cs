@@ -181,7 +181,7 @@ public static class PlanEvaluator
             ? demand
             : throw new ArgumentException($"assignment {a.FactoryId} → {a.RequestId}: unknown demand; check the plan first", nameof(a));
 
-    private static string Text(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    private static string Text(DateOnly date) => IsoDate.Text(date);
 
     private static string Number(double value) => value.ToString("0.#########", CultureInfo.InvariantCulture);
 }

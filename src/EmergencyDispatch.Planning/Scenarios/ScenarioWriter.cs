@@ -123,5 +123,5 @@ public static class ScenarioWriter
 
     public static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    public static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    public static string Date(DateOnly date) => IsoDate.Text(date);
 }

@@ -136,7 +136,7 @@ public static class PlanInputJson
 
     private static string S(JsonElement e, string name) => e.GetProperty(name).GetString()!;
 
-    private static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    private static string Date(DateOnly date) => IsoDate.Text(date);
 
-    private static DateOnly ParseDate(JsonElement e) => DateOnly.ParseExact(e.GetString()!, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+    private static DateOnly ParseDate(JsonElement e) => IsoDate.Parse(e.GetString()!);
 }

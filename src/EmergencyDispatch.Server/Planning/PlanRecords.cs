@@ -73,5 +73,5 @@ public static class PlanRecords
 
     public static string PlannerCode(PlannerKind planner) => Codes.Planners.Code(planner);
 
-    public static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    public static string Date(DateOnly date) => IsoDate.Text(date);
 }

@@ -1,4 +1,5 @@
 using Dapper;
+using EmergencyDispatch.Planning.Model;
 using EmergencyDispatch.Planning.Scenarios;
 using EmergencyDispatch.Server.Persistence;
 using EmergencyDispatch.Server.Security;
@@ -51,7 +52,7 @@ public sealed class DatabaseStartup(
         await registry.UpsertProductsAsync(s.Products.Select(p => new ProductRow(p.Sku, p.Name, p.Unit)).ToList(), ct);
         await registry.UpsertFactoriesAsync(s.Factories.Select(f => new FactoryRow(f.FactoryId, f.Name, f.Region)).ToList(), ct);
         Check(await registry.UpsertCapabilitiesAsync(s.Capabilities.Select(c => new CapabilityRow(c.FactoryId, c.Sku, c.UnitsPerDay, c.UnitCost)).ToList(), ct).ConfigureAwait(false));
-        var days = s.Availability.Select(a => new AvailabilityRow(a.FactoryId, a.Date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), a.Factor)).ToList();
+        var days = s.Availability.Select(a => new AvailabilityRow(a.FactoryId, IsoDate.Text(a.Date), a.Factor)).ToList();
         Check(await registry.UpsertAvailabilityAsync(days, Enumerable.Range(0, days.Count).ToList(), ct));
         await registry.UpsertLanesAsync(s.Lanes.Select(l => new LaneRow(l.FromRegion, l.ToRegion, l.LeadDays, l.UnitCost)).ToList(), ct);
         foreach (var chunk in s.Demands.Chunk(BatchSize))
