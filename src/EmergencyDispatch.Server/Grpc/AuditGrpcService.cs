@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -13,11 +12,8 @@ using Priority = EmergencyDispatch.Api.V1.Priority;
 namespace EmergencyDispatch.Server.Grpc;
 
 /// <summary>The auditor's read-only API: stored plans, their inputs, comparisons and replays.</summary>
-public sealed class AuditGrpcService(PlanStore store, AuditStore audit, IPlanSolver solver) : AuditService.AuditServiceBase
+public sealed class AuditGrpcService(PlanStore store, AuditStore audit, PlanningCoordinator coordinator) : AuditService.AuditServiceBase
 {
-    /// <summary>Replays are solves: one at a time, the others wait (until their deadline).</summary>
-    private static readonly SemaphoreSlim ReplayGate = new(1, 1);
-
     /// <summary>Most competing demands ExplainDemand names per plan; the rest are counted.</summary>
     public const int MaxCompetitors = 20;
 
@@ -127,25 +123,20 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, IPlanSol
     {
         var planId = RequirePlanId(request.PlanId, "plan_id");
         var plan = store.Get(planId) ?? GrpcErrors.ThrowNotFound<StoredPlan>($"plan {planId} does not exist");
-        var inputs = PlanInputJson.Read(store.GetInputsJson(planId)!);
-        var options = new PlannerOptions
-        {
-            Planner = plan.Plan.Planner == "GREEDY" ? PlannerKind.Greedy : PlannerKind.Lp,
-            TimeLimit = TimeSpan.FromMilliseconds(plan.Plan.TimeLimitMs),
-        };
-        var ct = context.CancellationToken;
-        await ReplayGate.WaitAsync(ct);
-        PlanResult result;
-        var watch = Stopwatch.StartNew();
+        // A replay is a solve: it waits its turn in the plan queue, one solve at a time.
+        var job = coordinator.TryEnqueueReplay(plan, Callers.Name(context), context.CancellationToken)
+            ?? throw GrpcErrors.ResourceExhausted(
+                $"the planner is busy: {coordinator.Capacity} plan requests and replays are running or waiting, the most it holds; try again later");
+        ReplayResult replay;
         try
         {
-            result = await Task.Factory.StartNew(
-                () => solver.Solve(inputs.Input, options, new Progress<PlanProgress>(), ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            replay = await job.Completion;
         }
-        finally
+        catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
         {
-            ReplayGate.Release();
+            throw GrpcErrors.Unavailable("the service is stopping; retry the replay later");
         }
+        var result = replay.Result;
         var replayed = PlanRecords.AssignmentsSha256(result.Assignments);
         // The stored rows must still give the stored hash too: a row changed in the file is a difference as well.
         var rows = store.Assignments(planId);
@@ -158,7 +149,7 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, IPlanSol
             ReplayedSha256 = replayed,
             Identical = replayed == plan.Plan.AssignmentsSha256 && storedRows == plan.Plan.AssignmentsSha256,
             Completion = ApiValues.Completion(result.Completion),
-            Seconds = watch.Elapsed.TotalSeconds,
+            Seconds = replay.Solve.TotalSeconds,
         };
         if (!response.Identical)
             response.Differences.AddRange(Differences(rows, result.Assignments));

@@ -163,13 +163,14 @@ public sealed class AuditStore(Database database)
     {
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: true);
-        var entries = connection.Query<(long Seq, string Kind, long RefId, string Hash)>(
-            "SELECT seq, kind, ref_id, hash FROM ledger ORDER BY seq", transaction: transaction).AsList();
+        var entries = connection.Query<(long Seq, string Kind, long RefId, long Format, string Hash)>(
+            "SELECT seq, kind, ref_id, format, hash FROM ledger ORDER BY seq", transaction: transaction).AsList();
         var (lastSeq, lastHash) = entries.Count == 0 ? (0L, Ledger.Genesis) : (entries[^1].Seq, entries[^1].Hash);
         LedgerCheck Bad(long seq, string kind, long id, string problem) => new(false, entries.Count, lastSeq, lastHash, seq, kind, id, problem);
 
         // Each entry's own digest, side by side on every core (one connection per worker); then the chain, in order.
-        // A plan's derived rows for ExplainDemand are checked against the assignments its digest covers.
+        // A plan's derived rows for ExplainDemand are checked against the assignments its digest covers. Each entry is
+        // digested in the format it was written in; an entry in a format never written has no digest to match.
         var digests = new string?[entries.Count];
         var derivedOk = new bool[entries.Count];
         var derivedRows = connection.Query<(long PlanId, long Rows)>(
@@ -178,10 +179,11 @@ public sealed class AuditStore(Database database)
         Parallel.For(0, entries.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken }, database.Open,
             (i, _, worker) =>
             {
-                var (_, kind, refId, _) = entries[i];
+                var (_, kind, refId, format, _) = entries[i];
                 derivedOk[i] = kind != "plan" || DerivedMatches(worker, refId, derivedRows.GetValueOrDefault(refId));
-                digests[i] = kind == "plan"
-                    ? Ledger.PlanDigest(worker, null, refId)
+                digests[i] = !Ledger.IsFormat(kind, format) ? null
+                    : kind == "plan"
+                    ? Ledger.PlanDigest(worker, null, refId, format)
                     : worker.QuerySingleOrDefault<EventRow>("SELECT event_id AS EventId, at, actor, rpc, objects FROM event WHERE event_id = @refId", new { refId }) is { } e
                         ? Ledger.EventDigest(e) : null;
                 return worker;
@@ -191,9 +193,11 @@ public sealed class AuditStore(Database database)
         var expected = 1L;
         for (var i = 0; i < entries.Count; i++)
         {
-            var (seq, kind, refId, hash) = entries[i];
+            var (seq, kind, refId, format, hash) = entries[i];
             if (seq != expected)
                 return Bad(expected, "", 0, $"entry {expected} is missing (the next is {seq})");
+            if (!Ledger.IsFormat(kind, format))
+                return Bad(seq, kind, refId, $"{kind} {refId}'s entry names format {format}, in which no {kind} entry is written");
             if (digests[i] is not { } digest)
                 return Bad(seq, kind, refId, $"{kind} {refId} is missing");
             if (Ledger.Hash(previous, digest) != hash)

@@ -26,18 +26,46 @@ public sealed record EventRow(long EventId, long At, string Actor, string Rpc, s
 /// The tamper-evident ledger: every stored plan and every event is an entry, in order, whose hash is
 /// SHA-256(previous entry's hash as lowercase hex, '\n', SHA-256 of the entry's canonical bytes as lowercase hex); the
 /// first entry's previous hash is 64 zeros. (Hashing each entry's bytes on their own lets a verifier digest the entries
-/// in parallel and chain the digests after.) Canonical bytes are UTF-8 text, one field per line, numbers in invariant culture (doubles in their
-/// shortest round-trip form):
-/// an event is <c>event</c>, event_id, at, actor, rpc, objects;
-/// a plan is <c>plan</c>, plan_id, created_at, created_by, start_date, horizon_days, planner, time_limit_ms,
-/// completion, last_completed_step, assignment_count, demand_count, assignments_sha256, frozen_days, baseline_plan_id,
-/// loop_version, the inputs JSON, then a line per step (seq, step, value, seconds tab-separated), per priority, per
-/// assignment, per outcome and per commitment in key order. A plan's status and publication are not part of it:
-/// publishing is an event of its own.
+/// in parallel and chain the digests after.) Each entry records the format of its canonical bytes (ledger.format); an
+/// entry is always checked in the format it was written in, and entries are never hashed again.
+/// Canonical bytes are UTF-8 text, one field per line, each line ending in '\n', numbers in invariant culture (doubles in
+/// their shortest round-trip form, NULL as an empty field):
+/// <list type="bullet">
+/// <item>an event (format 1) is <c>event</c>, event_id, at, actor, rpc, objects;</item>
+/// <item>a plan in format 2 (every plan stored since migration 0011) is <c>plan/2</c>, then a line
+/// <c>name=value</c> for every column of the <c>plan</c> table in the table's column order (read from the schema when the
+/// bytes are made, so a column added later is covered too) except <see cref="PlanColumnsOutside"/> (status and
+/// publication: publishing is an event of its own), then the inputs JSON, then the plan's rows;</item>
+/// <item>a plan in format 1 (plans stored before migration 0011) is <c>plan</c>, plan_id, created_at, created_by,
+/// start_date, horizon_days, planner, time_limit_ms, completion, last_completed_step, assignment_count, demand_count,
+/// assignments_sha256, frozen_days, baseline_plan_id, loop_version, the inputs JSON, then the plan's rows. It does not
+/// cover commitment_count, exclusion_count and units_kept/moved/dropped/added.</item>
+/// </list>
+/// A plan's rows are, in this order, each group after a line <c>--</c>, a line per step (seq, step, value, seconds), per
+/// priority (priority, demands, servable_demands, quantity, on_time, late, unmet, smallest_fill_ratio), per assignment
+/// (seq, factory_id, demand_id, request_key, sku, production_date, arrival_date, quantity), per outcome (seq, demand_id,
+/// request_key, priority, quantity, on_time, late, unmet, reason, binding) and per commitment (assignment_id,
+/// quantity), fields tab-separated, in key order. A plan's derived rows for ExplainDemand (plan_factory_units) are not
+/// part of it: VerifyLedger checks them against the assignments.
+/// A migration that adds a column to <c>plan</c> changes the format 2 bytes of the plans stored before it: it must come
+/// with a format 3, format 2 keeping its columns by name (LedgerTests pins the columns).
 /// </summary>
 public static class Ledger
 {
     public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    /// <summary>The format of the canonical bytes of plans ledgered now.</summary>
+    public const int PlanFormat = 2;
+
+    /// <summary>The format of the canonical bytes of events (the only one there has been).</summary>
+    public const int EventFormat = 1;
+
+    /// <summary>The columns of <c>plan</c> outside its canonical bytes: its status and publication change after it is stored.</summary>
+    public static readonly IReadOnlyList<string> PlanColumnsOutside = ["status", "published_at", "published_by"];
+
+    /// <summary>Whether entries of this kind are ever written in this format.</summary>
+    public static bool IsFormat(string kind, long format) =>
+        kind == "event" ? format == EventFormat : kind == "plan" && format is 1 or PlanFormat;
 
     /// <summary>Appends an event and its ledger entry in the caller's transaction.</summary>
     public static void AppendEvent(SqliteConnection connection, SqliteTransaction transaction, CallInfo call, string objects, long at)
@@ -45,19 +73,19 @@ public static class Ledger
         var eventId = connection.ExecuteScalar<long>(
             "INSERT INTO event (at, actor, rpc, objects) VALUES (@at, @Actor, @Rpc, @objects) RETURNING event_id",
             new { at, call.Actor, call.Rpc, objects }, transaction);
-        Append(connection, transaction, "event", eventId, EventDigest(new EventRow(eventId, at, call.Actor, call.Rpc, objects)));
+        Append(connection, transaction, "event", eventId, EventFormat, EventDigest(new EventRow(eventId, at, call.Actor, call.Rpc, objects)));
     }
 
     /// <summary>Appends a stored plan's ledger entry in the caller's transaction.</summary>
     public static void AppendPlan(SqliteConnection connection, SqliteTransaction transaction, long planId) =>
-        Append(connection, transaction, "plan", planId, PlanDigest(connection, transaction, planId)
+        Append(connection, transaction, "plan", planId, PlanFormat, PlanDigest(connection, transaction, planId, PlanFormat)
             ?? throw new InvalidOperationException($"plan {planId} is not stored"));
 
-    private static void Append(SqliteConnection connection, SqliteTransaction transaction, string kind, long refId, string canonical)
+    private static void Append(SqliteConnection connection, SqliteTransaction transaction, string kind, long refId, int format, string canonical)
     {
         var previous = connection.QuerySingleOrDefault<string>("SELECT hash FROM ledger ORDER BY seq DESC LIMIT 1", transaction: transaction) ?? Genesis;
-        connection.Execute("INSERT INTO ledger (kind, ref_id, hash) VALUES (@kind, @refId, @hash)",
-            new { kind, refId, hash = Hash(previous, canonical) }, transaction);
+        connection.Execute("INSERT INTO ledger (kind, ref_id, format, hash) VALUES (@kind, @refId, @format, @hash)",
+            new { kind, refId, format, hash = Hash(previous, canonical) }, transaction);
     }
 
     /// <summary>Names written objects for the event log: the first ten ids and how many there were.</summary>
@@ -72,8 +100,36 @@ public static class Ledger
     public static string EventDigest(EventRow e) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', "event", N(e.EventId), N(e.At), e.Actor, e.Rpc, e.Objects) + "\n")));
 
-    /// <summary>SHA-256 (lowercase hex) of a stored plan's canonical bytes, read from its tables; null when the plan row is gone.</summary>
-    public static string? PlanDigest(SqliteConnection connection, SqliteTransaction? transaction, long planId)
+    /// <summary>
+    /// SHA-256 (lowercase hex) of a stored plan's canonical bytes in a format (1 or <see cref="PlanFormat"/>), read from
+    /// its tables; null when the plan row is gone.
+    /// </summary>
+    public static string? PlanDigest(SqliteConnection connection, SqliteTransaction? transaction, long planId, long format)
+    {
+        var fields = format switch
+        {
+            1 => FormatOneFields(connection, transaction, planId),
+            PlanFormat => PlanFields(connection, transaction, planId),
+            _ => throw new ArgumentOutOfRangeException(nameof(format), format, "not a format of plan entries"),
+        };
+        if (fields is null)
+            return null;
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using (var text = new StreamWriter(new HashingStream(sha), new UTF8Encoding(false), 1 << 16) { NewLine = "\n" })
+        {
+            text.Write(format == 1 ? "plan\n" : $"plan/{PlanFormat}\n");
+            foreach (var field in fields)
+            {
+                text.Write(field);
+                text.Write('\n');
+            }
+            WriteRows(connection, transaction, text, planId);
+        }
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    /// <summary>Format 1: the plan columns up to loop_version, then the inputs JSON.</summary>
+    private static List<string>? FormatOneFields(SqliteConnection connection, SqliteTransaction? transaction, long planId)
     {
         var plan = connection.QuerySingleOrDefault(
             """
@@ -81,21 +137,30 @@ public static class Ledger
                    assignment_count, demand_count, assignments_sha256, frozen_days, baseline_plan_id, loop_version, i.inputs_json
             FROM plan p LEFT JOIN plan_input i USING (plan_id) WHERE plan_id = @planId
             """, new { planId }, transaction);
-        if (plan is null)
+        return plan is null ? null : [.. ((IDictionary<string, object?>)plan).Values.Select(Field)];
+    }
+
+    /// <summary>Format 2: <c>name=value</c> for every column of plan but <see cref="PlanColumnsOutside"/>, in column order, then the inputs JSON.</summary>
+    private static List<string>? PlanFields(SqliteConnection connection, SqliteTransaction? transaction, long planId)
+    {
+        var columns = connection.Query<string>("SELECT name FROM pragma_table_info('plan') ORDER BY cid", transaction: transaction)
+            .Where(c => !PlanColumnsOutside.Contains(c, StringComparer.OrdinalIgnoreCase))
+            .ToList();
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        // The column list comes from the schema, so the statement is built here; each name is quoted as an identifier.
+        command.CommandText =
+            $"SELECT {string.Join(", ", columns.Select(c => "p.\"" + c.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""))}, i.inputs_json "
+            + "FROM plan p LEFT JOIN plan_input i ON i.plan_id = p.plan_id WHERE p.plan_id = @planId";
+        command.Parameters.AddWithValue("@planId", planId);
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
             return null;
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        using (var text = new StreamWriter(new HashingStream(sha), new UTF8Encoding(false), 1 << 16) { NewLine = "\n" })
-        {
-            var fields = (IDictionary<string, object?>)plan;
-            text.Write("plan\n");
-            foreach (var (_, value) in fields)
-            {
-                text.Write(Field(value));
-                text.Write('\n');
-            }
-            WriteRows(connection, transaction, text, planId);
-        }
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
+        var fields = new List<string>(columns.Count + 1);
+        for (var i = 0; i < columns.Count; i++)
+            fields.Add(columns[i] + "=" + Field(reader.IsDBNull(i) ? null : reader.GetValue(i)));
+        fields.Add(Field(reader.IsDBNull(columns.Count) ? null : reader.GetValue(columns.Count)));
+        return fields;
     }
 
     private static void WriteRows(SqliteConnection connection, SqliteTransaction? transaction, StreamWriter text, long planId)

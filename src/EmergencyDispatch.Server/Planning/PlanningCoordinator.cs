@@ -8,22 +8,45 @@ namespace EmergencyDispatch.Server.Planning;
 
 /// <summary>
 /// Runs one solve at a time, each on a thread of its own, in the order requests arrive; a bounded queue holds the
-/// next ones. A request reads its snapshot of registry and open demand when its turn comes, and its plan is stored
-/// in one transaction of the writer. The caller's token stops it at any point before that transaction: nothing is stored.
+/// next ones. A plan request reads its snapshot of registry and open demand when its turn comes, and its plan is stored
+/// in one transaction of the writer. A replay of a stored plan waits in the same queue, reads the plan's stored inputs
+/// when its turn comes and gives back the planner's result; it stores nothing. The caller's token stops either at any
+/// point before the plan's transaction: nothing is stored.
 /// </summary>
 public sealed class PlanningCoordinator(
     PlanStore store, IPlanSolver solver, TimeProvider clock, IOptions<PlanningOptions> options, ILogger<PlanningCoordinator> logger)
     : BackgroundService
 {
-    private readonly Channel<PlanJob> _queue = Channel.CreateUnbounded<PlanJob>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<SolveJob> _queue = Channel.CreateUnbounded<SolveJob>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock _lock = new();
     private int _admitted;
 
-    /// <summary>Requests running or waiting, the most this service holds: the running solve plus the queue's length.</summary>
+    /// <summary>Requests (plans and replays) running or waiting, the most this service holds: the running solve plus the queue's length.</summary>
     public int Capacity => options.Value.QueueLength + 1;
 
-    /// <summary>Accepts a request into the queue, or returns null when the queue is full.</summary>
+    /// <summary>Accepts a plan request into the queue, or returns null when the queue is full.</summary>
     public PlanJob? TryEnqueue(PlanRequest request, string createdBy, CancellationToken cancellationToken)
+    {
+        if (TryAdmit("Plan request", createdBy) is not { } ahead)
+            return null;
+        var job = Queue(new PlanJob(request, createdBy, ahead, Release, cancellationToken));
+        logger.LogInformation("Plan request of {CreatedBy} queued with {Ahead} ahead: start {StartDate}, {HorizonDays} days, {Planner}",
+            createdBy, ahead, PlanRecords.Date(request.StartDate), request.HorizonDays, PlanRecords.PlannerCode(request.Planner));
+        return job;
+    }
+
+    /// <summary>Accepts a replay of a stored plan into the queue, or returns null when the queue is full.</summary>
+    public ReplayJob? TryEnqueueReplay(StoredPlan plan, string requestedBy, CancellationToken cancellationToken)
+    {
+        if (TryAdmit("Replay", requestedBy) is not { } ahead)
+            return null;
+        var job = Queue(new ReplayJob(plan, requestedBy, ahead, Release, cancellationToken));
+        logger.LogInformation("Replay of plan {PlanId} for {CreatedBy} queued with {Ahead} ahead", plan.Plan.PlanId, requestedBy, ahead);
+        return job;
+    }
+
+    /// <summary>Takes a place in the queue: the number of requests ahead, or null when there is none left.</summary>
+    private int? TryAdmit(string what, string createdBy)
     {
         int ahead;
         lock (_lock)
@@ -32,17 +55,18 @@ public sealed class PlanningCoordinator(
             if (ahead < Capacity)
                 _admitted++;
         }
-        if (ahead >= Capacity)
-        {
-            logger.LogWarning("Plan request of {CreatedBy} refused: {Count} plan requests are running or waiting, the most allowed", createdBy, ahead);
-            return null;
-        }
-        var job = new PlanJob(request, createdBy, ahead, Release, cancellationToken);
+        if (ahead < Capacity)
+            return ahead;
+        logger.LogWarning("{What} of {CreatedBy} refused: {Count} plan requests and replays are running or waiting, the most allowed", what, createdBy, ahead);
+        return null;
+    }
+
+    private T Queue<T>(T job)
+        where T : SolveJob
+    {
         job.WatchWhileQueued();
         if (!_queue.Writer.TryWrite(job))
             job.Cancel(new CancellationToken(canceled: true));
-        logger.LogInformation("Plan request of {CreatedBy} queued with {Ahead} ahead: start {StartDate}, {HorizonDays} days, {Planner}",
-            createdBy, ahead, PlanRecords.Date(request.StartDate), request.HorizonDays, PlanRecords.PlannerCode(request.Planner));
         return job;
     }
 
@@ -58,8 +82,12 @@ public sealed class PlanningCoordinator(
         {
             await foreach (var job in _queue.Reader.ReadAllAsync(stoppingToken))
             {
-                if (job.TryStart())
-                    await RunAsync(job, stoppingToken);
+                if (!job.TryStart())
+                    continue;
+                if (job is PlanJob plan)
+                    await RunAsync(plan, stoppingToken);
+                else if (job is ReplayJob replay)
+                    await ReplayAsync(replay, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -99,6 +127,57 @@ public sealed class PlanningCoordinator(
         {
             logger.LogError(e, "Plan request of {CreatedBy} failed after {Seconds:0.00} s; nothing stored", job.CreatedBy, watch.Elapsed.TotalSeconds);
             job.Fail(e);
+        }
+    }
+
+    private async Task ReplayAsync(ReplayJob job, CancellationToken stoppingToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(job.CancellationToken, stoppingToken);
+        var ct = linked.Token;
+        var planId = job.Plan.Plan.PlanId;
+        try
+        {
+            var result = await Task.Factory.StartNew(() => Replay(job, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            logger.LogInformation("Plan {PlanId} replayed for {CreatedBy}: {Completion}, {Assignments} assignments, solved in {SolveSeconds:0.00} s",
+                planId, job.CreatedBy, result.Result.Completion, result.Result.Assignments.Count, result.Solve.TotalSeconds);
+            job.Complete(result);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            logger.LogInformation("Replay of plan {PlanId} for {CreatedBy} cancelled", planId, job.CreatedBy);
+            job.Cancel(ct);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Replay of plan {PlanId} for {CreatedBy} failed", planId, job.CreatedBy);
+            job.Fail(e);
+        }
+    }
+
+    /// <summary>Solves a stored plan's inputs again with the planner and time limit it was made with.</summary>
+    private ReplayResult Replay(ReplayJob job, CancellationToken ct)
+    {
+        var plan = job.Plan.Plan;
+        var inputs = PlanInputJson.Read(store.GetInputsJson(plan.PlanId)
+            ?? throw new InvalidOperationException($"plan {plan.PlanId} has no stored inputs"));
+        ct.ThrowIfCancellationRequested();
+        var options = new PlannerOptions
+        {
+            Planner = plan.Planner == PlanRecords.PlannerCode(PlannerKind.Greedy) ? PlannerKind.Greedy : PlannerKind.Lp,
+            TimeLimit = TimeSpan.FromMilliseconds(plan.TimeLimitMs),
+        };
+        var watch = Stopwatch.StartNew();
+        var result = solver.Solve(inputs.Input, options, NoProgress.Instance, ct);
+        return new ReplayResult(result, watch.Elapsed);
+    }
+
+    /// <summary>A replay reports no steps.</summary>
+    private sealed class NoProgress : IProgress<PlanProgress>
+    {
+        public static readonly NoProgress Instance = new();
+
+        public void Report(PlanProgress value)
+        {
         }
     }
 

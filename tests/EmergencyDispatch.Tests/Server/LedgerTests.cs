@@ -124,6 +124,146 @@ public sealed class LedgerTests : IDisposable
         Assert.StartsWith(problem, verified.Problem);
     }
 
+    /// <summary>Columns of plan that are events of their own (publishing), not part of a plan's ledger entry.</summary>
+    private static readonly string[] NotLedgered = ["status", "published_at", "published_by"];
+
+    private List<string> PlanColumns()
+    {
+        using var connection = new SqliteConnection($"Data Source={_factory.DatabasePath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM pragma_table_info('plan') ORDER BY cid";
+        using var reader = command.ExecuteReader();
+        var names = new List<string>();
+        while (reader.Read())
+            names.Add(reader.GetString(0));
+        return names;
+    }
+
+    private string Quoted(string column, long planId)
+    {
+        using var connection = new SqliteConnection($"Data Source={_factory.DatabasePath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT quote(\"{column}\") FROM plan WHERE plan_id = {planId}";
+        return (string)command.ExecuteScalar()!;
+    }
+
+    [Fact]
+    public async Task EveryStoredColumnOfAPlanButItsPublicationIsCoveredByItsLedgerEntry()
+    {
+        var (_, second) = await History();
+        var columns = PlanColumns();
+        Assert.All(NotLedgered, c => Assert.Contains(c, columns));
+        // Every trigger that guards plan columns goes; what is left to change is the file itself.
+        Tamper("DROP TRIGGER plan_is_immutable; DROP TRIGGER plan_replan_is_immutable; DROP TRIGGER plan_publication_is_immutable;");
+        var id = second.PlanId;
+
+        foreach (var column in columns.Except(NotLedgered))
+        {
+            var original = Quoted(column, id);
+            var changedId = column == "plan_id" ? id + 1 : id;
+            // plan_id too: the plan's rows still name the old id (foreign keys off, as a forger would have them).
+            Tamper($"""
+                PRAGMA foreign_keys = OFF;
+                UPDATE plan SET "{column}" = CASE WHEN "{column}" IS NULL THEN 1 WHEN typeof("{column}") = 'text' THEN "{column}" || 'x' ELSE "{column}" + 1 END
+                WHERE plan_id = {id};
+                """);
+            var verified = await _audit.VerifyLedgerAsync(new VerifyLedgerRequest());
+            Tamper($"PRAGMA foreign_keys = OFF; UPDATE plan SET \"{column}\" = {original} WHERE plan_id = {changedId};");
+
+            Assert.False(verified.Ok, $"plan.{column} changed and the ledger still verifies");
+            Assert.Equal(("plan", id), (verified.FirstBadKind, verified.FirstBadId));
+            Assert.True((await _audit.VerifyLedgerAsync(new VerifyLedgerRequest())).Ok, $"plan.{column} put back and the ledger does not verify");
+        }
+        // A plan's publication is not part of its entry: it is an event of its own.
+        foreach (var column in NotLedgered)
+            Tamper($"UPDATE plan SET \"{column}\" = \"{column}\" || 'x' WHERE plan_id = {id};");
+        Assert.True((await _audit.VerifyLedgerAsync(new VerifyLedgerRequest())).Ok);
+    }
+
+    [Fact]
+    public void ThePlanTableHasTheColumnsItsCanonicalFormatWasMadeWith()
+    {
+        _ = _factory.Server;
+
+        var columns = PlanColumns();
+
+        // Format 2 of a plan's canonical bytes covers every column of plan but its publication, read from the schema. A
+        // migration that adds a column changes the bytes of the plans stored before it: it needs a format 3 (and format 2
+        // keeps these columns by name), or every plan ledgered before it stops verifying.
+        Assert.Equal(
+            ["plan_id", "status", "created_at", "created_by", "start_date", "horizon_days", "planner", "time_limit_ms", "completion",
+             "last_completed_step", "assignment_count", "demand_count", "assignments_sha256", "published_at", "published_by", "frozen_days",
+             "baseline_plan_id", "loop_version", "commitment_count", "exclusion_count", "units_kept", "units_moved", "units_dropped", "units_added"],
+            columns);
+    }
+
+    [Fact]
+    public async Task APlanLedgeredBeforeTheFormatWasRecordedStillVerifiesAndNewPlansUseFormatTwo()
+    {
+        // A database as the service left it before migration 0011: one plan, ledgered in format 1.
+        var path = Path.Combine(Path.GetTempPath(), $"dispatch-test-{Guid.NewGuid():N}.db");
+        try
+        {
+            using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+            {
+                connection.Open();
+                Run(connection, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+                foreach (var (version, name, sql) in EmergencyDispatch.Server.Persistence.Migrator.Scripts().Where(m => m.Version <= 10))
+                    Run(connection, sql + $"; INSERT INTO schema_migrations VALUES ({version}, '{name}', 0);");
+                Run(connection, """
+                    INSERT INTO plan (status, created_at, created_by, start_date, horizon_days, planner, time_limit_ms, completion, last_completed_step,
+                                      assignment_count, demand_count, assignments_sha256, frozen_days, baseline_plan_id, loop_version,
+                                      commitment_count, exclusion_count, units_kept, units_moved, units_dropped, units_added)
+                    VALUES ('DRAFT', 1580688000000, 'admin', '2020-02-03', 5, 'LP', 60000, 'COMPLETE', NULL, 0, 0, 'abc', 2, NULL, 0, 3, 1, 10, 20, 30, 40);
+                    INSERT INTO plan_input (plan_id, inputs_json) VALUES (1, '{}');
+                    """);
+                // Format 1, written out here from its description: the columns up to loop_version, the inputs, five empty row groups.
+                var bytes = "plan\n1\n1580688000000\nadmin\n2020-02-03\n5\nLP\n60000\nCOMPLETE\n\n0\n0\nabc\n2\n\n0\n{}\n--\n--\n--\n--\n--\n";
+                var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(bytes)));
+                var hash = EmergencyDispatch.Server.Persistence.Ledger.Hash(EmergencyDispatch.Server.Persistence.Ledger.Genesis, digest);
+                Run(connection, $"INSERT INTO ledger (kind, ref_id, hash) VALUES ('plan', 1, '{hash}')");
+            }
+            using var old = new DispatchFactory(path);
+            using var channel = old.CreateChannel();
+            var audit = new AuditService.AuditServiceClient(channel);
+
+            var before = await audit.VerifyLedgerAsync(new VerifyLedgerRequest());
+            await Fixtures.RegisterSmallRegistry(new RegistryService.RegistryServiceClient(channel));
+            await new DemandService.DemandServiceClient(channel).SubmitDemandsAsync(Fixtures.Batch(Fixtures.Line("D1")));
+            using (var call = new PlanningService.PlanningServiceClient(channel).CreatePlan(new CreatePlanRequest { StartDate = "2020-02-03", HorizonDays = 5 }))
+                await PlanningServiceTests.ReadAll(call);
+            var after = await audit.VerifyLedgerAsync(new VerifyLedgerRequest());
+            List<(string, long)> formats;
+            using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+            {
+                connection.Open();
+                formats = [.. Dapper.SqlMapper.Query<(string, long)>(connection, "SELECT kind, format FROM ledger WHERE kind = 'plan' ORDER BY seq")];
+                // Whoever tells the verifier that the old entry is in format 2 changes the bytes it is checked against.
+                Run(connection, "DROP TRIGGER ledger_is_immutable; UPDATE ledger SET format = 2 WHERE kind = 'plan' AND ref_id = 1;");
+            }
+            var relabelled = await audit.VerifyLedgerAsync(new VerifyLedgerRequest());
+
+            Assert.True(before.Ok, before.Problem);
+            Assert.True(after.Ok, after.Problem);
+            Assert.Equal([("plan", 1L), ("plan", 2L)], formats);
+            Assert.False(relabelled.Ok);
+            Assert.Equal(("plan", 1L), (relabelled.FirstBadKind, relabelled.FirstBadId));
+        }
+        finally
+        {
+            DispatchFactory.DeleteDatabase(path);
+        }
+    }
+
+    private static void Run(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
     [Fact]
     public async Task ALogCutBackIsFoundAgainstAHeadKeptEarlier()
     {

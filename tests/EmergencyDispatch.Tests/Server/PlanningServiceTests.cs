@@ -284,18 +284,42 @@ public sealed class PlanningServiceTests(SeededPlanFixture fixture) : IClassFixt
     }
 }
 
-/// <summary>A solver that tells when a solve has started and holds it until the gate opens or the solve is cancelled.</summary>
+/// <summary>
+/// A solver that tells when a solve has started and holds it until the gate opens or the solve is cancelled; it counts
+/// the solves it was asked for and the most that ran at once.
+/// </summary>
 public sealed class GatedSolver : IPlanSolver
 {
+    private int _running;
+    private int _mostAtOnce;
+    private int _solves;
+
     public SemaphoreSlim Started { get; } = new(0);
 
     public ManualResetEventSlim Gate { get; } = new(false);
 
+    /// <summary>Solves started so far.</summary>
+    public int Solves => Volatile.Read(ref _solves);
+
+    /// <summary>The most solves that were running at the same time.</summary>
+    public int MostAtOnce => Volatile.Read(ref _mostAtOnce);
+
     public PlanResult Solve(PlanningInput input, PlannerOptions options, IProgress<PlanProgress> progress, CancellationToken cancellationToken)
     {
-        Started.Release();
-        Gate.Wait(cancellationToken);
-        return new PlanSolver().Solve(input, options, progress, cancellationToken);
+        var running = Interlocked.Increment(ref _running);
+        Interlocked.Increment(ref _solves);
+        for (var most = MostAtOnce; running > most; most = MostAtOnce)
+            Interlocked.CompareExchange(ref _mostAtOnce, running, most);
+        try
+        {
+            Started.Release();
+            Gate.Wait(cancellationToken);
+            return new PlanSolver().Solve(input, options, progress, cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+        }
     }
 }
 
@@ -419,6 +443,85 @@ public sealed class PlanningQueueTests : IDisposable
         Assert.Equal(3, outcomes.Select(o => o.DemandId).Distinct().Count());
         Assert.All(assignments, a => Assert.Equal(outcomes.Single(o => o.RequestId == a.RequestId).DemandId, a.DemandId));
         Assert.Contains(assignments, a => a.RequestId == "other/Q-1");
+    }
+
+    /// <summary>A stored plan to replay (solved with the gate open), the gate closed again for what follows.</summary>
+    private async Task<(PlanningService.PlanningServiceClient Planning, AuditService.AuditServiceClient Audit, PlanSummary Plan)> StartWithAPlan(int queueLength)
+    {
+        var (app, planning) = await Start(queueLength);
+        _solver.Gate.Set();
+        PlanSummary plan;
+        using (var call = planning.CreatePlan(Request))
+            plan = (await PlanningServiceTests.ReadAll(call))[^1].Plan;
+        _solver.Gate.Reset();
+        await _solver.Started.WaitAsync();
+        var channel = DispatchFactory.CreateChannel(app.Server, DispatchFactory.ReadAdminToken(_factory.DatabasePath));
+        return (planning, new AuditService.AuditServiceClient(channel), plan);
+    }
+
+    [Fact]
+    public async Task AReplayWaitsInThePlanQueueAndNeverSolvesBesideAPlan()
+    {
+        var (planning, audit, plan) = await StartWithAPlan(queueLength: 1);
+
+        using var running = planning.CreatePlan(Request);
+        await Next(running);
+        await _solver.Started.WaitAsync();
+        using var replay = audit.ReplayPlanAsync(new ReplayPlanRequest { PlanId = plan.PlanId });
+        // Long enough for a replay beside the plan to have started its solve.
+        await Task.Delay(500);
+        var solvesWhileHeld = _solver.Solves;
+        _solver.Gate.Set();
+        var second = (await PlanningServiceTests.ReadAll(running))[^1].Plan;
+        var replayed = await replay;
+
+        Assert.Equal(2, solvesWhileHeld);
+        Assert.Equal(3, _solver.Solves);
+        Assert.Equal(1, _solver.MostAtOnce);
+        Assert.Equal(2, second.PlanId);
+        Assert.True(replayed.Identical);
+        Assert.Equal(plan.AssignmentsSha256, replayed.ReplayedSha256);
+    }
+
+    [Fact]
+    public async Task AReplayBehindAFullPlanQueueIsRefusedWithResourceExhausted()
+    {
+        var (planning, audit, plan) = await StartWithAPlan(queueLength: 1);
+
+        using var running = planning.CreatePlan(Request);
+        await Next(running);
+        await _solver.Started.WaitAsync();
+        using var waiting = planning.CreatePlan(Request);
+        Assert.Equal(1, (await Next(waiting)).Queued.Ahead);
+        var e = await Rpc.Fails(StatusCode.ResourceExhausted, () => audit.ReplayPlanAsync(new ReplayPlanRequest { PlanId = plan.PlanId }).ResponseAsync);
+        _solver.Gate.Set();
+        await PlanningServiceTests.ReadAll(running);
+        await PlanningServiceTests.ReadAll(waiting);
+
+        Assert.Contains("busy", e.Status.Detail);
+        Assert.Equal(3, _solver.Solves);
+        Assert.Equal(1, _solver.MostAtOnce);
+    }
+
+    [Fact]
+    public async Task AReplayPastItsDeadlineLeavesThePlanQueue()
+    {
+        var (planning, audit, plan) = await StartWithAPlan(queueLength: 1);
+
+        using var running = planning.CreatePlan(Request);
+        await Next(running);
+        await _solver.Started.WaitAsync();
+        await Rpc.Fails(StatusCode.DeadlineExceeded,
+            () => audit.ReplayPlanAsync(new ReplayPlanRequest { PlanId = plan.PlanId }, deadline: DateTime.UtcNow.AddMilliseconds(300)).ResponseAsync);
+        // Its place in the queue is free again: one more request fits behind the running solve.
+        using var waiting = planning.CreatePlan(Request);
+        var queued = await Next(waiting);
+        _solver.Gate.Set();
+        await PlanningServiceTests.ReadAll(running);
+        await PlanningServiceTests.ReadAll(waiting);
+
+        Assert.Equal(1, queued.Queued.Ahead);
+        Assert.Equal(3, _solver.Solves);
     }
 
     [Fact]
