@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EmergencyDispatch.Cli.Import;
 using EmergencyDispatch.Cli.Infrastructure;
+using EmergencyDispatch.Planning.Model;
 using EmergencyDispatch.Planning.Scenarios;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -18,15 +19,15 @@ public static class ImportCommand
         };
         var batchSize = new Option<int>("--batch-size")
         {
-            Description = $"Items per request, 1 to {ImportOptions.MaxBatchSize}.",
+            Description = $"Items per request, 1 to {Rules.MaxBatch}.",
             HelpName = "N",
             DefaultValueFactory = _ => ImportOptions.DefaultBatchSize,
         };
         batchSize.Validators.Add(result =>
         {
             var size = result.GetValueOrDefault<int>();
-            if (size is < 1 or > ImportOptions.MaxBatchSize)
-                result.AddError($"--batch-size must be from 1 to {ImportOptions.MaxBatchSize}, got {size}.");
+            if (Rules.CheckBatchSize(size) is not null)
+                result.AddError($"--batch-size must be from 1 to {Rules.MaxBatch}, got {size}.");
         });
         var submitterIndependent = new Option<bool>("--submitter-independent")
         {

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using EmergencyDispatch.Api.V1;
 using EmergencyDispatch.Cli.Infrastructure;
+using EmergencyDispatch.Planning.Model;
 using EmergencyDispatch.Planning.Plans;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -16,9 +17,7 @@ namespace EmergencyDispatch.Cli.Commands;
 public static class PlanCommands
 {
     /// <summary>Items per GetPlan page when exporting (the server's most).</summary>
-    public const int ExportPageSize = 1000;
-
-    private const double MaxTimeLimitSeconds = 600;
+    public const int ExportPageSize = Rules.MaxPageSize;
 
     public static Command Create(CliHost host) => new("plan", "Create, show, export and publish plans of all open demand.")
     {
@@ -31,7 +30,12 @@ public static class PlanCommands
     private static Command CreatePlan(CliHost host)
     {
         var start = new Option<string>("--start") { Description = "Day 0 of the plan, yyyy-MM-dd (default: today, UTC, by the server's clock).", HelpName = "DATE" };
-        var horizon = new Option<int>("--horizon") { Description = "Days to plan, 1 to 90 (default 14).", HelpName = "N" };
+        var horizon = new Option<int>("--horizon") { Description = $"Days to plan, 1 to {Rules.MaxHorizonDays} (default {Rules.DefaultHorizonDays}).", HelpName = "N" };
+        horizon.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is var days and not 0 && Rules.CheckHorizonDays(days) is { } problem)
+                r.AddError($"--horizon {problem}.");
+        });
         var planner = new Option<string>("--planner")
         {
             Description = "lp (the lexicographic LP of MODEL.md) or greedy (the baseline).",
@@ -40,24 +44,20 @@ public static class PlanCommands
         planner.AcceptOnlyFromAmong("lp", "greedy");
         var timeLimit = new Option<double?>("--time-limit")
         {
-            Description = $"Seconds the solve may take, at most {MaxTimeLimitSeconds:0} (default: the server's, 60); when they run out the plan of the last completed step is stored.",
+            Description = $"Seconds the solve may take, at most {Rules.MaxTimeLimitSeconds} (default: the server's, {Rules.DefaultTimeLimitSeconds}); when they run out the plan of the last completed step is stored.",
             HelpName = "S",
         };
         timeLimit.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<double?>() is { } value && (!double.IsFinite(value) || value <= 0 || value > MaxTimeLimitSeconds))
-                r.AddError($"--time-limit must be more than 0 and at most {MaxTimeLimitSeconds:0} seconds.");
+            if (r.GetValueOrDefault<double?>() is { } value && Rules.CheckTimeLimitSeconds(value) is { } problem)
+                r.AddError($"--time-limit {problem}.");
         });
         var frozenDays = new Option<int?>("--frozen-days")
         {
-            Description = "Days from the start whose accepted assignments are kept unchanged, 0 to the horizon (default: the server's, 2).",
+            Description = $"Days from the start whose accepted assignments are kept unchanged, 0 to the horizon (default {Rules.DefaultFrozenDays}).",
             HelpName = "N",
         };
-        frozenDays.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int?>() is < 0)
-                r.AddError("--frozen-days must be 0 or more.");
-        });
+
         var publish = new Option<bool>("--publish")
         {
             Description = "Publish the plan as soon as it is stored, so its assignments reach the factories (if publishing is refused it stays a DRAFT).",
@@ -67,6 +67,12 @@ public static class PlanCommands
         {
             start, horizon, planner, timeLimit, frozenDays, publish,
         };
+        command.Validators.Add(r =>
+        {
+            var days = r.GetValue(horizon) is var h and not 0 ? h : Rules.DefaultHorizonDays;
+            if (r.GetValue(frozenDays) is { } frozen && Rules.CheckFrozenDays(frozen, days) is { } problem)
+                r.AddError($"--frozen-days {problem.Replace("horizon_days", "--horizon", StringComparison.Ordinal)}.");
+        });
 
         host.SetAction(command, async (context, ct) =>
         {

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using EmergencyDispatch.Cli.Infrastructure;
+using EmergencyDispatch.Planning.Model;
 using EmergencyDispatch.Planning.Plans;
 using EmergencyDispatch.Planning.Scenarios;
 
@@ -25,15 +26,14 @@ public static class SolveCommand
         planner.AcceptOnlyFromAmong("lp", "greedy");
         var timeLimit = new Option<double>("--time-limit")
         {
-            Description = "Seconds the planner may take; when they run out, the plan of the last completed step is written.",
+            Description = $"Seconds the planner may take, at most {Rules.MaxTimeLimitSeconds} (default {Rules.DefaultTimeLimitSeconds}); when they run out, the plan of the last completed step is written.",
             HelpName = "S",
-            DefaultValueFactory = _ => 60,
+            DefaultValueFactory = _ => Rules.DefaultTimeLimitSeconds,
         };
         timeLimit.Validators.Add(r =>
         {
-            var value = r.GetValueOrDefault<double>();
-            if (!double.IsFinite(value) || value <= 0 || value > 86_400)
-                r.AddError("--time-limit must be from 0 to 86400 seconds.");
+            if (Rules.CheckTimeLimitSeconds(r.GetValueOrDefault<double>()) is { } problem)
+                r.AddError($"--time-limit {problem}.");
         });
 
         var command = new Command("solve", "Plan a scenario folder locally and write assignments.csv, outcomes.csv and summary.json.")

@@ -1,3 +1,4 @@
+using EmergencyDispatch.Planning.Model;
 using Grpc.Core;
 
 namespace EmergencyDispatch.Cli.Import;
@@ -6,9 +7,7 @@ namespace EmergencyDispatch.Cli.Import;
 public sealed record ImportOptions
 {
     public const int DefaultBatchSize = 1000;
-    public const int MaxBatchSize = 10_000;
-
-    /// <summary>Items per request, 1 to 10,000.</summary>
+    /// <summary>Items per request, 1 to <see cref="Rules.MaxBatch"/>.</summary>
     public int BatchSize { get; init; } = DefaultBatchSize;
 
     /// <summary>Skip demand lines whose request_id any submitter already stored with the same values (see <see cref="ScenarioImporter"/>).</summary>

@@ -2,6 +2,7 @@ using EmergencyDispatch.Api.V1;
 using EmergencyDispatch.Cli.Infrastructure;
 using EmergencyDispatch.Planning.Scenarios;
 using Grpc.Core;
+using Rules = EmergencyDispatch.Planning.Model.Rules;
 
 namespace EmergencyDispatch.Cli.Import;
 
@@ -11,7 +12,7 @@ namespace EmergencyDispatch.Cli.Import;
 /// </summary>
 public sealed class ScenarioImporter(RegistryService.RegistryServiceClient registry, DemandService.DemandServiceClient demands)
 {
-    private const int LookupPageSize = 1000;
+    private const int LookupPageSize = Rules.MaxPageSize;
 
     public ScenarioImporter(ChannelBase channel)
         : this(new RegistryService.RegistryServiceClient(channel), new DemandService.DemandServiceClient(channel))
@@ -43,7 +44,7 @@ public sealed class ScenarioImporter(RegistryService.RegistryServiceClient regis
         ScenarioRows scenario, ImportOptions options, IProgress<ImportProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.BatchSize, ImportOptions.MaxBatchSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.BatchSize, Rules.MaxBatch);
         var ct = cancellationToken;
 
         var demandItems = scenario.Demands.Select(r => new Outgoing<DemandLine>(ProtoMapping.ToProto(r.Value), [r.Line])).ToList();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EmergencyDispatch.Api.V1;
+using EmergencyDispatch.Planning.Model;
 using Google.Protobuf;
 using Google.Protobuf.Collections;
 
@@ -8,21 +9,19 @@ namespace EmergencyDispatch.Cli.Infrastructure;
 /// <summary>The paging options of a list command: --page-size, --page-token, --all.</summary>
 public sealed class PagingOptions
 {
-    public const int MaxPageSize = 1000;
-
     public PagingOptions()
     {
         PageSize.Validators.Add(result =>
         {
             var size = result.GetValueOrDefault<int>();
-            if (size is < 0 or > MaxPageSize)
-                result.AddError($"--page-size must be from 1 to {MaxPageSize} (0 for the server default), got {size}.");
+            if (Rules.CheckPageSize(size) is { } problem)
+                result.AddError($"--page-size {problem}.");
         });
     }
 
     public Option<int> PageSize { get; } = new("--page-size")
     {
-        Description = $"Items per page (server default 100, at most {MaxPageSize}).",
+        Description = $"Items per page (server default {Rules.DefaultPageSize}, at most {Rules.MaxPageSize}).",
         HelpName = "N",
     };
 

@@ -10,7 +10,8 @@ public sealed class GeneratorOptions
     public const int MaxDemands = 10_000_000;
     public const int MaxSkus = 9_999;
     public const int MaxRegions = 999;
-    public const int MaxDays = 90;
+    /// <summary>The longest horizon: a plan's (<see cref="Rules.MaxHorizonDays"/>).</summary>
+    public const int MaxDays = Rules.MaxHorizonDays;
 
     public int Factories { get; init; } = 100;
     public int Demands { get; init; } = 500;
@@ -18,7 +19,7 @@ public sealed class GeneratorOptions
     public int Regions { get; init; } = 31;
 
     /// <summary>The plan horizon H in days (scenario.json <c>horizon_days</c>).</summary>
-    public int Days { get; init; } = 14;
+    public int Days { get; init; } = Rules.DefaultHorizonDays;
 
     public long Seed { get; init; } = 1;
     public DateOnly StartDate { get; init; } = new(2020, 2, 3);
@@ -31,7 +32,7 @@ public sealed class GeneratorOptions
         Rules.Add(v, nameof(Demands), Demands is < 1 or > MaxDemands ? $"must be from 1 to {MaxDemands}, got {Demands}" : null);
         Rules.Add(v, nameof(Skus), Skus is < 1 or > MaxSkus ? $"must be from 1 to {MaxSkus}, got {Skus}" : null);
         Rules.Add(v, nameof(Regions), Regions is < 1 or > MaxRegions ? $"must be from 1 to {MaxRegions}, got {Regions}" : null);
-        Rules.Add(v, nameof(Days), Days is < 1 or > MaxDays ? $"must be from 1 to {MaxDays}, got {Days}" : null);
+        Rules.Add(v, nameof(Days), Rules.CheckHorizonDays(Days));
         // Due dates reach a few days past the horizon.
         Rules.Add(v, nameof(StartDate), StartDate < Rules.MinDate || StartDate.AddDays(MaxDays + 10) > Rules.MaxDate
             ? $"must be between {Rules.MinDate:yyyy-MM-dd} and {Rules.MaxDate.AddDays(-MaxDays - 10):yyyy-MM-dd}"

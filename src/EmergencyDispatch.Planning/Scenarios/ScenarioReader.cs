@@ -182,15 +182,15 @@ public static class ScenarioReader
     public static Product ParseProduct(string[] f, List<Violation> v)
     {
         Rules.Add(v, "sku", Rules.CheckId(f[0]));
-        Rules.Add(v, "name", Rules.CheckText(f[1], Rules.MaxNameLength));
-        Rules.Add(v, "unit", Rules.CheckText(f[2], Rules.MaxUnitLength));
+        Rules.Add(v, "name", Rules.CheckName(f[1]));
+        Rules.Add(v, "unit", Rules.CheckUnit(f[2]));
         return new Product(f[0], f[1], f[2]);
     }
 
     public static Factory ParseFactory(string[] f, List<Violation> v)
     {
         Rules.Add(v, "factory_id", Rules.CheckId(f[0]));
-        Rules.Add(v, "name", Rules.CheckText(f[1], Rules.MaxNameLength));
+        Rules.Add(v, "name", Rules.CheckName(f[1]));
         Rules.Add(v, "region", Rules.CheckId(f[2]));
         return new Factory(f[0], f[1], f[2]);
     }
@@ -199,8 +199,8 @@ public static class ScenarioReader
     {
         Rules.Add(v, "factory_id", Rules.CheckId(f[0]));
         Rules.Add(v, "sku", Rules.CheckId(f[1]));
-        var units = Number(f[2], "units_per_day", 0, Rules.MaxUnitsPerDay, minInclusive: false, v);
-        var cost = Number(f[3], "unit_cost", 0, Rules.MaxUnitCost, minInclusive: true, v);
+        var units = Number(f[2], "units_per_day", Rules.CheckUnitsPerDay, v);
+        var cost = Number(f[3], "unit_cost", Rules.CheckUnitCost, v);
         return new Capability(f[0], f[1], units, cost);
     }
 
@@ -208,7 +208,7 @@ public static class ScenarioReader
     {
         Rules.Add(v, "factory_id", Rules.CheckId(f[0]));
         Rules.Add(v, "date", Rules.CheckDate(f[1], out var date));
-        var factor = Number(f[2], "factor", 0, Rules.MaxFactor, minInclusive: true, v);
+        var factor = Number(f[2], "factor", Rules.CheckFactor, v);
         return new AvailabilityDay(f[0], date, factor);
     }
 
@@ -216,11 +216,12 @@ public static class ScenarioReader
     {
         Rules.Add(v, "from_region", Rules.CheckId(f[0]));
         Rules.Add(v, "to_region", Rules.CheckId(f[1]));
-        var lead = 0;
-        if (!int.TryParse(f[2], NumberStyles.None, CultureInfo.InvariantCulture, out lead) || lead > Rules.MaxLeadDays)
+        if (!long.TryParse(f[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var lead))
             v.Add(new Violation("lead_days", $"'{Rules.Shorten(f[2])}' is not a whole number of days from 0 to {Rules.MaxLeadDays}"));
-        var cost = Number(f[3], "unit_cost", 0, Rules.MaxUnitCost, minInclusive: true, v);
-        return new Lane(f[0], f[1], lead, cost);
+        else
+            Rules.Add(v, "lead_days", Rules.CheckLeadDays(lead));
+        var cost = Number(f[3], "unit_cost", Rules.CheckUnitCost, v);
+        return new Lane(f[0], f[1], (int)Math.Clamp(lead, 0, Rules.MaxLeadDays), cost);
     }
 
     public static DemandLine ParseDemand(string[] f, List<Violation> v)
@@ -239,14 +240,14 @@ public static class ScenarioReader
         return new DemandLine(f[0], f[1], quantity, f[3], due, priority);
     }
 
-    private static double Number(string text, string field, double min, double max, bool minInclusive, List<Violation> v)
+    private static double Number(string text, string field, Func<double, string?> rule, List<Violation> v)
     {
         if (!double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var value))
         {
             v.Add(new Violation(field, $"'{Rules.Shorten(text)}' is not a number"));
             return 0;
         }
-        Rules.Add(v, field, Rules.CheckNumber(value, min, max, minInclusive));
+        Rules.Add(v, field, rule(value));
         return value;
     }
 
@@ -265,12 +266,12 @@ public static class ScenarioReader
     {
         var path = Path.Combine(directory, ScenarioFile);
         if (!File.Exists(path))
-            return (null, 14);
+            return (null, Rules.DefaultHorizonDays);
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(path));
             DateOnly? start = null;
-            var horizon = 14;
+            var horizon = Rules.DefaultHorizonDays;
             if (doc.RootElement.TryGetProperty("start_date", out var s))
             {
                 var problem = Rules.CheckDate(s.ValueKind == JsonValueKind.String ? s.GetString() : null, out var d);
@@ -281,15 +282,17 @@ public static class ScenarioReader
             }
             if (doc.RootElement.TryGetProperty("horizon_days", out var h))
             {
-                if (h.ValueKind != JsonValueKind.Number || !h.TryGetInt32(out horizon) || horizon is < 1 or > 90)
-                    errors.Add(new ScenarioError(ScenarioFile, 0, "horizon_days", "must be a whole number from 1 to 90"));
+                if (h.ValueKind != JsonValueKind.Number || !h.TryGetInt32(out horizon))
+                    errors.Add(new ScenarioError(ScenarioFile, 0, "horizon_days", $"must be a whole number from 1 to {Rules.MaxHorizonDays}"));
+                else if (Rules.CheckHorizonDays(horizon) is { } problem)
+                    errors.Add(new ScenarioError(ScenarioFile, 0, "horizon_days", problem));
             }
             return (start, horizon);
         }
         catch (JsonException e)
         {
             errors.Add(new ScenarioError(ScenarioFile, (int)(e.LineNumber ?? -1) + 1, "json", "is not valid JSON"));
-            return (null, 14);
+            return (null, Rules.DefaultHorizonDays);
         }
     }
 }

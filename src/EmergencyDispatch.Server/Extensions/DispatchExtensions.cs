@@ -1,3 +1,4 @@
+using EmergencyDispatch.Planning.Model;
 using EmergencyDispatch.Server.Grpc;
 using EmergencyDispatch.Server.Health;
 using EmergencyDispatch.Server.Persistence;
@@ -28,8 +29,8 @@ public static class DispatchExtensions
         services.AddSingleton<DemandStore>();
         services.AddOptions<PlanningOptions>().BindConfiguration("Dispatch:Planning")
             .Validate(o => o.QueueLength >= 0, "Dispatch:Planning:QueueLength must be 0 or more")
-            .Validate(o => o.DefaultTimeLimitSeconds > 0 && o.DefaultTimeLimitSeconds <= PlanRequest.MaxTimeLimit.TotalSeconds,
-                "Dispatch:Planning:DefaultTimeLimitSeconds must be more than 0 and at most 600")
+            .Validate(o => Rules.CheckTimeLimitSeconds(o.DefaultTimeLimitSeconds) is null,
+                $"Dispatch:Planning:DefaultTimeLimitSeconds must be more than 0 and at most {Rules.MaxTimeLimitSeconds}")
             .ValidateOnStart();
         services.AddSingleton<AssignmentCache>();
         services.AddSingleton<AssignmentFeed>();

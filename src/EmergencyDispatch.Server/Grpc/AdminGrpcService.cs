@@ -14,7 +14,7 @@ public sealed class AdminGrpcService(ApiKeyStore keys) : AdminService.AdminServi
     public override async Task<CreateApiKeyResponse> CreateApiKey(CreateApiKeyRequest request, ServerCallContext context)
     {
         var v = new List<Violation>();
-        Rules.Add(v, "name", Rules.CheckId(request.Name));
+        Rules.Add(v, "name", Rules.CheckKeyName(request.Name));
         Role? role = request.Role switch
         {
             ApiRole.Admin => Role.Admin,

@@ -14,12 +14,6 @@ public sealed class AssignmentGrpcService(AssignmentStore store, AssignmentFeed 
     /// <summary>Changes read from the log per query while a watcher catches up.</summary>
     private const int WatchBatch = 1000;
 
-    /// <summary>Most days one UpdateAvailability sets.</summary>
-    public const int MaxAvailabilityDays = 366;
-
-    /// <summary>Largest capacity factor a factory can announce.</summary>
-    public const double MaxFactor = 10;
-
     public override Task<ListAssignmentsResponse> ListAssignments(ListAssignmentsRequest request, ServerCallContext context)
     {
         var v = new List<Violation>();
@@ -117,7 +111,7 @@ public sealed class AssignmentGrpcService(AssignmentStore store, AssignmentFeed 
         if (request.Decision == Decision.Reject && string.IsNullOrWhiteSpace(request.Reason))
             v.Add(new Violation("reason", "is required to reject"));
         else if (request.Reason.Length > 0)
-            Rules.Add(v, "reason", Rules.CheckText(request.Reason, 500));
+            Rules.Add(v, "reason", Rules.CheckReason(request.Reason));
         GrpcErrors.ThrowIfAny(v);
         var row = await store.AcknowledgeAsync(request.FactoryId, request.AssignmentId, request.Decision == Decision.Accept,
             request.Reason.Trim(), Callers.Name(context), context.CancellationToken);
@@ -151,11 +145,9 @@ public sealed class AssignmentGrpcService(AssignmentStore store, AssignmentFeed 
         Rules.Add(v, "factory_id", Rules.CheckId(request.FactoryId));
         Rules.Add(v, "from_date", Rules.CheckDate(request.FromDate, out var from));
         Rules.Add(v, "to_date", Rules.CheckDate(request.ToDate, out var to));
-        Rules.Add(v, "factor", Rules.CheckNumber(request.Factor, 0, MaxFactor, minInclusive: true));
-        if (v.Count == 0 && to < from)
-            v.Add(new Violation("to_date", "must not be before from_date"));
-        if (v.Count == 0 && to.DayNumber - from.DayNumber + 1 > MaxAvailabilityDays)
-            v.Add(new Violation("to_date", $"the range must be at most {MaxAvailabilityDays} days"));
+        Rules.Add(v, "factor", Rules.CheckFactor(request.Factor));
+        if (v.Count == 0)
+            Rules.Add(v, "to_date", Rules.CheckRangeEnd(from, to));
         GrpcErrors.ThrowIfAny(v);
         if (!await store.SetAvailabilityAsync(request.FactoryId, from, to, request.Factor, context.CancellationToken))
             GrpcErrors.ThrowNotFound<bool>($"factory {request.FactoryId} does not exist");

@@ -163,8 +163,8 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
             v.Add(new Violation("demand_id", "must be a demand id (greater than 0)"));
         else if (request.DemandId == 0)
             Rules.Add(v, "request_id", request.RequestId.Length == 0 ? "is required without demand_id" : Rules.CheckId(request.RequestId));
-        if (request.Submitter.Length > 256)
-            v.Add(new Violation("submitter", "must be at most 256 characters"));
+        if (request.Submitter.Length > 0)
+            Rules.Add(v, "submitter", Rules.CheckCallerName(request.Submitter));
         GrpcErrors.ThrowIfAny(v);
         var (size, before) = PageBeforePlan(request.Page);
         var found = audit.FindDemands(request.DemandId, request.RequestId, request.Submitter);
@@ -220,10 +220,10 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
     public override Task<ListEventsResponse> ListEvents(ListEventsRequest request, ServerCallContext context)
     {
         var v = new List<Violation>();
-        if (request.Rpc.Length > 200)
-            v.Add(new Violation("rpc", "must be at most 200 characters"));
-        if (request.Actor.Length > 256)
-            v.Add(new Violation("actor", "must be at most 256 characters"));
+        if (request.Rpc.Length > 0)
+            Rules.Add(v, "rpc", Rules.CheckRpcName(request.Rpc));
+        if (request.Actor.Length > 0)
+            Rules.Add(v, "actor", Rules.CheckCallerName(request.Actor));
         var from = Millis(v, "from", request.From);
         var to = Millis(v, "to", request.To);
         GrpcErrors.ThrowIfAny(v);

@@ -13,8 +13,6 @@ namespace EmergencyDispatch.Server.Grpc;
 /// <summary>The demand API: validate, delegate to <see cref="DemandStore"/>, map.</summary>
 public sealed class DemandGrpcService(DemandStore store) : DemandService.DemandServiceBase
 {
-    private const int MaxReasonLength = 500;
-
     public override async Task<SubmitDemandsResponse> SubmitDemands(SubmitDemandsRequest request, ServerCallContext context)
     {
         var lines = ToDomain(request.Lines);
@@ -42,6 +40,8 @@ public sealed class DemandGrpcService(DemandStore store) : DemandService.DemandS
                 break;
             case GetDemandRequest.KeyOneofCase.RequestId:
                 GrpcErrors.ThrowIfAny(Check("request_id", Rules.CheckId(request.RequestId)));
+                if (request.Submitter.Length > 0)
+                    GrpcErrors.ThrowIfAny(Check("submitter", Rules.CheckCallerName(request.Submitter)));
                 var submitter = request.Submitter.Length > 0 ? request.Submitter : Callers.Name(context);
                 row = store.FindByRequest(submitter, request.RequestId);
                 break;
@@ -79,8 +79,8 @@ public sealed class DemandGrpcService(DemandStore store) : DemandService.DemandS
         }
         if (request.Priority is not (Priority.Unspecified or Priority.Critical or Priority.High or Priority.Normal or Priority.Low))
             v.Add(new Violation("priority", "is not a known priority"));
-        if (request.Submitter.Length > Rules.MaxNameLength)
-            v.Add(new Violation("submitter", $"must be at most {Rules.MaxNameLength} characters"));
+        if (request.Submitter.Length > 0)
+            Rules.Add(v, "submitter", Rules.CheckCallerName(request.Submitter));
         GrpcErrors.ThrowIfAny(v);
         // Each status becomes an SQL parameter: repeats would cost time (and past 32,766 fail the query), not select more.
         var filter = new DemandStore.Filter(
@@ -102,8 +102,8 @@ public sealed class DemandGrpcService(DemandStore store) : DemandService.DemandS
         var v = new List<Violation>();
         if (request.DemandId <= 0)
             v.Add(new Violation("demand_id", "must be a demand id (greater than 0)"));
-        if (request.Reason.Length > MaxReasonLength)
-            v.Add(new Violation("reason", $"must be at most {MaxReasonLength} characters"));
+        if (request.Reason.Length > 0)
+            Rules.Add(v, "reason", Rules.CheckReason(request.Reason));
         GrpcErrors.ThrowIfAny(v);
         var row = await store.CancelAsync(request.DemandId, request.Reason, context.CancellationToken);
         return Map(row ?? GrpcErrors.ThrowNotFound<DemandRow>($"demand {request.DemandId} does not exist"));

@@ -1,5 +1,6 @@
 using System.Text;
 using EmergencyDispatch.Api.V1;
+using EmergencyDispatch.Planning.Model;
 using EmergencyDispatch.Server.Persistence;
 
 namespace EmergencyDispatch.Server.Grpc;
@@ -7,18 +8,15 @@ namespace EmergencyDispatch.Server.Grpc;
 /// <summary>Page sizes and opaque page tokens (the keys of the last item of the previous page).</summary>
 public static class Paging
 {
-    public const int DefaultSize = 100;
-    public const int MaxSize = 1000;
-
     /// <summary>Reads the page request: its size, and the keys to continue after (null for the first page).</summary>
     public static (int Size, string[]? After) Read(PageRequest? page, int keyCount)
     {
         var size = page?.PageSize ?? 0;
-        if (size < 0 || size > MaxSize)
-            GrpcErrors.ThrowInvalid("page.page_size", $"must be from 0 (the default, {DefaultSize}) to {MaxSize}, got {size}");
+        if (Rules.CheckPageSize(size) is { } problem)
+            GrpcErrors.ThrowInvalid("page.page_size", problem);
         var token = page?.PageToken ?? "";
         if (token.Length == 0)
-            return (size == 0 ? DefaultSize : size, null);
+            return (size == 0 ? Rules.DefaultPageSize : size, null);
         string[] keys;
         try
         {
@@ -32,7 +30,7 @@ public static class Paging
         }
         if (keys.Length != keyCount)
             GrpcErrors.ThrowInvalid("page.page_token", "is not a token this list returned");
-        return (size == 0 ? DefaultSize : size, keys);
+        return (size == 0 ? Rules.DefaultPageSize : size, keys);
     }
 
     /// <summary>The token for the page after one that ended with these keys; empty when there is no more.</summary>

@@ -100,9 +100,9 @@ public sealed class PlanningGrpcService(PlanningCoordinator coordinator, PlanSto
         var start = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         if (request.StartDate.Length > 0)
             Rules.Add(v, "start_date", Rules.CheckDate(request.StartDate, out start));
-        var horizon = request.HorizonDays == 0 ? PlanRequest.DefaultHorizonDays : request.HorizonDays;
-        if (horizon is < 1 or > PlanRequest.MaxHorizonDays)
-            v.Add(new Violation("horizon_days", $"must be from 1 to {PlanRequest.MaxHorizonDays} (0 for the default, {PlanRequest.DefaultHorizonDays}), got {request.HorizonDays}"));
+        var horizon = request.HorizonDays == 0 ? Rules.DefaultHorizonDays : request.HorizonDays;
+        if (Rules.CheckHorizonDays(horizon) is { } horizonProblem)
+            v.Add(new Violation("horizon_days", $"{horizonProblem} (0 for the default, {Rules.DefaultHorizonDays})"));
         var planner = PlannerKind.Lp;
         switch (request.Planner)
         {
@@ -118,12 +118,11 @@ public sealed class PlanningGrpcService(PlanningCoordinator coordinator, PlanSto
         var timeLimit = TimeSpan.FromSeconds(options.Value.DefaultTimeLimitSeconds);
         if (request.TimeLimit is { } limit)
             Rules.Add(v, "time_limit", CheckTimeLimit(limit, out timeLimit));
-        var frozen = PlanRequest.DefaultFrozenDays;
+        var frozen = Rules.DefaultFrozenDays;
         if (request.HasFrozenDays)
         {
             frozen = request.FrozenDays;
-            if (frozen < 0 || frozen > horizon)
-                v.Add(new Violation("frozen_days", $"must be from 0 to horizon_days ({horizon}), got {request.FrozenDays}"));
+            Rules.Add(v, "frozen_days", Rules.CheckFrozenDays(frozen, horizon));
         }
         GrpcErrors.ThrowIfAny(v);
         return new PlanRequest(start, horizon, planner, timeLimit, Math.Min(frozen, horizon), request.Publish);
@@ -132,13 +131,15 @@ public sealed class PlanningGrpcService(PlanningCoordinator coordinator, PlanSto
     private static string? CheckTimeLimit(Duration duration, out TimeSpan value)
     {
         value = default;
-        var max = PlanRequest.MaxTimeLimit;
         if (duration.Nanos is < -999_999_999 or > 999_999_999 || (duration.Seconds < 0 && duration.Nanos > 0) || (duration.Seconds > 0 && duration.Nanos < 0))
             return "is not a valid duration";
         if (duration.Seconds < 0 || duration.Nanos < 0 || (duration.Seconds == 0 && duration.Nanos == 0))
             return "must be more than 0 (leave it unset for the server default)";
-        if (duration.Seconds > (long)max.TotalSeconds || (duration.Seconds == (long)max.TotalSeconds && duration.Nanos > 0))
-            return string.Create(CultureInfo.InvariantCulture, $"must be at most {max.TotalMinutes:0} minutes");
+        // Whole seconds past the limit are refused before they are converted: a TimeSpan cannot hold every Duration.
+        if (duration.Seconds > Rules.MaxTimeLimitSeconds)
+            return Rules.CheckTimeLimitSeconds(duration.Seconds);
+        if (Rules.CheckTimeLimitSeconds(duration.Seconds + duration.Nanos / 1e9) is { } problem)
+            return problem;
         value = duration.ToTimeSpan();
         return null;
     }

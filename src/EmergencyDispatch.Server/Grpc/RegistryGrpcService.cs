@@ -17,8 +17,8 @@ public sealed class RegistryGrpcService(RegistryStore store) : RegistryService.R
         {
             var p = request.Products[i];
             Rules.Add(v, $"products[{i}].sku", Rules.CheckId(p.Sku));
-            Rules.Add(v, $"products[{i}].name", Rules.CheckText(p.Name, Rules.MaxNameLength));
-            Rules.Add(v, $"products[{i}].unit", Rules.CheckText(p.Unit, Rules.MaxUnitLength));
+            Rules.Add(v, $"products[{i}].name", Rules.CheckName(p.Name));
+            Rules.Add(v, $"products[{i}].unit", Rules.CheckUnit(p.Unit));
         }
         Batch.CheckUnique(v, "products", request.Products, p => p.Sku, "sku");
         GrpcErrors.ThrowIfAny(v);
@@ -47,7 +47,7 @@ public sealed class RegistryGrpcService(RegistryStore store) : RegistryService.R
         {
             var f = request.Factories[i];
             Rules.Add(v, $"factories[{i}].factory_id", Rules.CheckId(f.FactoryId));
-            Rules.Add(v, $"factories[{i}].name", Rules.CheckText(f.Name, Rules.MaxNameLength));
+            Rules.Add(v, $"factories[{i}].name", Rules.CheckName(f.Name));
             Rules.Add(v, $"factories[{i}].region", Rules.CheckId(f.Region));
         }
         Batch.CheckUnique(v, "factories", request.Factories, f => f.FactoryId, "factory_id");
@@ -80,8 +80,8 @@ public sealed class RegistryGrpcService(RegistryStore store) : RegistryService.R
             var c = request.Capabilities[i];
             Rules.Add(v, $"capabilities[{i}].factory_id", Rules.CheckId(c.FactoryId));
             Rules.Add(v, $"capabilities[{i}].sku", Rules.CheckId(c.Sku));
-            Rules.Add(v, $"capabilities[{i}].units_per_day", Rules.CheckNumber(c.UnitsPerDay, 0, Rules.MaxUnitsPerDay, minInclusive: false));
-            Rules.Add(v, $"capabilities[{i}].unit_cost", Rules.CheckNumber(c.UnitCost, 0, Rules.MaxUnitCost, minInclusive: true));
+            Rules.Add(v, $"capabilities[{i}].units_per_day", Rules.CheckUnitsPerDay(c.UnitsPerDay));
+            Rules.Add(v, $"capabilities[{i}].unit_cost", Rules.CheckUnitCost(c.UnitCost));
         }
         Batch.CheckUnique(v, "capabilities", request.Capabilities, c => (c.FactoryId, c.Sku), "factory_id and sku");
         GrpcErrors.ThrowIfAny(v);
@@ -114,17 +114,12 @@ public sealed class RegistryGrpcService(RegistryStore store) : RegistryService.R
             var to = from;
             if (r.ToDate.Length > 0)
                 Rules.Add(v, $"ranges[{i}].to_date", Rules.CheckDate(r.ToDate, out to));
-            Rules.Add(v, $"ranges[{i}].factor", Rules.CheckNumber(r.Factor, 0, Rules.MaxFactor, minInclusive: true));
+            Rules.Add(v, $"ranges[{i}].factor", Rules.CheckFactor(r.Factor));
             if (v.Count > before)
                 continue;
-            if (to < from)
+            if (Rules.CheckRangeEnd(from, to) is { } problem)
             {
-                v.Add(new Violation($"ranges[{i}].to_date", "must not be before from_date"));
-                continue;
-            }
-            if (to.DayNumber - from.DayNumber + 1 > Rules.MaxAvailabilityRangeDays)
-            {
-                v.Add(new Violation($"ranges[{i}].to_date", $"a range may cover at most {Rules.MaxAvailabilityRangeDays} days"));
+                v.Add(new Violation($"ranges[{i}].to_date", problem));
                 continue;
             }
             for (var day = from; day <= to; day = day.AddDays(1))
@@ -164,9 +159,8 @@ public sealed class RegistryGrpcService(RegistryStore store) : RegistryService.R
             var l = request.Lanes[i];
             Rules.Add(v, $"lanes[{i}].from_region", Rules.CheckId(l.FromRegion));
             Rules.Add(v, $"lanes[{i}].to_region", Rules.CheckId(l.ToRegion));
-            if (l.LeadDays is < 0 or > Rules.MaxLeadDays)
-                v.Add(new Violation($"lanes[{i}].lead_days", $"must be a whole number of days from 0 to {Rules.MaxLeadDays}"));
-            Rules.Add(v, $"lanes[{i}].unit_cost", Rules.CheckNumber(l.UnitCost, 0, Rules.MaxUnitCost, minInclusive: true));
+            Rules.Add(v, $"lanes[{i}].lead_days", Rules.CheckLeadDays(l.LeadDays));
+            Rules.Add(v, $"lanes[{i}].unit_cost", Rules.CheckUnitCost(l.UnitCost));
         }
         Batch.CheckUnique(v, "lanes", request.Lanes, l => (l.FromRegion, l.ToRegion), "from_region and to_region");
         GrpcErrors.ThrowIfAny(v);
@@ -225,14 +219,11 @@ public sealed class RegistryGrpcService(RegistryStore store) : RegistryService.R
 /// <summary>Checks shared by every batch request.</summary>
 public static class Batch
 {
-    /// <summary>A batch holds 1 to 10,000 items.</summary>
+    /// <summary>A batch holds 1 to <see cref="Rules.MaxBatch"/> items.</summary>
     public static List<Violation> Check(string field, int count)
     {
         var violations = new List<Violation>();
-        if (count == 0)
-            violations.Add(new Violation(field, "must hold at least one item"));
-        else if (count > Rules.MaxBatch)
-            violations.Add(new Violation(field, $"must hold at most {Rules.MaxBatch} items, got {count}"));
+        Rules.Add(violations, field, Rules.CheckBatchSize(count));
         return violations;
     }
 

@@ -19,6 +19,9 @@ public sealed record ApiKeyRow(long KeyId, string Name, string Role, string? Fac
 public sealed class ApiKeyStore(Database database, Writer writer, TimeProvider clock)
 {
     public const string Prefix = "ed_";
+
+    /// <summary>The longest token looked at: a key's is about 50 characters; the secret is hashed on the stack within this.</summary>
+    public const int MaxTokenLength = 128;
     private const string Columns =
         "key_id AS KeyId, name, role, factory_id AS FactoryId, created_at AS CreatedAt, created_by AS CreatedBy, revoked_at AS RevokedAt";
 
@@ -53,7 +56,7 @@ public sealed class ApiKeyStore(Database database, Writer writer, TimeProvider c
                 _cache[keyId] = entry;
         }
         // Every call: hash the secret on the stack and compare in constant time, no allocation.
-        Span<byte> utf8 = stackalloc byte[512]; // a token is at most 128 chars: at most 384 bytes of UTF-8
+        Span<byte> utf8 = stackalloc byte[512]; // a token is at most MaxTokenLength (128) chars: at most 384 bytes of UTF-8
         Span<byte> given = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(secret, utf8)], given);
         return CryptographicOperations.FixedTimeEquals(given, entry.Sha256) ? (entry.Row, entry.Caller) : null;
@@ -118,7 +121,7 @@ public sealed class ApiKeyStore(Database database, Writer writer, TimeProvider c
     {
         keyId = 0;
         secret = default;
-        if (!token.StartsWith(Prefix, StringComparison.Ordinal) || token.Length > 128)
+        if (!token.StartsWith(Prefix, StringComparison.Ordinal) || token.Length > MaxTokenLength)
             return false;
         var underscore = token.IndexOf('_', Prefix.Length);
         if (underscore < 0 || !long.TryParse(token.AsSpan(Prefix.Length, underscore - Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out keyId))

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using EmergencyDispatch.Planning.Model;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -58,6 +59,9 @@ public sealed class Authenticator
         var factory = claims.FindFirst(_jwt.FactoryClaim)?.Value;
         if (string.IsNullOrEmpty(name) || role is null)
             return (null, $"the token must carry a '{_jwt.NameClaim}' claim and a '{_jwt.RoleClaim}' claim of admin, coordinator, factory or auditor");
+        // The name becomes a submitter and an actor: it follows their rule, so that every stored one can be asked for.
+        if (Rules.CheckCallerName(name) is { } problem)
+            return (null, $"the token's '{_jwt.NameClaim}' claim {problem}");
         if ((role == Role.Factory) != !string.IsNullOrEmpty(factory))
             return (null, $"a factory token, and only a factory token, carries a '{_jwt.FactoryClaim}' claim");
         return (new Caller(name, role.Value, role == Role.Factory ? factory : null, $"jwt:{name}"), "");
