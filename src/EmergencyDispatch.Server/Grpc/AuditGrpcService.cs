@@ -45,7 +45,7 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
         var from = Millis(v, "created_from", request.CreatedFrom);
         var to = Millis(v, "created_to", request.CreatedTo);
         GrpcErrors.ThrowIfAny(v);
-        var (size, before) = PageBeforePlan(request.Page);
+        var (size, before) = Paging.ReadNumber(request.Page);
         // Each status becomes an SQL parameter: repeats would cost time (and past 32,766 fail the query), not select more.
         var page = store.List(from, to, statuses.Distinct().ToList(), before, size);
         var response = new ListPlansResponse { NextPageToken = Paging.Token(page) };
@@ -166,7 +166,7 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
         if (request.Submitter.Length > 0)
             Rules.Add(v, "submitter", Rules.CheckCallerName(request.Submitter));
         GrpcErrors.ThrowIfAny(v);
-        var (size, before) = PageBeforePlan(request.Page);
+        var (size, before) = Paging.ReadNumber(request.Page);
         var found = audit.FindDemands(request.DemandId, request.RequestId, request.Submitter);
         if (found.Count == 0)
             GrpcErrors.ThrowNotFound<bool>(request.DemandId > 0 ? $"demand {request.DemandId} does not exist" : $"no demand has request_id {request.RequestId}");
@@ -299,17 +299,6 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
 
     private static IEnumerable<PlacedUnits> Placed(IEnumerable<PlanAssignmentRow> rows) =>
         rows.Select(r => new PlacedUnits(r.DemandId, r.FactoryId, r.ProductionDate, r.Quantity));
-
-    /// <summary>A page of a list newest plan first: its size, and the plan id the previous page ended before.</summary>
-    private static (int Size, long? Before) PageBeforePlan(PageRequest? page)
-    {
-        var (size, after) = Paging.Read(page, 1);
-        if (after is null)
-            return (size, null);
-        if (!long.TryParse(after[0], NumberStyles.None, CultureInfo.InvariantCulture, out var id))
-            GrpcErrors.ThrowInvalid("page.page_token", "is not a token this list returned");
-        return (size, id);
-    }
 
     private static long RequirePlanId(long planId, string field)
     {

@@ -33,6 +33,17 @@ public static class Paging
         return (size == 0 ? Rules.DefaultPageSize : size, keys);
     }
 
+    /// <summary>Reads a page request whose token holds one number (a plan id, a row's sequence): its size, and that number (null for the first page).</summary>
+    public static (int Size, long? After) ReadNumber(PageRequest? page)
+    {
+        var (size, after) = Read(page, 1);
+        if (after is null)
+            return (size, null);
+        if (!long.TryParse(after[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number))
+            GrpcErrors.ThrowInvalid("page.page_token", "is not a token this list returned");
+        return (size, number);
+    }
+
     /// <summary>The token for the page after one that ended with these keys; empty when there is no more.</summary>
     public static string Token<T>(Page<T> page) =>
         page.NextKeys is null

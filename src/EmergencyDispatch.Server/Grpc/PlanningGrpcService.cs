@@ -144,13 +144,11 @@ public sealed class PlanningGrpcService(PlanningCoordinator coordinator, PlanSto
         return null;
     }
 
+    /// <summary>A page of a plan's rows: its size, and the sequence the previous page ended at (-1 for the first page).</summary>
     private static (int Size, long AfterSeq) ReadPage(PageRequest? page)
     {
-        var (size, after) = Paging.Read(page, 1);
-        var afterSeq = -1L;
-        if (after is not null && !long.TryParse(after[0], NumberStyles.None, CultureInfo.InvariantCulture, out afterSeq))
-            GrpcErrors.ThrowInvalid("page.page_token", "is not a token this list returned");
-        return (size, afterSeq);
+        var (size, after) = Paging.ReadNumber(page);
+        return (size, after ?? -1);
     }
 
     internal static PlanSummary Map(StoredPlan stored)
