@@ -119,9 +119,17 @@ public sealed class AssignmentGrpcService(AssignmentStore store, AssignmentFeed 
         else if (request.Reason.Length > 0)
             Rules.Add(v, "reason", Rules.CheckText(request.Reason, 500));
         GrpcErrors.ThrowIfAny(v);
-        var row = await store.AcknowledgeAsync(request.FactoryId, request.AssignmentId, request.Decision == Decision.Accept,
+        var accept = request.Decision == Decision.Accept;
+        var result = await store.AcknowledgeAsync(request.FactoryId, request.AssignmentId, accept,
             request.Reason.Trim(), Callers.Name(context), context.CancellationToken);
-        return Map(row);
+        return result.Outcome switch
+        {
+            AcknowledgeOutcome.Applied or AcknowledgeOutcome.Unchanged => Map(result.Assignment!),
+            AcknowledgeOutcome.NotFound => GrpcErrors.ThrowNotFound<WorkAssignment>($"factory {request.FactoryId} has no assignment {request.AssignmentId}"),
+            _ => throw GrpcErrors.FailedPrecondition(accept
+                ? $"assignment {request.AssignmentId} is {result.Assignment!.Status}: it can no longer be accepted"
+                : $"assignment {request.AssignmentId} is {result.Assignment!.Status}: only a PENDING assignment can be rejected"),
+        };
     }
 
     public override async Task<ReportProductionResponse> ReportProduction(ReportProductionRequest request, ServerCallContext context)

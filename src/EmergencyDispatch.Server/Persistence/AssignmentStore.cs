@@ -2,6 +2,7 @@ using System.Globalization;
 using Dapper;
 using EmergencyDispatch.Planning.Model;
 using EmergencyDispatch.Server.Grpc;
+using EmergencyDispatch.Server.Loop;
 using Microsoft.Data.Sqlite;
 
 namespace EmergencyDispatch.Server.Persistence;
@@ -29,6 +30,25 @@ public sealed record RejectionRow(string FactoryId, long DemandId, long Assignme
 /// <summary>What publishing did: whether the plan is active now, why not if refused, and the factories whose assignments changed.</summary>
 public sealed record PublishResult(bool Published, string? Refusal, IReadOnlySet<string> Factories);
 
+/// <summary>How an acknowledgement ended.</summary>
+public enum AcknowledgeOutcome
+{
+    /// <summary>The assignment took the decision.</summary>
+    Applied,
+
+    /// <summary>The assignment already was there (see <see cref="AcknowledgeRule.Unchanged"/>): nothing was written.</summary>
+    Unchanged,
+
+    /// <summary>The factory has no such assignment.</summary>
+    NotFound,
+
+    /// <summary>The assignment's state does not allow the decision; nothing was written.</summary>
+    Refused,
+}
+
+/// <summary>An acknowledgement's outcome and the assignment as it stands after it (null when not found).</summary>
+public sealed record AcknowledgeResult(AcknowledgeOutcome Outcome, AssignmentRow? Assignment);
+
 /// <summary>The outcome of a production report: the assignment after it, the demand's status and units produced, and whether it was a replay.</summary>
 public sealed record ReportResult(AssignmentRow Assignment, string DemandStatus, long DemandProduced, bool Replayed);
 
@@ -39,11 +59,11 @@ public sealed record ReportResult(AssignmentRow Assignment, string DemandStatus,
 /// </summary>
 public sealed class AssignmentStore(Database database, Writer writer, AssignmentFeed feed, AssignmentCache cache, TimeProvider clock)
 {
-    public const string Pending = "PENDING";
-    public const string Accepted = "ACCEPTED";
-    public const string Rejected = "REJECTED";
-    public const string Done = "DONE";
-    public const string Withdrawn = "WITHDRAWN";
+    public const string Pending = AssignmentStates.Pending;
+    public const string Accepted = AssignmentStates.Accepted;
+    public const string Rejected = AssignmentStates.Rejected;
+    public const string Done = AssignmentStates.Done;
+    public const string Withdrawn = AssignmentStates.Withdrawn;
 
     private const string Columns = """
         assignment_id AS AssignmentId, plan_id AS PlanId, factory_id AS FactoryId, demand_id AS DemandId, request_key AS RequestKey,
@@ -237,21 +257,25 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
         return connection.ExecuteScalar<long>("SELECT COALESCE(MAX(version), 0) FROM assignment_change");
     }
 
-    /// <summary>Accepts or rejects a pending assignment of the factory; the same decision again changes nothing.</summary>
-    public async Task<AssignmentRow> AcknowledgeAsync(string factoryId, long assignmentId, bool accept, string reason, string by, CancellationToken ct)
+    /// <summary>
+    /// Accepts or rejects an assignment of the factory by <see cref="AssignmentRules.Acknowledge"/>: only a decision
+    /// that applies writes (the assignment, its change, and for a rejection the rejection in force).
+    /// </summary>
+    public async Task<AcknowledgeResult> AcknowledgeAsync(string factoryId, long assignmentId, bool accept, string reason, string by, CancellationToken ct)
     {
-        var (row, changed) = await writer.WriteAsync((connection, transaction) =>
+        var result = await writer.WriteAsync((connection, transaction) =>
         {
-            var a = Find(connection, transaction, factoryId, assignmentId);
-            var wanted = accept ? Accepted : Rejected;
-            if (a.Status == wanted)
-                return (a, false);
-            if (a.Status != Pending)
+            if (Find(connection, transaction, factoryId, assignmentId) is not { } a)
+                return new AcknowledgeResult(AcknowledgeOutcome.NotFound, null);
+            switch (AssignmentRules.Acknowledge(a.Status, accept))
             {
-                throw GrpcErrors.FailedPrecondition(
-                    $"assignment {assignmentId} is {a.Status}: only a PENDING assignment can be {(accept ? "accepted" : "rejected")}");
+                case AcknowledgeRule.Unchanged:
+                    return new AcknowledgeResult(AcknowledgeOutcome.Unchanged, a);
+                case AcknowledgeRule.Refuse:
+                    return new AcknowledgeResult(AcknowledgeOutcome.Refused, a);
             }
             var at = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var wanted = accept ? Accepted : Rejected;
             var updated = a with { Status = wanted, Reason = accept ? "" : reason, Version = NextVersion(connection, transaction), UpdatedAt = at };
             Update(connection, transaction, updated);
             if (!accept)
@@ -262,11 +286,11 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
                     VALUES (@FactoryId, @DemandId, @AssignmentId, @Reason, @at, @by)
                     """, new { updated.FactoryId, updated.DemandId, updated.AssignmentId, updated.Reason, at, by }, transaction);
             }
-            return (updated, true);
-        }, ct, r => $"assignment {r.Item1.AssignmentId} {r.Item1.Status}");
-        if (changed)
-            feed.Notify([row.FactoryId]);
-        return row;
+            return new AcknowledgeResult(AcknowledgeOutcome.Applied, updated);
+        }, ct, r => r.Outcome == AcknowledgeOutcome.Applied ? $"assignment {r.Assignment!.AssignmentId} {r.Assignment.Status}" : null);
+        if (result.Outcome == AcknowledgeOutcome.Applied)
+            feed.Notify([factoryId]);
+        return result;
     }
 
     /// <summary>Records a production report; the same report_id again returns the state it left, a different one is refused.</summary>
@@ -284,12 +308,13 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
                     throw GrpcErrors.AlreadyExists("report_id",
                         $"{reportId} was already used for {e.Quantity} units of assignment {e.AssignmentId} on {e.Date}");
                 }
-                var current = Find(connection, transaction, factoryId, assignmentId);
+                var current = Find(connection, transaction, factoryId, assignmentId)!;
                 var (status, total) = DemandState(connection, transaction, current.DemandId);
                 return new ReportResult(current, status, total, true);
             }
 
-            var a = Find(connection, transaction, factoryId, assignmentId);
+            var a = Find(connection, transaction, factoryId, assignmentId)
+                ?? GrpcErrors.ThrowNotFound<AssignmentRow>($"factory {factoryId} has no assignment {assignmentId}");
             if (a.Status is Rejected or Withdrawn)
                 throw GrpcErrors.FailedPrecondition($"assignment {assignmentId} is {a.Status}: production cannot be reported on it");
             if (a.Produced + quantity > a.Quantity)
@@ -372,11 +397,10 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
             """, new { factoryId, demandId, by, at = clock.GetUtcNow().ToUnixTimeMilliseconds() }, transaction), ct,
             cleared => $"rejections of {factoryId} for demand {demandId} ({cleared} cleared)");
 
-    private static AssignmentRow Find(SqliteConnection connection, SqliteTransaction transaction, string factoryId, long assignmentId) =>
+    private static AssignmentRow? Find(SqliteConnection connection, SqliteTransaction transaction, string factoryId, long assignmentId) =>
         connection.QuerySingleOrDefault<AssignmentRow>(
             $"SELECT {Columns} FROM assignment WHERE assignment_id = @assignmentId AND factory_id = @factoryId",
-            new { assignmentId, factoryId }, transaction)
-        ?? GrpcErrors.ThrowNotFound<AssignmentRow>($"factory {factoryId} has no assignment {assignmentId}");
+            new { assignmentId, factoryId }, transaction);
 
     private static (string Status, long Produced) DemandState(SqliteConnection connection, SqliteTransaction transaction, long demandId) =>
         connection.QuerySingle<(string, long)>("SELECT status, produced FROM demand WHERE demand_id = @demandId", new { demandId }, transaction);
