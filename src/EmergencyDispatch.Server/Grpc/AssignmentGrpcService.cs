@@ -144,9 +144,24 @@ public sealed class AssignmentGrpcService(AssignmentStore store, AssignmentFeed 
         GrpcErrors.ThrowIfAny(v);
         var result = await store.ReportAsync(request.FactoryId, request.ReportId, request.AssignmentId, Text(date), request.Quantity,
             Callers.Name(context), context.CancellationToken);
+        switch (result.Outcome)
+        {
+            case ReportOutcome.ReportIdUsed:
+                var e = result.Earlier!;
+                throw GrpcErrors.AlreadyExists("report_id", $"{request.ReportId} was already used for {e.Quantity} units of assignment {e.AssignmentId} on {e.Date}");
+            case ReportOutcome.NotFound:
+                return GrpcErrors.ThrowNotFound<ReportProductionResponse>($"factory {request.FactoryId} has no assignment {request.AssignmentId}");
+            case ReportOutcome.NotReportable:
+                throw GrpcErrors.FailedPrecondition($"assignment {request.AssignmentId} is {result.Assignment!.Status}: production cannot be reported on it");
+            case ReportOutcome.PastQuantity:
+                var a = result.Assignment!;
+                GrpcErrors.ThrowInvalid("quantity",
+                    $"{request.Quantity} units would bring assignment {a.AssignmentId} to {a.Produced + request.Quantity}, past its {a.Quantity} ({a.Produced} reported so far)");
+                break;
+        }
         return new ReportProductionResponse
         {
-            Assignment = Map(result.Assignment),
+            Assignment = Map(result.Assignment!),
             DemandStatus = DemandGrpcService.StatusOf(result.DemandStatus),
             DemandProduced = result.DemandProduced,
             Replayed = result.Replayed,

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Dapper;
 using EmergencyDispatch.Planning.Model;
-using EmergencyDispatch.Server.Grpc;
 using EmergencyDispatch.Server.Loop;
 using Microsoft.Data.Sqlite;
 
@@ -49,8 +48,42 @@ public enum AcknowledgeOutcome
 /// <summary>An acknowledgement's outcome and the assignment as it stands after it (null when not found).</summary>
 public sealed record AcknowledgeResult(AcknowledgeOutcome Outcome, AssignmentRow? Assignment);
 
-/// <summary>The outcome of a production report: the assignment after it, the demand's status and units produced, and whether it was a replay.</summary>
-public sealed record ReportResult(AssignmentRow Assignment, string DemandStatus, long DemandProduced, bool Replayed);
+/// <summary>How a production report ended.</summary>
+public enum ReportOutcome
+{
+    /// <summary>Recorded now.</summary>
+    Recorded,
+
+    /// <summary>The same report was recorded before: its result then, nothing written.</summary>
+    Replayed,
+
+    /// <summary>The report_id was used for another report (see <see cref="ReportResult.Earlier"/>).</summary>
+    ReportIdUsed,
+
+    /// <summary>The factory has no such assignment.</summary>
+    NotFound,
+
+    /// <summary>The assignment is rejected or withdrawn (see <see cref="ReportResult.Assignment"/>).</summary>
+    NotReportable,
+
+    /// <summary>The units would take the assignment past its quantity (see <see cref="ReportResult.Assignment"/>).</summary>
+    PastQuantity,
+}
+
+/// <summary>The report a used report_id stands for.</summary>
+public sealed record EarlierReport(long AssignmentId, string Date, long Quantity);
+
+/// <summary>
+/// The outcome of a production report: when recorded or replayed, the assignment after it and the demand's status and
+/// units produced just after it; when refused, the assignment as it stands (if any) or the earlier report of the id.
+/// </summary>
+public sealed record ReportResult(ReportOutcome Outcome, AssignmentRow? Assignment, string DemandStatus, long DemandProduced, EarlierReport? Earlier = null)
+{
+    public bool Replayed => Outcome == ReportOutcome.Replayed;
+
+    public static ReportResult Refused(ReportOutcome outcome, AssignmentRow? assignment, EarlierReport? earlier = null) =>
+        new(outcome, assignment, "", 0, earlier);
+}
 
 /// <summary>
 /// The factory loop in SQLite: publishing plans into assignments, acknowledgements, production reports, availability
@@ -293,35 +326,29 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
         return result;
     }
 
-    /// <summary>Records a production report; the same report_id again returns the state it left, a different one is refused.</summary>
+    /// <summary>
+    /// Records a production report with the result it answers with; the same report_id again returns that result
+    /// (whatever happened since), a different report under it is refused.
+    /// </summary>
     public async Task<ReportResult> ReportAsync(string factoryId, string reportId, long assignmentId, string date, long quantity, string by, CancellationToken ct)
     {
         var result = await writer.WriteAsync((connection, transaction) =>
         {
-            var earlier = connection.QuerySingleOrDefault<(long AssignmentId, string Date, long Quantity)?>(
-                "SELECT assignment_id, date, quantity FROM production_report WHERE factory_id = @factoryId AND report_id = @reportId",
+            var earlier = connection.QuerySingleOrDefault<StoredReport>(
+                """
+                SELECT assignment_id AS AssignmentId, date, quantity, version, demand_status AS DemandStatus, demand_produced AS DemandProduced
+                FROM production_report WHERE factory_id = @factoryId AND report_id = @reportId
+                """,
                 new { factoryId, reportId }, transaction);
-            if (earlier is { } e)
-            {
-                if (e != (assignmentId, date, quantity))
-                {
-                    throw GrpcErrors.AlreadyExists("report_id",
-                        $"{reportId} was already used for {e.Quantity} units of assignment {e.AssignmentId} on {e.Date}");
-                }
-                var current = Find(connection, transaction, factoryId, assignmentId)!;
-                var (status, total) = DemandState(connection, transaction, current.DemandId);
-                return new ReportResult(current, status, total, true);
-            }
+            if (earlier is not null)
+                return Replay(connection, transaction, factoryId, earlier, assignmentId, date, quantity);
 
-            var a = Find(connection, transaction, factoryId, assignmentId)
-                ?? GrpcErrors.ThrowNotFound<AssignmentRow>($"factory {factoryId} has no assignment {assignmentId}");
+            if (Find(connection, transaction, factoryId, assignmentId) is not { } a)
+                return ReportResult.Refused(ReportOutcome.NotFound, null);
             if (a.Status is Rejected or Withdrawn)
-                throw GrpcErrors.FailedPrecondition($"assignment {assignmentId} is {a.Status}: production cannot be reported on it");
+                return ReportResult.Refused(ReportOutcome.NotReportable, a);
             if (a.Produced + quantity > a.Quantity)
-            {
-                GrpcErrors.ThrowInvalid("quantity",
-                    $"{quantity} units would bring assignment {assignmentId} to {a.Produced + quantity}, past its {a.Quantity} ({a.Produced} reported so far)");
-            }
+                return ReportResult.Refused(ReportOutcome.PastQuantity, a);
             var at = clock.GetUtcNow().ToUnixTimeMilliseconds();
             var produced = a.Produced + quantity;
             var updated = a with
@@ -334,11 +361,6 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
             Update(connection, transaction, updated);
             connection.Execute(
                 """
-                INSERT INTO production_report (factory_id, report_id, assignment_id, date, quantity, reported_at, reported_by)
-                VALUES (@factoryId, @reportId, @assignmentId, @date, @quantity, @at, @by)
-                """, new { factoryId, reportId, assignmentId, date, quantity, at, by }, transaction);
-            connection.Execute(
-                """
                 UPDATE demand SET produced = produced + @quantity,
                     status = CASE WHEN status = 'CANCELLED' THEN status
                                   WHEN produced + @quantity >= quantity THEN 'FULFILLED'
@@ -346,11 +368,43 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
                 WHERE demand_id = @demandId
                 """, new { quantity, demandId = a.DemandId }, transaction);
             var (demandStatus, demandProduced) = DemandState(connection, transaction, a.DemandId);
-            return new ReportResult(updated, demandStatus, demandProduced, false);
-        }, ct, r => $"report {factoryId}/{reportId}: assignment {assignmentId} +{quantity}" + (r.Replayed ? " (replayed)" : ""));
-        if (!result.Replayed)
+            connection.Execute(
+                """
+                INSERT INTO production_report (factory_id, report_id, assignment_id, date, quantity, reported_at, reported_by, version, demand_status, demand_produced)
+                VALUES (@factoryId, @reportId, @assignmentId, @date, @quantity, @at, @by, @version, @demandStatus, @demandProduced)
+                """, new { factoryId, reportId, assignmentId, date, quantity, at, by, version = updated.Version, demandStatus, demandProduced }, transaction);
+            return new ReportResult(ReportOutcome.Recorded, updated, demandStatus, demandProduced);
+        }, ct, r => r.Outcome switch
+        {
+            ReportOutcome.Recorded => $"report {factoryId}/{reportId}: assignment {assignmentId} +{quantity}",
+            ReportOutcome.Replayed => $"report {factoryId}/{reportId}: assignment {assignmentId} +{quantity} (replayed)",
+            _ => null,
+        });
+        if (result.Outcome == ReportOutcome.Recorded)
             feed.Notify([factoryId]);
         return result;
+    }
+
+    /// <summary>A report as stored with the result it answered with (no result: stored before results were, and not derivable).</summary>
+    private sealed record StoredReport(long AssignmentId, string Date, long Quantity, long? Version, string? DemandStatus, long? DemandProduced);
+
+    /// <summary>The stored result of a report, when the request is that report again.</summary>
+    private static ReportResult Replay(
+        SqliteConnection connection, SqliteTransaction transaction, string factoryId, StoredReport earlier, long assignmentId, string date, long quantity)
+    {
+        if ((earlier.AssignmentId, earlier.Date, earlier.Quantity) != (assignmentId, date, quantity))
+            return ReportResult.Refused(ReportOutcome.ReportIdUsed, null, new EarlierReport(earlier.AssignmentId, earlier.Date, earlier.Quantity));
+        var then = earlier.Version is { } version
+            ? connection.QuerySingleOrDefault<AssignmentRow>(
+                $"SELECT {ChangeColumns} FROM assignment_change WHERE version = @version AND assignment_id = @assignmentId",
+                new { version, assignmentId }, transaction)
+            : null;
+        if (then is not null && earlier.DemandStatus is { } status && earlier.DemandProduced is { } produced)
+            return new ReportResult(ReportOutcome.Replayed, then, status, produced);
+        // Nothing of its result was kept: the best answer left is the state now.
+        var current = Find(connection, transaction, factoryId, assignmentId)!;
+        var (demandStatus, demandProduced) = DemandState(connection, transaction, current.DemandId);
+        return new ReportResult(ReportOutcome.Replayed, current, demandStatus, demandProduced);
     }
 
     /// <summary>Sets a factory's factor on every day of [from, to]; false when there is no such factory.</summary>

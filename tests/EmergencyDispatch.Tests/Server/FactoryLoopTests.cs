@@ -419,6 +419,90 @@ public sealed class FactoryRetryTests : IDisposable
         (await _audit.ListEventsAsync(new ListEventsRequest { Rpc = "AssignmentService/AcknowledgeAssignment", Page = new PageRequest { PageSize = 1000 } })).Events.Count;
 
     [Fact]
+    public async Task AReplayedReportReturnsTheResultItGaveThenNotTheStateSince()
+    {
+        var a = (await PublishedWork(quantity: 100)).First(x => x.Quantity >= 3);
+        var first = await Report("r-1", a, 1);
+        var second = await Report("r-2", a, 1);
+
+        var replayed = await Report("r-1", a, 1);
+
+        Assert.Equal((1L, 1L), (first.Assignment.Produced, first.DemandProduced));
+        Assert.Equal((2L, 2L), (second.Assignment.Produced, second.DemandProduced));
+        Assert.True(replayed.Replayed);
+        Assert.Equal(new ReportProductionResponse(first) { Replayed = true }, replayed);
+        Assert.Equal(new ReportProductionResponse(second) { Replayed = true }, await Report("r-2", a, 1));
+    }
+
+    [Fact]
+    public async Task ReportsStoredBeforeTheirResultsWereGetThemFromTheChangeLogWhenTheMigrationRuns()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"dispatch-reports-{Guid.NewGuid():N}.db");
+        try
+        {
+            var reports = new[] { ("r-1", 0, 1L), ("r-2", 1, 2L), ("r-3", 0, 3L) };
+            var answered = new List<ReportProductionResponse>();
+            using (var first = new DispatchFactory(path))
+            {
+                using var channel = first.CreateChannel();
+                var client = new AssignmentService.AssignmentServiceClient(channel);
+                var work = await PublishedWork(channel, quantity: 3000);
+                Assert.True(work.Count >= 2);
+                foreach (var (id, n, units) in reports)
+                    answered.Add(await Report(client, id, work[n], units));
+            }
+            var written = ReportResults(path);
+            // As the database was before the migration: no result columns, the migration not recorded.
+            Execute(path, """
+                ALTER TABLE production_report DROP COLUMN version;
+                ALTER TABLE production_report DROP COLUMN demand_status;
+                ALTER TABLE production_report DROP COLUMN demand_produced;
+                DELETE FROM schema_migrations WHERE name LIKE '%_report_results.sql';
+                """);
+
+            using var second = new DispatchFactory(path);
+            using var restarted = second.CreateChannel();
+            var client2 = new AssignmentService.AssignmentServiceClient(restarted);
+            var replayed = new List<ReportProductionResponse>();
+            foreach (var ((id, _, units), then) in reports.Zip(answered))
+            {
+                replayed.Add(await client2.ReportProductionAsync(new ReportProductionRequest
+                    { ReportId = id, FactoryId = "F1", AssignmentId = then.Assignment.AssignmentId, Date = then.Assignment.ProductionDate, Quantity = units }));
+            }
+
+            Assert.Equal([1L, 3L, 6L], answered.Select(a => a.DemandProduced));
+            Assert.Equal(written, ReportResults(path));
+            Assert.Equal(answered.Select(a => new ReportProductionResponse(a) { Replayed = true }), replayed);
+        }
+        finally
+        {
+            DispatchFactory.DeleteDatabase(path);
+        }
+    }
+
+    private static List<(string, long, string, long)> ReportResults(string path)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT report_id, version, demand_status, demand_produced FROM production_report ORDER BY report_id";
+        using var reader = command.ExecuteReader();
+        var rows = new List<(string, long, string, long)>();
+        while (reader.Read())
+            rows.Add((reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt64(3)));
+        return rows;
+    }
+
+    private static void Execute(string path, string sql)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    [Fact]
     public async Task AcceptAgainAfterReportingReturnsTheAssignmentUnchangedAndWritesNothing()
     {
         var a = (await PublishedWork(quantity: 100)).First(x => x.Quantity >= 2);
