@@ -15,7 +15,7 @@ public static class AssignmentStates
     /// <summary>Closed with every unit of its quantity reported produced.</summary>
     public const string Done = "DONE";
 
-    /// <summary>A later plan replaced it; produce nothing more for it.</summary>
+    /// <summary>No longer wanted (a later plan replaced it, or its demand was cancelled); produce nothing more for it.</summary>
     public const string Withdrawn = "WITHDRAWN";
 }
 
@@ -32,6 +32,19 @@ public enum AcknowledgeRule
     Refuse,
 }
 
+/// <summary>What cancelling its demand does to an assignment in a given state.</summary>
+public enum CancelRule
+{
+    /// <summary>Not live (rejected, done or withdrawn already): left as it is.</summary>
+    Keep,
+
+    /// <summary>Live with nothing reported: withdrawn.</summary>
+    Withdraw,
+
+    /// <summary>Live with units reported: closed as done at the units reported, which stay counted.</summary>
+    CloseAtReported,
+}
+
 /// <summary>The assignment state machine of the factory loop, as pure rules the stores apply in their transactions.</summary>
 public static class AssignmentRules
 {
@@ -46,5 +59,15 @@ public static class AssignmentRules
         (AssignmentStates.Accepted or AssignmentStates.Done, true) => AcknowledgeRule.Unchanged,
         (AssignmentStates.Rejected, false) => AcknowledgeRule.Unchanged,
         _ => AcknowledgeRule.Refuse,
+    };
+
+    /// <summary>
+    /// A cancelled demand's live assignments stop: one with nothing reported is withdrawn, one with units reported is
+    /// closed at what was reported (those units were made and stay the demand's). Others are left as they are.
+    /// </summary>
+    public static CancelRule OnDemandCancelled(string status, long produced) => status switch
+    {
+        AssignmentStates.Pending or AssignmentStates.Accepted => produced > 0 ? CancelRule.CloseAtReported : CancelRule.Withdraw,
+        _ => CancelRule.Keep,
     };
 }

@@ -138,7 +138,7 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
         if (version > plan.LoopVersion)
         {
             return Refused(
-                $"factories acknowledged or reported on assignments after plan {planId} was made: make a new plan that keeps what they said");
+                $"assignments changed after plan {planId} was made (factories acknowledged or reported, or a demand was cancelled): make a new plan that keeps what they said");
         }
 
         connection.Execute("UPDATE plan SET status = 'SUPERSEDED' WHERE status = 'ACTIVE'", transaction: transaction);
@@ -201,6 +201,37 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
             factories.Add(row.FactoryId);
         }
         return new PublishResult(true, null, factories);
+    }
+
+    /// <summary>The reason a cancelled demand's assignments carry.</summary>
+    public const string DemandCancelledReason = "demand cancelled";
+
+    /// <summary>
+    /// Stops a cancelled demand's live assignments, in the caller's transaction, by
+    /// <see cref="AssignmentRules.OnDemandCancelled"/>: one with nothing reported is WITHDRAWN, one with units reported
+    /// is DONE at them (its quantity cut to the units reported). Each is a change of the log; returns them as left.
+    /// </summary>
+    public static IReadOnlyList<AssignmentRow> StopForCancelledDemand(SqliteConnection connection, SqliteTransaction transaction, long demandId, long at)
+    {
+        var live = connection.Query<AssignmentRow>(
+            $"SELECT {Columns} FROM assignment WHERE demand_id = @demandId AND status IN ('PENDING', 'ACCEPTED') ORDER BY assignment_id",
+            new { demandId }, transaction).AsList();
+        var stopped = new List<AssignmentRow>(live.Count);
+        foreach (var a in live)
+        {
+            var row = AssignmentRules.OnDemandCancelled(a.Status, a.Produced) switch
+            {
+                CancelRule.Withdraw => a with { Status = Withdrawn },
+                CancelRule.CloseAtReported => a with { Status = Done, Quantity = a.Produced },
+                _ => null,
+            };
+            if (row is null)
+                continue;
+            row = row with { Reason = DemandCancelledReason, Version = NextVersion(connection, transaction), UpdatedAt = at };
+            Update(connection, transaction, row);
+            stopped.Add(row);
+        }
+        return stopped;
     }
 
     private static readonly IReadOnlySet<string> NoFactories = new HashSet<string>();
@@ -467,7 +498,8 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
     {
         connection.Execute(
             """
-            UPDATE assignment SET produced = @Produced, status = @Status, reason = @Reason, version = @Version, updated_at = @UpdatedAt
+            UPDATE assignment SET quantity = @Quantity, produced = @Produced, status = @Status, reason = @Reason, version = @Version,
+                updated_at = @UpdatedAt
             WHERE assignment_id = @AssignmentId
             """, row, transaction);
         using var change = Prepared(connection, transaction, "assignment_change", [.. RowColumns[..^1], "version", "changed_at"]);
