@@ -113,9 +113,17 @@ public sealed class AssignmentGrpcService(AssignmentStore store, AssignmentFeed 
         else if (request.Reason.Length > 0)
             Rules.Add(v, "reason", Rules.CheckReason(request.Reason));
         GrpcErrors.ThrowIfAny(v);
-        var row = await store.AcknowledgeAsync(request.FactoryId, request.AssignmentId, request.Decision == Decision.Accept,
+        var accept = request.Decision == Decision.Accept;
+        var result = await store.AcknowledgeAsync(request.FactoryId, request.AssignmentId, accept,
             request.Reason.Trim(), Callers.Name(context), context.CancellationToken);
-        return Map(row);
+        return result.Outcome switch
+        {
+            AcknowledgeOutcome.Applied or AcknowledgeOutcome.Unchanged => Map(result.Assignment!),
+            AcknowledgeOutcome.NotFound => GrpcErrors.ThrowNotFound<WorkAssignment>($"factory {request.FactoryId} has no assignment {request.AssignmentId}"),
+            _ => throw GrpcErrors.FailedPrecondition(accept
+                ? $"assignment {request.AssignmentId} is {result.Assignment!.Status}: it can no longer be accepted"
+                : $"assignment {request.AssignmentId} is {result.Assignment!.Status}: only a PENDING assignment can be rejected"),
+        };
     }
 
     public override async Task<ReportProductionResponse> ReportProduction(ReportProductionRequest request, ServerCallContext context)
@@ -130,9 +138,24 @@ public sealed class AssignmentGrpcService(AssignmentStore store, AssignmentFeed 
         GrpcErrors.ThrowIfAny(v);
         var result = await store.ReportAsync(request.FactoryId, request.ReportId, request.AssignmentId, Text(date), request.Quantity,
             Callers.Name(context), context.CancellationToken);
+        switch (result.Outcome)
+        {
+            case ReportOutcome.ReportIdUsed:
+                var e = result.Earlier!;
+                throw GrpcErrors.AlreadyExists("report_id", $"{request.ReportId} was already used for {e.Quantity} units of assignment {e.AssignmentId} on {e.Date}");
+            case ReportOutcome.NotFound:
+                return GrpcErrors.ThrowNotFound<ReportProductionResponse>($"factory {request.FactoryId} has no assignment {request.AssignmentId}");
+            case ReportOutcome.NotReportable:
+                throw GrpcErrors.FailedPrecondition($"assignment {request.AssignmentId} is {result.Assignment!.Status}: production cannot be reported on it");
+            case ReportOutcome.PastQuantity:
+                var a = result.Assignment!;
+                GrpcErrors.ThrowInvalid("quantity",
+                    $"{request.Quantity} units would bring assignment {a.AssignmentId} to {a.Produced + request.Quantity}, past its {a.Quantity} ({a.Produced} reported so far)");
+                break;
+        }
         return new ReportProductionResponse
         {
-            Assignment = Map(result.Assignment),
+            Assignment = Map(result.Assignment!),
             DemandStatus = DemandGrpcService.StatusOf(result.DemandStatus),
             DemandProduced = result.DemandProduced,
             Replayed = result.Replayed,

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Dapper;
 using EmergencyDispatch.Planning.Model;
-using EmergencyDispatch.Server.Grpc;
+using EmergencyDispatch.Server.Loop;
 using Microsoft.Data.Sqlite;
 
 namespace EmergencyDispatch.Server.Persistence;
@@ -29,8 +29,61 @@ public sealed record RejectionRow(string FactoryId, long DemandId, long Assignme
 /// <summary>What publishing did: whether the plan is active now, why not if refused, and the factories whose assignments changed.</summary>
 public sealed record PublishResult(bool Published, string? Refusal, IReadOnlySet<string> Factories);
 
-/// <summary>The outcome of a production report: the assignment after it, the demand's status and units produced, and whether it was a replay.</summary>
-public sealed record ReportResult(AssignmentRow Assignment, string DemandStatus, long DemandProduced, bool Replayed);
+/// <summary>How an acknowledgement ended.</summary>
+public enum AcknowledgeOutcome
+{
+    /// <summary>The assignment took the decision.</summary>
+    Applied,
+
+    /// <summary>The assignment already was there (see <see cref="AcknowledgeRule.Unchanged"/>): nothing was written.</summary>
+    Unchanged,
+
+    /// <summary>The factory has no such assignment.</summary>
+    NotFound,
+
+    /// <summary>The assignment's state does not allow the decision; nothing was written.</summary>
+    Refused,
+}
+
+/// <summary>An acknowledgement's outcome and the assignment as it stands after it (null when not found).</summary>
+public sealed record AcknowledgeResult(AcknowledgeOutcome Outcome, AssignmentRow? Assignment);
+
+/// <summary>How a production report ended.</summary>
+public enum ReportOutcome
+{
+    /// <summary>Recorded now.</summary>
+    Recorded,
+
+    /// <summary>The same report was recorded before: its result then, nothing written.</summary>
+    Replayed,
+
+    /// <summary>The report_id was used for another report (see <see cref="ReportResult.Earlier"/>).</summary>
+    ReportIdUsed,
+
+    /// <summary>The factory has no such assignment.</summary>
+    NotFound,
+
+    /// <summary>The assignment is rejected or withdrawn (see <see cref="ReportResult.Assignment"/>).</summary>
+    NotReportable,
+
+    /// <summary>The units would take the assignment past its quantity (see <see cref="ReportResult.Assignment"/>).</summary>
+    PastQuantity,
+}
+
+/// <summary>The report a used report_id stands for.</summary>
+public sealed record EarlierReport(long AssignmentId, string Date, long Quantity);
+
+/// <summary>
+/// The outcome of a production report: when recorded or replayed, the assignment after it and the demand's status and
+/// units produced just after it; when refused, the assignment as it stands (if any) or the earlier report of the id.
+/// </summary>
+public sealed record ReportResult(ReportOutcome Outcome, AssignmentRow? Assignment, string DemandStatus, long DemandProduced, EarlierReport? Earlier = null)
+{
+    public bool Replayed => Outcome == ReportOutcome.Replayed;
+
+    public static ReportResult Refused(ReportOutcome outcome, AssignmentRow? assignment, EarlierReport? earlier = null) =>
+        new(outcome, assignment, "", 0, earlier);
+}
 
 /// <summary>
 /// The factory loop in SQLite: publishing plans into assignments, acknowledgements, production reports, availability
@@ -39,11 +92,11 @@ public sealed record ReportResult(AssignmentRow Assignment, string DemandStatus,
 /// </summary>
 public sealed class AssignmentStore(Database database, Writer writer, AssignmentFeed feed, AssignmentCache cache, TimeProvider clock)
 {
-    public const string Pending = "PENDING";
-    public const string Accepted = "ACCEPTED";
-    public const string Rejected = "REJECTED";
-    public const string Done = "DONE";
-    public const string Withdrawn = "WITHDRAWN";
+    public const string Pending = AssignmentStates.Pending;
+    public const string Accepted = AssignmentStates.Accepted;
+    public const string Rejected = AssignmentStates.Rejected;
+    public const string Done = AssignmentStates.Done;
+    public const string Withdrawn = AssignmentStates.Withdrawn;
 
     private const string Columns = """
         assignment_id AS AssignmentId, plan_id AS PlanId, factory_id AS FactoryId, demand_id AS DemandId, request_key AS RequestKey,
@@ -85,7 +138,7 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
         if (version > plan.LoopVersion)
         {
             return Refused(
-                $"factories acknowledged or reported on assignments after plan {planId} was made: make a new plan that keeps what they said");
+                $"assignments changed after plan {planId} was made (factories acknowledged or reported, or a demand was cancelled): make a new plan that keeps what they said");
         }
 
         connection.Execute("UPDATE plan SET status = 'SUPERSEDED' WHERE status = 'ACTIVE'", transaction: transaction);
@@ -148,6 +201,37 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
             factories.Add(row.FactoryId);
         }
         return new PublishResult(true, null, factories);
+    }
+
+    /// <summary>The reason a cancelled demand's assignments carry.</summary>
+    public const string DemandCancelledReason = "demand cancelled";
+
+    /// <summary>
+    /// Stops a cancelled demand's live assignments, in the caller's transaction, by
+    /// <see cref="AssignmentRules.OnDemandCancelled"/>: one with nothing reported is WITHDRAWN, one with units reported
+    /// is DONE at them (its quantity cut to the units reported). Each is a change of the log; returns them as left.
+    /// </summary>
+    public static IReadOnlyList<AssignmentRow> StopForCancelledDemand(SqliteConnection connection, SqliteTransaction transaction, long demandId, long at)
+    {
+        var live = connection.Query<AssignmentRow>(
+            $"SELECT {Columns} FROM assignment WHERE demand_id = @demandId AND status IN ('PENDING', 'ACCEPTED') ORDER BY assignment_id",
+            new { demandId }, transaction).AsList();
+        var stopped = new List<AssignmentRow>(live.Count);
+        foreach (var a in live)
+        {
+            var row = AssignmentRules.OnDemandCancelled(a.Status, a.Produced) switch
+            {
+                CancelRule.Withdraw => a with { Status = Withdrawn },
+                CancelRule.CloseAtReported => a with { Status = Done, Quantity = a.Produced },
+                _ => null,
+            };
+            if (row is null)
+                continue;
+            row = row with { Reason = DemandCancelledReason, Version = NextVersion(connection, transaction), UpdatedAt = at };
+            Update(connection, transaction, row);
+            stopped.Add(row);
+        }
+        return stopped;
     }
 
     private static readonly IReadOnlySet<string> NoFactories = new HashSet<string>();
@@ -237,21 +321,25 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
         return connection.ExecuteScalar<long>("SELECT COALESCE(MAX(version), 0) FROM assignment_change");
     }
 
-    /// <summary>Accepts or rejects a pending assignment of the factory; the same decision again changes nothing.</summary>
-    public async Task<AssignmentRow> AcknowledgeAsync(string factoryId, long assignmentId, bool accept, string reason, string by, CancellationToken ct)
+    /// <summary>
+    /// Accepts or rejects an assignment of the factory by <see cref="AssignmentRules.Acknowledge"/>: only a decision
+    /// that applies writes (the assignment, its change, and for a rejection the rejection in force).
+    /// </summary>
+    public async Task<AcknowledgeResult> AcknowledgeAsync(string factoryId, long assignmentId, bool accept, string reason, string by, CancellationToken ct)
     {
-        var (row, changed) = await writer.WriteAsync((connection, transaction) =>
+        var result = await writer.WriteAsync((connection, transaction) =>
         {
-            var a = Find(connection, transaction, factoryId, assignmentId);
-            var wanted = accept ? Accepted : Rejected;
-            if (a.Status == wanted)
-                return (a, false);
-            if (a.Status != Pending)
+            if (Find(connection, transaction, factoryId, assignmentId) is not { } a)
+                return new AcknowledgeResult(AcknowledgeOutcome.NotFound, null);
+            switch (AssignmentRules.Acknowledge(a.Status, accept))
             {
-                throw GrpcErrors.FailedPrecondition(
-                    $"assignment {assignmentId} is {a.Status}: only a PENDING assignment can be {(accept ? "accepted" : "rejected")}");
+                case AcknowledgeRule.Unchanged:
+                    return new AcknowledgeResult(AcknowledgeOutcome.Unchanged, a);
+                case AcknowledgeRule.Refuse:
+                    return new AcknowledgeResult(AcknowledgeOutcome.Refused, a);
             }
             var at = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var wanted = accept ? Accepted : Rejected;
             var updated = a with { Status = wanted, Reason = accept ? "" : reason, Version = NextVersion(connection, transaction), UpdatedAt = at };
             Update(connection, transaction, updated);
             if (!accept)
@@ -262,41 +350,36 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
                     VALUES (@FactoryId, @DemandId, @AssignmentId, @Reason, @at, @by)
                     """, new { updated.FactoryId, updated.DemandId, updated.AssignmentId, updated.Reason, at, by }, transaction);
             }
-            return (updated, true);
-        }, ct, r => $"assignment {r.Item1.AssignmentId} {r.Item1.Status}");
-        if (changed)
-            feed.Notify([row.FactoryId]);
-        return row;
+            return new AcknowledgeResult(AcknowledgeOutcome.Applied, updated);
+        }, ct, r => r.Outcome == AcknowledgeOutcome.Applied ? $"assignment {r.Assignment!.AssignmentId} {r.Assignment.Status}" : null);
+        if (result.Outcome == AcknowledgeOutcome.Applied)
+            feed.Notify([factoryId]);
+        return result;
     }
 
-    /// <summary>Records a production report; the same report_id again returns the state it left, a different one is refused.</summary>
+    /// <summary>
+    /// Records a production report with the result it answers with; the same report_id again returns that result
+    /// (whatever happened since), a different report under it is refused.
+    /// </summary>
     public async Task<ReportResult> ReportAsync(string factoryId, string reportId, long assignmentId, string date, long quantity, string by, CancellationToken ct)
     {
         var result = await writer.WriteAsync((connection, transaction) =>
         {
-            var earlier = connection.QuerySingleOrDefault<(long AssignmentId, string Date, long Quantity)?>(
-                "SELECT assignment_id, date, quantity FROM production_report WHERE factory_id = @factoryId AND report_id = @reportId",
+            var earlier = connection.QuerySingleOrDefault<StoredReport>(
+                """
+                SELECT assignment_id AS AssignmentId, date, quantity, version, demand_status AS DemandStatus, demand_produced AS DemandProduced
+                FROM production_report WHERE factory_id = @factoryId AND report_id = @reportId
+                """,
                 new { factoryId, reportId }, transaction);
-            if (earlier is { } e)
-            {
-                if (e != (assignmentId, date, quantity))
-                {
-                    throw GrpcErrors.AlreadyExists("report_id",
-                        $"{reportId} was already used for {e.Quantity} units of assignment {e.AssignmentId} on {e.Date}");
-                }
-                var current = Find(connection, transaction, factoryId, assignmentId);
-                var (status, total) = DemandState(connection, transaction, current.DemandId);
-                return new ReportResult(current, status, total, true);
-            }
+            if (earlier is not null)
+                return Replay(connection, transaction, factoryId, earlier, assignmentId, date, quantity);
 
-            var a = Find(connection, transaction, factoryId, assignmentId);
+            if (Find(connection, transaction, factoryId, assignmentId) is not { } a)
+                return ReportResult.Refused(ReportOutcome.NotFound, null);
             if (a.Status is Rejected or Withdrawn)
-                throw GrpcErrors.FailedPrecondition($"assignment {assignmentId} is {a.Status}: production cannot be reported on it");
+                return ReportResult.Refused(ReportOutcome.NotReportable, a);
             if (a.Produced + quantity > a.Quantity)
-            {
-                GrpcErrors.ThrowInvalid("quantity",
-                    $"{quantity} units would bring assignment {assignmentId} to {a.Produced + quantity}, past its {a.Quantity} ({a.Produced} reported so far)");
-            }
+                return ReportResult.Refused(ReportOutcome.PastQuantity, a);
             var at = clock.GetUtcNow().ToUnixTimeMilliseconds();
             var produced = a.Produced + quantity;
             var updated = a with
@@ -309,11 +392,6 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
             Update(connection, transaction, updated);
             connection.Execute(
                 """
-                INSERT INTO production_report (factory_id, report_id, assignment_id, date, quantity, reported_at, reported_by)
-                VALUES (@factoryId, @reportId, @assignmentId, @date, @quantity, @at, @by)
-                """, new { factoryId, reportId, assignmentId, date, quantity, at, by }, transaction);
-            connection.Execute(
-                """
                 UPDATE demand SET produced = produced + @quantity,
                     status = CASE WHEN status = 'CANCELLED' THEN status
                                   WHEN produced + @quantity >= quantity THEN 'FULFILLED'
@@ -321,11 +399,43 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
                 WHERE demand_id = @demandId
                 """, new { quantity, demandId = a.DemandId }, transaction);
             var (demandStatus, demandProduced) = DemandState(connection, transaction, a.DemandId);
-            return new ReportResult(updated, demandStatus, demandProduced, false);
-        }, ct, r => $"report {factoryId}/{reportId}: assignment {assignmentId} +{quantity}" + (r.Replayed ? " (replayed)" : ""));
-        if (!result.Replayed)
+            connection.Execute(
+                """
+                INSERT INTO production_report (factory_id, report_id, assignment_id, date, quantity, reported_at, reported_by, version, demand_status, demand_produced)
+                VALUES (@factoryId, @reportId, @assignmentId, @date, @quantity, @at, @by, @version, @demandStatus, @demandProduced)
+                """, new { factoryId, reportId, assignmentId, date, quantity, at, by, version = updated.Version, demandStatus, demandProduced }, transaction);
+            return new ReportResult(ReportOutcome.Recorded, updated, demandStatus, demandProduced);
+        }, ct, r => r.Outcome switch
+        {
+            ReportOutcome.Recorded => $"report {factoryId}/{reportId}: assignment {assignmentId} +{quantity}",
+            ReportOutcome.Replayed => $"report {factoryId}/{reportId}: assignment {assignmentId} +{quantity} (replayed)",
+            _ => null,
+        });
+        if (result.Outcome == ReportOutcome.Recorded)
             feed.Notify([factoryId]);
         return result;
+    }
+
+    /// <summary>A report as stored with the result it answered with (no result: stored before results were, and not derivable).</summary>
+    private sealed record StoredReport(long AssignmentId, string Date, long Quantity, long? Version, string? DemandStatus, long? DemandProduced);
+
+    /// <summary>The stored result of a report, when the request is that report again.</summary>
+    private static ReportResult Replay(
+        SqliteConnection connection, SqliteTransaction transaction, string factoryId, StoredReport earlier, long assignmentId, string date, long quantity)
+    {
+        if ((earlier.AssignmentId, earlier.Date, earlier.Quantity) != (assignmentId, date, quantity))
+            return ReportResult.Refused(ReportOutcome.ReportIdUsed, null, new EarlierReport(earlier.AssignmentId, earlier.Date, earlier.Quantity));
+        var then = earlier.Version is { } version
+            ? connection.QuerySingleOrDefault<AssignmentRow>(
+                $"SELECT {ChangeColumns} FROM assignment_change WHERE version = @version AND assignment_id = @assignmentId",
+                new { version, assignmentId }, transaction)
+            : null;
+        if (then is not null && earlier.DemandStatus is { } status && earlier.DemandProduced is { } produced)
+            return new ReportResult(ReportOutcome.Replayed, then, status, produced);
+        // Nothing of its result was kept: the best answer left is the state now.
+        var current = Find(connection, transaction, factoryId, assignmentId)!;
+        var (demandStatus, demandProduced) = DemandState(connection, transaction, current.DemandId);
+        return new ReportResult(ReportOutcome.Replayed, current, demandStatus, demandProduced);
     }
 
     /// <summary>Sets a factory's factor on every day of [from, to]; false when there is no such factory.</summary>
@@ -372,11 +482,10 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
             """, new { factoryId, demandId, by, at = clock.GetUtcNow().ToUnixTimeMilliseconds() }, transaction), ct,
             cleared => $"rejections of {factoryId} for demand {demandId} ({cleared} cleared)");
 
-    private static AssignmentRow Find(SqliteConnection connection, SqliteTransaction transaction, string factoryId, long assignmentId) =>
+    private static AssignmentRow? Find(SqliteConnection connection, SqliteTransaction transaction, string factoryId, long assignmentId) =>
         connection.QuerySingleOrDefault<AssignmentRow>(
             $"SELECT {Columns} FROM assignment WHERE assignment_id = @assignmentId AND factory_id = @factoryId",
-            new { assignmentId, factoryId }, transaction)
-        ?? GrpcErrors.ThrowNotFound<AssignmentRow>($"factory {factoryId} has no assignment {assignmentId}");
+            new { assignmentId, factoryId }, transaction);
 
     private static (string Status, long Produced) DemandState(SqliteConnection connection, SqliteTransaction transaction, long demandId) =>
         connection.QuerySingle<(string, long)>("SELECT status, produced FROM demand WHERE demand_id = @demandId", new { demandId }, transaction);
@@ -389,7 +498,8 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
     {
         connection.Execute(
             """
-            UPDATE assignment SET produced = @Produced, status = @Status, reason = @Reason, version = @Version, updated_at = @UpdatedAt
+            UPDATE assignment SET quantity = @Quantity, produced = @Produced, status = @Status, reason = @Reason, version = @Version,
+                updated_at = @UpdatedAt
             WHERE assignment_id = @AssignmentId
             """, row, transaction);
         using var change = Prepared(connection, transaction, "assignment_change", [.. RowColumns[..^1], "version", "changed_at"]);

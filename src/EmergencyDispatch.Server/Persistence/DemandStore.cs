@@ -17,7 +17,7 @@ public sealed record SubmitResult(
 }
 
 /// <summary>Stores and reads demand.</summary>
-public sealed class DemandStore(Database database, Writer writer, TimeProvider clock)
+public sealed class DemandStore(Database database, Writer writer, AssignmentFeed feed, TimeProvider clock)
 {
     public const string Open = "OPEN";
     public const string Cancelled = "CANCELLED";
@@ -121,18 +121,31 @@ public sealed class DemandStore(Database database, Writer writer, TimeProvider c
         return new SubmitResult(stored, created, replayed, [], null);
     }
 
-    /// <summary>Cancels an open demand; a cancelled one is returned as it is; null when there is no such demand.</summary>
-    public Task<DemandRow?> CancelAsync(long demandId, string reason, CancellationToken ct) =>
-        writer.WriteAsync((connection, transaction) =>
+    /// <summary>
+    /// Cancels an open demand and, in the same transaction, stops its live assignments (see
+    /// <see cref="AssignmentStore.StopForCancelledDemand"/>), each a change their factories' watches get; a cancelled
+    /// one is returned as it is; null when there is no such demand.
+    /// </summary>
+    public async Task<DemandRow?> CancelAsync(long demandId, string reason, CancellationToken ct)
+    {
+        var (row, stopped) = await writer.WriteAsync((connection, transaction) =>
         {
-            connection.Execute(
+            var at = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var cancelled = connection.Execute(
                 """
                 UPDATE demand SET status = 'CANCELLED', cancelled_at = @at, cancel_reason = @reason
                 WHERE demand_id = @demandId AND status IN ('OPEN', 'PARTIALLY_FULFILLED')
                 """,
-                new { demandId, reason, at = clock.GetUtcNow().ToUnixTimeMilliseconds() }, transaction);
-            return connection.QuerySingleOrDefault<DemandRow>($"SELECT {Columns} FROM demand WHERE demand_id = @demandId", new { demandId }, transaction);
-        }, ct, row => row is null ? null : $"demand {row.DemandId}");
+                new { demandId, reason, at }, transaction) > 0;
+            var stopped = cancelled ? AssignmentStore.StopForCancelledDemand(connection, transaction, demandId, at) : [];
+            return (connection.QuerySingleOrDefault<DemandRow>($"SELECT {Columns} FROM demand WHERE demand_id = @demandId", new { demandId }, transaction), stopped);
+        }, ct, r => r.Item1 is null ? null
+            : $"demand {r.Item1.DemandId}" + (r.Item2.Count == 0 ? ""
+                : ", " + Ledger.Describe("assignment", [.. r.Item2.Select(a => $"{a.AssignmentId} {a.Status}")])));
+        if (stopped.Count > 0)
+            feed.Notify([.. stopped.Select(a => a.FactoryId).Distinct(StringComparer.Ordinal)]);
+        return row;
+    }
 
     public DemandRow? Get(long demandId)
     {

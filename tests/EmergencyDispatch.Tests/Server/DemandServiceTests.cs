@@ -214,6 +214,59 @@ public sealed class DemandServiceTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task CancellingAPlannedDemandWithdrawsItsLiveWorkClosesReportedWorkAndTellsTheFactory()
+    {
+        using var channel = _factory.CreateChannel();
+        var assignments = new AssignmentService.AssignmentServiceClient(channel);
+        var submitted = await _demand.SubmitDemandsAsync(Batch(Line("K-1", 3000), Line("K-2", 100)));
+        var (cancelledId, keptId) = (submitted.Demands[0].DemandId, submitted.Demands[1].DemandId);
+        using (var call = new PlanningService.PlanningServiceClient(channel).CreatePlan(new CreatePlanRequest { StartDate = "2020-02-03", HorizonDays = 5, Publish = true }))
+            Assert.Equal(PlanStatus.Active, (await PlanningServiceTests.ReadAll(call))[^1].Plan.Status);
+        var published = (await assignments.ListAssignmentsAsync(new ListAssignmentsRequest { FactoryId = "F1" })).Assignments;
+        var work = published.Where(a => a.DemandId == cancelledId).ToList();
+        Assert.True(work.Count >= 3, $"K-1 should be spread over at least three days, got {work.Count} assignments");
+        var (pending, accepted, partly) = (work[0], work[1], work[2]);
+        Assert.True(partly.Quantity > 7);
+        Assert.Equal(AssignmentStatus.Accepted, (await Acknowledge(assignments, accepted, Decision.Accept)).Status);
+        await Acknowledge(assignments, partly, Decision.Accept);
+        await assignments.ReportProductionAsync(new ReportProductionRequest
+            { ReportId = "k-1", FactoryId = "F1", AssignmentId = partly.AssignmentId, Date = partly.ProductionDate, Quantity = 7 });
+        await using var watch = new Watcher(assignments, "F1");
+        await watch.Until(m => m.Any(x => x.Synced is not null));
+        var before = watch.LastVersion;
+
+        var cancelled = await _demand.CancelDemandAsync(new CancelDemandRequest { DemandId = cancelledId, Reason = "met locally" });
+
+        Assert.Equal((DemandStatus.Cancelled, 7L), (cancelled.Status, cancelled.Produced));
+        var all = (await assignments.ListAssignmentsAsync(new ListAssignmentsRequest { FactoryId = "F1", IncludeWithdrawn = true })).Assignments;
+        WorkAssignment Now(WorkAssignment a) => all.Single(x => x.AssignmentId == a.AssignmentId);
+        Assert.All(work.Where(a => a != partly), a => Assert.Equal(AssignmentStatus.Withdrawn, Now(a).Status));
+        Assert.Equal((AssignmentStatus.Done, 7L, 7L), (Now(partly).Status, Now(partly).Quantity, Now(partly).Produced));
+        Assert.All(all.Where(a => a.DemandId == keptId), a => Assert.Equal(published.Single(x => x.AssignmentId == a.AssignmentId), a));
+        // What factories list now: the closed work, not the withdrawn.
+        var current = (await assignments.ListAssignmentsAsync(new ListAssignmentsRequest { FactoryId = "F1" })).Assignments;
+        Assert.Equal([partly.AssignmentId], current.Where(a => a.DemandId == cancelledId).Select(a => a.AssignmentId));
+        // The watch got each change once, as listed.
+        var changed = all.Where(a => a.Version > before).OrderBy(a => a.Version).ToList();
+        Assert.Equal(work.Select(a => a.AssignmentId).Order(), changed.Select(a => a.AssignmentId).Order());
+        await watch.Until(_ => watch.Assignments.Count(a => a.Version > before) >= changed.Count);
+        Assert.Equal(changed, watch.Assignments.Where(a => a.Version > before));
+        // Withdrawn work cannot be taken up again; the closed work answers ACCEPT as it is.
+        var refused = await Rpc.Fails(StatusCode.FailedPrecondition, () => Acknowledge(assignments, pending, Decision.Accept));
+        Assert.Contains("WITHDRAWN", refused.Status.Detail);
+        await Rpc.Fails(StatusCode.FailedPrecondition, () => Acknowledge(assignments, accepted, Decision.Accept));
+        await Rpc.Fails(StatusCode.FailedPrecondition, () => assignments.ReportProductionAsync(new ReportProductionRequest
+            { ReportId = "k-2", FactoryId = "F1", AssignmentId = accepted.AssignmentId, Date = accepted.ProductionDate, Quantity = 1 }).ResponseAsync);
+        Assert.Equal(Now(partly), await Acknowledge(assignments, partly, Decision.Accept));
+        // Cancelling again changes nothing.
+        await _demand.CancelDemandAsync(new CancelDemandRequest { DemandId = cancelledId, Reason = "again" });
+        Assert.Equal(all, (await assignments.ListAssignmentsAsync(new ListAssignmentsRequest { FactoryId = "F1", IncludeWithdrawn = true })).Assignments);
+    }
+
+    private static Task<WorkAssignment> Acknowledge(AssignmentService.AssignmentServiceClient client, WorkAssignment a, Decision decision) =>
+        client.AcknowledgeAssignmentAsync(new AcknowledgeAssignmentRequest { FactoryId = a.FactoryId, AssignmentId = a.AssignmentId, Decision = decision }).ResponseAsync;
+
+    [Fact]
     public async Task DemandIsFoundByRequestIdOfItsSubmitter()
     {
         await _demand.SubmitDemandsAsync(Batch(Line("G-1", 42)));

@@ -367,3 +367,182 @@ public sealed class FactoryLoopTests : IDisposable
     private Task<WorkAssignment> Accept(string factoryId, long assignmentId) =>
         _assignments.AcknowledgeAssignmentAsync(new AcknowledgeAssignmentRequest { FactoryId = factoryId, AssignmentId = assignmentId, Decision = Decision.Accept }).ResponseAsync;
 }
+
+/// <summary>A factory client's retries in the loop, on the small registry: F1 makes MASK for R3, 1,000 a day.</summary>
+public sealed class FactoryRetryTests : IDisposable
+{
+    private const string Start = "2020-02-03";
+    private readonly DispatchFactory _factory = new();
+    private readonly GrpcChannel _channel;
+    private readonly AssignmentService.AssignmentServiceClient _assignments;
+    private readonly AuditService.AuditServiceClient _audit;
+
+    public FactoryRetryTests()
+    {
+        _channel = _factory.CreateChannel();
+        _assignments = new AssignmentService.AssignmentServiceClient(_channel);
+        _audit = new AuditService.AuditServiceClient(_channel);
+    }
+
+    public void Dispose()
+    {
+        _channel.Dispose();
+        _factory.Dispose();
+    }
+
+    /// <summary>Registers the small registry, submits one demand of <paramref name="quantity"/>, plans and publishes; F1's work for it by date.</summary>
+    private Task<List<WorkAssignment>> PublishedWork(long quantity) => PublishedWork(_channel, quantity);
+
+    private static async Task<List<WorkAssignment>> PublishedWork(GrpcChannel channel, long quantity)
+    {
+        await Fixtures.RegisterSmallRegistry(new RegistryService.RegistryServiceClient(channel));
+        var demand = (await new DemandService.DemandServiceClient(channel).SubmitDemandsAsync(Fixtures.Batch(Fixtures.Line("D1", quantity)))).Demands[0];
+        using (var call = new PlanningService.PlanningServiceClient(channel).CreatePlan(new CreatePlanRequest { StartDate = Start, HorizonDays = 5, Publish = true }))
+            Assert.Equal(PlanStatus.Active, (await PlanningServiceTests.ReadAll(call))[^1].Plan.Status);
+        var work = (await new AssignmentService.AssignmentServiceClient(channel).ListAssignmentsAsync(new ListAssignmentsRequest { FactoryId = "F1" })).Assignments
+            .Where(a => a.DemandId == demand.DemandId).ToList();
+        Assert.NotEmpty(work);
+        return work;
+    }
+
+    private Task<ReportProductionResponse> Report(string reportId, WorkAssignment a, long quantity) => Report(_assignments, reportId, a, quantity);
+
+    private static Task<ReportProductionResponse> Report(AssignmentService.AssignmentServiceClient client, string reportId, WorkAssignment a, long quantity) =>
+        client.ReportProductionAsync(new ReportProductionRequest
+            { ReportId = reportId, FactoryId = "F1", AssignmentId = a.AssignmentId, Date = a.ProductionDate, Quantity = quantity }).ResponseAsync;
+
+    private Task<WorkAssignment> Acknowledge(WorkAssignment a, Decision decision, string reason = "") =>
+        _assignments.AcknowledgeAssignmentAsync(new AcknowledgeAssignmentRequest
+            { FactoryId = "F1", AssignmentId = a.AssignmentId, Decision = decision, Reason = reason }).ResponseAsync;
+
+    private async Task<int> AcknowledgeEvents() =>
+        (await _audit.ListEventsAsync(new ListEventsRequest { Rpc = "AssignmentService/AcknowledgeAssignment", Page = new PageRequest { PageSize = 1000 } })).Events.Count;
+
+    [Fact]
+    public async Task AReplayedReportReturnsTheResultItGaveThenNotTheStateSince()
+    {
+        var a = (await PublishedWork(quantity: 100)).First(x => x.Quantity >= 3);
+        var first = await Report("r-1", a, 1);
+        var second = await Report("r-2", a, 1);
+
+        var replayed = await Report("r-1", a, 1);
+
+        Assert.Equal((1L, 1L), (first.Assignment.Produced, first.DemandProduced));
+        Assert.Equal((2L, 2L), (second.Assignment.Produced, second.DemandProduced));
+        Assert.True(replayed.Replayed);
+        Assert.Equal(new ReportProductionResponse(first) { Replayed = true }, replayed);
+        Assert.Equal(new ReportProductionResponse(second) { Replayed = true }, await Report("r-2", a, 1));
+    }
+
+    [Fact]
+    public async Task ReportsStoredBeforeTheirResultsWereGetThemFromTheChangeLogWhenTheMigrationRuns()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"dispatch-reports-{Guid.NewGuid():N}.db");
+        try
+        {
+            var reports = new[] { ("r-1", 0, 1L), ("r-2", 1, 2L), ("r-3", 0, 3L) };
+            var answered = new List<ReportProductionResponse>();
+            using (var first = new DispatchFactory(path))
+            {
+                using var channel = first.CreateChannel();
+                var client = new AssignmentService.AssignmentServiceClient(channel);
+                var work = await PublishedWork(channel, quantity: 3000);
+                Assert.True(work.Count >= 2);
+                foreach (var (id, n, units) in reports)
+                    answered.Add(await Report(client, id, work[n], units));
+            }
+            var written = ReportResults(path);
+            // As the database was before the migration: no result columns, the migration not recorded.
+            Execute(path, """
+                ALTER TABLE production_report DROP COLUMN version;
+                ALTER TABLE production_report DROP COLUMN demand_status;
+                ALTER TABLE production_report DROP COLUMN demand_produced;
+                DELETE FROM schema_migrations WHERE name LIKE '%_report_results.sql';
+                """);
+
+            using var second = new DispatchFactory(path);
+            using var restarted = second.CreateChannel();
+            var client2 = new AssignmentService.AssignmentServiceClient(restarted);
+            var replayed = new List<ReportProductionResponse>();
+            foreach (var ((id, _, units), then) in reports.Zip(answered))
+            {
+                replayed.Add(await client2.ReportProductionAsync(new ReportProductionRequest
+                    { ReportId = id, FactoryId = "F1", AssignmentId = then.Assignment.AssignmentId, Date = then.Assignment.ProductionDate, Quantity = units }));
+            }
+
+            Assert.Equal([1L, 3L, 6L], answered.Select(a => a.DemandProduced));
+            Assert.Equal(written, ReportResults(path));
+            Assert.Equal(answered.Select(a => new ReportProductionResponse(a) { Replayed = true }), replayed);
+        }
+        finally
+        {
+            DispatchFactory.DeleteDatabase(path);
+        }
+    }
+
+    private static List<(string, long, string, long)> ReportResults(string path)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT report_id, version, demand_status, demand_produced FROM production_report ORDER BY report_id";
+        using var reader = command.ExecuteReader();
+        var rows = new List<(string, long, string, long)>();
+        while (reader.Read())
+            rows.Add((reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt64(3)));
+        return rows;
+    }
+
+    private static void Execute(string path, string sql)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    [Fact]
+    public async Task AcceptAgainAfterReportingReturnsTheAssignmentUnchangedAndWritesNothing()
+    {
+        var a = (await PublishedWork(quantity: 100)).First(x => x.Quantity >= 2);
+        await using var watch = new Watcher(_assignments, "F1");
+        await watch.Until(m => m.Any(x => x.Synced is not null));
+        var partly = await Report("r-1", a, 1);
+        var eventsBefore = await AcknowledgeEvents();
+
+        var inProgress = await Acknowledge(a, Decision.Accept);
+        var rest = await Report("r-2", a, a.Quantity - 1);
+        var done = await Acknowledge(a, Decision.Accept);
+        var doneAgain = await Acknowledge(a, Decision.Accept);
+
+        Assert.Equal((AssignmentStatus.Accepted, 1L), (partly.Assignment.Status, partly.Assignment.Produced));
+        Assert.Equal(partly.Assignment, inProgress);
+        Assert.Equal(AssignmentStatus.Done, rest.Assignment.Status);
+        Assert.Equal(rest.Assignment, done);
+        Assert.Equal(done, doneAgain);
+        Assert.Equal(eventsBefore, await AcknowledgeEvents());
+        // Changes stream in version order: once the second report's has arrived, any change of the ACCEPTs would have too.
+        await watch.Until(_ => watch.Assignments.Any(x => x.Version == rest.Assignment.Version));
+        Assert.Equal([partly.Assignment, rest.Assignment], watch.Assignments.Where(x => x.Version > a.Version).ToList());
+        Assert.Equal(rest.Assignment, (await _assignments.ListAssignmentsAsync(new ListAssignmentsRequest { FactoryId = "F1" })).Assignments
+            .Single(x => x.AssignmentId == a.AssignmentId));
+        // REJECT of work accepted or done keeps its rule.
+        await Rpc.Fails(StatusCode.FailedPrecondition, () => Acknowledge(a, Decision.Reject, "line down"));
+    }
+
+    [Fact]
+    public async Task AcceptOfAPendingAssignmentStillWritesOnceAndRepeatsUnchanged()
+    {
+        var a = (await PublishedWork(quantity: 100))[0];
+        var eventsBefore = await AcknowledgeEvents();
+
+        var once = await Acknowledge(a, Decision.Accept);
+        var twice = await Acknowledge(a, Decision.Accept);
+
+        Assert.Equal(AssignmentStatus.Accepted, once.Status);
+        Assert.True(once.Version > a.Version);
+        Assert.Equal(once, twice);
+        Assert.Equal(eventsBefore + 1, await AcknowledgeEvents());
+    }
+}
