@@ -298,6 +298,9 @@ public sealed class GatedSolver : IPlanSolver
 
     public ManualResetEventSlim Gate { get; } = new(false);
 
+    /// <summary>Released when a held solve sees its call cancelled.</summary>
+    public SemaphoreSlim Cancelled { get; } = new(0);
+
     /// <summary>Solves started so far.</summary>
     public int Solves => Volatile.Read(ref _solves);
 
@@ -313,7 +316,15 @@ public sealed class GatedSolver : IPlanSolver
         try
         {
             Started.Release();
-            Gate.Wait(cancellationToken);
+            try
+            {
+                Gate.Wait(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                Cancelled.Release();
+                throw;
+            }
             return new PlanSolver().Solve(input, options, progress, cancellationToken);
         }
         finally
@@ -529,8 +540,12 @@ public sealed class PlanningQueueTests : IDisposable
     {
         var (_, planning) = await Start(queueLength: 1);
 
-        using var late = planning.CreatePlan(Request, deadline: DateTime.UtcNow.AddMilliseconds(500));
+        using var late = planning.CreatePlan(Request, deadline: DateTime.UtcNow.AddSeconds(2));
+        await _solver.Started.WaitAsync();
         await Rpc.Fails(StatusCode.DeadlineExceeded, () => PlanningServiceTests.ReadAll(late));
+        // The client's deadline fires on its own clock and the server's a moment later: the gate opens only once the
+        // held solve has seen its call end, or under load it could finish and store the late plan.
+        await _solver.Cancelled.WaitAsync();
         _solver.Gate.Set();
         using var next = planning.CreatePlan(Request);
         var plan = (await PlanningServiceTests.ReadAll(next))[^1].Plan;
