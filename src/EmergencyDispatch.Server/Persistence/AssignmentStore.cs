@@ -1,7 +1,7 @@
 using System.Globalization;
 using Dapper;
 using EmergencyDispatch.Planning.Model;
-using EmergencyDispatch.Server.Loop;
+using EmergencyDispatch.Planning.Loop;
 using Microsoft.Data.Sqlite;
 
 namespace EmergencyDispatch.Server.Persistence;

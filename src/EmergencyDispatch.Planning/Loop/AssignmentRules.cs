@@ -1,4 +1,4 @@
-namespace EmergencyDispatch.Server.Loop;
+namespace EmergencyDispatch.Planning.Loop;
 
 /// <summary>The states of a factory's assignment, as stored.</summary>
 public static class AssignmentStates
