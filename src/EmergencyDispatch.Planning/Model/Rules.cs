@@ -98,7 +98,7 @@ public static class Rules
         date = default;
         if (string.IsNullOrEmpty(value))
             return "must be a date yyyy-MM-dd";
-        if (!DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date))
+        if (!IsoDate.TryParse(value, out date))
             return $"'{Shorten(value)}' is not a date yyyy-MM-dd";
         if (date < MinDate || date > MaxDate)
             return $"must be between {MinDate:yyyy-MM-dd} and {MaxDate:yyyy-MM-dd}";

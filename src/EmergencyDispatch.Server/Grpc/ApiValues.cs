@@ -18,7 +18,8 @@ public static class ApiValues
     {
         PlanStore.Active => PlanStatus.Active,
         PlanStore.Superseded => PlanStatus.Superseded,
-        _ => PlanStatus.Draft,
+        PlanStore.Draft => PlanStatus.Draft,
+        _ => throw new FormatException($"'{status}' is not a stored plan status (DRAFT, ACTIVE, SUPERSEDED)"),
     };
 
     /// <summary>How far a plan got; a value this build does not know throws.</summary>

@@ -236,7 +236,7 @@ public sealed class AssignmentGrpcService(AssignmentStore store, AssignmentFeed 
         return Text(date);
     }
 
-    private static string Text(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    private static string Text(DateOnly date) => IsoDate.Text(date);
 
     public static WorkAssignment Map(AssignmentRow r) => new()
     {

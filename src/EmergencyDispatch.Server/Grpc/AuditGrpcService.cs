@@ -295,7 +295,7 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
             });
     }
 
-    private static DateOnly ParseDate(string text) => DateOnly.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+    private static DateOnly ParseDate(string text) => IsoDate.Parse(text);
 
     private static IEnumerable<PlacedUnits> Placed(IEnumerable<PlanAssignmentRow> rows) =>
         rows.Select(r => new PlacedUnits(r.DemandId, r.FactoryId, r.ProductionDate, r.Quantity));

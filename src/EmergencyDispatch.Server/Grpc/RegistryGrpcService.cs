@@ -129,7 +129,7 @@ public sealed class RegistryGrpcService(RegistryStore store) : RegistryService.R
                     v.Add(new Violation($"ranges[{i}]", $"overlaps ranges[{seen[(r.FactoryId, day)]}] on {day:yyyy-MM-dd}"));
                     break;
                 }
-                rows.Add(new AvailabilityRow(r.FactoryId, day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), r.Factor));
+                rows.Add(new AvailabilityRow(r.FactoryId, IsoDate.Text(day), r.Factor));
                 rangeOfRow.Add(i);
             }
         }

@@ -451,7 +451,7 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
                 ON CONFLICT (factory_id, date) DO UPDATE SET factor = excluded.factor, updated_at = excluded.updated_at
                 """,
                 Enumerable.Range(0, to.DayNumber - from.DayNumber + 1)
-                    .Select(i => new { factoryId, date = from.AddDays(i).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), factor, at }),
+                    .Select(i => new { factoryId, date = IsoDate.Text(from.AddDays(i)), factor, at }),
                 transaction);
             return true;
         }, ct, found => found ? string.Create(CultureInfo.InvariantCulture, $"availability {factoryId} {from:yyyy-MM-dd}..{to:yyyy-MM-dd} factor {factor}") : null);

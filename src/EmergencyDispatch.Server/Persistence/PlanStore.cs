@@ -348,7 +348,7 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
         return RegistryStore.PageOf(rows, size, r => [r.Seq.ToString(CultureInfo.InvariantCulture)]);
     }
 
-    private static string Text(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    private static string Text(DateOnly date) => IsoDate.Text(date);
 
-    private static DateOnly Date(string text) => DateOnly.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+    private static DateOnly Date(string text) => IsoDate.Parse(text);
 }
