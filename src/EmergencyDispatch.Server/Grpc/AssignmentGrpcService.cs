@@ -8,7 +8,8 @@ using Grpc.Core;
 namespace EmergencyDispatch.Server.Grpc;
 
 /// <summary>The factory loop's API: validate, delegate to <see cref="AssignmentStore"/>, map.</summary>
-public sealed class AssignmentGrpcService(AssignmentStore store, AssignmentFeed feed, ILogger<AssignmentGrpcService> logger)
+public sealed class AssignmentGrpcService(
+    AssignmentStore store, AssignmentFeed feed, IHostApplicationLifetime lifetime, ILogger<AssignmentGrpcService> logger)
     : AssignmentService.AssignmentServiceBase
 {
     /// <summary>Changes read from the log per query while a watcher catches up.</summary>
@@ -52,7 +53,9 @@ public sealed class AssignmentGrpcService(AssignmentStore store, AssignmentFeed 
         if (request.AfterVersion > latest)
             GrpcErrors.ThrowInvalid("after_version", $"{request.AfterVersion} is ahead of the latest version, {latest}");
 
-        var ct = context.CancellationToken;
+        // The stream ends with its call or when the host stops, whichever comes first: a watch must not hold up shutdown.
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var ct = linked.Token;
         // Subscribe first: a change committed after the read below wakes this stream, so none falls in between.
         using var subscription = feed.Subscribe(request.FactoryId);
         long last;
@@ -77,6 +80,12 @@ public sealed class AssignmentGrpcService(AssignmentStore store, AssignmentFeed 
                 await subscription.WaitAsync(ct);
                 last = await SendChangesAsync(request.FactoryId, last, responseStream, ct);
             }
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            logger.LogDebug("Watch of {FactoryId} ended at version {Version}: the server is stopping", request.FactoryId, last);
+            throw new RpcException(new Status(StatusCode.Unavailable,
+                $"the server is shutting down; watch again with after_version {last.ToString(CultureInfo.InvariantCulture)} to resume"));
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
