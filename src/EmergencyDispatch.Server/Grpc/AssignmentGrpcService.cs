@@ -8,9 +8,13 @@ using Grpc.Core;
 namespace EmergencyDispatch.Server.Grpc;
 
 /// <summary>The factory loop's API: validate, delegate to <see cref="AssignmentStore"/>, map.</summary>
-public sealed class AssignmentGrpcService(AssignmentStore store, AssignmentFeed feed, ILogger<AssignmentGrpcService> logger)
+public sealed class AssignmentGrpcService(
+    AssignmentStore store, AssignmentFeed feed, IHostApplicationLifetime lifetime, ILogger<AssignmentGrpcService> logger)
     : AssignmentService.AssignmentServiceBase
 {
+    /// <summary>How a watch ends when the host stops; the client resumes elsewhere (or later) from the last version it received.</summary>
+    public const string ShuttingDown = "the server is shutting down; watch again with after_version set to the last version received";
+
     /// <summary>Changes read from the log per query while a watcher catches up.</summary>
     private const int WatchBatch = 1000;
 
@@ -58,26 +62,28 @@ public sealed class AssignmentGrpcService(AssignmentStore store, AssignmentFeed 
         if (request.AfterVersion > latest)
             GrpcErrors.ThrowInvalid("after_version", $"{request.AfterVersion} is ahead of the latest version, {latest}");
 
-        var ct = context.CancellationToken;
+        // The wait below only ends when the client leaves: the host's stop must end it too, or shutdown waits for its timeout.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var ct = stopping.Token;
         // Subscribe first: a change committed after the read below wakes this stream, so none falls in between.
         using var subscription = feed.Subscribe(request.FactoryId);
-        long last;
-        if (request.AfterVersion == 0)
-        {
-            var (assignments, version) = store.Snapshot(request.FactoryId);
-            foreach (var a in assignments)
-                await responseStream.WriteAsync(new WatchAssignmentsResponse { Assignment = Map(a) }, ct);
-            last = version;
-        }
-        else
-        {
-            last = await SendChangesAsync(request.FactoryId, request.AfterVersion, responseStream, ct);
-            last = Math.Max(last, latest);
-        }
-        await responseStream.WriteAsync(new WatchAssignmentsResponse { Synced = new WatchSynced { Version = last } }, ct);
-
+        long last = request.AfterVersion;
         try
         {
+            if (request.AfterVersion == 0)
+            {
+                var (assignments, version) = store.Snapshot(request.FactoryId);
+                foreach (var a in assignments)
+                    await responseStream.WriteAsync(new WatchAssignmentsResponse { Assignment = Map(a) }, ct);
+                last = version;
+            }
+            else
+            {
+                last = await SendChangesAsync(request.FactoryId, request.AfterVersion, responseStream, ct);
+                last = Math.Max(last, latest);
+            }
+            await responseStream.WriteAsync(new WatchAssignmentsResponse { Synced = new WatchSynced { Version = last } }, ct);
+
             while (true)
             {
                 await subscription.WaitAsync(ct);
@@ -87,6 +93,8 @@ public sealed class AssignmentGrpcService(AssignmentStore store, AssignmentFeed 
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             logger.LogDebug("Watch of {FactoryId} ended at version {Version}", request.FactoryId, last);
+            if (!context.CancellationToken.IsCancellationRequested)
+                throw GrpcErrors.Unavailable(ShuttingDown);
         }
     }
 
