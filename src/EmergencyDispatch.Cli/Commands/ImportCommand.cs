@@ -35,16 +35,28 @@ public static class ImportCommand
                 + "scenario under another identity does not store its demand twice; a request_id stored with other values stops the import before anything is sent.",
         };
 
+        var allowOtherSubmitters = new Option<bool>("--allow-other-submitters")
+        {
+            Description = "Store demand lines under this key's name even when another submitter already stored their request_ids. "
+                + "Without it (or --submitter-independent) the import refuses such a file before anything is sent, as that demand would be stored twice.",
+        };
+
         var command = new Command("import", "Check a scenario folder and, when it is clean, send it to the server (safe to re-run: every write is idempotent).")
         {
             directory,
             batchSize,
             submitterIndependent,
+            allowOtherSubmitters,
         };
         host.SetAction(command, (context, ct) => RunAsync(
             context,
             context.Get(directory)!,
-            new ImportOptions { BatchSize = context.Get(batchSize), SubmitterIndependent = context.Get(submitterIndependent) },
+            new ImportOptions
+            {
+                BatchSize = context.Get(batchSize),
+                SubmitterIndependent = context.Get(submitterIndependent),
+                AllowOtherSubmitters = context.Get(allowOtherSubmitters),
+            },
             ct));
         return command;
     }
@@ -64,6 +76,8 @@ public static class ImportCommand
         var importer = new ScenarioImporter(context.Invoker);
         var result = await WithProgressAsync(console.Out, RowCounts(rows), progress => importer.ImportAsync(rows, options, progress, ct));
 
+        if (options.AllowOtherSubmitters && result.OtherSubmitters is { } others)
+            console.Error.WriteLine($"warning: {others}; --allow-other-submitters: they are stored again under this key's name.");
         var anythingStored = result.Files.Any(f => f.Sent > 0);
         if (result.Failure is null || anythingStored)
             WriteSummary(console.Out, result);

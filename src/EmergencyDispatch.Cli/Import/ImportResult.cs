@@ -12,6 +12,21 @@ public sealed record ImportOptions
 
     /// <summary>Skip demand lines whose request_id any submitter already stored with the same values (see <see cref="ScenarioImporter"/>).</summary>
     public bool SubmitterIndependent { get; init; }
+
+    /// <summary>Store demand lines under the caller's name even when another submitter already stored their request_ids (otherwise the import refuses).</summary>
+    public bool AllowOtherSubmitters { get; init; }
+}
+
+/// <summary>Demand lines of a file whose request_ids other submitters already stored: how many, a few of them, and whose.</summary>
+public sealed record OtherSubmitterDemands(int Lines, IReadOnlyList<string> Examples, IReadOnlyList<(string Submitter, int RequestIds)> Submitters)
+{
+    /// <summary>Request ids named as examples.</summary>
+    public const int MaxExamples = 5;
+
+    public override string ToString() =>
+        $"{Lines} demand line(s) use request_ids that another submitter already stored "
+        + $"({string.Join(", ", Submitters.Select(s => $"'{s.Submitter}': {s.RequestIds}"))}), "
+        + $"e.g. {string.Join(", ", Examples)}{(Lines > Examples.Count ? ", …" : "")}";
 }
 
 /// <summary>What a file's rows are written with: a registry upsert or SubmitDemands.</summary>
@@ -57,4 +72,7 @@ public sealed record ImportFailure(
 public sealed record ImportResult(IReadOnlyList<FileImportResult> Files, ImportFailure? Failure)
 {
     public bool Succeeded => Failure is null;
+
+    /// <summary>Demand lines whose request_ids other submitters stored, found before anything was sent; null when there are none (or with --submitter-independent).</summary>
+    public OtherSubmitterDemands? OtherSubmitters { get; init; }
 }

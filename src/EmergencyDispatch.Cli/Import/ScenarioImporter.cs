@@ -37,7 +37,9 @@ public sealed class ScenarioImporter(RegistryService.RegistryServiceClient regis
 
     /// <summary>
     /// Imports every file; stops at the first rejected batch and returns it as the failure (earlier batches stay stored).
-    /// With <see cref="ImportOptions.SubmitterIndependent"/>, demand lines whose request_id any submitter already stored with
+    /// Before anything is sent it looks up whether other submitters already stored the file's request_ids: intake is
+    /// idempotent per submitter, so those lines would be stored again under the caller's name. Then it refuses, unless
+    /// <see cref="ImportOptions.AllowOtherSubmitters"/> (it goes on, and the result names them). With <see cref="ImportOptions.SubmitterIndependent"/>, demand lines whose request_id any submitter already stored with
     /// the same values are skipped, and one stored with other values fails the import before anything is sent.
     /// </summary>
     public async Task<ImportResult> ImportAsync(
@@ -49,6 +51,7 @@ public sealed class ScenarioImporter(RegistryService.RegistryServiceClient regis
 
         var demandItems = scenario.Demands.Select(r => new Outgoing<DemandLine>(ProtoMapping.ToProto(r.Value), [r.Line])).ToList();
         var skipped = 0;
+        OtherSubmitterDemands? others = null;
         if (options.SubmitterIndependent)
         {
             var (kept, failure) = await SkipStoredDemandsAsync(demandItems, ct);
@@ -56,6 +59,28 @@ public sealed class ScenarioImporter(RegistryService.RegistryServiceClient regis
                 return new ImportResult([], failure);
             skipped = demandItems.Count - kept.Count;
             demandItems = kept;
+        }
+        else
+        {
+            // Intake is idempotent per submitter only: the same file under another key would be stored a second time.
+            List<Demand> stored;
+            try
+            {
+                stored = await FindStoredAsync(demandItems.Select(i => i.Message.RequestId).ToList(), excludeCaller: true, ct);
+            }
+            catch (RpcException e) when (!(ct.IsCancellationRequested && e.StatusCode == StatusCode.Cancelled))
+            {
+                return new ImportResult([], new ImportFailure(ScenarioReader.DemandsFile, 0, 0, e,
+                    "looking up whether other submitters stored these request_ids failed; nothing was sent.", []));
+            }
+            others = OtherSubmitters(demandItems, stored);
+            if (others is not null && !options.AllowOtherSubmitters)
+            {
+                return new ImportResult([], new ImportFailure(ScenarioReader.DemandsFile, 0, 0, null,
+                    $"{others}. Importing them under this key would store that demand a second time; nothing was sent. "
+                    + "Use --submitter-independent to skip the lines stored with the same values, or --allow-other-submitters to store them under this key anyway.",
+                    [])) { OtherSubmitters = others };
+            }
         }
 
         var ranges = AvailabilityRanges.Merge(scenario.Availability);
@@ -82,7 +107,7 @@ public sealed class ScenarioImporter(RegistryService.RegistryServiceClient regis
                 demandItems, batchSize, progress,
                 async batch => Counts(await demands.SubmitDemandsAsync(new SubmitDemandsRequest { Lines = { batch } }, cancellationToken: ct)), ct,
                 skipped);
-        return new ImportResult(files, failed);
+        return new ImportResult(files, failed) { OtherSubmitters = others };
     }
 
     /// <summary>One message to send and the CSV lines it came from (several for a merged availability range).</summary>
@@ -142,22 +167,12 @@ public sealed class ScenarioImporter(RegistryService.RegistryServiceClient regis
         var stored = new Dictionary<string, List<Demand>>(StringComparer.Ordinal);
         try
         {
-            var token = "";
-            do
+            foreach (var demand in await FindStoredAsync(items.Select(i => i.Message.RequestId).ToList(), excludeCaller: false, ct))
             {
-                var page = await demands.ListDemandsAsync(
-                    new ListDemandsRequest { Page = new PageRequest { PageSize = LookupPageSize, PageToken = token } }, cancellationToken: ct);
-                foreach (var demand in page.Demands)
-                {
-                    if (!stored.TryGetValue(demand.Line.RequestId, out var list))
-                        stored[demand.Line.RequestId] = list = [];
-                    list.Add(demand);
-                }
-                if (page.NextPageToken == token && token.Length > 0)
-                    break;
-                token = page.NextPageToken;
+                if (!stored.TryGetValue(demand.Line.RequestId, out var list))
+                    stored[demand.Line.RequestId] = list = [];
+                list.Add(demand);
             }
-            while (token.Length > 0);
         }
         catch (RpcException e) when (!(ct.IsCancellationRequested && e.StatusCode == StatusCode.Cancelled))
         {
@@ -178,5 +193,50 @@ public sealed class ScenarioImporter(RegistryService.RegistryServiceClient regis
             return (kept, new ImportFailure(ScenarioReader.DemandsFile, 0, 0, null,
                 $"{conflicts.Count} demand line(s) reuse a request_id stored with other values; nothing was sent.", conflicts));
         return (kept, null);
+    }
+
+    /// <summary>The demand stored under these request_ids, by any submitter or (<paramref name="excludeCaller"/>) by others than the caller, a thousand ids per lookup.</summary>
+    private async Task<List<Demand>> FindStoredAsync(IReadOnlyList<string> requestIds, bool excludeCaller, CancellationToken ct)
+    {
+        var found = new List<Demand>();
+        foreach (var chunk in requestIds.Chunk(LookupPageSize))
+        {
+            var token = "";
+            do
+            {
+                var page = await demands.ListDemandsAsync(
+                    new ListDemandsRequest
+                    {
+                        Page = new PageRequest { PageSize = LookupPageSize, PageToken = token },
+                        RequestIds = { chunk },
+                        ExcludeCaller = excludeCaller,
+                    },
+                    cancellationToken: ct);
+                found.AddRange(page.Demands);
+                if (page.NextPageToken == token && token.Length > 0)
+                    break;
+                token = page.NextPageToken;
+            }
+            while (token.Length > 0);
+        }
+        return found;
+    }
+
+    /// <summary>Which lines' request_ids other submitters stored, with a few examples in file order and the submitters by count; null when none.</summary>
+    private static OtherSubmitterDemands? OtherSubmitters(List<Outgoing<DemandLine>> items, List<Demand> stored)
+    {
+        if (stored.Count == 0)
+            return null;
+        var taken = stored.Select(d => d.Line.RequestId).ToHashSet(StringComparer.Ordinal);
+        var lines = items.Where(i => taken.Contains(i.Message.RequestId)).ToList();
+        var submitters = stored
+            .GroupBy(d => d.Submitter, StringComparer.Ordinal)
+            .Select(g => (g.Key, g.Select(d => d.Line.RequestId).Distinct(StringComparer.Ordinal).Count()))
+            .OrderByDescending(s => s.Item2).ThenBy(s => s.Key, StringComparer.Ordinal)
+            .ToList();
+        return new OtherSubmitterDemands(
+            lines.Count,
+            lines.Take(OtherSubmitterDemands.MaxExamples).Select(i => i.Message.RequestId).ToList(),
+            submitters);
     }
 }

@@ -13,6 +13,9 @@ namespace EmergencyDispatch.Server.Grpc;
 /// <summary>The demand API: validate, delegate to <see cref="DemandStore"/>, map.</summary>
 public sealed class DemandGrpcService(DemandStore store) : DemandService.DemandServiceBase
 {
+    /// <summary>Most request_ids one ListDemands filters on.</summary>
+    public const int MaxRequestIds = 1000;
+
     public override async Task<SubmitDemandsResponse> SubmitDemands(SubmitDemandsRequest request, ServerCallContext context)
     {
         var lines = ToDomain(request.Lines);
@@ -81,6 +84,13 @@ public sealed class DemandGrpcService(DemandStore store) : DemandService.DemandS
             v.Add(new Violation("priority", "is not a known priority"));
         if (request.Submitter.Length > 0)
             Rules.Add(v, "submitter", Rules.CheckCallerName(request.Submitter));
+        if (request.RequestIds.Count > MaxRequestIds)
+            v.Add(new Violation("request_ids", $"must be at most {MaxRequestIds}, got {request.RequestIds.Count}"));
+        else
+        {
+            for (var i = 0; i < request.RequestIds.Count; i++)
+                Rules.Add(v, $"request_ids[{i}]", Rules.CheckId(request.RequestIds[i]));
+        }
         GrpcErrors.ThrowIfAny(v);
         // Each status becomes an SQL parameter: repeats would cost time (and past 32,766 fail the query), not select more.
         var filter = new DemandStore.Filter(
@@ -88,7 +98,9 @@ public sealed class DemandGrpcService(DemandStore store) : DemandService.DemandS
             RegistryGrpcService.Optional(request.Region, "region"),
             RegistryGrpcService.Optional(request.Sku, "sku"),
             request.Priority == Priority.Unspecified ? null : (long)request.Priority,
-            request.Submitter.Length > 0 ? request.Submitter : null);
+            request.Submitter.Length > 0 ? request.Submitter : null,
+            request.RequestIds.Count > 0 ? request.RequestIds.Distinct(StringComparer.Ordinal).ToList() : null,
+            request.ExcludeCaller ? Callers.Name(context) : null);
         var (size, after) = Paging.Read(request.Page, 1);
         var afterId = 0L;
         if (after is not null && !long.TryParse(after[0], NumberStyles.None, CultureInfo.InvariantCulture, out afterId))

@@ -12,38 +12,46 @@ using ApiPriority = EmergencyDispatch.Api.V1.Priority;
 namespace EmergencyDispatch.Server.Grpc;
 
 /// <summary>The planning API: validate, delegate to <see cref="PlanningCoordinator"/> and <see cref="PlanStore"/>, map.</summary>
-public sealed class PlanningGrpcService(PlanningCoordinator coordinator, PlanStore store, TimeProvider clock, IOptions<PlanningOptions> options)
+public sealed class PlanningGrpcService(
+    PlanningCoordinator coordinator, PlanStore store, TimeProvider clock, IOptions<PlanningOptions> options, IHostApplicationLifetime lifetime)
     : PlanningService.PlanningServiceBase
 {
+    /// <summary>How a plan request ends when the host stops before its plan is stored.</summary>
+    public const string ShuttingDown = "the server is shutting down; the plan request was cancelled, retry later";
+
     public override async Task CreatePlan(CreatePlanRequest request, IServerStreamWriter<CreatePlanProgress> responseStream, ServerCallContext context)
     {
         var planRequest = ToDomain(request);
-        var job = coordinator.TryEnqueue(planRequest, Callers.Name(context), context.CancellationToken)
+        // The host's stop cancels the request (queued or solving) and ends the stream at once: the planner stops
+        // only after the server has drained its calls, so waiting for it would hold shutdown for its whole timeout.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var ct = stopping.Token;
+        var job = coordinator.TryEnqueue(planRequest, Callers.Name(context), ct)
             ?? throw GrpcErrors.ResourceExhausted(
                 $"the planner is busy: {coordinator.Capacity} plan requests are running or waiting, the most it holds; try again later");
 
-        await responseStream.WriteAsync(new CreatePlanProgress { Queued = new PlanQueued { Ahead = job.Ahead } });
-        await foreach (var step in job.Progress.ReadAllAsync(context.CancellationToken))
-        {
-            await responseStream.WriteAsync(new CreatePlanProgress
-            {
-                Step = new PlanStepProgress
-                {
-                    Step = step.Step.Name,
-                    StepIndex = step.StepIndex,
-                    StepCount = step.StepCount,
-                    Elapsed = Duration.FromTimeSpan(step.Elapsed),
-                },
-            });
-        }
         StoredPlan plan;
         try
         {
-            plan = await job.Completion;
+            await responseStream.WriteAsync(new CreatePlanProgress { Queued = new PlanQueued { Ahead = job.Ahead } }, ct);
+            await foreach (var step in job.Progress.ReadAllAsync(ct))
+            {
+                await responseStream.WriteAsync(new CreatePlanProgress
+                {
+                    Step = new PlanStepProgress
+                    {
+                        Step = step.Step.Name,
+                        StepIndex = step.StepIndex,
+                        StepCount = step.StepCount,
+                        Elapsed = Duration.FromTimeSpan(step.Elapsed),
+                    },
+                }, ct);
+            }
+            plan = await job.Completion.WaitAsync(ct);
         }
         catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
         {
-            throw GrpcErrors.Unavailable("the service is stopping; nothing was stored, retry later");
+            throw GrpcErrors.Unavailable(ShuttingDown);
         }
         await responseStream.WriteAsync(new CreatePlanProgress { Plan = Map(plan) });
         if (job.PublishRefusal is { } refusal)

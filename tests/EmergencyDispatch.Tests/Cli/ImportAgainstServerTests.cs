@@ -80,4 +80,87 @@ public class ImportAgainstServerTests
         var reply = JsonParser.Default.Parse<ListDemandsResponse>(output.ToString());
         Assert.Equal(["R1", "R2", "R3"], reply.Demands.Select(d => d.Line.RequestId));
     }
+
+    private static async Task<List<Demand>> AllDemands(ChannelBase channel)
+    {
+        var client = new DemandService.DemandServiceClient(channel);
+        var all = new List<Demand>();
+        var token = "";
+        do
+        {
+            var page = await client.ListDemandsAsync(new ListDemandsRequest { Page = new PageRequest { PageSize = 1000, PageToken = token } });
+            all.AddRange(page.Demands);
+            token = page.NextPageToken;
+        }
+        while (token.Length > 0);
+        return all;
+    }
+
+    [Fact]
+    public async Task ImportOfTheSeedIntoTheSeededDatabaseIsRefusedBeforeAnyDemandIsSent()
+    {
+        using var factory = new DispatchFactory(seed: true);
+        using var channel = factory.CreateChannel();
+        var rows = Rows(RepositoryPaths.Seeds);
+
+        var result = await new ScenarioImporter(channel).ImportAsync(rows, new ImportOptions());
+
+        var failure = Assert.IsType<ImportFailure>(result.Failure);
+        var others = Assert.IsType<OtherSubmitterDemands>(result.OtherSubmitters);
+        Assert.Equal(rows.Demands.Count, others.Lines);
+        Assert.Equal([("seed", rows.Demands.Count)], others.Submitters);
+        Assert.Equal(rows.Demands.Take(OtherSubmitterDemands.MaxExamples).Select(r => r.Value.RequestId), others.Examples);
+        Assert.Contains("--allow-other-submitters", failure.Message);
+        Assert.Empty(result.Files);
+        Assert.All(await AllDemands(channel), d => Assert.Equal("seed", d.Submitter));
+    }
+
+    [Fact]
+    public async Task CliRefusesToImportDemandAnotherSubmitterStoredUnlessAllowed()
+    {
+        using var factory = new DispatchFactory(seed: true);
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var root = DispatchCli.CreateRootCommand(CliConsole.FromWriters(output, error), _ => factory.CreateChannel());
+        var seeded = (await AllDemands(factory.CreateChannel())).Count;
+
+        var refused = await root.Parse(["import", RepositoryPaths.Seeds]).InvokeAsync();
+        var refusal = error.ToString();
+        var afterRefusal = (await AllDemands(factory.CreateChannel())).Count;
+        error.GetStringBuilder().Clear();
+        var allowed = await root.Parse(["import", RepositoryPaths.Seeds, "--allow-other-submitters"]).InvokeAsync();
+        var stored = await AllDemands(factory.CreateChannel());
+
+        Assert.Equal((ExitCodes.Failed, ExitCodes.Ok), (refused, allowed));
+        Assert.Contains($"{seeded} demand line(s) use request_ids that another submitter already stored ('seed': {seeded})", refusal);
+        Assert.Contains("nothing was sent", refusal);
+        Assert.Equal(seeded, afterRefusal);
+        Assert.StartsWith("warning: ", error.ToString());
+        Assert.Equal(seeded, stored.Count(d => d.Submitter == "admin"));
+    }
+
+    [Fact]
+    public async Task ImportUnderAnotherKeyStoresOnlyTheLinesNobodyElseStoredWhenSubmitterIndependent()
+    {
+        using var factory = new DispatchFactory();
+        using var folder = new ScenarioFolder();
+        using var admin = factory.CreateChannel();
+        await new ScenarioImporter(admin).ImportAsync(Rows(folder.Path), new ImportOptions());
+        using var coordinator = factory.CreateChannel(factory.CreateKey(Role.Coordinator, name: "coord"));
+        folder.Write(ScenarioReader.DemandsFile, """
+            request_id,sku,quantity,region,due_date,priority
+            R1,WATER,500,HN,2025-03-03,CRITICAL
+            R4,WATER,10,HB,2025-03-05,LOW
+            """);
+
+        var refused = await new ScenarioImporter(coordinator).ImportAsync(Rows(folder.Path), new ImportOptions());
+        var independent = await new ScenarioImporter(coordinator).ImportAsync(Rows(folder.Path), new ImportOptions { SubmitterIndependent = true });
+
+        Assert.Equal([("admin", 1)], refused.OtherSubmitters!.Submitters);
+        Assert.Equal(["R1"], refused.OtherSubmitters.Examples);
+        Assert.Null(independent.Failure);
+        Assert.Equal(
+            ["R1 admin", "R2 admin", "R3 admin", "R4 coord"],
+            (await AllDemands(admin)).Select(d => $"{d.Line.RequestId} {d.Submitter}"));
+    }
 }

@@ -42,7 +42,7 @@ public class ScenarioImporterTests
 
         Assert.True(result.Succeeded);
         Assert.Equal(
-            ["UpsertProducts", "UpsertFactories", "UpsertCapabilities", "UpsertAvailability", "UpsertAvailability", "UpsertLanes", "SubmitDemands", "SubmitDemands"],
+            ["ListDemands", "UpsertProducts", "UpsertFactories", "UpsertCapabilities", "UpsertAvailability", "UpsertAvailability", "UpsertLanes", "SubmitDemands", "SubmitDemands"],
             server.Methods);
     }
 

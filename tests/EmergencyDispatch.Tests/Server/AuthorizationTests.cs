@@ -158,14 +158,7 @@ public sealed class AuthorizationTests(ITestOutputHelper output) : IDisposable
                     break;
                 default:
                     using (var call = invoker.AsyncDuplexStreamingCall(grpcMethod, null, options))
-                    {
-                        await call.RequestStream.WriteAsync(request);
-                        await call.RequestStream.CompleteAsync();
-                        while (await call.ResponseStream.MoveNext())
-                        {
-                        }
-                    }
-                    break;
+                        return await DuplexStatusAsync(call, request);
             }
             return Status.DefaultSuccess;
         }
@@ -173,6 +166,68 @@ public sealed class AuthorizationTests(ITestOutputHelper output) : IDisposable
         {
             return e.Status;
         }
+    }
+
+    /// <summary>
+    /// Sends one request on a duplex call and reads it to its end: the status is the one in the call's trailers.
+    /// A refused call is ended by the server before it reads the request; a write that comes later fails on the client
+    /// side, as CANCELLED when the client has not yet read the trailers (a race that load decides), so the writes'
+    /// failures are not the call's status.
+    /// </summary>
+    private static async Task<Status> DuplexStatusAsync(AsyncDuplexStreamingCall<IMessage, IMessage> call, IMessage request)
+    {
+        try
+        {
+            await call.RequestStream.WriteAsync(request);
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (Exception e) when (e is RpcException or InvalidOperationException or IOException)
+        {
+            // The call is over already; its status follows from the response stream.
+        }
+        try
+        {
+            while (await call.ResponseStream.MoveNext())
+            {
+            }
+            return call.GetStatus();
+        }
+        catch (RpcException e)
+        {
+            return e.Status;
+        }
+    }
+
+    [Fact]
+    public async Task ADuplexCallWhoseWriteLostTheRaceWithTheRefusalReportsTheStatusOfItsTrailers()
+    {
+        // What the client sees when its write is still under way as the server ends the call: the write fails as
+        // CANCELLED, the trailers say UNAUTHENTICATED.
+        var refused = new Status(StatusCode.Unauthenticated, "unknown or revoked API key");
+        using var call = new AsyncDuplexStreamingCall<IMessage, IMessage>(
+            new FailingWriter(new RpcException(new Status(StatusCode.Cancelled, "Call canceled by the client."))),
+            new EndedReader(new RpcException(refused)),
+            Task.FromResult(new Metadata()), () => refused, () => [], () => { });
+
+        var status = await DuplexStatusAsync(call, new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
+
+        Assert.Equal(StatusCode.Unauthenticated, status.StatusCode);
+    }
+
+    private sealed class FailingWriter(Exception failure) : IClientStreamWriter<IMessage>
+    {
+        public WriteOptions? WriteOptions { get; set; }
+
+        public Task WriteAsync(IMessage message) => Task.FromException(failure);
+
+        public Task CompleteAsync() => Task.FromException(failure);
+    }
+
+    private sealed class EndedReader(Exception end) : IAsyncStreamReader<IMessage>
+    {
+        public IMessage Current => throw new InvalidOperationException("no message");
+
+        public Task<bool> MoveNext(CancellationToken cancellationToken) => Task.FromException<bool>(end);
     }
 
     /// <summary>What a refused call must not change: the rows of every table that holds the service's data.</summary>

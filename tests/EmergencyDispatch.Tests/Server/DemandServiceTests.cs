@@ -279,4 +279,35 @@ public sealed class DemandServiceTests : IAsyncLifetime, IDisposable
         await Rpc.Fails(StatusCode.NotFound, () => _demand.GetDemandAsync(new GetDemandRequest { RequestId = "G-1", Submitter = "someone-else" }).ResponseAsync);
         await Rpc.InvalidFields(() => _demand.GetDemandAsync(new GetDemandRequest()).ResponseAsync, "key");
     }
+
+    [Fact]
+    public async Task ListingByRequestIdsFindsThemUnderEverySubmitterAndCanLeaveOutTheCaller()
+    {
+        var other = new DemandService.DemandServiceClient(_factory.CreateChannel(_factory.CreateKey(Role.Coordinator, name: "other")));
+        await _demand.SubmitDemandsAsync(Batch(Line("Q-1"), Line("Q-2"), Line("Q-3")));
+        await other.SubmitDemandsAsync(Batch(Line("Q-2"), Line("Q-4")));
+        var request = new ListDemandsRequest { RequestIds = { "Q-2", "Q-4", "Q-9" } };
+
+        var everyone = await _demand.ListDemandsAsync(request);
+        request.ExcludeCaller = true;
+        var others = await _demand.ListDemandsAsync(request);
+        request.Page = new PageRequest { PageSize = 1 };
+        var firstPage = await _demand.ListDemandsAsync(request);
+
+        Assert.Equal(["Q-2 admin", "Q-2 other", "Q-4 other"], everyone.Demands.Select(d => $"{d.Line.RequestId} {d.Submitter}"));
+        Assert.Equal(["Q-2 other", "Q-4 other"], others.Demands.Select(d => $"{d.Line.RequestId} {d.Submitter}"));
+        Assert.Equal(["Q-2 other"], firstPage.Demands.Select(d => $"{d.Line.RequestId} {d.Submitter}"));
+        Assert.NotEqual("", firstPage.NextPageToken);
+    }
+
+    [Fact]
+    public async Task ListingByMoreThanAThousandOrMalformedRequestIdsIsInvalid()
+    {
+        await Rpc.InvalidFields(
+            async () => await _demand.ListDemandsAsync(new ListDemandsRequest { RequestIds = { Enumerable.Range(0, 1001).Select(i => $"R{i}") } }),
+            "request_ids");
+        await Rpc.InvalidFields(
+            async () => await _demand.ListDemandsAsync(new ListDemandsRequest { RequestIds = { "ok", "not ok" } }),
+            "request_ids[1]");
+    }
 }

@@ -1,7 +1,17 @@
 using EmergencyDispatch.Api.V1;
+using System.Diagnostics;
+using System.Net;
+using EmergencyDispatch.Server.Grpc;
+using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Reflection.V1Alpha;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace EmergencyDispatch.Tests.Server;
 
@@ -120,5 +130,35 @@ public sealed class HostTests
 
         Assert.Equal(expected, demands);
         Assert.Equal(File.ReadAllLines(Path.Combine(RepositoryPaths.Seeds, "products.csv")).Count(l => l.Length > 0) - 1, products.Products.Count);
+    }
+
+    [Fact]
+    public async Task StoppingTheHostEndsAnOpenWatchPromptlyAsUnavailable()
+    {
+        // Kestrel, not the test server: it is Kestrel that waits for open calls to end before the host can stop.
+        using var factory = new DispatchFactory();
+        factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
+        factory.StartServer();
+        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            HttpHandler = EmergencyDispatch.Benchmarks.Credentials.Handler(new SocketsHttpHandler(), DispatchFactory.ReadAdminToken(factory.DatabasePath)),
+        });
+        await Fixtures.RegisterSmallRegistry(new RegistryService.RegistryServiceClient(channel));
+        using var reading = new CancellationTokenSource(TimeSpan.FromSeconds(40));
+        using var watch = new AssignmentService.AssignmentServiceClient(channel)
+            .WatchAssignments(new WatchAssignmentsRequest { FactoryId = "F1" }, cancellationToken: reading.Token);
+        Assert.True(await watch.ResponseStream.MoveNext(reading.Token));
+        Assert.NotNull(watch.ResponseStream.Current.Synced);
+
+        var clock = Stopwatch.StartNew();
+        using var stopLimit = new CancellationTokenSource(TimeSpan.FromSeconds(40));
+        await factory.Services.GetRequiredService<IHost>().StopAsync(stopLimit.Token);
+        var stopped = clock.Elapsed;
+        var end = await Assert.ThrowsAsync<RpcException>(() => watch.ResponseStream.MoveNext(reading.Token));
+
+        Assert.True(stopped < TimeSpan.FromSeconds(5), $"the host took {stopped.TotalSeconds:0.0} s to stop");
+        Assert.Equal(StatusCode.Unavailable, end.StatusCode);
+        Assert.StartsWith("the server is shutting down; watch again with after_version", end.Status.Detail);
     }
 }
