@@ -199,7 +199,7 @@ public sealed class ScenarioImporter(RegistryService.RegistryServiceClient regis
     private async Task<List<Demand>> FindStoredAsync(IReadOnlyList<string> requestIds, bool excludeCaller, CancellationToken ct)
     {
         var found = new List<Demand>();
-        foreach (var chunk in requestIds.Chunk(LookupPageSize))
+        foreach (var chunk in requestIds.Chunk(Rules.MaxRequestIdFilter))
         {
             var token = "";
             do

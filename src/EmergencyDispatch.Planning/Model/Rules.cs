@@ -46,6 +46,8 @@ public static class Rules
     public const int MaxBatch = 10_000;
     public const int DefaultPageSize = 100;
     public const int MaxPageSize = 1000;
+    /// <summary>Most request_ids one ListDemands filters on (import looks its file up in groups of this many).</summary>
+    public const int MaxRequestIdFilter = 1000;
 
     /// <summary>Checks an id, sku or region code: 1–64 chars of A-Z a-z 0-9 . _ -</summary>
     public static string? CheckId(string? value)

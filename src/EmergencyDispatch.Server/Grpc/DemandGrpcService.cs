@@ -13,9 +13,6 @@ namespace EmergencyDispatch.Server.Grpc;
 /// <summary>The demand API: validate, delegate to <see cref="DemandStore"/>, map.</summary>
 public sealed class DemandGrpcService(DemandStore store) : DemandService.DemandServiceBase
 {
-    /// <summary>Most request_ids one ListDemands filters on.</summary>
-    public const int MaxRequestIds = 1000;
-
     public override async Task<SubmitDemandsResponse> SubmitDemands(SubmitDemandsRequest request, ServerCallContext context)
     {
         var lines = ToDomain(request.Lines);
@@ -84,8 +81,8 @@ public sealed class DemandGrpcService(DemandStore store) : DemandService.DemandS
             v.Add(new Violation("priority", "is not a known priority"));
         if (request.Submitter.Length > 0)
             Rules.Add(v, "submitter", Rules.CheckCallerName(request.Submitter));
-        if (request.RequestIds.Count > MaxRequestIds)
-            v.Add(new Violation("request_ids", $"must be at most {MaxRequestIds}, got {request.RequestIds.Count}"));
+        if (request.RequestIds.Count > Rules.MaxRequestIdFilter)
+            v.Add(new Violation("request_ids", $"must be at most {Rules.MaxRequestIdFilter}, got {request.RequestIds.Count}"));
         else
         {
             for (var i = 0; i < request.RequestIds.Count; i++)
