@@ -30,7 +30,7 @@ public sealed class AdminGrpcService(ApiKeyStore keys) : AdminService.AdminServi
         else if (request.FactoryId.Length > 0)
             v.Add(new Violation("factory_id", "only a factory key speaks for a factory"));
         GrpcErrors.ThrowIfAny(v);
-        var result = await keys.CreateAsync(request.Name, role!.Value, role == Role.Factory ? request.FactoryId : null, Callers.Name(context), context.CancellationToken);
+        var result = await keys.CreateAsync(request.Name, role!.Value, role == Role.Factory ? request.FactoryId : null, Callers.Call(context), context.CancellationToken);
         if (result.Violations.Count > 0)
             throw GrpcErrors.InvalidArgument(result.Violations);
         var (key, token) = result.Value;
@@ -51,7 +51,7 @@ public sealed class AdminGrpcService(ApiKeyStore keys) : AdminService.AdminServi
     {
         if (request.KeyId <= 0)
             GrpcErrors.ThrowInvalid("key_id", "must be a key id (greater than 0)");
-        var row = await keys.RevokeAsync(request.KeyId, context.CancellationToken)
+        var row = await keys.RevokeAsync(request.KeyId, Callers.Call(context), context.CancellationToken)
             ?? GrpcErrors.ThrowNotFound<ApiKeyRow>($"key {request.KeyId} does not exist");
         return Map(row);
     }

@@ -124,7 +124,7 @@ public sealed class AssignmentGrpcService(
         GrpcErrors.ThrowIfAny(v);
         var accept = request.Decision == Decision.Accept;
         var result = await store.AcknowledgeAsync(request.FactoryId, request.AssignmentId, accept,
-            request.Reason.Trim(), Callers.Name(context), context.CancellationToken);
+            request.Reason.Trim(), Callers.Call(context), context.CancellationToken);
         return result.Outcome switch
         {
             AcknowledgeOutcome.Applied or AcknowledgeOutcome.Unchanged => Map(result.Assignment!),
@@ -146,7 +146,7 @@ public sealed class AssignmentGrpcService(
         Rules.Add(v, "quantity", Rules.CheckQuantity(request.Quantity));
         GrpcErrors.ThrowIfAny(v);
         var result = await store.ReportAsync(request.FactoryId, request.ReportId, request.AssignmentId, Text(date), request.Quantity,
-            Callers.Name(context), context.CancellationToken);
+            Callers.Call(context), context.CancellationToken);
         switch (result.Outcome)
         {
             case ReportOutcome.ReportIdUsed:
@@ -181,7 +181,7 @@ public sealed class AssignmentGrpcService(
         if (v.Count == 0)
             Rules.Add(v, "to_date", Rules.CheckRangeEnd(from, to));
         GrpcErrors.ThrowIfAny(v);
-        if (!await store.SetAvailabilityAsync(request.FactoryId, from, to, request.Factor, context.CancellationToken))
+        if (!await store.SetAvailabilityAsync(request.FactoryId, from, to, request.Factor, Callers.Call(context), context.CancellationToken))
             GrpcErrors.ThrowNotFound<bool>($"factory {request.FactoryId} does not exist");
         return new UpdateAvailabilityResponse { Days = to.DayNumber - from.DayNumber + 1 };
     }
@@ -220,7 +220,7 @@ public sealed class AssignmentGrpcService(
         if (request.DemandId <= 0)
             v.Add(new Violation("demand_id", "must be a demand id (greater than 0)"));
         GrpcErrors.ThrowIfAny(v);
-        var cleared = await store.ClearRejectionAsync(request.FactoryId, request.DemandId, Callers.Name(context), context.CancellationToken);
+        var cleared = await store.ClearRejectionAsync(request.FactoryId, request.DemandId, Callers.Call(context), context.CancellationToken);
         return new ClearRejectionResponse { Cleared = cleared };
     }
 

@@ -1,3 +1,4 @@
+using EmergencyDispatch.Server.Persistence;
 using EmergencyDispatch.Server.Security;
 using Grpc.Core;
 
@@ -9,4 +10,12 @@ public static class Callers
     public const string Anonymous = "anonymous";
 
     public static string Name(ServerCallContext context) => SecurityInterceptor.CallerOf(context)?.Name ?? Anonymous;
+
+    /// <summary>The call as the event log names it: <c>Service/Method</c> without the package, and the caller.</summary>
+    public static CallInfo Call(ServerCallContext context)
+    {
+        var method = context.Method.TrimStart('/');
+        var dot = method.LastIndexOf('.', method.IndexOf('/', StringComparison.Ordinal) is var slash and >= 0 ? slash : method.Length - 1);
+        return new CallInfo(dot >= 0 ? method[(dot + 1)..] : method, Name(context));
+    }
 }

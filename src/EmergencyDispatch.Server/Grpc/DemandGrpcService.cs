@@ -16,7 +16,7 @@ public sealed class DemandGrpcService(DemandStore store) : DemandService.DemandS
     public override async Task<SubmitDemandsResponse> SubmitDemands(SubmitDemandsRequest request, ServerCallContext context)
     {
         var lines = ToDomain(request.Lines);
-        var result = await store.SubmitAsync(Callers.Name(context), lines, context.CancellationToken);
+        var result = await store.SubmitAsync(Callers.Call(context), lines, context.CancellationToken);
         if (result.Violations.Count > 0)
             throw GrpcErrors.InvalidArgument(result.Violations);
         if (result.ConflictLine is { } conflict)
@@ -114,7 +114,7 @@ public sealed class DemandGrpcService(DemandStore store) : DemandService.DemandS
         if (request.Reason.Length > 0)
             Rules.Add(v, "reason", Rules.CheckReason(request.Reason));
         GrpcErrors.ThrowIfAny(v);
-        var row = await store.CancelAsync(request.DemandId, request.Reason, context.CancellationToken);
+        var row = await store.CancelAsync(request.DemandId, request.Reason, Callers.Call(context), context.CancellationToken);
         return Map(row ?? GrpcErrors.ThrowNotFound<DemandRow>($"demand {request.DemandId} does not exist"));
     }
 

@@ -1,6 +1,5 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using EmergencyDispatch.Server.Persistence;
 using Microsoft.Data.Sqlite;
 
 namespace EmergencyDispatch.Server.Grpc;
@@ -11,7 +10,6 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        CallInfo.Current = Call(context);
         try
         {
             return await continuation(request, context);
@@ -25,7 +23,6 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
         TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        CallInfo.Current = Call(context);
         try
         {
             await continuation(request, responseStream, context);
@@ -34,14 +31,6 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         {
             throw Map(e, context);
         }
-    }
-
-    /// <summary>The call as the event log names it: <c>Service/Method</c> without the package, and the caller.</summary>
-    private static CallInfo Call(ServerCallContext context)
-    {
-        var method = context.Method.TrimStart('/');
-        var dot = method.LastIndexOf('.', method.IndexOf('/', StringComparison.Ordinal) is var slash and >= 0 ? slash : method.Length - 1);
-        return new CallInfo(dot >= 0 ? method[(dot + 1)..] : method, Callers.Name(context));
     }
 
     private RpcException Map(Exception e, ServerCallContext context)

@@ -26,7 +26,7 @@ public sealed class PlanningGrpcService(
         // only after the server has drained its calls, so waiting for it would hold shutdown for its whole timeout.
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         var ct = stopping.Token;
-        var job = coordinator.TryEnqueue(planRequest, Callers.Name(context), ct)
+        var job = coordinator.TryEnqueue(planRequest, Callers.Call(context), ct)
             ?? throw GrpcErrors.ResourceExhausted(
                 $"the planner is busy: {coordinator.Capacity} plan requests are running or waiting, the most it holds; try again later");
 
@@ -62,7 +62,7 @@ public sealed class PlanningGrpcService(
     {
         if (request.PlanId <= 0)
             GrpcErrors.ThrowInvalid("plan_id", "must be a plan id (greater than 0)");
-        var published = await store.PublishAsync(request.PlanId, Callers.Name(context), context.CancellationToken)
+        var published = await store.PublishAsync(request.PlanId, Callers.Call(context), context.CancellationToken)
             ?? GrpcErrors.ThrowNotFound<(StoredPlan, PublishResult)>($"plan {request.PlanId} does not exist");
         if (published.Publication.Refusal is { } refusal)
             throw GrpcErrors.FailedPrecondition(refusal);

@@ -22,7 +22,7 @@ public sealed class RegistryGrpcService(RegistryStore store) : RegistryService.R
         }
         Batch.CheckUnique(v, "products", request.Products, p => p.Sku, "sku");
         GrpcErrors.ThrowIfAny(v);
-        var counts = await store.UpsertProductsAsync(request.Products.Select(p => new ProductRow(p.Sku, p.Name, p.Unit)).ToList(), context.CancellationToken);
+        var counts = await store.UpsertProductsAsync(request.Products.Select(p => new ProductRow(p.Sku, p.Name, p.Unit)).ToList(), Callers.Call(context), context.CancellationToken);
         return Map(counts);
     }
 
@@ -52,7 +52,7 @@ public sealed class RegistryGrpcService(RegistryStore store) : RegistryService.R
         }
         Batch.CheckUnique(v, "factories", request.Factories, f => f.FactoryId, "factory_id");
         GrpcErrors.ThrowIfAny(v);
-        var counts = await store.UpsertFactoriesAsync(request.Factories.Select(f => new FactoryRow(f.FactoryId, f.Name, f.Region)).ToList(), context.CancellationToken);
+        var counts = await store.UpsertFactoriesAsync(request.Factories.Select(f => new FactoryRow(f.FactoryId, f.Name, f.Region)).ToList(), Callers.Call(context), context.CancellationToken);
         return Map(counts);
     }
 
@@ -86,7 +86,7 @@ public sealed class RegistryGrpcService(RegistryStore store) : RegistryService.R
         Batch.CheckUnique(v, "capabilities", request.Capabilities, c => (c.FactoryId, c.Sku), "factory_id and sku");
         GrpcErrors.ThrowIfAny(v);
         var result = await store.UpsertCapabilitiesAsync(
-            request.Capabilities.Select(c => new CapabilityRow(c.FactoryId, c.Sku, c.UnitsPerDay, c.UnitCost)).ToList(), context.CancellationToken);
+            request.Capabilities.Select(c => new CapabilityRow(c.FactoryId, c.Sku, c.UnitsPerDay, c.UnitCost)).ToList(), Callers.Call(context), context.CancellationToken);
         return Map(result);
     }
 
@@ -134,7 +134,7 @@ public sealed class RegistryGrpcService(RegistryStore store) : RegistryService.R
             }
         }
         GrpcErrors.ThrowIfAny(v);
-        return Map(await store.UpsertAvailabilityAsync(rows, rangeOfRow, context.CancellationToken));
+        return Map(await store.UpsertAvailabilityAsync(rows, rangeOfRow, Callers.Call(context), context.CancellationToken));
     }
 
     public override Task<ListAvailabilityResponse> ListAvailability(ListAvailabilityRequest request, ServerCallContext context)
@@ -165,7 +165,7 @@ public sealed class RegistryGrpcService(RegistryStore store) : RegistryService.R
         Batch.CheckUnique(v, "lanes", request.Lanes, l => (l.FromRegion, l.ToRegion), "from_region and to_region");
         GrpcErrors.ThrowIfAny(v);
         var counts = await store.UpsertLanesAsync(
-            request.Lanes.Select(l => new LaneRow(l.FromRegion, l.ToRegion, l.LeadDays, l.UnitCost)).ToList(), context.CancellationToken);
+            request.Lanes.Select(l => new LaneRow(l.FromRegion, l.ToRegion, l.LeadDays, l.UnitCost)).ToList(), Callers.Call(context), context.CancellationToken);
         return Map(counts);
     }
 

@@ -325,9 +325,9 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
     /// Accepts or rejects an assignment of the factory by <see cref="AssignmentRules.Acknowledge"/>: only a decision
     /// that applies writes (the assignment, its change, and for a rejection the rejection in force).
     /// </summary>
-    public async Task<AcknowledgeResult> AcknowledgeAsync(string factoryId, long assignmentId, bool accept, string reason, string by, CancellationToken ct)
+    public async Task<AcknowledgeResult> AcknowledgeAsync(string factoryId, long assignmentId, bool accept, string reason, CallInfo call, CancellationToken ct)
     {
-        var result = await writer.WriteAsync((connection, transaction) =>
+        var result = await writer.WriteAsync(call, (connection, transaction) =>
         {
             if (Find(connection, transaction, factoryId, assignmentId) is not { } a)
                 return new AcknowledgeResult(AcknowledgeOutcome.NotFound, null);
@@ -348,7 +348,7 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
                     """
                     INSERT INTO rejection (factory_id, demand_id, assignment_id, reason, rejected_at, rejected_by)
                     VALUES (@FactoryId, @DemandId, @AssignmentId, @Reason, @at, @by)
-                    """, new { updated.FactoryId, updated.DemandId, updated.AssignmentId, updated.Reason, at, by }, transaction);
+                    """, new { updated.FactoryId, updated.DemandId, updated.AssignmentId, updated.Reason, at, by = call.Actor }, transaction);
             }
             return new AcknowledgeResult(AcknowledgeOutcome.Applied, updated);
         }, ct, r => r.Outcome == AcknowledgeOutcome.Applied ? $"assignment {r.Assignment!.AssignmentId} {r.Assignment.Status}" : null);
@@ -361,9 +361,9 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
     /// Records a production report with the result it answers with; the same report_id again returns that result
     /// (whatever happened since), a different report under it is refused.
     /// </summary>
-    public async Task<ReportResult> ReportAsync(string factoryId, string reportId, long assignmentId, string date, long quantity, string by, CancellationToken ct)
+    public async Task<ReportResult> ReportAsync(string factoryId, string reportId, long assignmentId, string date, long quantity, CallInfo call, CancellationToken ct)
     {
-        var result = await writer.WriteAsync((connection, transaction) =>
+        var result = await writer.WriteAsync(call, (connection, transaction) =>
         {
             var earlier = connection.QuerySingleOrDefault<StoredReport>(
                 """
@@ -403,7 +403,7 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
                 """
                 INSERT INTO production_report (factory_id, report_id, assignment_id, date, quantity, reported_at, reported_by, version, demand_status, demand_produced)
                 VALUES (@factoryId, @reportId, @assignmentId, @date, @quantity, @at, @by, @version, @demandStatus, @demandProduced)
-                """, new { factoryId, reportId, assignmentId, date, quantity, at, by, version = updated.Version, demandStatus, demandProduced }, transaction);
+                """, new { factoryId, reportId, assignmentId, date, quantity, at, by = call.Actor, version = updated.Version, demandStatus, demandProduced }, transaction);
             return new ReportResult(ReportOutcome.Recorded, updated, demandStatus, demandProduced);
         }, ct, r => r.Outcome switch
         {
@@ -439,8 +439,8 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
     }
 
     /// <summary>Sets a factory's factor on every day of [from, to]; false when there is no such factory.</summary>
-    public Task<bool> SetAvailabilityAsync(string factoryId, DateOnly from, DateOnly to, double factor, CancellationToken ct) =>
-        writer.WriteAsync((connection, transaction) =>
+    public Task<bool> SetAvailabilityAsync(string factoryId, DateOnly from, DateOnly to, double factor, CallInfo call, CancellationToken ct) =>
+        writer.WriteAsync(call, (connection, transaction) =>
         {
             if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM factory WHERE factory_id = @factoryId", new { factoryId }, transaction) == 0)
                 return false;
@@ -474,12 +474,12 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
     }
 
     /// <summary>Clears the rejections in force of a (factory, demand) pair; how many there were.</summary>
-    public Task<int> ClearRejectionAsync(string factoryId, long demandId, string by, CancellationToken ct) =>
-        writer.WriteAsync((connection, transaction) => connection.Execute(
+    public Task<int> ClearRejectionAsync(string factoryId, long demandId, CallInfo call, CancellationToken ct) =>
+        writer.WriteAsync(call, (connection, transaction) => connection.Execute(
             """
             UPDATE rejection SET cleared_at = @at, cleared_by = @by
             WHERE factory_id = @factoryId AND demand_id = @demandId AND cleared_at IS NULL
-            """, new { factoryId, demandId, by, at = clock.GetUtcNow().ToUnixTimeMilliseconds() }, transaction), ct,
+            """, new { factoryId, demandId, by = call.Actor, at = clock.GetUtcNow().ToUnixTimeMilliseconds() }, transaction), ct,
             cleared => $"rejections of {factoryId} for demand {demandId} ({cleared} cleared)");
 
     private static AssignmentRow? Find(SqliteConnection connection, SqliteTransaction transaction, string factoryId, long assignmentId) =>

@@ -31,12 +31,12 @@ public sealed class DemandStore(Database database, Writer writer, AssignmentFeed
         """;
 
     /// <summary>
-    /// Stores a batch of lines atomically for one submitter, idempotent on request_id: identical lines replay the
+    /// Stores a batch of lines atomically for one submitter (the call's actor), idempotent on request_id: identical lines replay the
     /// stored demand; a used request_id with other content refuses the whole batch. Lines are already checked for
     /// their own rules; the sku and region are checked here, against the registry as it is at commit.
     /// </summary>
-    public Task<SubmitResult> SubmitAsync(string submitter, IReadOnlyList<DemandLine> lines, CancellationToken ct) =>
-        writer.WriteAsync((connection, transaction) => Submit(connection, transaction, submitter, lines), ct,
+    public Task<SubmitResult> SubmitAsync(CallInfo call, IReadOnlyList<DemandLine> lines, CancellationToken ct) =>
+        writer.WriteAsync(call, (connection, transaction) => Submit(connection, transaction, call.Actor, lines), ct,
             r => r.Violations.Count > 0 || r.ConflictLine is not null ? null
                 : Ledger.Describe("demand", [.. r.Demands.Select(d => d.DemandId.ToString(System.Globalization.CultureInfo.InvariantCulture))])
                   + (r.Replayed > 0 ? $", {r.Replayed} replayed" : ""));
@@ -126,9 +126,9 @@ public sealed class DemandStore(Database database, Writer writer, AssignmentFeed
     /// <see cref="AssignmentStore.StopForCancelledDemand"/>), each a change their factories' watches get; a cancelled
     /// one is returned as it is; null when there is no such demand.
     /// </summary>
-    public async Task<DemandRow?> CancelAsync(long demandId, string reason, CancellationToken ct)
+    public async Task<DemandRow?> CancelAsync(long demandId, string reason, CallInfo call, CancellationToken ct)
     {
-        var (row, stopped) = await writer.WriteAsync((connection, transaction) =>
+        var (row, stopped) = await writer.WriteAsync(call, (connection, transaction) =>
         {
             var at = clock.GetUtcNow().ToUnixTimeMilliseconds();
             var cancelled = connection.Execute(

@@ -6,19 +6,6 @@ using Microsoft.Data.Sqlite;
 
 namespace EmergencyDispatch.Server.Persistence;
 
-/// <summary>Who is writing, through which RPC: set per call by the gRPC interceptor, carried into the writer.</summary>
-public sealed record CallInfo(string Rpc, string Actor)
-{
-    private static readonly AsyncLocal<CallInfo?> Ambient = new();
-
-    /// <summary>The call this code runs for, if any.</summary>
-    public static CallInfo? Current
-    {
-        get => Ambient.Value;
-        set => Ambient.Value = value;
-    }
-}
-
 /// <summary>One stored event.</summary>
 public sealed record EventRow(long EventId, long At, string Actor, string Rpc, string Objects);
 

@@ -146,18 +146,18 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
     }
 
     /// <summary>
-    /// Stores a plan in one transaction of the writer and, with <paramref name="publishBy"/>, publishes it in the same
-    /// transaction (see <see cref="AssignmentStore.Publish"/>); returns it as stored and, when asked to publish, what
+    /// Stores a plan in one transaction of the writer and, with <paramref name="publish"/>, publishes it in the same
+    /// transaction in the call's name (see <see cref="AssignmentStore.Publish"/>); returns it as stored and, when asked to publish, what
     /// publishing did (a refused publication leaves the plan stored as a draft).
     /// </summary>
-    public async Task<(StoredPlan Plan, PublishResult? Publication)> SaveAsync(NewPlan plan, string? publishBy, CancellationToken ct)
+    public async Task<(StoredPlan Plan, PublishResult? Publication)> SaveAsync(NewPlan plan, bool publish, CallInfo call, CancellationToken ct)
     {
-        var (planId, publication) = await writer.WriteAsync((connection, transaction) =>
+        var (planId, publication) = await writer.WriteAsync(call, (connection, transaction) =>
         {
             var id = Insert(connection, transaction, plan);
             Ledger.AppendPlan(connection, transaction, id);
-            return (id, publishBy is null ? null
-                : AssignmentStore.Publish(connection, transaction, id, publishBy, clock.GetUtcNow().ToUnixTimeMilliseconds()));
+            return (id, !publish ? null
+                : AssignmentStore.Publish(connection, transaction, id, call.Actor, clock.GetUtcNow().ToUnixTimeMilliseconds()));
         }, ct, r => $"plan {r.id}" + (r.Item2 is { Published: true } ? " (published)" : ""));
         if (publication is { Factories.Count: > 0 })
             feed.Notify(publication.Factories);
@@ -165,12 +165,12 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
     }
 
     /// <summary>Publishes a stored plan (see <see cref="AssignmentStore.Publish"/>); null when there is no such plan.</summary>
-    public async Task<(StoredPlan Plan, PublishResult Publication)?> PublishAsync(long planId, string by, CancellationToken ct)
+    public async Task<(StoredPlan Plan, PublishResult Publication)?> PublishAsync(long planId, CallInfo call, CancellationToken ct)
     {
         if (Get(planId) is null)
             return null;
-        var publication = await writer.WriteAsync(
-            (connection, transaction) => AssignmentStore.Publish(connection, transaction, planId, by, clock.GetUtcNow().ToUnixTimeMilliseconds()), ct,
+        var publication = await writer.WriteAsync(call,
+            (connection, transaction) => AssignmentStore.Publish(connection, transaction, planId, call.Actor, clock.GetUtcNow().ToUnixTimeMilliseconds()), ct,
             p => p.Published ? $"plan {planId}" : null);
         if (publication.Factories.Count > 0)
             feed.Notify(publication.Factories);

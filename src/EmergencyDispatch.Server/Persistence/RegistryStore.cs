@@ -7,16 +7,16 @@ namespace EmergencyDispatch.Server.Persistence;
 /// <summary>Stores and reads the registry: products, factories, capabilities, availability and lanes.</summary>
 public sealed class RegistryStore(Database database, Writer writer, TimeProvider clock)
 {
-    public Task<UpsertCounts> UpsertProductsAsync(IReadOnlyList<ProductRow> rows, CancellationToken ct) =>
-        writer.WriteAsync((c, t) => Upsert(c, t, rows,
+    public Task<UpsertCounts> UpsertProductsAsync(IReadOnlyList<ProductRow> rows, CallInfo call, CancellationToken ct) =>
+        writer.WriteAsync(call, (c, t) => Upsert(c, t, rows,
             "SELECT sku, name, unit FROM product WHERE sku = @Sku",
             """
             INSERT INTO product (sku, name, unit, updated_at) VALUES (@Sku, @Name, @Unit, @At)
             ON CONFLICT (sku) DO UPDATE SET name = excluded.name, unit = excluded.unit, updated_at = excluded.updated_at
             """), ct, _ => Ledger.Describe("product", [.. rows.Select(r => r.Sku)]));
 
-    public Task<UpsertCounts> UpsertFactoriesAsync(IReadOnlyList<FactoryRow> rows, CancellationToken ct) =>
-        writer.WriteAsync((c, t) => Upsert(c, t, rows,
+    public Task<UpsertCounts> UpsertFactoriesAsync(IReadOnlyList<FactoryRow> rows, CallInfo call, CancellationToken ct) =>
+        writer.WriteAsync(call, (c, t) => Upsert(c, t, rows,
             "SELECT factory_id AS FactoryId, name, region FROM factory WHERE factory_id = @FactoryId",
             """
             INSERT INTO factory (factory_id, name, region, updated_at) VALUES (@FactoryId, @Name, @Region, @At)
@@ -24,8 +24,8 @@ public sealed class RegistryStore(Database database, Writer writer, TimeProvider
             """), ct, _ => Ledger.Describe("factory", [.. rows.Select(r => r.FactoryId)]));
 
     /// <summary>Upserts capabilities of existing factories and skus; unknown ones are refused and nothing is stored.</summary>
-    public Task<WriteResult<UpsertCounts>> UpsertCapabilitiesAsync(IReadOnlyList<CapabilityRow> rows, CancellationToken ct) =>
-        writer.WriteAsync((c, t) =>
+    public Task<WriteResult<UpsertCounts>> UpsertCapabilitiesAsync(IReadOnlyList<CapabilityRow> rows, CallInfo call, CancellationToken ct) =>
+        writer.WriteAsync(call, (c, t) =>
         {
             var violations = Unknown(c, t, "factory", "factory_id", rows.Select(r => r.FactoryId).ToList(), "capabilities", "factory_id", "factory");
             violations.AddRange(Unknown(c, t, "product", "sku", rows.Select(r => r.Sku).ToList(), "capabilities", "sku", "sku"));
@@ -40,8 +40,8 @@ public sealed class RegistryStore(Database database, Writer writer, TimeProvider
         }, ct, r => r.Violations.Count > 0 ? null : Ledger.Describe("capability", [.. rows.Select(x => $"{x.FactoryId}/{x.Sku}")]));
 
     /// <summary>Upserts availability days of existing factories; <paramref name="rangeOfRow"/> gives the request item each day came from.</summary>
-    public Task<WriteResult<UpsertCounts>> UpsertAvailabilityAsync(IReadOnlyList<AvailabilityRow> rows, IReadOnlyList<int> rangeOfRow, CancellationToken ct) =>
-        writer.WriteAsync((c, t) =>
+    public Task<WriteResult<UpsertCounts>> UpsertAvailabilityAsync(IReadOnlyList<AvailabilityRow> rows, IReadOnlyList<int> rangeOfRow, CallInfo call, CancellationToken ct) =>
+        writer.WriteAsync(call, (c, t) =>
         {
             var missing = MissingKeys(c, t, "factory", "factory_id", rows.Select(r => r.FactoryId).ToList());
             if (missing.Count > 0)
@@ -61,8 +61,8 @@ public sealed class RegistryStore(Database database, Writer writer, TimeProvider
     private static List<Violation> Unknown(SqliteConnection c, SqliteTransaction t, string table, string column, List<string> keys, string items, string field, string what) =>
         MissingKeys(c, t, table, column, keys).Select(i => new Violation($"{items}[{i}].{field}", $"unknown {what} '{keys[i]}'")).ToList();
 
-    public Task<UpsertCounts> UpsertLanesAsync(IReadOnlyList<LaneRow> rows, CancellationToken ct) =>
-        writer.WriteAsync((c, t) => Upsert(c, t, rows,
+    public Task<UpsertCounts> UpsertLanesAsync(IReadOnlyList<LaneRow> rows, CallInfo call, CancellationToken ct) =>
+        writer.WriteAsync(call, (c, t) => Upsert(c, t, rows,
             "SELECT from_region AS FromRegion, to_region AS ToRegion, lead_days AS LeadDays, unit_cost AS UnitCost FROM lane WHERE from_region = @FromRegion AND to_region = @ToRegion",
             """
             INSERT INTO lane (from_region, to_region, lead_days, unit_cost, updated_at) VALUES (@FromRegion, @ToRegion, @LeadDays, @UnitCost, @At)

@@ -32,17 +32,17 @@ public sealed class Writer : BackgroundService
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> in the writer's transaction and returns its result once committed. Within a call
-    /// (<see cref="CallInfo.Current"/>), the same transaction appends the write to the event log and the ledger, with
-    /// the objects <paramref name="objects"/> names from the result (null: the result refused the write, nothing to log).
+    /// Runs <paramref name="work"/> for <paramref name="call"/> in the writer's transaction and returns its result once
+    /// committed. The same transaction appends the write to the event log and the ledger, in the call's name, with the
+    /// objects <paramref name="objects"/> names from the result (null: the result refused the write, nothing to log).
     /// </summary>
-    public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken, Func<T, string?>? objects = null)
+    public async Task<T> WriteAsync<T>(CallInfo call, Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken, Func<T, string?> objects)
     {
-        var call = CallInfo.Current;
-        var item = new WriteItem<T>(call is null ? work : (connection, transaction) =>
+        ArgumentNullException.ThrowIfNull(call);
+        var item = new WriteItem<T>((connection, transaction) =>
         {
             var result = work(connection, transaction);
-            if ((objects is null ? "" : objects(result)) is { } written)
+            if (objects(result) is { } written)
                 Ledger.AppendEvent(connection, transaction, call, written, _clock.GetUtcNow().ToUnixTimeMilliseconds());
             return result;
         }, cancellationToken);

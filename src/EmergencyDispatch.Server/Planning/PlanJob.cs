@@ -10,8 +10,8 @@ public sealed class PlanJob : SolveJob, IProgress<PlanProgress>
     private readonly Channel<PlanProgress> _progress = Channel.CreateUnbounded<PlanProgress>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource<StoredPlan> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    internal PlanJob(PlanRequest request, string createdBy, int ahead, Action release, CancellationToken cancellationToken)
-        : base(createdBy, ahead, release, cancellationToken) => Request = request;
+    internal PlanJob(PlanRequest request, CallInfo call, int ahead, Action release, CancellationToken cancellationToken)
+        : base(call, ahead, release, cancellationToken) => Request = request;
 
     public PlanRequest Request { get; }
 
@@ -44,8 +44,8 @@ public sealed class ReplayJob : SolveJob
 {
     private readonly TaskCompletionSource<ReplayResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    internal ReplayJob(StoredPlan plan, string createdBy, int ahead, Action release, CancellationToken cancellationToken)
-        : base(createdBy, ahead, release, cancellationToken) => Plan = plan;
+    internal ReplayJob(StoredPlan plan, CallInfo call, int ahead, Action release, CancellationToken cancellationToken)
+        : base(call, ahead, release, cancellationToken) => Plan = plan;
 
     /// <summary>The stored plan to replay.</summary>
     public StoredPlan Plan { get; }

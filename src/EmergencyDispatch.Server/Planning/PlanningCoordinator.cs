@@ -25,23 +25,23 @@ public sealed class PlanningCoordinator(
     public int Capacity => options.Value.QueueLength + 1;
 
     /// <summary>Accepts a plan request into the queue, or returns null when the queue is full.</summary>
-    public PlanJob? TryEnqueue(PlanRequest request, string createdBy, CancellationToken cancellationToken)
+    public PlanJob? TryEnqueue(PlanRequest request, CallInfo call, CancellationToken cancellationToken)
     {
-        if (TryAdmit("Plan request", createdBy) is not { } ahead)
+        if (TryAdmit("Plan request", call.Actor) is not { } ahead)
             return null;
-        var job = Queue(new PlanJob(request, createdBy, ahead, Release, cancellationToken));
+        var job = Queue(new PlanJob(request, call, ahead, Release, cancellationToken));
         logger.LogInformation("Plan request of {CreatedBy} queued with {Ahead} ahead: start {StartDate}, {HorizonDays} days, {Planner}",
-            createdBy, ahead, PlanRecords.Date(request.StartDate), request.HorizonDays, PlanRecords.PlannerCode(request.Planner));
+            call.Actor, ahead, PlanRecords.Date(request.StartDate), request.HorizonDays, PlanRecords.PlannerCode(request.Planner));
         return job;
     }
 
     /// <summary>Accepts a replay of a stored plan into the queue, or returns null when the queue is full.</summary>
-    public ReplayJob? TryEnqueueReplay(StoredPlan plan, string requestedBy, CancellationToken cancellationToken)
+    public ReplayJob? TryEnqueueReplay(StoredPlan plan, CallInfo call, CancellationToken cancellationToken)
     {
-        if (TryAdmit("Replay", requestedBy) is not { } ahead)
+        if (TryAdmit("Replay", call.Actor) is not { } ahead)
             return null;
-        var job = Queue(new ReplayJob(plan, requestedBy, ahead, Release, cancellationToken));
-        logger.LogInformation("Replay of plan {PlanId} for {CreatedBy} queued with {Ahead} ahead", plan.Plan.PlanId, requestedBy, ahead);
+        var job = Queue(new ReplayJob(plan, call, ahead, Release, cancellationToken));
+        logger.LogInformation("Replay of plan {PlanId} for {CreatedBy} queued with {Ahead} ahead", plan.Plan.PlanId, call.Actor, ahead);
         return job;
     }
 
@@ -108,8 +108,7 @@ public sealed class PlanningCoordinator(
         {
             // The solve is CPU-bound for up to minutes: a thread of its own, not one of the request pool's.
             var (plan, timings) = await Task.Factory.StartNew(() => Solve(job, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            CallInfo.Current = job.Call;
-            var (stored, publication) = await store.SaveAsync(plan, job.Request.Publish ? job.CreatedBy : null, ct);
+            var (stored, publication) = await store.SaveAsync(plan, job.Request.Publish, job.Call, ct);
             job.PublishRefusal = publication is { Published: false } ? publication.Refusal : null;
             logger.LogInformation(
                 "Plan {PlanId} stored: {Planner} {Completion}, {Assignments} assignments for {Demands} demands in {Seconds:0.00} s "

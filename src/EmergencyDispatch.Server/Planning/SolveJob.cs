@@ -17,16 +17,16 @@ public abstract class SolveJob
     private CancellationTokenRegistration _whileQueued;
     private int _state;
 
-    private protected SolveJob(string createdBy, int ahead, Action release, CancellationToken cancellationToken)
+    private protected SolveJob(CallInfo call, int ahead, Action release, CancellationToken cancellationToken)
     {
-        CreatedBy = createdBy;
+        Call = call;
         Ahead = ahead;
         CancellationToken = cancellationToken;
         _release = release;
     }
 
     /// <summary>Who asked for the solve.</summary>
-    public string CreatedBy { get; }
+    public string CreatedBy => Call.Actor;
 
     /// <summary>Solves running or waiting ahead of this one when it was accepted.</summary>
     public int Ahead { get; }
@@ -34,8 +34,8 @@ public abstract class SolveJob
     /// <summary>The caller's token: cancelling it takes the job out of the queue or stops its solve.</summary>
     public CancellationToken CancellationToken { get; }
 
-    /// <summary>The call that asked for the solve, for the event log (the solve runs outside it).</summary>
-    public CallInfo? Call { get; } = CallInfo.Current;
+    /// <summary>The call that asked for the solve: what it stores is written in its name (the solve runs outside it).</summary>
+    public CallInfo Call { get; }
 
     /// <summary>Leaves the queue as soon as the caller cancels, so that an abandoned request holds no place.</summary>
     internal void WatchWhileQueued() =>

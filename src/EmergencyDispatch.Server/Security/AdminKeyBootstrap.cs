@@ -20,9 +20,7 @@ public sealed class AdminKeyBootstrap(Database database, ApiKeyStore keys, IOpti
     {
         if (keys.Any())
             return;
-        CallInfo.Current = new CallInfo("Startup/CreateAdminKey", Actor);
-        var result = await keys.CreateAsync("admin", Role.Admin, null, Actor, ct);
-        CallInfo.Current = null;
+        var result = await keys.CreateAsync("admin", Role.Admin, null, new CallInfo("Startup/CreateAdminKey", Actor), ct);
         var (key, token) = result.Value;
         var file = KeyFile;
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);

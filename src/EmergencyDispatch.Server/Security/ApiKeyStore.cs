@@ -63,10 +63,10 @@ public sealed class ApiKeyStore(Database database, Writer writer, TimeProvider c
     }
 
     /// <summary>Creates a key; the violations name the request's fields when it is refused.</summary>
-    public async Task<WriteResult<(ApiKeyRow Key, string Token)>> CreateAsync(string name, Role role, string? factoryId, string createdBy, CancellationToken ct)
+    public async Task<WriteResult<(ApiKeyRow Key, string Token)>> CreateAsync(string name, Role role, string? factoryId, CallInfo call, CancellationToken ct)
     {
         var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
-        var result = await writer.WriteAsync((connection, transaction) =>
+        var result = await writer.WriteAsync(call, (connection, transaction) =>
         {
             if (factoryId is not null && connection.ExecuteScalar<long>(
                     "SELECT COUNT(*) FROM factory WHERE factory_id = @factoryId", new { factoryId }, transaction) == 0)
@@ -76,7 +76,7 @@ public sealed class ApiKeyStore(Database database, Writer writer, TimeProvider c
                 INSERT INTO api_key (name, role, factory_id, secret_sha256, created_at, created_by)
                 VALUES (@name, @role, @factoryId, @sha, @at, @createdBy) RETURNING key_id
                 """,
-                new { name, role = Caller.RoleName(role), factoryId, sha = Sha256Hex(secret), at = clock.GetUtcNow().ToUnixTimeMilliseconds(), createdBy },
+                new { name, role = Caller.RoleName(role), factoryId, sha = Sha256Hex(secret), at = clock.GetUtcNow().ToUnixTimeMilliseconds(), createdBy = call.Actor },
                 transaction);
             return new WriteResult<ApiKeyRow>(connection.QuerySingle<ApiKeyRow>($"SELECT {Columns} FROM api_key WHERE key_id = @keyId", new { keyId }, transaction), []);
         }, ct, r => r.Value is { } key ? $"api_key {key.KeyId} ({key.Role} {key.Name})" : null);
@@ -86,9 +86,9 @@ public sealed class ApiKeyStore(Database database, Writer writer, TimeProvider c
     }
 
     /// <summary>Revokes a key (idempotent); null when there is no such key.</summary>
-    public async Task<ApiKeyRow?> RevokeAsync(long keyId, CancellationToken ct)
+    public async Task<ApiKeyRow?> RevokeAsync(long keyId, CallInfo call, CancellationToken ct)
     {
-        var row = await writer.WriteAsync((connection, transaction) =>
+        var row = await writer.WriteAsync(call, (connection, transaction) =>
         {
             connection.Execute("UPDATE api_key SET revoked_at = @at WHERE key_id = @keyId AND revoked_at IS NULL",
                 new { keyId, at = clock.GetUtcNow().ToUnixTimeMilliseconds() }, transaction);

@@ -36,10 +36,7 @@ public sealed class DatabaseStartup(
         var (scenario, errors) = ScenarioReader.Read(directory);
         if (scenario is null)
             throw new InvalidOperationException($"The seed scenario {directory} is invalid: {string.Join("; ", errors.Take(10))}");
-        // Seeding is a write like any other: the event log names it.
-        CallInfo.Current = new CallInfo("Startup/Seed", SeedSubmitter);
         await LoadAsync(scenario, cancellationToken);
-        CallInfo.Current = null;
         logger.LogInformation(
             "Seeded {Products} products, {Factories} factories, {Capabilities} capabilities, {Lanes} lanes and {Demands} demands from {Directory}",
             scenario.Products.Count, scenario.Factories.Count, scenario.Capabilities.Count, scenario.Lanes.Count, scenario.Demands.Count, directory);
@@ -49,15 +46,17 @@ public sealed class DatabaseStartup(
 
     private async Task LoadAsync(Scenario s, CancellationToken ct)
     {
-        await registry.UpsertProductsAsync(s.Products.Select(p => new ProductRow(p.Sku, p.Name, p.Unit)).ToList(), ct);
-        await registry.UpsertFactoriesAsync(s.Factories.Select(f => new FactoryRow(f.FactoryId, f.Name, f.Region)).ToList(), ct);
-        Check(await registry.UpsertCapabilitiesAsync(s.Capabilities.Select(c => new CapabilityRow(c.FactoryId, c.Sku, c.UnitsPerDay, c.UnitCost)).ToList(), ct).ConfigureAwait(false));
+        // Seeding is a write like any other: the event log names it.
+        var call = new CallInfo("Startup/Seed", SeedSubmitter);
+        await registry.UpsertProductsAsync(s.Products.Select(p => new ProductRow(p.Sku, p.Name, p.Unit)).ToList(), call, ct);
+        await registry.UpsertFactoriesAsync(s.Factories.Select(f => new FactoryRow(f.FactoryId, f.Name, f.Region)).ToList(), call, ct);
+        Check(await registry.UpsertCapabilitiesAsync(s.Capabilities.Select(c => new CapabilityRow(c.FactoryId, c.Sku, c.UnitsPerDay, c.UnitCost)).ToList(), call, ct).ConfigureAwait(false));
         var days = s.Availability.Select(a => new AvailabilityRow(a.FactoryId, IsoDate.Text(a.Date), a.Factor)).ToList();
-        Check(await registry.UpsertAvailabilityAsync(days, Enumerable.Range(0, days.Count).ToList(), ct));
-        await registry.UpsertLanesAsync(s.Lanes.Select(l => new LaneRow(l.FromRegion, l.ToRegion, l.LeadDays, l.UnitCost)).ToList(), ct);
+        Check(await registry.UpsertAvailabilityAsync(days, Enumerable.Range(0, days.Count).ToList(), call, ct));
+        await registry.UpsertLanesAsync(s.Lanes.Select(l => new LaneRow(l.FromRegion, l.ToRegion, l.LeadDays, l.UnitCost)).ToList(), call, ct);
         foreach (var chunk in s.Demands.Chunk(BatchSize))
         {
-            var result = await demand.SubmitAsync(SeedSubmitter, chunk, ct);
+            var result = await demand.SubmitAsync(call, chunk, ct);
             if (result.Violations.Count > 0 || result.ConflictLine is not null)
                 throw new InvalidOperationException($"The seed demand was refused: {string.Join("; ", result.Violations.Take(10))}");
         }

@@ -441,7 +441,7 @@ public sealed class PlanningQueueTests : IDisposable
         var (app, planning) = await Start(queueLength: 1);
         var demands = app.Services.GetRequiredService<DemandStore>();
         var line = new EmergencyDispatch.Planning.Model.DemandLine("Q-1", "MASK", 300, "R1", new DateOnly(2020, 2, 4), EmergencyDispatch.Planning.Model.Priority.Critical);
-        var other = (await demands.SubmitAsync("other", [line], CancellationToken.None)).Demands[0].DemandId;
+        var other = (await demands.SubmitAsync(new CallInfo("Test/Submit", "other"), [line], CancellationToken.None)).Demands[0].DemandId;
         _solver.Gate.Set();
 
         using var call = planning.CreatePlan(Request);
