@@ -2,7 +2,7 @@ using EmergencyDispatch.Planning.Model;
 using EmergencyDispatch.Server.Grpc;
 using EmergencyDispatch.Server.Health;
 using EmergencyDispatch.Server.Persistence;
-using EmergencyDispatch.Server.Planning;
+using EmergencyDispatch.Server.PlanQueue;
 using EmergencyDispatch.Server.Security;
 using EmergencyDispatch.Server.Seeding;
 

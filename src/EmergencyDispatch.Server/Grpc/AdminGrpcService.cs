@@ -2,6 +2,7 @@ using System.Globalization;
 using EmergencyDispatch.Api.V1;
 using EmergencyDispatch.Planning.Model;
 using EmergencyDispatch.Server.Security;
+using EmergencyDispatch.Server.Grpc.Mapping;
 using Grpc.Core;
 using ApiRole = EmergencyDispatch.Api.V1.Role;
 using Role = EmergencyDispatch.Server.Security.Role;
@@ -34,7 +35,7 @@ public sealed class AdminGrpcService(ApiKeyStore keys) : AdminService.AdminServi
         if (result.Violations.Count > 0)
             throw GrpcErrors.InvalidArgument(result.Violations);
         var (key, token) = result.Value;
-        return new CreateApiKeyResponse { Key = Map(key), Token = token };
+        return new CreateApiKeyResponse { Key = KeyMapping.ToApi(key), Token = token };
     }
 
     public override Task<ListApiKeysResponse> ListApiKeys(ListApiKeysRequest request, ServerCallContext context)
@@ -44,7 +45,7 @@ public sealed class AdminGrpcService(ApiKeyStore keys) : AdminService.AdminServi
         if (after is not null && !long.TryParse(after[0], NumberStyles.None, CultureInfo.InvariantCulture, out afterId))
             GrpcErrors.ThrowInvalid("page.page_token", "is not a token this list returned");
         var page = keys.List(afterId, request.IncludeRevoked, size);
-        return Task.FromResult(new ListApiKeysResponse { Keys = { page.Items.Select(Map) }, NextPageToken = Paging.Token(page) });
+        return Task.FromResult(new ListApiKeysResponse { Keys = { page.Items.Select(KeyMapping.ToApi) }, NextPageToken = Paging.Token(page) });
     }
 
     public override async Task<ApiKey> RevokeApiKey(RevokeApiKeyRequest request, ServerCallContext context)
@@ -53,29 +54,7 @@ public sealed class AdminGrpcService(ApiKeyStore keys) : AdminService.AdminServi
             GrpcErrors.ThrowInvalid("key_id", "must be a key id (greater than 0)");
         var row = await keys.RevokeAsync(request.KeyId, Callers.Call(context), context.CancellationToken)
             ?? GrpcErrors.ThrowNotFound<ApiKeyRow>($"key {request.KeyId} does not exist");
-        return Map(row);
+        return KeyMapping.ToApi(row);
     }
 
-    private static ApiKey Map(ApiKeyRow r)
-    {
-        var key = new ApiKey
-        {
-            KeyId = r.KeyId,
-            Name = r.Name,
-            Role = Caller.ParseRole(r.Role) switch
-            {
-                Role.Admin => ApiRole.Admin,
-                Role.Coordinator => ApiRole.Coordinator,
-                Role.Factory => ApiRole.Factory,
-                Role.Auditor => ApiRole.Auditor,
-                _ => ApiRole.Unspecified,
-            },
-            FactoryId = r.FactoryId ?? "",
-            CreatedAt = ApiValues.Time(r.CreatedAt),
-            CreatedBy = r.CreatedBy,
-        };
-        if (r.RevokedAt is { } revoked)
-            key.RevokedAt = ApiValues.Time(revoked);
-        return key;
-    }
 }

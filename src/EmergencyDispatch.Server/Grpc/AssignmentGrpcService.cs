@@ -2,7 +2,7 @@ using System.Globalization;
 using EmergencyDispatch.Api.V1;
 using EmergencyDispatch.Planning.Model;
 using EmergencyDispatch.Server.Persistence;
-using Google.Protobuf.WellKnownTypes;
+using EmergencyDispatch.Server.Grpc.Mapping;
 using Grpc.Core;
 
 namespace EmergencyDispatch.Server.Grpc;
@@ -19,8 +19,8 @@ public sealed class AssignmentGrpcService(
     {
         var v = new List<Violation>();
         Rules.Add(v, "factory_id", Rules.CheckId(request.FactoryId));
-        var from = OptionalDate(v, "from_date", request.FromDate);
-        var to = OptionalDate(v, "to_date", request.ToDate);
+        var from = RequestFields.OptionalDate(v, "from_date", request.FromDate);
+        var to = RequestFields.OptionalDate(v, "to_date", request.ToDate);
         if (from is not null && to is not null && string.CompareOrdinal(from, to) > 0)
             v.Add(new Violation("to_date", "must not be before from_date"));
         GrpcErrors.ThrowIfAny(v);
@@ -37,7 +37,7 @@ public sealed class AssignmentGrpcService(
         if (page.Items.Count == 0)
             RequireFactory(request.FactoryId);
         var response = new ListAssignmentsResponse { NextPageToken = Paging.Token(page) };
-        response.Assignments.AddRange(page.Items.Select(Map));
+        response.Assignments.AddRange(page.Items.Select(AssignmentMapping.ToApi));
         return Task.FromResult(response);
     }
 
@@ -63,7 +63,7 @@ public sealed class AssignmentGrpcService(
         {
             var (assignments, version) = store.Snapshot(request.FactoryId);
             foreach (var a in assignments)
-                await responseStream.WriteAsync(new WatchAssignmentsResponse { Assignment = Map(a) }, ct);
+                await responseStream.WriteAsync(new WatchAssignmentsResponse { Assignment = AssignmentMapping.ToApi(a) }, ct);
             last = version;
         }
         else
@@ -101,7 +101,7 @@ public sealed class AssignmentGrpcService(
             var changes = store.ChangesSince(factoryId, after, WatchBatch);
             foreach (var change in changes)
             {
-                await stream.WriteAsync(new WatchAssignmentsResponse { Assignment = Map(change) }, ct);
+                await stream.WriteAsync(new WatchAssignmentsResponse { Assignment = AssignmentMapping.ToApi(change) }, ct);
                 after = change.Version;
             }
             if (changes.Count < WatchBatch)
@@ -127,7 +127,7 @@ public sealed class AssignmentGrpcService(
             request.Reason.Trim(), Callers.Call(context), context.CancellationToken);
         return result.Outcome switch
         {
-            AcknowledgeOutcome.Applied or AcknowledgeOutcome.Unchanged => Map(result.Assignment!),
+            AcknowledgeOutcome.Applied or AcknowledgeOutcome.Unchanged => AssignmentMapping.ToApi(result.Assignment!),
             AcknowledgeOutcome.NotFound => GrpcErrors.ThrowNotFound<WorkAssignment>($"factory {request.FactoryId} has no assignment {request.AssignmentId}"),
             _ => throw GrpcErrors.FailedPrecondition(accept
                 ? $"assignment {request.AssignmentId} is {result.Assignment!.Status}: it can no longer be accepted"
@@ -164,8 +164,8 @@ public sealed class AssignmentGrpcService(
         }
         return new ReportProductionResponse
         {
-            Assignment = Map(result.Assignment!),
-            DemandStatus = DemandGrpcService.StatusOf(result.DemandStatus),
+            Assignment = AssignmentMapping.ToApi(result.Assignment!),
+            DemandStatus = DemandMapping.StatusOf(result.DemandStatus),
             DemandProduced = result.DemandProduced,
             Replayed = result.Replayed,
         };
@@ -189,7 +189,7 @@ public sealed class AssignmentGrpcService(
     public override Task<ListRejectionsResponse> ListRejections(ListRejectionsRequest request, ServerCallContext context)
     {
         if (request.FactoryId.Length > 0)
-            GrpcErrors.ThrowIfAny(Check("factory_id", Rules.CheckId(request.FactoryId)));
+            GrpcErrors.ThrowIfAny(RequestFields.Check("factory_id", Rules.CheckId(request.FactoryId)));
         var (size, after) = Paging.Read(request.Page, 3);
         (string, long, long)? afterKey = null;
         if (after is not null)
@@ -216,7 +216,7 @@ public sealed class AssignmentGrpcService(
 
     public override async Task<ClearRejectionResponse> ClearRejection(ClearRejectionRequest request, ServerCallContext context)
     {
-        var v = Check("factory_id", Rules.CheckId(request.FactoryId));
+        var v = RequestFields.Check("factory_id", Rules.CheckId(request.FactoryId));
         if (request.DemandId <= 0)
             v.Add(new Violation("demand_id", "must be a demand id (greater than 0)"));
         GrpcErrors.ThrowIfAny(v);
@@ -230,46 +230,6 @@ public sealed class AssignmentGrpcService(
             GrpcErrors.ThrowNotFound<bool>($"factory {factoryId} does not exist");
     }
 
-    private static List<Violation> Check(string field, string? problem)
-    {
-        var v = new List<Violation>();
-        Rules.Add(v, field, problem);
-        return v;
-    }
-
-    private static string? OptionalDate(List<Violation> v, string field, string value)
-    {
-        if (value.Length == 0)
-            return null;
-        Rules.Add(v, field, Rules.CheckDate(value, out var date));
-        return Text(date);
-    }
-
     private static string Text(DateOnly date) => IsoDate.Text(date);
 
-    public static WorkAssignment Map(AssignmentRow r) => new()
-    {
-        AssignmentId = r.AssignmentId,
-        PlanId = r.PlanId,
-        FactoryId = r.FactoryId,
-        DemandId = r.DemandId,
-        RequestId = r.RequestKey,
-        Sku = r.Sku,
-        ProductionDate = r.ProductionDate,
-        ArrivalDate = r.ArrivalDate,
-        Quantity = r.Quantity,
-        Produced = r.Produced,
-        Status = r.Status switch
-        {
-            AssignmentStore.Pending => AssignmentStatus.Pending,
-            AssignmentStore.Accepted => AssignmentStatus.Accepted,
-            AssignmentStore.Rejected => AssignmentStatus.Rejected,
-            AssignmentStore.Done => AssignmentStatus.Done,
-            AssignmentStore.Withdrawn => AssignmentStatus.Withdrawn,
-            _ => AssignmentStatus.Unspecified,
-        },
-        Reason = r.Reason,
-        Version = r.Version,
-        UpdatedAt = ApiValues.Time(r.UpdatedAt),
-    };
 }

@@ -5,7 +5,8 @@ using EmergencyDispatch.Api.V1;
 using EmergencyDispatch.Planning.Model;
 using EmergencyDispatch.Planning.Plans;
 using EmergencyDispatch.Server.Persistence;
-using EmergencyDispatch.Server.Planning;
+using EmergencyDispatch.Server.PlanQueue;
+using EmergencyDispatch.Server.Grpc.Mapping;
 using Grpc.Core;
 using Priority = EmergencyDispatch.Api.V1.Priority;
 
@@ -49,7 +50,7 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
         // Each status becomes an SQL parameter: repeats would cost time (and past 32,766 fail the query), not select more.
         var page = store.List(from, to, statuses.Distinct().ToList(), before, size);
         var response = new ListPlansResponse { NextPageToken = Paging.Token(page) };
-        response.Plans.AddRange(page.Items.Select(PlanningGrpcService.Map));
+        response.Plans.AddRange(page.Items.Select(PlanMapping.ToApi));
         return Task.FromResult(response);
     }
 
@@ -61,7 +62,7 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
         return Task.FromResult(new GetPlanInputsResponse
         {
             PlanId = planId,
-            Request = PlanningGrpcService.Map(plan).Request,
+            Request = PlanMapping.ToApi(plan).Request,
             InputsJson = json,
             InputsSha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json))),
         });
@@ -197,7 +198,7 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
                 PlanId = planned.PlanId,
                 Status = ApiValues.PlanStatusOf(planned.Status),
                 CreatedAt = ApiValues.Time(planned.CreatedAt),
-                Outcome = PlanningGrpcService.Map(outcome),
+                Outcome = PlanMapping.ToApi(outcome),
             };
             if (competitors.TryGetValue(planned.PlanId, out var ranked))
             {

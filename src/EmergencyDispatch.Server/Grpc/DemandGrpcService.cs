@@ -2,7 +2,7 @@ using System.Globalization;
 using EmergencyDispatch.Api.V1;
 using EmergencyDispatch.Planning.Model;
 using EmergencyDispatch.Server.Persistence;
-using Google.Protobuf.WellKnownTypes;
+using EmergencyDispatch.Server.Grpc.Mapping;
 using Grpc.Core;
 using DomainPriority = EmergencyDispatch.Planning.Model.Priority;
 using Priority = EmergencyDispatch.Api.V1.Priority;
@@ -26,7 +26,7 @@ public sealed class DemandGrpcService(DemandStore store) : DemandService.DemandS
                 $"request_id '{lines[conflict].RequestId}' was already submitted with different content; nothing of this batch was stored");
         }
         var response = new SubmitDemandsResponse { Created = result.Created, Replayed = result.Replayed };
-        response.Demands.AddRange(result.Demands.Select(Map));
+        response.Demands.AddRange(result.Demands.Select(DemandMapping.ToApi));
         return response;
     }
 
@@ -39,9 +39,9 @@ public sealed class DemandGrpcService(DemandStore store) : DemandService.DemandS
                 row = store.Get(request.DemandId);
                 break;
             case GetDemandRequest.KeyOneofCase.RequestId:
-                GrpcErrors.ThrowIfAny(Check("request_id", Rules.CheckId(request.RequestId)));
+                GrpcErrors.ThrowIfAny(RequestFields.Check("request_id", Rules.CheckId(request.RequestId)));
                 if (request.Submitter.Length > 0)
-                    GrpcErrors.ThrowIfAny(Check("submitter", Rules.CheckCallerName(request.Submitter)));
+                    GrpcErrors.ThrowIfAny(RequestFields.Check("submitter", Rules.CheckCallerName(request.Submitter)));
                 var submitter = request.Submitter.Length > 0 ? request.Submitter : Callers.Name(context);
                 row = store.FindByRequest(submitter, request.RequestId);
                 break;
@@ -49,7 +49,7 @@ public sealed class DemandGrpcService(DemandStore store) : DemandService.DemandS
                 GrpcErrors.ThrowInvalid("key", "set demand_id or request_id");
                 return null!;
         }
-        return Task.FromResult(Map(row ?? GrpcErrors.ThrowNotFound<DemandRow>("no such demand")));
+        return Task.FromResult(DemandMapping.ToApi(row ?? GrpcErrors.ThrowNotFound<DemandRow>("no such demand")));
     }
 
     public override Task<ListDemandsResponse> ListDemands(ListDemandsRequest request, ServerCallContext context)
@@ -92,8 +92,8 @@ public sealed class DemandGrpcService(DemandStore store) : DemandService.DemandS
         // Each status becomes an SQL parameter: repeats would cost time (and past 32,766 fail the query), not select more.
         var filter = new DemandStore.Filter(
             statuses.Distinct().ToList(),
-            RegistryGrpcService.Optional(request.Region, "region"),
-            RegistryGrpcService.Optional(request.Sku, "sku"),
+            RequestFields.OptionalId(request.Region, "region"),
+            RequestFields.OptionalId(request.Sku, "sku"),
             request.Priority == Priority.Unspecified ? null : (long)request.Priority,
             request.Submitter.Length > 0 ? request.Submitter : null,
             request.RequestIds.Count > 0 ? request.RequestIds.Distinct(StringComparer.Ordinal).ToList() : null,
@@ -103,7 +103,7 @@ public sealed class DemandGrpcService(DemandStore store) : DemandService.DemandS
         if (after is not null && !long.TryParse(after[0], NumberStyles.None, CultureInfo.InvariantCulture, out afterId))
             GrpcErrors.ThrowInvalid("page.page_token", "is not a token this list returned");
         var page = store.List(filter, afterId, size);
-        return Task.FromResult(new ListDemandsResponse { Demands = { page.Items.Select(Map) }, NextPageToken = Paging.Token(page) });
+        return Task.FromResult(new ListDemandsResponse { Demands = { page.Items.Select(DemandMapping.ToApi) }, NextPageToken = Paging.Token(page) });
     }
 
     public override async Task<Demand> CancelDemand(CancelDemandRequest request, ServerCallContext context)
@@ -115,7 +115,7 @@ public sealed class DemandGrpcService(DemandStore store) : DemandService.DemandS
             Rules.Add(v, "reason", Rules.CheckReason(request.Reason));
         GrpcErrors.ThrowIfAny(v);
         var row = await store.CancelAsync(request.DemandId, request.Reason, Callers.Call(context), context.CancellationToken);
-        return Map(row ?? GrpcErrors.ThrowNotFound<DemandRow>($"demand {request.DemandId} does not exist"));
+        return DemandMapping.ToApi(row ?? GrpcErrors.ThrowNotFound<DemandRow>($"demand {request.DemandId} does not exist"));
     }
 
     /// <summary>Checks every line's own rules and the batch's; the registry references are checked at commit.</summary>
@@ -138,38 +138,4 @@ public sealed class DemandGrpcService(DemandStore store) : DemandService.DemandS
         return result;
     }
 
-    private static List<Violation> Check(string field, string? problem) => problem is null ? [] : [new Violation(field, problem)];
-
-    private static Demand Map(DemandRow r)
-    {
-        var demand = new Demand
-        {
-            DemandId = r.DemandId,
-            Line = new Api.V1.DemandLine
-            {
-                RequestId = r.RequestId,
-                Sku = r.Sku,
-                Quantity = r.Quantity,
-                Region = r.Region,
-                DueDate = r.DueDate,
-                Priority = (Priority)(int)r.Priority,
-            },
-            Status = StatusOf(r.Status),
-            Produced = r.Produced,
-            Submitter = r.Submitter,
-            SubmittedAt = ApiValues.Time(r.SubmittedAt),
-            CancelReason = r.CancelReason ?? "",
-        };
-        if (r.CancelledAt is { } cancelled)
-            demand.CancelledAt = ApiValues.Time(cancelled);
-        return demand;
-    }
-
-    public static DemandStatus StatusOf(string status) => status switch
-    {
-        DemandStore.Cancelled => DemandStatus.Cancelled,
-        DemandStore.PartiallyFulfilled => DemandStatus.PartiallyFulfilled,
-        DemandStore.Fulfilled => DemandStatus.Fulfilled,
-        _ => DemandStatus.Open,
-    };
 }

@@ -1,13 +1,12 @@
-using System.Globalization;
 using EmergencyDispatch.Api.V1;
 using EmergencyDispatch.Planning.Model;
 using EmergencyDispatch.Planning.Plans;
 using EmergencyDispatch.Server.Persistence;
-using EmergencyDispatch.Server.Planning;
+using EmergencyDispatch.Server.PlanQueue;
 using Google.Protobuf.WellKnownTypes;
+using EmergencyDispatch.Server.Grpc.Mapping;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
-using ApiPriority = EmergencyDispatch.Api.V1.Priority;
 
 namespace EmergencyDispatch.Server.Grpc;
 
@@ -53,7 +52,7 @@ public sealed class PlanningGrpcService(
         {
             throw GrpcErrors.Unavailable(ShuttingDown);
         }
-        await responseStream.WriteAsync(new CreatePlanProgress { Plan = Map(plan) });
+        await responseStream.WriteAsync(new CreatePlanProgress { Plan = PlanMapping.ToApi(plan) });
         if (job.PublishRefusal is { } refusal)
             throw GrpcErrors.FailedPrecondition($"plan {plan.Plan.PlanId} was stored as a draft but not published: {refusal}");
     }
@@ -66,7 +65,7 @@ public sealed class PlanningGrpcService(
             ?? GrpcErrors.ThrowNotFound<(StoredPlan, PublishResult)>($"plan {request.PlanId} does not exist");
         if (published.Publication.Refusal is { } refusal)
             throw GrpcErrors.FailedPrecondition(refusal);
-        return Map(published.Plan);
+        return PlanMapping.ToApi(published.Plan);
     }
 
     public override Task<GetPlanResponse> GetPlan(GetPlanRequest request, ServerCallContext context)
@@ -78,14 +77,14 @@ public sealed class PlanningGrpcService(
             v.Add(new Violation("view", "must be SUMMARY, ASSIGNMENTS or OUTCOMES"));
         GrpcErrors.ThrowIfAny(v);
         var plan = store.Get(request.PlanId) ?? GrpcErrors.ThrowNotFound<StoredPlan>($"plan {request.PlanId} does not exist");
-        var response = new GetPlanResponse { Summary = Map(plan) };
+        var response = new GetPlanResponse { Summary = PlanMapping.ToApi(plan) };
         switch (request.View)
         {
             case PlanView.Assignments:
             {
                 var (size, afterSeq) = ReadPage(request.Page);
                 var page = store.ListAssignments(request.PlanId, afterSeq, size);
-                response.Assignments.AddRange(page.Items.Select(Map));
+                response.Assignments.AddRange(page.Items.Select(PlanMapping.ToApi));
                 response.NextPageToken = Paging.Token(page);
                 break;
             }
@@ -93,7 +92,7 @@ public sealed class PlanningGrpcService(
             {
                 var (size, afterSeq) = ReadPage(request.Page);
                 var page = store.ListOutcomes(request.PlanId, afterSeq, size);
-                response.Outcomes.AddRange(page.Items.Select(Map));
+                response.Outcomes.AddRange(page.Items.Select(PlanMapping.ToApi));
                 response.NextPageToken = Paging.Token(page);
                 break;
             }
@@ -159,87 +158,4 @@ public sealed class PlanningGrpcService(
         return (size, after ?? -1);
     }
 
-    internal static PlanSummary Map(StoredPlan stored)
-    {
-        var p = stored.Plan;
-        var summary = new PlanSummary
-        {
-            PlanId = p.PlanId,
-            Status = ApiValues.PlanStatusOf(p.Status),
-            CreatedAt = ApiValues.Time(p.CreatedAt),
-            CreatedBy = p.CreatedBy,
-            Request = new CreatePlanRequest
-            {
-                StartDate = p.StartDate,
-                HorizonDays = (int)p.HorizonDays,
-                Planner = ApiValues.Planner(p.Planner),
-                TimeLimit = Duration.FromTimeSpan(TimeSpan.FromMilliseconds(p.TimeLimitMs)),
-                FrozenDays = (int)p.FrozenDays,
-            },
-            Completion = ApiValues.Completion(p.Completion),
-            LastCompletedStep = p.LastCompletedStep ?? "",
-            AssignmentCount = (int)p.AssignmentCount,
-            DemandCount = (int)p.DemandCount,
-            AssignmentsSha256 = p.AssignmentsSha256,
-            PublishedBy = p.PublishedBy ?? "",
-            CommitmentCount = (int)p.CommitmentCount,
-            ExclusionCount = (int)p.ExclusionCount,
-        };
-        if (p.PublishedAt is { } publishedAt)
-            summary.PublishedAt = ApiValues.Time(publishedAt);
-        if (p.BaselinePlanId is { } baseline)
-        {
-            summary.Changes = new ReplanChanges
-            {
-                ActivePlanId = baseline,
-                UnitsKept = p.UnitsKept,
-                UnitsMoved = p.UnitsMoved,
-                UnitsDropped = p.UnitsDropped,
-                UnitsAdded = p.UnitsAdded,
-            };
-        }
-        summary.StepValues.AddRange(stored.Steps.Select(s => new Api.V1.StepValue { Step = s.Step, Value = s.Value, Seconds = s.Seconds }));
-        summary.Priorities.AddRange(stored.Priorities.Select(r => new PriorityMetrics
-        {
-            Priority = (ApiPriority)(int)r.Priority,
-            Demands = (int)r.Demands,
-            ServableDemands = (int)r.ServableDemands,
-            Quantity = r.Quantity,
-            OnTime = r.OnTime,
-            Late = r.Late,
-            Unmet = r.Unmet,
-            SmallestFillRatio = r.SmallestFillRatio,
-        }));
-        summary.LargestShortfalls.AddRange(stored.LargestShortfalls.Select(Map));
-        return summary;
-    }
-
-    private static Api.V1.Assignment Map(PlanAssignmentRow r) => new()
-    {
-        FactoryId = r.FactoryId,
-        RequestId = r.RequestKey,
-        DemandId = r.DemandId,
-        Sku = r.Sku,
-        ProductionDate = r.ProductionDate,
-        ArrivalDate = r.ArrivalDate,
-        Quantity = r.Quantity,
-    };
-
-    internal static Api.V1.Outcome Map(PlanOutcomeRow r)
-    {
-        var outcome = new Api.V1.Outcome
-        {
-            DemandId = r.DemandId,
-            RequestId = r.RequestKey,
-            Priority = (ApiPriority)(int)r.Priority,
-            Quantity = r.Quantity,
-            OnTime = r.OnTime,
-            Late = r.Late,
-            Unmet = r.Unmet,
-            Reason = ApiValues.Reason(r.Reason),
-        };
-        if (r.Binding.Length > 0)
-            outcome.BindingFactories.AddRange(r.Binding.Split(';'));
-        return outcome;
-    }
 }

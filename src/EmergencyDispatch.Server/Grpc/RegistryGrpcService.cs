@@ -1,8 +1,8 @@
-using System.Globalization;
 using EmergencyDispatch.Api.V1;
 using EmergencyDispatch.Planning.Model;
 using Product = EmergencyDispatch.Api.V1.Product;
 using EmergencyDispatch.Server.Persistence;
+using EmergencyDispatch.Server.Grpc.Mapping;
 using Grpc.Core;
 
 namespace EmergencyDispatch.Server.Grpc;
@@ -23,21 +23,21 @@ public sealed class RegistryGrpcService(RegistryStore store) : RegistryService.R
         Batch.CheckUnique(v, "products", request.Products, p => p.Sku, "sku");
         GrpcErrors.ThrowIfAny(v);
         var counts = await store.UpsertProductsAsync(request.Products.Select(p => new ProductRow(p.Sku, p.Name, p.Unit)).ToList(), Callers.Call(context), context.CancellationToken);
-        return Map(counts);
+        return RegistryMapping.ToApi(counts);
     }
 
     public override Task<Product> GetProduct(GetProductRequest request, ServerCallContext context)
     {
-        GrpcErrors.ThrowIfAny(Single("sku", Rules.CheckId(request.Sku)));
+        GrpcErrors.ThrowIfAny(RequestFields.Check("sku", Rules.CheckId(request.Sku)));
         var row = store.GetProduct(request.Sku) ?? GrpcErrors.ThrowNotFound<ProductRow>($"product '{request.Sku}' does not exist");
-        return Task.FromResult(Map(row));
+        return Task.FromResult(RegistryMapping.ToApi(row));
     }
 
     public override Task<ListProductsResponse> ListProducts(ListProductsRequest request, ServerCallContext context)
     {
         var (size, after) = Paging.Read(request.Page, 1);
         var page = store.ListProducts(after, size);
-        return Task.FromResult(new ListProductsResponse { Products = { page.Items.Select(Map) }, NextPageToken = Paging.Token(page) });
+        return Task.FromResult(new ListProductsResponse { Products = { page.Items.Select(RegistryMapping.ToApi) }, NextPageToken = Paging.Token(page) });
     }
 
     public override async Task<UpsertResponse> UpsertFactories(UpsertFactoriesRequest request, ServerCallContext context)
@@ -53,23 +53,23 @@ public sealed class RegistryGrpcService(RegistryStore store) : RegistryService.R
         Batch.CheckUnique(v, "factories", request.Factories, f => f.FactoryId, "factory_id");
         GrpcErrors.ThrowIfAny(v);
         var counts = await store.UpsertFactoriesAsync(request.Factories.Select(f => new FactoryRow(f.FactoryId, f.Name, f.Region)).ToList(), Callers.Call(context), context.CancellationToken);
-        return Map(counts);
+        return RegistryMapping.ToApi(counts);
     }
 
     public override Task<FactoryDetail> GetFactory(GetFactoryRequest request, ServerCallContext context)
     {
-        GrpcErrors.ThrowIfAny(Single("factory_id", Rules.CheckId(request.FactoryId)));
+        GrpcErrors.ThrowIfAny(RequestFields.Check("factory_id", Rules.CheckId(request.FactoryId)));
         var row = store.GetFactory(request.FactoryId) ?? GrpcErrors.ThrowNotFound<FactoryRow>($"factory '{request.FactoryId}' does not exist");
         var capabilities = store.ListCapabilities(request.FactoryId, null, null, int.MaxValue - 1).Items;
-        return Task.FromResult(new FactoryDetail { Factory = Map(row), Capabilities = { capabilities.Select(Map) } });
+        return Task.FromResult(new FactoryDetail { Factory = RegistryMapping.ToApi(row), Capabilities = { capabilities.Select(RegistryMapping.ToApi) } });
     }
 
     public override Task<ListFactoriesResponse> ListFactories(ListFactoriesRequest request, ServerCallContext context)
     {
-        var region = Optional(request.Region, "region");
+        var region = RequestFields.OptionalId(request.Region, "region");
         var (size, after) = Paging.Read(request.Page, 1);
         var page = store.ListFactories(region, after, size);
-        return Task.FromResult(new ListFactoriesResponse { Factories = { page.Items.Select(Map) }, NextPageToken = Paging.Token(page) });
+        return Task.FromResult(new ListFactoriesResponse { Factories = { page.Items.Select(RegistryMapping.ToApi) }, NextPageToken = Paging.Token(page) });
     }
 
     public override async Task<UpsertResponse> UpsertCapabilities(UpsertCapabilitiesRequest request, ServerCallContext context)
@@ -87,16 +87,16 @@ public sealed class RegistryGrpcService(RegistryStore store) : RegistryService.R
         GrpcErrors.ThrowIfAny(v);
         var result = await store.UpsertCapabilitiesAsync(
             request.Capabilities.Select(c => new CapabilityRow(c.FactoryId, c.Sku, c.UnitsPerDay, c.UnitCost)).ToList(), Callers.Call(context), context.CancellationToken);
-        return Map(result);
+        return Upserted(result);
     }
 
     public override Task<ListCapabilitiesResponse> ListCapabilities(ListCapabilitiesRequest request, ServerCallContext context)
     {
-        var factoryId = Optional(request.FactoryId, "factory_id");
-        var sku = Optional(request.Sku, "sku");
+        var factoryId = RequestFields.OptionalId(request.FactoryId, "factory_id");
+        var sku = RequestFields.OptionalId(request.Sku, "sku");
         var (size, after) = Paging.Read(request.Page, 2);
         var page = store.ListCapabilities(factoryId, sku, after, size);
-        return Task.FromResult(new ListCapabilitiesResponse { Capabilities = { page.Items.Select(Map) }, NextPageToken = Paging.Token(page) });
+        return Task.FromResult(new ListCapabilitiesResponse { Capabilities = { page.Items.Select(RegistryMapping.ToApi) }, NextPageToken = Paging.Token(page) });
     }
 
     public override async Task<UpsertResponse> UpsertAvailability(UpsertAvailabilityRequest request, ServerCallContext context)
@@ -134,14 +134,14 @@ public sealed class RegistryGrpcService(RegistryStore store) : RegistryService.R
             }
         }
         GrpcErrors.ThrowIfAny(v);
-        return Map(await store.UpsertAvailabilityAsync(rows, rangeOfRow, Callers.Call(context), context.CancellationToken));
+        return Upserted(await store.UpsertAvailabilityAsync(rows, rangeOfRow, Callers.Call(context), context.CancellationToken));
     }
 
     public override Task<ListAvailabilityResponse> ListAvailability(ListAvailabilityRequest request, ServerCallContext context)
     {
-        var factoryId = Optional(request.FactoryId, "factory_id");
-        var from = OptionalDate(request.FromDate, "from_date");
-        var to = OptionalDate(request.ToDate, "to_date");
+        var factoryId = RequestFields.OptionalId(request.FactoryId, "factory_id");
+        var from = RequestFields.OptionalDate(request.FromDate, "from_date");
+        var to = RequestFields.OptionalDate(request.ToDate, "to_date");
         var (size, after) = Paging.Read(request.Page, 2);
         var page = store.ListAvailability(factoryId, from, to, after, size);
         return Task.FromResult(new ListAvailabilityResponse
@@ -166,76 +166,24 @@ public sealed class RegistryGrpcService(RegistryStore store) : RegistryService.R
         GrpcErrors.ThrowIfAny(v);
         var counts = await store.UpsertLanesAsync(
             request.Lanes.Select(l => new LaneRow(l.FromRegion, l.ToRegion, l.LeadDays, l.UnitCost)).ToList(), Callers.Call(context), context.CancellationToken);
-        return Map(counts);
+        return RegistryMapping.ToApi(counts);
     }
 
     public override Task<ListLanesResponse> ListLanes(ListLanesRequest request, ServerCallContext context)
     {
-        var from = Optional(request.FromRegion, "from_region");
-        var to = Optional(request.ToRegion, "to_region");
+        var from = RequestFields.OptionalId(request.FromRegion, "from_region");
+        var to = RequestFields.OptionalId(request.ToRegion, "to_region");
         var (size, after) = Paging.Read(request.Page, 2);
         var page = store.ListLanes(from, to, after, size);
-        return Task.FromResult(new ListLanesResponse { Lanes = { page.Items.Select(Map) }, NextPageToken = Paging.Token(page) });
+        return Task.FromResult(new ListLanesResponse { Lanes = { page.Items.Select(RegistryMapping.ToApi) }, NextPageToken = Paging.Token(page) });
     }
 
-    private static List<Violation> Single(string field, string? problem) =>
-        problem is null ? [] : [new Violation(field, problem)];
-
-    /// <summary>An optional id filter: null when empty, else it must be a valid id.</summary>
-    public static string? Optional(string value, string field)
-    {
-        if (value.Length == 0)
-            return null;
-        GrpcErrors.ThrowIfAny(Single(field, Rules.CheckId(value)));
-        return value;
-    }
-
-    private static string? OptionalDate(string value, string field)
-    {
-        if (value.Length == 0)
-            return null;
-        GrpcErrors.ThrowIfAny(Single(field, Rules.CheckDate(value, out _)));
-        return value;
-    }
-
-    private static UpsertResponse Map(UpsertCounts c) => new() { Created = c.Created, Updated = c.Updated, Unchanged = c.Unchanged };
-
-    private static UpsertResponse Map(WriteResult<UpsertCounts> result)
+    /// <summary>What an upsert did, or INVALID_ARGUMENT naming what the registry refused.</summary>
+    private static UpsertResponse Upserted(WriteResult<UpsertCounts> result)
     {
         if (result.Violations.Count > 0)
             throw GrpcErrors.InvalidArgument(result.Violations);
-        return Map(result.Value!);
+        return RegistryMapping.ToApi(result.Value!);
     }
 
-    private static Product Map(ProductRow r) => new() { Sku = r.Sku, Name = r.Name, Unit = r.Unit };
-
-    private static Api.V1.Factory Map(FactoryRow r) => new() { FactoryId = r.FactoryId, Name = r.Name, Region = r.Region };
-
-    private static Api.V1.Capability Map(CapabilityRow r) => new() { FactoryId = r.FactoryId, Sku = r.Sku, UnitsPerDay = r.UnitsPerDay, UnitCost = r.UnitCost };
-
-    private static Api.V1.Lane Map(LaneRow r) => new() { FromRegion = r.FromRegion, ToRegion = r.ToRegion, LeadDays = (int)r.LeadDays, UnitCost = r.UnitCost };
-}
-
-/// <summary>Checks shared by every batch request.</summary>
-public static class Batch
-{
-    /// <summary>A batch holds 1 to <see cref="Rules.MaxBatch"/> items.</summary>
-    public static List<Violation> Check(string field, int count)
-    {
-        var violations = new List<Violation>();
-        Rules.Add(violations, field, Rules.CheckBatchSize(count));
-        return violations;
-    }
-
-    /// <summary>A violation for each item whose key repeats an earlier item's.</summary>
-    public static void CheckUnique<T, TKey>(List<Violation> violations, string field, IList<T> items, Func<T, TKey> key, string keyName)
-        where TKey : notnull
-    {
-        var seen = new Dictionary<TKey, int>();
-        for (var i = 0; i < items.Count; i++)
-        {
-            if (!seen.TryAdd(key(items[i]), i))
-                violations.Add(new Violation($"{field}[{i}]", $"repeats the {keyName} of {field}[{seen[key(items[i])]}]"));
-        }
-    }
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Dapper;
 using EmergencyDispatch.Planning.Model;
-using EmergencyDispatch.Server.Planning;
 using Microsoft.Data.Sqlite;
 
 namespace EmergencyDispatch.Server.Persistence;

@@ -107,7 +107,7 @@ public sealed class Writer : BackgroundService
                     }
                     catch (Exception e) when (pending.Count > 1)
                     {
-                        _logger.Log(Level(e), e, "A write failed; retrying the other {Count} writes of its group", pending.Count - 1);
+                        _logger.LogError(e, "A write failed; retrying the other {Count} writes of its group", pending.Count - 1);
                         item.Fail(e);
                         failed = item;
                         break;
@@ -118,7 +118,7 @@ public sealed class Writer : BackgroundService
             }
             catch (Exception e)
             {
-                _logger.Log(Level(e), e, "Commit of {Count} writes failed", pending.Count);
+                _logger.LogError(e, "Commit of {Count} writes failed", pending.Count);
                 foreach (var item in pending)
                     item.Fail(e);
                 return;
@@ -132,9 +132,6 @@ public sealed class Writer : BackgroundService
             pending = pending.Where(i => i != failed).ToList();
         }
     }
-
-    /// <summary>A write its own checks refused (a status for the caller, such as NOT_FOUND) is routine; anything else is an error.</summary>
-    private static LogLevel Level(Exception e) => e is global::Grpc.Core.RpcException ? LogLevel.Debug : LogLevel.Error;
 
     /// <summary>Holds the file to the configured size: past it SQLite answers SQLITE_FULL, as it does on a full disk.</summary>
     private void LimitSize(SqliteConnection connection)

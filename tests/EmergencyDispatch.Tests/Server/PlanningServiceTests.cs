@@ -5,7 +5,7 @@ using EmergencyDispatch.Cli.Infrastructure;
 using EmergencyDispatch.Planning.Plans;
 using EmergencyDispatch.Planning.Scenarios;
 using EmergencyDispatch.Server.Persistence;
-using EmergencyDispatch.Server.Planning;
+using EmergencyDispatch.Server.PlanQueue;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;

@@ -1,6 +1,6 @@
 using EmergencyDispatch.Api.V1;
 using EmergencyDispatch.Planning.Plans;
-using EmergencyDispatch.Server.Planning;
+using EmergencyDispatch.Server.PlanQueue;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;

@@ -6,7 +6,7 @@ using System.Text.Json;
 using EmergencyDispatch.Planning.Model;
 using EmergencyDispatch.Planning.Plans;
 
-namespace EmergencyDispatch.Server.Planning;
+namespace EmergencyDispatch.Server.Persistence;
 
 /// <summary>
 /// A plan's exact input as canonical JSON, stored with the plan so that it can be replayed: one object with

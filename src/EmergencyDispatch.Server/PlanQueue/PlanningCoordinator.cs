@@ -4,7 +4,7 @@ using EmergencyDispatch.Planning.Plans;
 using EmergencyDispatch.Server.Persistence;
 using Microsoft.Extensions.Options;
 
-namespace EmergencyDispatch.Server.Planning;
+namespace EmergencyDispatch.Server.PlanQueue;
 
 /// <summary>
 /// Runs one solve at a time, each on a thread of its own, in the order requests arrive; a bounded queue holds the

@@ -1,6 +1,6 @@
 using EmergencyDispatch.Planning.Plans;
 
-namespace EmergencyDispatch.Server.Planning;
+namespace EmergencyDispatch.Server.PlanQueue;
 
 /// <summary>Makes a plan from its input: the planner library behind a seam, so that tests can hold a solve while they look at the queue.</summary>
 public interface IPlanSolver

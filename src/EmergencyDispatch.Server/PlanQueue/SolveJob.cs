@@ -1,6 +1,6 @@
 using EmergencyDispatch.Server.Persistence;
 
-namespace EmergencyDispatch.Server.Planning;
+namespace EmergencyDispatch.Server.PlanQueue;
 
 /// <summary>
 /// One accepted request for a solve in the plan queue (a plan to store, or a replay of a stored one). It ends exactly

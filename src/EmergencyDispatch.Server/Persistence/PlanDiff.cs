@@ -1,6 +1,5 @@
-using EmergencyDispatch.Server.Persistence;
 
-namespace EmergencyDispatch.Server.Planning;
+namespace EmergencyDispatch.Server.Persistence;
 
 /// <summary>Units of a plan at one place: a demand, a factory and a production date.</summary>
 public readonly record struct PlacedUnits(long DemandId, string FactoryId, string ProductionDate, long Units);

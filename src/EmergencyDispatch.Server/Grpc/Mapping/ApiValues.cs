@@ -5,7 +5,7 @@ using DomainCompletion = EmergencyDispatch.Planning.Plans.PlanCompletion;
 using DomainReason = EmergencyDispatch.Planning.Plans.ShortfallReason;
 using Google.Protobuf.WellKnownTypes;
 
-namespace EmergencyDispatch.Server.Grpc;
+namespace EmergencyDispatch.Server.Grpc.Mapping;
 
 /// <summary>Stored values as the API shows them.</summary>
 public static class ApiValues

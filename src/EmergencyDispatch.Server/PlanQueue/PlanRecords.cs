@@ -5,7 +5,7 @@ using EmergencyDispatch.Planning.Plans;
 using EmergencyDispatch.Planning.Scenarios;
 using EmergencyDispatch.Server.Persistence;
 
-namespace EmergencyDispatch.Server.Planning;
+namespace EmergencyDispatch.Server.PlanQueue;
 
 /// <summary>Turns a planner's result into the rows a plan stores: assignments and outcomes in file order, metrics and the file hash.</summary>
 public static class PlanRecords

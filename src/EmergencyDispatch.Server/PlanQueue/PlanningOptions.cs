@@ -1,6 +1,6 @@
 using EmergencyDispatch.Planning.Model;
 
-namespace EmergencyDispatch.Server.Planning;
+namespace EmergencyDispatch.Server.PlanQueue;
 
 /// <summary>The planning service's limits, bound to the <c>Dispatch:Planning</c> section.</summary>
 public sealed class PlanningOptions

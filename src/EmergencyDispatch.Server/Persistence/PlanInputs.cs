@@ -1,7 +1,7 @@
 using EmergencyDispatch.Planning.Model;
 using EmergencyDispatch.Planning.Plans;
 
-namespace EmergencyDispatch.Server.Planning;
+namespace EmergencyDispatch.Server.Persistence;
 
 /// <summary>One open demand as planned: its stored id and submitter, and the key the plan and its files know it by.</summary>
 public sealed record PlannedDemand(long DemandId, string Submitter, string RequestId, string Key);

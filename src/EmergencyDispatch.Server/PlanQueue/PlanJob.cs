@@ -2,7 +2,7 @@ using System.Threading.Channels;
 using EmergencyDispatch.Planning.Plans;
 using EmergencyDispatch.Server.Persistence;
 
-namespace EmergencyDispatch.Server.Planning;
+namespace EmergencyDispatch.Server.PlanQueue;
 
 /// <summary>One accepted plan request: the steps the planner reaches as they happen, and the stored plan at the end.</summary>
 public sealed class PlanJob : SolveJob, IProgress<PlanProgress>

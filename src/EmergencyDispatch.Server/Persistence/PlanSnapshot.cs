@@ -1,6 +1,5 @@
-using EmergencyDispatch.Server.Persistence;
 
-namespace EmergencyDispatch.Server.Planning;
+namespace EmergencyDispatch.Server.Persistence;
 
 /// <summary>Units of a live assignment still to produce: what a re-plan is compared with.</summary>
 public sealed class BaselineUnits

@@ -1,0 +1,94 @@
+using EmergencyDispatch.Api.V1;
+using EmergencyDispatch.Server.Persistence;
+using Google.Protobuf.WellKnownTypes;
+using ApiPriority = EmergencyDispatch.Api.V1.Priority;
+
+namespace EmergencyDispatch.Server.Grpc.Mapping;
+
+/// <summary>Stored plans and their rows as the API shows them.</summary>
+public static class PlanMapping
+{
+    public static PlanSummary ToApi(StoredPlan stored)
+    {
+        var p = stored.Plan;
+        var summary = new PlanSummary
+        {
+            PlanId = p.PlanId,
+            Status = ApiValues.PlanStatusOf(p.Status),
+            CreatedAt = ApiValues.Time(p.CreatedAt),
+            CreatedBy = p.CreatedBy,
+            Request = new CreatePlanRequest
+            {
+                StartDate = p.StartDate,
+                HorizonDays = (int)p.HorizonDays,
+                Planner = ApiValues.Planner(p.Planner),
+                TimeLimit = Duration.FromTimeSpan(TimeSpan.FromMilliseconds(p.TimeLimitMs)),
+                FrozenDays = (int)p.FrozenDays,
+            },
+            Completion = ApiValues.Completion(p.Completion),
+            LastCompletedStep = p.LastCompletedStep ?? "",
+            AssignmentCount = (int)p.AssignmentCount,
+            DemandCount = (int)p.DemandCount,
+            AssignmentsSha256 = p.AssignmentsSha256,
+            PublishedBy = p.PublishedBy ?? "",
+            CommitmentCount = (int)p.CommitmentCount,
+            ExclusionCount = (int)p.ExclusionCount,
+        };
+        if (p.PublishedAt is { } publishedAt)
+            summary.PublishedAt = ApiValues.Time(publishedAt);
+        if (p.BaselinePlanId is { } baseline)
+        {
+            summary.Changes = new ReplanChanges
+            {
+                ActivePlanId = baseline,
+                UnitsKept = p.UnitsKept,
+                UnitsMoved = p.UnitsMoved,
+                UnitsDropped = p.UnitsDropped,
+                UnitsAdded = p.UnitsAdded,
+            };
+        }
+        summary.StepValues.AddRange(stored.Steps.Select(s => new Api.V1.StepValue { Step = s.Step, Value = s.Value, Seconds = s.Seconds }));
+        summary.Priorities.AddRange(stored.Priorities.Select(r => new PriorityMetrics
+        {
+            Priority = (ApiPriority)(int)r.Priority,
+            Demands = (int)r.Demands,
+            ServableDemands = (int)r.ServableDemands,
+            Quantity = r.Quantity,
+            OnTime = r.OnTime,
+            Late = r.Late,
+            Unmet = r.Unmet,
+            SmallestFillRatio = r.SmallestFillRatio,
+        }));
+        summary.LargestShortfalls.AddRange(stored.LargestShortfalls.Select(ToApi));
+        return summary;
+    }
+
+    public static Api.V1.Assignment ToApi(PlanAssignmentRow r) => new()
+    {
+        FactoryId = r.FactoryId,
+        RequestId = r.RequestKey,
+        DemandId = r.DemandId,
+        Sku = r.Sku,
+        ProductionDate = r.ProductionDate,
+        ArrivalDate = r.ArrivalDate,
+        Quantity = r.Quantity,
+    };
+
+    public static Api.V1.Outcome ToApi(PlanOutcomeRow r)
+    {
+        var outcome = new Api.V1.Outcome
+        {
+            DemandId = r.DemandId,
+            RequestId = r.RequestKey,
+            Priority = (ApiPriority)(int)r.Priority,
+            Quantity = r.Quantity,
+            OnTime = r.OnTime,
+            Late = r.Late,
+            Unmet = r.Unmet,
+            Reason = ApiValues.Reason(r.Reason),
+        };
+        if (r.Binding.Length > 0)
+            outcome.BindingFactories.AddRange(r.Binding.Split(';'));
+        return outcome;
+    }
+}
