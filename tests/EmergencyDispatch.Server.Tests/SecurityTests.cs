@@ -22,7 +22,7 @@ public sealed class SecurityTests : IDisposable
 
     public void Dispose() => _factory.Dispose();
 
-    private WebApplicationFactory<Database> With(params (string Key, string Value)[] settings) =>
+    private WebApplicationFactory<Program> With(params (string Key, string Value)[] settings) =>
         _factory.WithWebHostBuilder(b =>
         {
             foreach (var (key, value) in settings)

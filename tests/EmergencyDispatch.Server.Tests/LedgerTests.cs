@@ -32,10 +32,10 @@ public sealed class LedgerTests : IDisposable
         await demands.SubmitDemandsAsync(Fixtures.Batch(Fixtures.Line("D1"), Fixtures.Line("D2")));
         PlanSummary first, second;
         using (var call = planning.CreatePlan(new CreatePlanRequest { StartDate = "2020-02-03", HorizonDays = 5 }))
-            first = (await PlanningServiceTests.ReadAll(call))[^1].Plan;
+            first = (await PlanStreams.ReadAll(call))[^1].Plan;
         await demands.SubmitDemandsAsync(Fixtures.Batch(Fixtures.Line("D3")));
         using (var call = planning.CreatePlan(new CreatePlanRequest { StartDate = "2020-02-03", HorizonDays = 5, Publish = true }))
-            second = (await PlanningServiceTests.ReadAll(call))[^1].Plan;
+            second = (await PlanStreams.ReadAll(call))[^1].Plan;
         return (first, second);
     }
 
@@ -233,7 +233,7 @@ public sealed class LedgerTests : IDisposable
             await Fixtures.RegisterSmallRegistry(new RegistryService.RegistryServiceClient(channel));
             await new DemandService.DemandServiceClient(channel).SubmitDemandsAsync(Fixtures.Batch(Fixtures.Line("D1")));
             using (var call = new PlanningService.PlanningServiceClient(channel).CreatePlan(new CreatePlanRequest { StartDate = "2020-02-03", HorizonDays = 5 }))
-                await PlanningServiceTests.ReadAll(call);
+                await PlanStreams.ReadAll(call);
             var after = await audit.VerifyLedgerAsync(new VerifyLedgerRequest());
             List<(string, long)> formats;
             using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))

@@ -4,8 +4,6 @@ using EmergencyDispatch.Cli;
 using EmergencyDispatch.Cli.Import;
 using EmergencyDispatch.Cli.Infrastructure;
 using EmergencyDispatch.Planning.Scenarios;
-using EmergencyDispatch.Tests.Scenarios;
-using EmergencyDispatch.Tests.Server;
 using Google.Protobuf;
 using Grpc.Core;
 

@@ -15,19 +15,6 @@ public sealed class ScenarioWriterTests : IDisposable
 
     private string Text(string file) => File.ReadAllText(Path.Combine(_directory, file));
 
-    /// <summary>Asserts two scenarios hold the same rows in the same order (the record's lists compare by reference).</summary>
-    internal static void AssertSameScenario(Scenario expected, Scenario actual)
-    {
-        Assert.Equal(expected.Products, actual.Products);
-        Assert.Equal(expected.Factories, actual.Factories);
-        Assert.Equal(expected.Capabilities, actual.Capabilities);
-        Assert.Equal(expected.Availability, actual.Availability);
-        Assert.Equal(expected.Lanes, actual.Lanes);
-        Assert.Equal(expected.Demands, actual.Demands);
-        Assert.Equal(expected.StartDate, actual.StartDate);
-        Assert.Equal(expected.HorizonDays, actual.HorizonDays);
-    }
-
     private static Scenario Tricky() => new(
         [
             new Product("WATER", "Water, bottled \"still\"", "box"),
@@ -58,7 +45,7 @@ public sealed class ScenarioWriterTests : IDisposable
         var (read, errors) = ScenarioReader.Read(_directory);
 
         Assert.Empty(errors.Select(e => e.ToString()));
-        AssertSameScenario(scenario, read!);
+        ScenarioAssert.Same(scenario, read!);
     }
 
     [Fact]
@@ -71,7 +58,7 @@ public sealed class ScenarioWriterTests : IDisposable
         var (read, errors) = ScenarioReader.Read(_directory);
 
         Assert.Empty(errors);
-        AssertSameScenario(scenario!, read!);
+        ScenarioAssert.Same(scenario!, read!);
     }
 
     [Fact]
@@ -130,7 +117,7 @@ public sealed class ScenarioWriterTests : IDisposable
         var (read, errors) = ScenarioReader.Read(_directory);
 
         Assert.Empty(errors);
-        AssertSameScenario(scenario, read!);
+        ScenarioAssert.Same(scenario, read!);
         Assert.Equal("factory_id,date,factor\n", Text(ScenarioReader.AvailabilityFile));
     }
 
@@ -158,6 +145,6 @@ public sealed class ScenarioWriterTests : IDisposable
         var (read, errors) = ScenarioReader.Read(_directory);
 
         Assert.Empty(errors.Select(e => e.ToString()));
-        AssertSameScenario(generated.Scenario, read!);
+        ScenarioAssert.Same(generated.Scenario, read!);
     }
 }

@@ -1,4 +1,3 @@
-using EmergencyDispatch.Tests.Server;
 
 namespace EmergencyDispatch.Tests.Scenarios;
 

@@ -6,7 +6,6 @@ using System.Text.RegularExpressions;
 using EmergencyDispatch.Api.V1;
 using EmergencyDispatch.Cli;
 using EmergencyDispatch.Cli.Infrastructure;
-using EmergencyDispatch.Tests.Server;
 using Google.Protobuf;
 using Grpc.Net.Client;
 

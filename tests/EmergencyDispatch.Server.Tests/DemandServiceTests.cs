@@ -1,6 +1,6 @@
 using EmergencyDispatch.Api.V1;
 using Grpc.Core;
-using static EmergencyDispatch.Tests.Server.Fixtures;
+using static EmergencyDispatch.Testing.Fixtures;
 
 namespace EmergencyDispatch.Tests.Server;
 
@@ -221,7 +221,7 @@ public sealed class DemandServiceTests : IAsyncLifetime, IDisposable
         var submitted = await _demand.SubmitDemandsAsync(Batch(Line("K-1", 3000), Line("K-2", 100)));
         var (cancelledId, keptId) = (submitted.Demands[0].DemandId, submitted.Demands[1].DemandId);
         using (var call = new PlanningService.PlanningServiceClient(channel).CreatePlan(new CreatePlanRequest { StartDate = "2020-02-03", HorizonDays = 5, Publish = true }))
-            Assert.Equal(PlanStatus.Active, (await PlanningServiceTests.ReadAll(call))[^1].Plan.Status);
+            Assert.Equal(PlanStatus.Active, (await PlanStreams.ReadAll(call))[^1].Plan.Status);
         var published = (await assignments.ListAssignmentsAsync(new ListAssignmentsRequest { FactoryId = "F1" })).Assignments;
         var work = published.Where(a => a.DemandId == cancelledId).ToList();
         Assert.True(work.Count >= 3, $"K-1 should be spread over at least three days, got {work.Count} assignments");

@@ -1,6 +1,6 @@
 using EmergencyDispatch.Planning.Scenarios;
 
-namespace EmergencyDispatch.Tests.Scenarios;
+namespace EmergencyDispatch.Testing;
 
 /// <summary>A small valid scenario in a temporary folder of its own; tests overwrite or delete single files.</summary>
 public sealed class ScenarioFolder : IDisposable

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using EmergencyDispatch.Cli;
-using EmergencyDispatch.Cli.Infrastructure;
 using EmergencyDispatch.Planning.Model;
 using EmergencyDispatch.Planning.Scenarios;
 
@@ -271,38 +269,5 @@ public sealed class ScenarioGeneratorTests : IDisposable
 
         Assert.IsType<ArgumentException>(refusal);
         Assert.Single(options.Validate());
-    }
-
-    [Fact]
-    public async Task GenerateCommandWritesTheFolderAndPrintsTheRatioWithoutAServer()
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var root = DispatchCli.CreateRootCommand(CliConsole.FromWriters(output, error), _ => throw new InvalidOperationException("no server is needed"));
-
-        var exit = await root.Parse(["generate", "--factories", "30", "--demands", "90", "--seed", "3", "--start", "2021-06-01", "--out", _directory]).InvokeAsync();
-
-        Assert.Equal(ExitCodes.Ok, exit);
-        Assert.Empty(error.ToString());
-        var generated = ScenarioGenerator.Generate(new GeneratorOptions { Factories = 30, Demands = 90, Seed = 3, StartDate = new DateOnly(2021, 6, 1) });
-        Assert.Contains($"demand/capacity: {generated.Ratio.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)}", output.ToString());
-        var (read, errors) = ScenarioReader.Read(_directory);
-        Assert.Empty(errors);
-        ScenarioWriterTests.AssertSameScenario(generated.Scenario, read!);
-    }
-
-    [Fact]
-    public async Task GenerateCommandRefusesABadStartDate()
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var root = DispatchCli.CreateRootCommand(CliConsole.FromWriters(output, error));
-
-        var exit = await root.Parse(["generate", "--factories", "3", "--demands", "5", "--start", "2020-13-01", "--out", _directory])
-            .InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = output, Error = error });
-
-        Assert.NotEqual(ExitCodes.Ok, exit);
-        Assert.Contains("--start '2020-13-01' is not a date yyyy-MM-dd.", error.ToString());
-        Assert.False(Directory.Exists(_directory));
     }
 }

@@ -2,10 +2,10 @@ using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
-namespace EmergencyDispatch.Tests.Server;
+namespace EmergencyDispatch.Testing;
 
 /// <summary>Hosts the service in-process (any type of the server assembly names its entry point) on its own temporary SQLite file; seeding is off unless asked for.</summary>
-public sealed class DispatchFactory : WebApplicationFactory<EmergencyDispatch.Server.Persistence.Database>
+public sealed class DispatchFactory : WebApplicationFactory<Program>
 {
     private readonly bool _ownsFile;
 

@@ -34,7 +34,7 @@ public sealed class AuditServiceTests : IDisposable
     private async Task<PlanSummary> Plan(bool publish = false)
     {
         using var call = _planning.CreatePlan(new CreatePlanRequest { StartDate = "2020-02-03", HorizonDays = 5, Publish = publish });
-        return (await PlanningServiceTests.ReadAll(call))[^1].Plan;
+        return (await PlanStreams.ReadAll(call))[^1].Plan;
     }
 
     [Fact]
@@ -221,7 +221,7 @@ public sealed class AuditServiceTests : IDisposable
         var audit = new AuditService.AuditServiceClient(channel);
         PlanSummary plan;
         using (var call = planning.CreatePlan(new CreatePlanRequest { StartDate = "2020-02-03", HorizonDays = 14 }))
-            plan = (await PlanningServiceTests.ReadAll(call))[^1].Plan;
+            plan = (await PlanStreams.ReadAll(call))[^1].Plan;
 
         var replay = await audit.ReplayPlanAsync(new ReplayPlanRequest { PlanId = plan.PlanId });
         Assert.True(replay.Identical);

@@ -3,15 +3,14 @@ using EmergencyDispatch.Api.V1;
 using EmergencyDispatch.Cli;
 using EmergencyDispatch.Cli.Infrastructure;
 using EmergencyDispatch.Planning.Scenarios;
-using EmergencyDispatch.Tests.Scenarios;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;
-using static EmergencyDispatch.Tests.Server.Fixtures;
+using static EmergencyDispatch.Testing.Fixtures;
 using ApiPlanner = EmergencyDispatch.Api.V1.Planner;
 using Rules = EmergencyDispatch.Planning.Model.Rules;
 
-namespace EmergencyDispatch.Tests.Server;
+namespace EmergencyDispatch.Tests.Cli;
 
 /// <summary>The service, with the small registry, shared by the limit tests (none of them changes what the others read).</summary>
 public sealed class LimitsFixture : IAsyncLifetime

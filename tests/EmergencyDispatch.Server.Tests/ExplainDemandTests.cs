@@ -56,7 +56,7 @@ public sealed class ExplainDemandTests
     {
         using var call = new PlanningService.PlanningServiceClient(channel).CreatePlan(
             new CreatePlanRequest { StartDate = "2020-02-03", HorizonDays = horizonDays, Planner = planner });
-        return (await PlanningServiceTests.ReadAll(call))[^1].Plan;
+        return (await PlanStreams.ReadAll(call))[^1].Plan;
     }
 
     /// <summary>Checks ExplainDemand for every demand of the database against <see cref="Summed"/>; returns the competitors it named.</summary>

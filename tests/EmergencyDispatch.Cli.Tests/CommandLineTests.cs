@@ -3,7 +3,6 @@ using EmergencyDispatch.Api.V1;
 using EmergencyDispatch.Cli;
 using EmergencyDispatch.Cli.Infrastructure;
 using EmergencyDispatch.Planning.Scenarios;
-using EmergencyDispatch.Tests.Scenarios;
 using Google.Protobuf;
 using Grpc.Core;
 

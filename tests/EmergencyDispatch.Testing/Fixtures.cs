@@ -1,6 +1,6 @@
 using EmergencyDispatch.Api.V1;
 
-namespace EmergencyDispatch.Tests.Server;
+namespace EmergencyDispatch.Testing;
 
 /// <summary>A small registry and demand lines for API tests.</summary>
 public static class Fixtures

@@ -1,9 +1,7 @@
 using EmergencyDispatch.Api.V1;
-using EmergencyDispatch.Cli;
-using EmergencyDispatch.Cli.Commands;
-using EmergencyDispatch.Cli.Infrastructure;
 using EmergencyDispatch.Planning.Plans;
 using EmergencyDispatch.Planning.Scenarios;
+using EmergencyDispatch.Server.Grpc.Mapping;
 using EmergencyDispatch.Server.Persistence;
 using EmergencyDispatch.Server.PlanQueue;
 using Google.Protobuf.WellKnownTypes;
@@ -16,52 +14,16 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using ApiAssignment = EmergencyDispatch.Api.V1.Assignment;
 using ApiPlanner = EmergencyDispatch.Api.V1.Planner;
+using ApiOutcome = EmergencyDispatch.Api.V1.Outcome;
 using DomainAssignment = EmergencyDispatch.Planning.Plans.Assignment;
+using DomainOutcome = EmergencyDispatch.Planning.Plans.Outcome;
 using Planner = EmergencyDispatch.Planning.Plans.Planner;
 
 namespace EmergencyDispatch.Tests.Server;
 
-/// <summary>The seeded service with one LP plan of the seed scenario's own request (2020-02-03, 14 days), made once for the class.</summary>
-public sealed class SeededPlanFixture : IAsyncLifetime
-{
-    public DispatchFactory Factory { get; } = new(seed: true);
-
-    public GrpcChannel Channel { get; private set; } = null!;
-
-    public PlanningService.PlanningServiceClient Planning { get; private set; } = null!;
-
-    /// <summary>Every message of the CreatePlan stream that made the plan.</summary>
-    public IReadOnlyList<CreatePlanProgress> Messages { get; private set; } = [];
-
-    public PlanSummary Plan => Messages[^1].Plan;
-
-    public async Task InitializeAsync()
-    {
-        Channel = Factory.CreateChannel();
-        Planning = new PlanningService.PlanningServiceClient(Channel);
-        using var call = Planning.CreatePlan(new CreatePlanRequest { StartDate = "2020-02-03", HorizonDays = 14 });
-        Messages = await PlanningServiceTests.ReadAll(call);
-    }
-
-    public Task DisposeAsync()
-    {
-        Channel.Dispose();
-        Factory.Dispose();
-        return Task.CompletedTask;
-    }
-}
-
 public sealed class PlanningServiceTests(SeededPlanFixture fixture) : IClassFixture<SeededPlanFixture>
 {
     private readonly PlanningService.PlanningServiceClient _planning = fixture.Planning;
-
-    public static async Task<List<CreatePlanProgress>> ReadAll(AsyncServerStreamingCall<CreatePlanProgress> call, CancellationToken ct = default)
-    {
-        var messages = new List<CreatePlanProgress>();
-        while (await call.ResponseStream.MoveNext(ct))
-            messages.Add(call.ResponseStream.Current);
-        return messages;
-    }
 
     /// <summary>The seed scenario planned here, without any server, as <c>dispatchctl solve</c> plans it.</summary>
     private static PlanResult SolveSeedsLocally()
@@ -88,6 +50,12 @@ public sealed class PlanningServiceTests(SeededPlanFixture fixture) : IClassFixt
     private static DomainAssignment ToDomain(ApiAssignment a) => new(
         a.FactoryId, a.RequestId, a.Sku, DateOnly.Parse(a.ProductionDate, System.Globalization.CultureInfo.InvariantCulture),
         DateOnly.Parse(a.ArrivalDate, System.Globalization.CultureInfo.InvariantCulture), a.Quantity);
+
+    /// <summary>An outcome as the API shows it, back in the planner's terms (the reason through its stored code).</summary>
+    private static DomainOutcome ToDomain(ApiOutcome o) => new(
+        o.RequestId, o.Quantity, o.OnTime, o.Late,
+        System.Enum.GetValues<EmergencyDispatch.Planning.Plans.ShortfallReason>().Single(r => ApiValues.Reason(Codes.Reasons.Code(r)) == o.Reason),
+        [.. o.BindingFactories]);
 
     private async Task<List<T>> PageThrough<T>(long planId, PlanView view, Func<GetPlanResponse, IEnumerable<T>> items, int pageSize)
     {
@@ -161,7 +129,7 @@ public sealed class PlanningServiceTests(SeededPlanFixture fixture) : IClassFixt
 
         Assert.Equal(PlanRecords.AssignmentsSha256(local.Assignments), fixture.Plan.AssignmentsSha256);
         Assert.Equal(AssignmentsCsv(local.Assignments), AssignmentsCsv(assignments.Select(ToDomain)));
-        Assert.Equal(OutcomesCsv(local.Outcomes), OutcomesCsv(outcomes.Select(PlanSummaryView.ToDomain)));
+        Assert.Equal(OutcomesCsv(local.Outcomes), OutcomesCsv(outcomes.Select(ToDomain)));
         Assert.Equal(local.StepValues.Select(v => v.Value), fixture.Plan.StepValues.Select(v => v.Value));
     }
 
@@ -219,69 +187,6 @@ public sealed class PlanningServiceTests(SeededPlanFixture fixture) : IClassFixt
             "page.page_token");
     }
 
-    [Fact]
-    public async Task PlanExportWritesTheSameFilesAsSolveOnTheSeeds()
-    {
-        var exported = Path.Combine(Path.GetTempPath(), $"dispatch-export-{Guid.NewGuid():N}");
-        var solved = Path.Combine(Path.GetTempPath(), $"dispatch-solve-{Guid.NewGuid():N}");
-        try
-        {
-            var output = new StringWriter();
-            var error = new StringWriter();
-            var root = DispatchCli.CreateRootCommand(CliConsole.FromWriters(output, error), _ => fixture.Factory.CreateChannel());
-
-            var export = await root.Parse(["plan", "export", fixture.Plan.PlanId.ToString(System.Globalization.CultureInfo.InvariantCulture), "--out", exported]).InvokeAsync();
-            var solve = await root.Parse(["solve", RepositoryPaths.Seeds, "--out", solved]).InvokeAsync();
-
-            Assert.Equal((ExitCodes.Ok, ExitCodes.Ok), (export, solve));
-            Assert.Equal(File.ReadAllBytes(Path.Combine(solved, PlanFiles.AssignmentsFile)), File.ReadAllBytes(Path.Combine(exported, PlanFiles.AssignmentsFile)));
-            Assert.Equal(File.ReadAllBytes(Path.Combine(solved, PlanFiles.OutcomesFile)), File.ReadAllBytes(Path.Combine(exported, PlanFiles.OutcomesFile)));
-            Assert.Contains($"sha256 {fixture.Plan.AssignmentsSha256}", output.ToString());
-        }
-        finally
-        {
-            foreach (var directory in new[] { exported, solved })
-            {
-                if (Directory.Exists(directory))
-                    Directory.Delete(directory, recursive: true);
-            }
-        }
-    }
-
-    [Fact]
-    public async Task PlanShowPrintsTheSummaryPerPriorityAndTheLargestShortfalls()
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var root = DispatchCli.CreateRootCommand(CliConsole.FromWriters(output, error), _ => fixture.Factory.CreateChannel());
-
-        var exit = await root.Parse(["plan", "show", fixture.Plan.PlanId.ToString(System.Globalization.CultureInfo.InvariantCulture)]).InvokeAsync();
-
-        Assert.Equal(ExitCodes.Ok, exit);
-        Assert.Equal("", error.ToString());
-        var text = output.ToString();
-        Assert.Contains("smallest fill ratio", text);
-        Assert.Contains("CRITICAL", text);
-        Assert.Contains(fixture.Plan.LargestShortfalls[0].RequestId, text);
-        Assert.Contains(fixture.Plan.AssignmentsSha256, text);
-    }
-
-    [Fact]
-    public async Task PlanCreateWithTheCliPrintsProgressLinesAndTheGreedyPlan()
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var root = DispatchCli.CreateRootCommand(CliConsole.FromWriters(output, error), _ => fixture.Factory.CreateChannel());
-
-        var exit = await root.Parse(["plan", "create", "--start", "2020-02-03", "--planner", "greedy", "--json"]).InvokeAsync();
-
-        Assert.Equal(ExitCodes.Ok, exit);
-        Assert.StartsWith("planning", error.ToString());
-        var summary = Google.Protobuf.JsonParser.Default.Parse<PlanSummary>(output.ToString());
-        Assert.Equal(ApiPlanner.Greedy, summary.Request.Planner);
-        Assert.Equal(14, summary.Request.HorizonDays);
-        Assert.True(summary.PlanId > fixture.Plan.PlanId);
-    }
 }
 
 /// <summary>
@@ -347,7 +252,7 @@ public sealed class PlanningQueueTests : IDisposable
         _factory.Dispose();
     }
 
-    private async Task<(WebApplicationFactory<Database> App, PlanningService.PlanningServiceClient Planning)> Start(int queueLength)
+    private async Task<(WebApplicationFactory<Program> App, PlanningService.PlanningServiceClient Planning)> Start(int queueLength)
     {
         var app = _factory.WithWebHostBuilder(b =>
         {
@@ -388,8 +293,8 @@ public sealed class PlanningQueueTests : IDisposable
         using var refused = planning.CreatePlan(Request);
         await Rpc.Fails(StatusCode.ResourceExhausted, () => refused.ResponseStream.MoveNext());
         _solver.Gate.Set();
-        var first = (await PlanningServiceTests.ReadAll(running))[^1].Plan;
-        var second = (await PlanningServiceTests.ReadAll(waiting))[^1].Plan;
+        var first = (await PlanStreams.ReadAll(running))[^1].Plan;
+        var second = (await PlanStreams.ReadAll(waiting))[^1].Plan;
 
         Assert.Equal(1, first.PlanId);
         Assert.Equal(2, second.PlanId);
@@ -408,7 +313,7 @@ public sealed class PlanningQueueTests : IDisposable
 
         var e = await Rpc.Fails(StatusCode.ResourceExhausted, () => refused.ResponseStream.MoveNext());
         _solver.Gate.Set();
-        var rest = await PlanningServiceTests.ReadAll(running);
+        var rest = await PlanStreams.ReadAll(running);
         Assert.Contains("busy", e.Status.Detail);
         Assert.Equal(CreatePlanProgress.EventOneofCase.Plan, Assert.Single(rest).EventCase);
     }
@@ -427,7 +332,7 @@ public sealed class PlanningQueueTests : IDisposable
         // The next plan runs only once the cancelled one has ended; its id shows that nothing was stored before it.
         _solver.Gate.Set();
         using var next = planning.CreatePlan(Request);
-        var plan = (await PlanningServiceTests.ReadAll(next))[^1].Plan;
+        var plan = (await PlanStreams.ReadAll(next))[^1].Plan;
 
         Assert.Equal(1, plan.PlanId);
         Assert.Equal(1, CountRows("plan"));
@@ -445,7 +350,7 @@ public sealed class PlanningQueueTests : IDisposable
         _solver.Gate.Set();
 
         using var call = planning.CreatePlan(Request);
-        var plan = (await PlanningServiceTests.ReadAll(call))[^1].Plan;
+        var plan = (await PlanStreams.ReadAll(call))[^1].Plan;
         var outcomes = (await planning.GetPlanAsync(new GetPlanRequest { PlanId = plan.PlanId, View = PlanView.Outcomes })).Outcomes;
         var assignments = (await planning.GetPlanAsync(new GetPlanRequest { PlanId = plan.PlanId, View = PlanView.Assignments })).Assignments;
 
@@ -463,7 +368,7 @@ public sealed class PlanningQueueTests : IDisposable
         _solver.Gate.Set();
         PlanSummary plan;
         using (var call = planning.CreatePlan(Request))
-            plan = (await PlanningServiceTests.ReadAll(call))[^1].Plan;
+            plan = (await PlanStreams.ReadAll(call))[^1].Plan;
         _solver.Gate.Reset();
         await _solver.Started.WaitAsync();
         var channel = DispatchFactory.CreateChannel(app.Server, DispatchFactory.ReadAdminToken(_factory.DatabasePath));
@@ -483,7 +388,7 @@ public sealed class PlanningQueueTests : IDisposable
         await Task.Delay(500);
         var solvesWhileHeld = _solver.Solves;
         _solver.Gate.Set();
-        var second = (await PlanningServiceTests.ReadAll(running))[^1].Plan;
+        var second = (await PlanStreams.ReadAll(running))[^1].Plan;
         var replayed = await replay;
 
         Assert.Equal(2, solvesWhileHeld);
@@ -506,8 +411,8 @@ public sealed class PlanningQueueTests : IDisposable
         Assert.Equal(1, (await Next(waiting)).Queued.Ahead);
         var e = await Rpc.Fails(StatusCode.ResourceExhausted, () => audit.ReplayPlanAsync(new ReplayPlanRequest { PlanId = plan.PlanId }).ResponseAsync);
         _solver.Gate.Set();
-        await PlanningServiceTests.ReadAll(running);
-        await PlanningServiceTests.ReadAll(waiting);
+        await PlanStreams.ReadAll(running);
+        await PlanStreams.ReadAll(waiting);
 
         Assert.Contains("busy", e.Status.Detail);
         Assert.Equal(3, _solver.Solves);
@@ -528,8 +433,8 @@ public sealed class PlanningQueueTests : IDisposable
         using var waiting = planning.CreatePlan(Request);
         var queued = await Next(waiting);
         _solver.Gate.Set();
-        await PlanningServiceTests.ReadAll(running);
-        await PlanningServiceTests.ReadAll(waiting);
+        await PlanStreams.ReadAll(running);
+        await PlanStreams.ReadAll(waiting);
 
         Assert.Equal(1, queued.Queued.Ahead);
         Assert.Equal(3, _solver.Solves);
@@ -542,13 +447,13 @@ public sealed class PlanningQueueTests : IDisposable
 
         using var late = planning.CreatePlan(Request, deadline: DateTime.UtcNow.AddSeconds(2));
         await _solver.Started.WaitAsync();
-        await Rpc.Fails(StatusCode.DeadlineExceeded, () => PlanningServiceTests.ReadAll(late));
+        await Rpc.Fails(StatusCode.DeadlineExceeded, () => PlanStreams.ReadAll(late));
         // The client's deadline fires on its own clock and the server's a moment later: the gate opens only once the
         // held solve has seen its call end, or under load it could finish and store the late plan.
         await _solver.Cancelled.WaitAsync();
         _solver.Gate.Set();
         using var next = planning.CreatePlan(Request);
-        var plan = (await PlanningServiceTests.ReadAll(next))[^1].Plan;
+        var plan = (await PlanStreams.ReadAll(next))[^1].Plan;
 
         Assert.Equal(1, plan.PlanId);
         Assert.Equal(1, CountRows("plan"));

@@ -93,7 +93,7 @@ public sealed class FactoryLoopTests : IDisposable
         if (frozenDays is { } f)
             request.FrozenDays = f;
         using var call = _planning.CreatePlan(request);
-        return (await PlanningServiceTests.ReadAll(call))[^1].Plan;
+        return (await PlanStreams.ReadAll(call))[^1].Plan;
     }
 
     private async Task<List<Assignment>> PlanRows(long planId)
@@ -301,7 +301,7 @@ public sealed class FactoryLoopTests : IDisposable
         var d1 = submitted.Demands[0].DemandId;
 
         using (var call = planning.CreatePlan(new CreatePlanRequest { StartDate = Start, HorizonDays = 5, Publish = true }))
-            Assert.Equal(PlanStatus.Active, (await PlanningServiceTests.ReadAll(call))[^1].Plan.Status);
+            Assert.Equal(PlanStatus.Active, (await PlanStreams.ReadAll(call))[^1].Plan.Status);
         var work = (await assignments.ListAssignmentsAsync(new ListAssignmentsRequest { FactoryId = "F1" })).Assignments.Where(x => x.DemandId == d1).ToList();
         Assert.Equal(300, work.Sum(x => x.Quantity));
         ReportProductionResponse last = null!;
@@ -318,7 +318,7 @@ public sealed class FactoryLoopTests : IDisposable
 
         using (var call = planning.CreatePlan(new CreatePlanRequest { StartDate = Start, HorizonDays = 5, Publish = true }))
         {
-            var replan = (await PlanningServiceTests.ReadAll(call))[^1].Plan;
+            var replan = (await PlanStreams.ReadAll(call))[^1].Plan;
             Assert.Equal(1, replan.DemandCount);
             Assert.Equal(0, replan.CommitmentCount);
         }
@@ -398,7 +398,7 @@ public sealed class FactoryRetryTests : IDisposable
         await Fixtures.RegisterSmallRegistry(new RegistryService.RegistryServiceClient(channel));
         var demand = (await new DemandService.DemandServiceClient(channel).SubmitDemandsAsync(Fixtures.Batch(Fixtures.Line("D1", quantity)))).Demands[0];
         using (var call = new PlanningService.PlanningServiceClient(channel).CreatePlan(new CreatePlanRequest { StartDate = Start, HorizonDays = 5, Publish = true }))
-            Assert.Equal(PlanStatus.Active, (await PlanningServiceTests.ReadAll(call))[^1].Plan.Status);
+            Assert.Equal(PlanStatus.Active, (await PlanStreams.ReadAll(call))[^1].Plan.Status);
         var work = (await new AssignmentService.AssignmentServiceClient(channel).ListAssignmentsAsync(new ListAssignmentsRequest { FactoryId = "F1" })).Assignments
             .Where(a => a.DemandId == demand.DemandId).ToList();
         Assert.NotEmpty(work);

@@ -1,7 +1,6 @@
 using EmergencyDispatch.Planning.Scenarios;
 using EmergencyDispatch.Api.V1;
 using EmergencyDispatch.Cli.Import;
-using EmergencyDispatch.Tests.Scenarios;
 using Grpc.Core;
 
 namespace EmergencyDispatch.Tests.Cli;

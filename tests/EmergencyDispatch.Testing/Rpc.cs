@@ -1,7 +1,7 @@
 using Google.Rpc;
 using Grpc.Core;
 
-namespace EmergencyDispatch.Tests.Server;
+namespace EmergencyDispatch.Testing;
 
 /// <summary>Assertions on gRPC failures.</summary>
 public static class Rpc

@@ -37,7 +37,7 @@ public sealed class SolverFailureTests : IDisposable
         var planning = new PlanningService.PlanningServiceClient(channel);
 
         using var call = planning.CreatePlan(new CreatePlanRequest { StartDate = "2020-02-03", HorizonDays = 7, Planner = ApiPlanner.Lp });
-        var summary = (await PlanningServiceTests.ReadAll(call))[^1].Plan;
+        var summary = (await PlanStreams.ReadAll(call))[^1].Plan;
         var stored = await planning.GetPlanAsync(new GetPlanRequest { PlanId = summary.PlanId });
 
         Assert.Equal(ApiPlanCompletion.SolverFailed, summary.Completion);

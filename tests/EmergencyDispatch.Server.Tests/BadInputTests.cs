@@ -87,7 +87,7 @@ public sealed class BadInputTests : IDisposable
     private readonly ITestOutputHelper _output;
     private readonly DispatchFactory _factory = new();
     private readonly ServerErrors _serverErrors = new();
-    private readonly WebApplicationFactory<EmergencyDispatch.Server.Persistence.Database> _host;
+    private readonly WebApplicationFactory<Program> _host;
     private readonly GrpcChannel _channel;
 
     public BadInputTests(ITestOutputHelper output)
@@ -292,7 +292,7 @@ public sealed class BadInputTests : IDisposable
     private static async Task<PlanSummary> Plan(PlanningService.PlanningServiceClient planning, bool publish)
     {
         using var call = planning.CreatePlan(new CreatePlanRequest { StartDate = "2020-02-03", HorizonDays = 7, Planner = Api.V1.Planner.Greedy, Publish = publish });
-        return (await PlanningServiceTests.ReadAll(call))[^1].Plan;
+        return (await PlanStreams.ReadAll(call))[^1].Plan;
     }
 
     /// <summary>A valid, realistic request of every RPC, made afresh for each call.</summary>

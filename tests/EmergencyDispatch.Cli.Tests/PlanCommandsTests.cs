@@ -1,0 +1,75 @@
+using EmergencyDispatch.Api.V1;
+using EmergencyDispatch.Cli;
+using EmergencyDispatch.Cli.Infrastructure;
+using EmergencyDispatch.Planning.Plans;
+using ApiPlanner = EmergencyDispatch.Api.V1.Planner;
+
+namespace EmergencyDispatch.Tests.Cli;
+
+/// <summary><c>dispatchctl plan</c> against the seeded service with its stored plan of the seed scenario.</summary>
+public sealed class PlanCommandsTests(SeededPlanFixture fixture) : IClassFixture<SeededPlanFixture>
+{
+    [Fact]
+    public async Task PlanExportWritesTheSameFilesAsSolveOnTheSeeds()
+    {
+        var exported = Path.Combine(Path.GetTempPath(), $"dispatch-export-{Guid.NewGuid():N}");
+        var solved = Path.Combine(Path.GetTempPath(), $"dispatch-solve-{Guid.NewGuid():N}");
+        try
+        {
+            var output = new StringWriter();
+            var error = new StringWriter();
+            var root = DispatchCli.CreateRootCommand(CliConsole.FromWriters(output, error), _ => fixture.Factory.CreateChannel());
+
+            var export = await root.Parse(["plan", "export", fixture.Plan.PlanId.ToString(System.Globalization.CultureInfo.InvariantCulture), "--out", exported]).InvokeAsync();
+            var solve = await root.Parse(["solve", RepositoryPaths.Seeds, "--out", solved]).InvokeAsync();
+
+            Assert.Equal((ExitCodes.Ok, ExitCodes.Ok), (export, solve));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(solved, PlanFiles.AssignmentsFile)), File.ReadAllBytes(Path.Combine(exported, PlanFiles.AssignmentsFile)));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(solved, PlanFiles.OutcomesFile)), File.ReadAllBytes(Path.Combine(exported, PlanFiles.OutcomesFile)));
+            Assert.Contains($"sha256 {fixture.Plan.AssignmentsSha256}", output.ToString());
+        }
+        finally
+        {
+            foreach (var directory in new[] { exported, solved })
+            {
+                if (Directory.Exists(directory))
+                    Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task PlanShowPrintsTheSummaryPerPriorityAndTheLargestShortfalls()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var root = DispatchCli.CreateRootCommand(CliConsole.FromWriters(output, error), _ => fixture.Factory.CreateChannel());
+
+        var exit = await root.Parse(["plan", "show", fixture.Plan.PlanId.ToString(System.Globalization.CultureInfo.InvariantCulture)]).InvokeAsync();
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Equal("", error.ToString());
+        var text = output.ToString();
+        Assert.Contains("smallest fill ratio", text);
+        Assert.Contains("CRITICAL", text);
+        Assert.Contains(fixture.Plan.LargestShortfalls[0].RequestId, text);
+        Assert.Contains(fixture.Plan.AssignmentsSha256, text);
+    }
+
+    [Fact]
+    public async Task PlanCreateWithTheCliPrintsProgressLinesAndTheGreedyPlan()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var root = DispatchCli.CreateRootCommand(CliConsole.FromWriters(output, error), _ => fixture.Factory.CreateChannel());
+
+        var exit = await root.Parse(["plan", "create", "--start", "2020-02-03", "--planner", "greedy", "--json"]).InvokeAsync();
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.StartsWith("planning", error.ToString());
+        var summary = Google.Protobuf.JsonParser.Default.Parse<PlanSummary>(output.ToString());
+        Assert.Equal(ApiPlanner.Greedy, summary.Request.Planner);
+        Assert.Equal(14, summary.Request.HorizonDays);
+        Assert.True(summary.PlanId > fixture.Plan.PlanId);
+    }
+}
