@@ -27,8 +27,8 @@ public static class PlanSummaryView
             .Select(t => new Tier(t.Priority.ToCode(), t.Quantity, t.OnTime, t.Late, t.Unmet, t.ServableDemands, t.SmallestFillRatio))
             .ToList();
         var largest = plan.Outcomes.Where(o => o.Unmet + o.Late > 0)
-            .OrderByDescending(o => o.Unmet + o.Late).ThenBy(o => o.RequestId, StringComparer.Ordinal).Take(shortfalls)
-            .Select(o => new Shortfall(o.RequestId, demands[o.RequestId].Priority.ToCode(), o.Quantity, o.Late, o.Unmet, o.ReasonText))
+            .OrderByDescending(o => o.Unmet + o.Late).ThenBy(o => o.DemandKey, StringComparer.Ordinal).Take(shortfalls)
+            .Select(o => new Shortfall(o.DemandKey, demands[o.DemandKey].Priority.ToCode(), o.Quantity, o.Late, o.Unmet, o.ReasonText))
             .ToList();
         Write(console, tiers, largest);
     }

@@ -31,7 +31,7 @@ public sealed class Network
             .ToDictionary(g => g.Key, g => (IReadOnlyList<Capability>)g.OrderBy(c => c.FactoryId, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
         Capability = input.Capabilities.ToDictionary(c => (c.FactoryId, c.Sku));
         DemandById = input.Demands.ToDictionary(d => d.RequestId, StringComparer.Ordinal);
-        _excluded = input.Exclusions.Select(e => (e.FactoryId, e.RequestId)).ToHashSet();
+        _excluded = input.Exclusions.Select(e => (e.FactoryId, e.DemandKey)).ToHashSet();
         ExcludingFactories = _excluded.Select(e => e.FactoryId).ToHashSet(StringComparer.Ordinal);
     }
 

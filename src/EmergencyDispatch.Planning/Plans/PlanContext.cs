@@ -32,20 +32,20 @@ internal sealed class PlanContext
         Committed = [];
         foreach (var c in input.Commitments)
         {
-            if (!FactoryIndex.TryGetValue(c.FactoryId, out var fi) || !DemandIndex.TryGetValue(c.RequestId, out var di))
-                throw new ArgumentException($"commitment of {c.FactoryId} to {c.RequestId}: unknown factory or demand");
+            if (!FactoryIndex.TryGetValue(c.FactoryId, out var fi) || !DemandIndex.TryGetValue(c.DemandKey, out var di))
+                throw new ArgumentException($"commitment of {c.FactoryId} to {c.DemandKey}: unknown factory or demand");
             var demand = Demands[di];
             var t = Network.Day(c.ProductionDate);
             if (t < 0 || t >= horizon || c.Quantity <= 0
                 || !Network.Capability.TryGetValue((c.FactoryId, demand.Sku), out var capability)
                 || Network.Lane(Factories[fi].Region, demand.Region) is not { } lane)
-                throw new ArgumentException($"commitment of {c.FactoryId} to {c.RequestId} on {c.ProductionDate:yyyy-MM-dd}: not a possible assignment of this plan");
+                throw new ArgumentException($"commitment of {c.FactoryId} to {c.DemandKey} on {c.ProductionDate:yyyy-MM-dd}: not a possible assignment of this plan");
             // Commitments consume capacity before anything else is planned.
             Capacity[fi][t] = Math.Max(0, Capacity[fi][t] - c.Quantity / capability.UnitsPerDay);
             OpenQuantity[di] = Math.Max(0, OpenQuantity[di] - c.Quantity);
             if (t + lane.Lead <= Network.Day(demand.DueDate))
                 CommittedOnTime[di] += c.Quantity;
-            Committed.Add(new Assignment(c.FactoryId, c.RequestId, demand.Sku, c.ProductionDate, c.ProductionDate.AddDays(lane.Lead), c.Quantity));
+            Committed.Add(new Assignment(c.FactoryId, c.DemandKey, demand.Sku, c.ProductionDate, c.ProductionDate.AddDays(lane.Lead), c.Quantity));
         }
 
         _origins = Factories.Select(f => new Origin(f.Region, Network.ExcludingFactories.Contains(f.FactoryId) ? f.FactoryId : null)).ToArray();

@@ -25,14 +25,14 @@ public static class PlanEvaluator
         var delivered = new Dictionary<string, long>(StringComparer.Ordinal);
         var placed = new Dictionary<(string FactoryId, string RequestId, int Day), long>();
         // A commitment of an excluded pair stays as it was accepted; nothing else may use the pair.
-        var committedPairs = input.Commitments.Select(c => (c.FactoryId, c.RequestId)).ToHashSet();
+        var committedPairs = input.Commitments.Select(c => (c.FactoryId, c.DemandKey)).ToHashSet();
 
         // Each assignment on its own: a positive quantity of the demand's sku, made by a capable factory inside the
         // horizon and shipped on a lane, arriving after the lane's lead time.
         for (var i = 0; i < assignments.Count; i++)
         {
             var a = assignments[i];
-            var where = $"assignment {i} ({a.FactoryId} → {a.RequestId} on {Text(a.ProductionDate)})";
+            var where = $"assignment {i} ({a.FactoryId} → {a.DemandKey} on {Text(a.ProductionDate)})";
             if (a.Quantity <= 0)
                 problems.Add($"{where}: quantity {a.Quantity} is not positive");
             var day = network.Day(a.ProductionDate);
@@ -43,15 +43,15 @@ public static class PlanEvaluator
                 problems.Add($"{where}: unknown factory {a.FactoryId}");
                 continue;
             }
-            if (!network.DemandById.TryGetValue(a.RequestId, out var demand))
+            if (!network.DemandById.TryGetValue(a.DemandKey, out var demand))
             {
-                problems.Add($"{where}: unknown demand {a.RequestId}");
+                problems.Add($"{where}: unknown demand {a.DemandKey}");
                 continue;
             }
             if (a.Sku != demand.Sku)
                 problems.Add($"{where}: sku {a.Sku} is not the demand's sku {demand.Sku}");
-            if (network.IsExcluded(a.FactoryId, a.RequestId) && !committedPairs.Contains((a.FactoryId, a.RequestId)))
-                problems.Add($"{where}: {a.FactoryId} is excluded from {a.RequestId}");
+            if (network.IsExcluded(a.FactoryId, a.DemandKey) && !committedPairs.Contains((a.FactoryId, a.DemandKey)))
+                problems.Add($"{where}: {a.FactoryId} is excluded from {a.DemandKey}");
             if (network.Lane(factory.Region, demand.Region) is { } lane)
             {
                 var arrival = a.ProductionDate.AddDays(lane.Lead);
@@ -63,7 +63,7 @@ public static class PlanEvaluator
                 problems.Add($"{where}: no lane from {factory.Region} to {demand.Region}");
             }
             delivered[demand.RequestId] = delivered.GetValueOrDefault(demand.RequestId) + a.Quantity;
-            placed[(a.FactoryId, a.RequestId, day)] = placed.GetValueOrDefault((a.FactoryId, a.RequestId, day)) + a.Quantity;
+            placed[(a.FactoryId, a.DemandKey, day)] = placed.GetValueOrDefault((a.FactoryId, a.DemandKey, day)) + a.Quantity;
             if (!network.Capability.TryGetValue((a.FactoryId, demand.Sku), out var capability))
             {
                 problems.Add($"{where}: factory {a.FactoryId} cannot make {demand.Sku}");
@@ -90,14 +90,14 @@ public static class PlanEvaluator
 
         // Commitments are kept: the plan holds at least the committed units for that factory, demand and day.
         var committed = input.Commitments
-            .GroupBy(c => (c.FactoryId, c.RequestId, Day: network.Day(c.ProductionDate)))
-            .OrderBy(g => g.Key.FactoryId, StringComparer.Ordinal).ThenBy(g => g.Key.RequestId, StringComparer.Ordinal).ThenBy(g => g.Key.Day);
+            .GroupBy(c => (c.FactoryId, c.DemandKey, Day: network.Day(c.ProductionDate)))
+            .OrderBy(g => g.Key.FactoryId, StringComparer.Ordinal).ThenBy(g => g.Key.DemandKey, StringComparer.Ordinal).ThenBy(g => g.Key.Day);
         foreach (var group in committed)
         {
             var units = group.Sum(c => c.Quantity);
             var planned = placed.GetValueOrDefault(group.Key);
             if (planned < units)
-                problems.Add($"commitment {group.Key.FactoryId} → {group.Key.RequestId} on {Text(network.Date(group.Key.Day))}: {units} units committed, {planned} planned");
+                problems.Add($"commitment {group.Key.FactoryId} → {group.Key.DemandKey} on {Text(network.Date(group.Key.Day))}: {units} units committed, {planned} planned");
         }
 
         return problems;
@@ -118,7 +118,7 @@ public static class PlanEvaluator
             var demand = DemandOf(network, a);
             var lane = network.FactoryById.TryGetValue(a.FactoryId, out var factory) ? network.Lane(factory.Region, demand.Region) : null;
             if (lane is null || !network.Capability.TryGetValue((a.FactoryId, demand.Sku), out var capability))
-                throw new ArgumentException($"assignment {a.FactoryId} → {a.RequestId}: no capability or lane; check the plan first", nameof(assignments));
+                throw new ArgumentException($"assignment {a.FactoryId} → {a.DemandKey}: no capability or lane; check the plan first", nameof(assignments));
             var daysLate = a.ArrivalDate.DayNumber - demand.DueDate.DayNumber;
             lateness += a.Quantity * Objective.PerUnit(LatenessStep, demand.Priority, daysLate, capability.UnitCost, lane.Value.Cost);
             cost += a.Quantity * Objective.PerUnit(CostStep, demand.Priority, daysLate, capability.UnitCost, lane.Value.Cost);
@@ -177,9 +177,9 @@ public static class PlanEvaluator
     }
 
     private static DemandLine DemandOf(Network network, Assignment a) =>
-        network.DemandById.TryGetValue(a.RequestId, out var demand)
+        network.DemandById.TryGetValue(a.DemandKey, out var demand)
             ? demand
-            : throw new ArgumentException($"assignment {a.FactoryId} → {a.RequestId}: unknown demand; check the plan first", nameof(a));
+            : throw new ArgumentException($"assignment {a.FactoryId} → {a.DemandKey}: unknown demand; check the plan first", nameof(a));
 
     private static string Text(DateOnly date) => IsoDate.Text(date);
 

@@ -31,7 +31,7 @@ public static class PlanFiles
         foreach (var a in InFileOrder(assignments))
         {
             ScenarioWriter.WriteRow(writer,
-                [a.FactoryId, a.RequestId, a.Sku, ScenarioWriter.Date(a.ProductionDate), ScenarioWriter.Date(a.ArrivalDate), ScenarioWriter.Number(a.Quantity)]);
+                [a.FactoryId, a.DemandKey, a.Sku, ScenarioWriter.Date(a.ProductionDate), ScenarioWriter.Date(a.ArrivalDate), ScenarioWriter.Number(a.Quantity)]);
         }
     }
 
@@ -42,7 +42,7 @@ public static class PlanFiles
         foreach (var o in InFileOrder(outcomes))
         {
             ScenarioWriter.WriteRow(writer,
-                [o.RequestId, ScenarioWriter.Number(o.Quantity), ScenarioWriter.Number(o.OnTime), ScenarioWriter.Number(o.Late), ScenarioWriter.Number(o.Unmet), o.ReasonText]);
+                [o.DemandKey, ScenarioWriter.Number(o.Quantity), ScenarioWriter.Number(o.OnTime), ScenarioWriter.Number(o.Late), ScenarioWriter.Number(o.Unmet), o.ReasonText]);
         }
     }
 
@@ -50,14 +50,14 @@ public static class PlanFiles
     public static IEnumerable<Assignment> InFileOrder(IEnumerable<Assignment> assignments) => assignments
         .OrderBy(a => a.FactoryId, StringComparer.Ordinal)
         .ThenBy(a => a.ProductionDate)
-        .ThenBy(a => a.RequestId, StringComparer.Ordinal)
+        .ThenBy(a => a.DemandKey, StringComparer.Ordinal)
         .ThenBy(a => a.ArrivalDate)
         .ThenBy(a => a.Sku, StringComparer.Ordinal)
         .ThenBy(a => a.Quantity);
 
     /// <summary>Outcomes in the order of <c>outcomes.csv</c>.</summary>
     public static IEnumerable<Outcome> InFileOrder(IEnumerable<Outcome> outcomes) => outcomes
-        .OrderBy(o => o.RequestId, StringComparer.Ordinal)
+        .OrderBy(o => o.DemandKey, StringComparer.Ordinal)
         .ThenBy(o => o.Quantity)
         .ThenBy(o => o.OnTime)
         .ThenBy(o => o.Late)

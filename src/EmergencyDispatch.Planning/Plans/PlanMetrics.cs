@@ -16,8 +16,8 @@ public static class PlanMetrics
         var tiers = new List<TierMetrics>(Priorities.InOrder.Length);
         foreach (var tier in Priorities.InOrder)
         {
-            var ofTier = outcomes.Where(o => demands[o.RequestId].Priority == tier).ToList();
-            var servable = ofTier.Where(o => network.IsServable(demands[o.RequestId])).ToList();
+            var ofTier = outcomes.Where(o => demands[o.DemandKey].Priority == tier).ToList();
+            var servable = ofTier.Where(o => network.IsServable(demands[o.DemandKey])).ToList();
             tiers.Add(new TierMetrics(
                 tier, ofTier.Count, servable.Count,
                 ofTier.Sum(o => o.Quantity), ofTier.Sum(o => o.OnTime), ofTier.Sum(o => o.Late), ofTier.Sum(o => o.Unmet),

@@ -7,15 +7,20 @@ namespace EmergencyDispatch.Planning.Plans;
 /// Units a factory already accepted for a demand on a day inside the frozen window (MODEL.md constraint 4):
 /// kept exactly as they are and counted for the demand, before anything else is planned.
 /// </summary>
-public sealed record Commitment(string FactoryId, string RequestId, DateOnly ProductionDate, long Quantity);
+public sealed record Commitment(string FactoryId, string DemandKey, DateOnly ProductionDate, long Quantity);
 
 /// <summary>
 /// A factory the plan must not use for a demand: the factory rejected an assignment of that demand, and no coordinator
 /// has cleared the rejection since. An addition to MODEL.md for re-planning: x[f,d,t] = 0 for the pair.
 /// </summary>
-public sealed record Exclusion(string FactoryId, string RequestId);
+public sealed record Exclusion(string FactoryId, string DemandKey);
 
-/// <summary>Everything a plan is made from. Demand quantities are open quantities; request ids are unique.</summary>
+/// <summary>
+/// Everything a plan is made from. Demand quantities are open quantities. A demand's <see cref="DemandLine.RequestId"/>
+/// is its key in the plan, unique in the input: a scenario's request_id, or the key the server gives each open demand
+/// (its request_id, or submitter/request_id where two submitters use the same one). Assignments, outcomes, commitments
+/// and exclusions name their demand by that key (<c>DemandKey</c>); the files write it in the request_id column.
+/// </summary>
 public sealed record PlanningInput(
     IReadOnlyList<Product> Products,
     IReadOnlyList<Factory> Factories,
@@ -39,7 +44,7 @@ public sealed record PlanningInput(
 }
 
 /// <summary>Whole units a factory produces on a day for a demand; they arrive after the lane's lead time.</summary>
-public sealed record Assignment(string FactoryId, string RequestId, string Sku, DateOnly ProductionDate, DateOnly ArrivalDate, long Quantity);
+public sealed record Assignment(string FactoryId, string DemandKey, string Sku, DateOnly ProductionDate, DateOnly ArrivalDate, long Quantity);
 
 /// <summary>Why units of a demand are late or unmet (MODEL.md "Outcome of each demand").</summary>
 public enum ShortfallReason
@@ -52,7 +57,7 @@ public enum ShortfallReason
 
 /// <summary>What a plan gives one demand.</summary>
 public sealed record Outcome(
-    string RequestId,
+    string DemandKey,
     long Quantity,
     long OnTime,
     long Late,

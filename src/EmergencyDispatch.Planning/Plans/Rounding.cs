@@ -116,11 +116,11 @@ internal static class Rounding
     /// <summary>Assignments merged per factory, demand and day, in factory, day, demand order.</summary>
     public static List<Assignment> Merge(PlanContext context, IEnumerable<Assignment> assignments) =>
         assignments
-            .GroupBy(a => (a.FactoryId, a.RequestId, a.ProductionDate))
+            .GroupBy(a => (a.FactoryId, a.DemandKey, a.ProductionDate))
             .Select(g => g.First() with { Quantity = g.Sum(a => a.Quantity) })
             .OrderBy(a => a.FactoryId, StringComparer.Ordinal)
             .ThenBy(a => a.ProductionDate)
-            .ThenBy(a => a.RequestId, StringComparer.Ordinal)
+            .ThenBy(a => a.DemandKey, StringComparer.Ordinal)
             .ToList();
 
     /// <summary>The rank of each demand in the objective's order: tier, then due date, then request id.</summary>

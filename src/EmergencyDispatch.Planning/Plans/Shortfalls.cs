@@ -20,7 +20,7 @@ internal static class Shortfalls
                     return (ShortfallReason.NoOnTimeRoute, []);
                 return (ShortfallReason.CapacityShortage, Binding(context, left, demand));
             })
-            .OrderBy(o => o.RequestId, StringComparer.Ordinal)
+            .OrderBy(o => o.DemandKey, StringComparer.Ordinal)
             .ToList();
     }
 

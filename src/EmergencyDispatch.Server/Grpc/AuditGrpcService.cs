@@ -281,7 +281,7 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
     private static IEnumerable<ReplayDifference> Differences(IReadOnlyList<PlanAssignmentRow> stored, IReadOnlyList<EmergencyDispatch.Planning.Plans.Assignment> replayed)
     {
         var before = stored.ToDictionary(r => (r.FactoryId, r.RequestKey, r.ProductionDate), r => r.Quantity);
-        var after = replayed.ToDictionary(a => (a.FactoryId, a.RequestId, PlanRecords.Date(a.ProductionDate)), a => a.Quantity);
+        var after = replayed.ToDictionary(a => (a.FactoryId, a.DemandKey, PlanRecords.Date(a.ProductionDate)), a => a.Quantity);
         return before.Keys.Union(after.Keys)
             .Where(k => before.GetValueOrDefault(k) != after.GetValueOrDefault(k))
             .OrderBy(k => k.Item1, StringComparer.Ordinal).ThenBy(k => k.Item3, StringComparer.Ordinal).ThenBy(k => k.Item2, StringComparer.Ordinal)

@@ -74,14 +74,14 @@ public static class PlanInputJson
             Array(w, "commitments", input.Commitments, c =>
             {
                 w.WriteString("factory_id", c.FactoryId);
-                w.WriteString("key", c.RequestId);
+                w.WriteString("key", c.DemandKey);
                 w.WriteString("production_date", Date(c.ProductionDate));
                 w.WriteNumber("quantity", c.Quantity);
             });
             Array(w, "exclusions", input.Exclusions, e =>
             {
                 w.WriteString("factory_id", e.FactoryId);
-                w.WriteString("key", e.RequestId);
+                w.WriteString("key", e.DemandKey);
             });
             w.WriteEndObject();
         }

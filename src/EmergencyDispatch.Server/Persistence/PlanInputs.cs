@@ -84,12 +84,12 @@ public sealed class PlanInputs
             [.. availability.OrderBy(a => a.FactoryId, StringComparer.Ordinal).ThenBy(a => a.Date)],
             [.. lanes.OrderBy(l => l.FromRegion, StringComparer.Ordinal).ThenBy(l => l.ToRegion, StringComparer.Ordinal)],
             [.. sorted.Select(d => d.Line)],
-            [.. commitments.OrderBy(c => c.FactoryId, StringComparer.Ordinal).ThenBy(c => c.RequestId, StringComparer.Ordinal)
+            [.. commitments.OrderBy(c => c.FactoryId, StringComparer.Ordinal).ThenBy(c => c.DemandKey, StringComparer.Ordinal)
                 .ThenBy(c => c.ProductionDate).ThenBy(c => c.Quantity)],
             startDate,
             horizonDays)
         {
-            Exclusions = [.. (exclusions ?? []).Distinct().OrderBy(e => e.FactoryId, StringComparer.Ordinal).ThenBy(e => e.RequestId, StringComparer.Ordinal)],
+            Exclusions = [.. (exclusions ?? []).Distinct().OrderBy(e => e.FactoryId, StringComparer.Ordinal).ThenBy(e => e.DemandKey, StringComparer.Ordinal)],
         };
         return new PlanInputs(input, [.. sorted.Select(d => d.Planned)]);
     }

@@ -15,12 +15,12 @@ public static class PlanRecords
         var inputs = snapshot.Inputs;
         var assignments = PlanFiles.InFileOrder(result.Assignments)
             .Select((a, i) => new PlanAssignmentRow(
-                i, a.FactoryId, inputs.ByKey[a.RequestId].DemandId, a.RequestId, a.Sku, Date(a.ProductionDate), Date(a.ArrivalDate), a.Quantity))
+                i, a.FactoryId, inputs.ByKey[a.DemandKey].DemandId, a.DemandKey, a.Sku, Date(a.ProductionDate), Date(a.ArrivalDate), a.Quantity))
             .ToList();
         var demands = inputs.Input.Demands.ToDictionary(d => d.RequestId, StringComparer.Ordinal);
         var outcomes = PlanFiles.InFileOrder(result.Outcomes)
             .Select((o, i) => new PlanOutcomeRow(
-                i, inputs.ByKey[o.RequestId].DemandId, o.RequestId, (long)demands[o.RequestId].Priority, o.Quantity, o.OnTime, o.Late, o.Unmet,
+                i, inputs.ByKey[o.DemandKey].DemandId, o.DemandKey, (long)demands[o.DemandKey].Priority, o.Quantity, o.OnTime, o.Late, o.Unmet,
                 Codes.Reasons.Code(o.Reason), string.Join(';', o.BindingFactories)))
             .ToList();
         var steps = result.StepValues

@@ -239,8 +239,8 @@ public class PlanEvaluatorTests
 
         Assert.Equal(["Short", "Late"], asked);
         Assert.Collection(outcomes,
-            o => Assert.Equal(("Full", 4L, 0L, 0L, ""), (o.RequestId, o.OnTime, o.Late, o.Unmet, o.ReasonText)),
-            o => Assert.Equal(("Short", 6L, 0L, 4L, "CAPACITY_SHORTAGE:F1"), (o.RequestId, o.OnTime, o.Late, o.Unmet, o.ReasonText)),
-            o => Assert.Equal(("Late", 0L, 3L, 0L, "CAPACITY_SHORTAGE:F1"), (o.RequestId, o.OnTime, o.Late, o.Unmet, o.ReasonText)));
+            o => Assert.Equal(("Full", 4L, 0L, 0L, ""), (o.DemandKey, o.OnTime, o.Late, o.Unmet, o.ReasonText)),
+            o => Assert.Equal(("Short", 6L, 0L, 4L, "CAPACITY_SHORTAGE:F1"), (o.DemandKey, o.OnTime, o.Late, o.Unmet, o.ReasonText)),
+            o => Assert.Equal(("Late", 0L, 3L, 0L, "CAPACITY_SHORTAGE:F1"), (o.DemandKey, o.OnTime, o.Late, o.Unmet, o.ReasonText)));
     }
 }

@@ -39,7 +39,7 @@ public class PlannerCrossCheckTests
         var plan = Planner.Plan(input, new PlannerOptions());
 
         Assert.NotEmpty(input.Exclusions);
-        Assert.DoesNotContain(plan.Assignments, a => input.Exclusions.Contains(new Exclusion(a.FactoryId, a.RequestId)));
+        Assert.DoesNotContain(plan.Assignments, a => input.Exclusions.Contains(new Exclusion(a.FactoryId, a.DemandKey)));
         GlpkReference.AssertPlanIsCorrect(input, plan);
     }
 

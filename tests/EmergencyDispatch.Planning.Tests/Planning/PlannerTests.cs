@@ -30,7 +30,7 @@ public sealed class PlannerTests
     private static DemandLine Demand(string id, long quantity, int dueDay, Priority priority, string sku = "M", string region = "A") =>
         new(id, sku, quantity, region, Start.AddDays(dueDay), priority);
 
-    private static Outcome Of(PlanResult plan, string id) => plan.Outcomes.Single(o => o.RequestId == id);
+    private static Outcome Of(PlanResult plan, string id) => plan.Outcomes.Single(o => o.DemandKey == id);
 
     private static double Value(PlanResult plan, string step) => plan.StepValues.Single(v => v.Step.Name == step).Value;
 
@@ -149,8 +149,8 @@ public sealed class PlannerTests
         Assert.Equal(100, Of(plan, "NEAR").OnTime);
         Assert.Equal(100, Of(plan, "FAR").OnTime);
         // No lane leads from B to A, so F2 never serves NEAR; each assignment arrives after its lane's lead.
-        Assert.All(plan.Assignments.Where(a => a.RequestId == "NEAR"), a => Assert.Equal("F1", a.FactoryId));
-        Assert.All(plan.Assignments, a => Assert.Equal(a.FactoryId == "F1" && a.RequestId == "FAR" ? 1 : 0, a.ArrivalDate.DayNumber - a.ProductionDate.DayNumber));
+        Assert.All(plan.Assignments.Where(a => a.DemandKey == "NEAR"), a => Assert.Equal("F1", a.FactoryId));
+        Assert.All(plan.Assignments, a => Assert.Equal(a.FactoryId == "F1" && a.DemandKey == "FAR" ? 1 : 0, a.ArrivalDate.DayNumber - a.ProductionDate.DayNumber));
     }
 
     [Fact]
@@ -180,7 +180,7 @@ public sealed class PlannerTests
 
         var plan = Planner.Plan(input, new PlannerOptions());
 
-        Assert.Contains(plan.Assignments, a => a is { FactoryId: "F1", RequestId: "LOWC", Quantity: 100 } && a.ProductionDate == Start);
+        Assert.Contains(plan.Assignments, a => a is { FactoryId: "F1", DemandKey: "LOWC", Quantity: 100 } && a.ProductionDate == Start);
         Assert.Equal(100, Of(plan, "CRIT").OnTime);
         Assert.Empty(PlanEvaluator.Check(input, plan.Assignments));
     }
@@ -200,7 +200,7 @@ public sealed class PlannerTests
         foreach (var p in new[] { plan, greedy })
         {
             Assert.Empty(PlanEvaluator.Check(input, p.Assignments));
-            Assert.DoesNotContain(p.Assignments, a => a is { FactoryId: "F1", RequestId: "D" });
+            Assert.DoesNotContain(p.Assignments, a => a is { FactoryId: "F1", DemandKey: "D" });
             Assert.Equal(10, Of(p, "D").OnTime);
             Assert.Equal(5, Of(p, "E").OnTime);
             Assert.Equal(ShortfallReason.CapacityShortage, Of(p, "D").Reason);

@@ -80,7 +80,7 @@ public static class RandomScenarios
     {
         var input = Build(seed);
         var random = new Random(seed * 7919 + 1);
-        var committed = input.Commitments.Select(c => (c.FactoryId, c.RequestId)).ToHashSet();
+        var committed = input.Commitments.Select(c => (c.FactoryId, c.DemandKey)).ToHashSet();
         var pairs = (from d in input.Demands
                      from c in input.Capabilities
                      where c.Sku == d.Sku && !committed.Contains((c.FactoryId, d.RequestId))
@@ -107,7 +107,7 @@ public static class RandomScenarios
                 let units = (long)Math.Min(demand.Quantity / 3, Math.Floor(c.UnitsPerDay * factor / 3))
                 where units >= 1
                 select new Commitment(c.FactoryId, demand.RequestId, Start.AddDays(t), units)).ToList();
-            if (candidates.Count > 0 && !commitments.Any(c => c.RequestId == demand.RequestId))
+            if (candidates.Count > 0 && !commitments.Any(c => c.DemandKey == demand.RequestId))
                 commitments.Add(Pick(random, candidates));
         }
         return commitments;

@@ -89,8 +89,8 @@ public sealed class PlanFilesTests : IDisposable
         Assert.Empty(outcomeErrors);
         Assert.Equal(PlanFiles.InFileOrder(Assignments), assignments!);
         var expected = PlanFiles.InFileOrder(Outcomes).ToList();
-        Assert.Equal(expected.Select(o => (o.RequestId, o.Quantity, o.OnTime, o.Late, o.Unmet, o.Reason)),
-            outcomes!.Select(o => (o.RequestId, o.Quantity, o.OnTime, o.Late, o.Unmet, o.Reason)));
+        Assert.Equal(expected.Select(o => (o.DemandKey, o.Quantity, o.OnTime, o.Late, o.Unmet, o.Reason)),
+            outcomes!.Select(o => (o.DemandKey, o.Quantity, o.OnTime, o.Late, o.Unmet, o.Reason)));
         Assert.Equal(expected.Select(o => o.BindingFactories), outcomes!.Select(o => o.BindingFactories));
     }
 

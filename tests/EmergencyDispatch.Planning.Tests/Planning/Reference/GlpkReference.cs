@@ -95,10 +95,10 @@ public static class GlpkReference
     private static void AssertOutcomesAreExplained(PlanningInput input, PlanResult plan, NaiveLp lp)
     {
         var expected = PlanEvaluator.Outcomes(input, plan.Assignments, d => (lp.ExpectedReason(d.RequestId), []))
-            .Select(o => $"{o.RequestId}: quantity {o.Quantity}, on time {o.OnTime}, late {o.Late}, reason {o.Reason}")
+            .Select(o => $"{o.DemandKey}: quantity {o.Quantity}, on time {o.OnTime}, late {o.Late}, reason {o.Reason}")
             .Order(StringComparer.Ordinal);
         var actual = plan.Outcomes
-            .Select(o => $"{o.RequestId}: quantity {o.Quantity}, on time {o.OnTime}, late {o.Late}, reason {o.Reason}")
+            .Select(o => $"{o.DemandKey}: quantity {o.Quantity}, on time {o.OnTime}, late {o.Late}, reason {o.Reason}")
             .Order(StringComparer.Ordinal);
         Assert.Equal(expected, actual);
     }
@@ -139,7 +139,7 @@ public static class GlpkReference
             }
             var lanes = input.Lanes.ToDictionary(l => (l.FromRegion, l.ToRegion), l => (Lead: l.LeadDays, Cost: l.UnitCost));
             var commitments = input.Commitments
-                .GroupBy(c => (c.FactoryId, c.RequestId, Day: c.ProductionDate.DayNumber - input.StartDate.DayNumber))
+                .GroupBy(c => (c.FactoryId, c.DemandKey, Day: c.ProductionDate.DayNumber - input.StartDate.DayNumber))
                 .ToDictionary(g => g.Key, g => g.Sum(c => c.Quantity));
 
             // Variables.
