@@ -114,9 +114,9 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
         ["assignment_id", "plan_id", "factory_id", "demand_id", "request_key", "sku", "production_date", "arrival_date", "quantity", "produced", "status", "reason", "version"];
 
     /// <summary>
-    /// Makes a draft the active plan, in the caller's transaction: supersedes the active plan, withdraws the live
-    /// assignments the draft did not keep as commitments, and creates the draft's other assignments as PENDING. The
-    /// active plan again is a no-op; a draft made before the active plan or any assignment changed is refused.
+    /// Makes a draft the active plan, in the caller's transaction, by <see cref="Publication.Decide"/>: supersedes the
+    /// active plan, withdraws the live assignments the draft did not keep as commitments, and creates the draft's other
+    /// units (<see cref="Publication.NewWork"/>) as PENDING assignments.
     /// </summary>
     public static PublishResult Publish(SqliteConnection connection, SqliteTransaction transaction, long planId, string by, long at)
     {
@@ -124,28 +124,19 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
             "SELECT status, baseline_plan_id, loop_version FROM plan WHERE plan_id = @planId", new { planId }, transaction);
         if (plan.Status is null)
             return Refused($"plan {planId} does not exist");
-        if (plan.Status == PlanStore.Active)
-            return new PublishResult(true, null, NoFactories);
-        if (plan.Status != PlanStore.Draft)
-            return Refused($"plan {planId} is {plan.Status}: only a draft can be published");
         var active = connection.QuerySingleOrDefault<long?>("SELECT plan_id FROM plan WHERE status = 'ACTIVE'", transaction: transaction);
-        if (active != plan.BaselinePlanId)
-        {
-            return Refused(
-                $"plan {planId} was made while {Describe(plan.BaselinePlanId)} was active, and plan {active} is active now: make a new plan");
-        }
         var version = connection.ExecuteScalar<long>("SELECT COALESCE(MAX(version), 0) FROM assignment_change", transaction: transaction);
-        if (version > plan.LoopVersion)
-        {
-            return Refused(
-                $"assignments changed after plan {planId} was made (factories acknowledged or reported, or a demand was cancelled): make a new plan that keeps what they said");
-        }
+        var decision = Publication.Decide(planId, plan.Status, plan.BaselinePlanId, plan.LoopVersion, active, version);
+        if (decision.AlreadyActive)
+            return new PublishResult(true, null, NoFactories);
+        if (!decision.Publish)
+            return Refused(decision.Refusal!);
 
         connection.Execute("UPDATE plan SET status = 'SUPERSEDED' WHERE status = 'ACTIVE'", transaction: transaction);
         connection.Execute("UPDATE plan SET status = 'ACTIVE', published_at = @at, published_by = @by WHERE plan_id = @planId",
             new { planId, at, by }, transaction);
 
-        // Commitments stay as they are; their units are part of the plan's rows at the same factory, demand and day.
+        // Commitments stay as they are, with the accepted assignments they belong to.
         var kept = connection.Query<(long AssignmentId, string FactoryId, long DemandId, string ProductionDate, long Quantity)>(
             """
             SELECT a.assignment_id, a.factory_id, a.demand_id, a.production_date, c.quantity
@@ -153,7 +144,6 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
             WHERE c.plan_id = @planId
             """, new { planId }, transaction).AsList();
         var keptIds = kept.Select(k => k.AssignmentId).ToHashSet();
-        var keptUnits = kept.GroupBy(k => (k.FactoryId, k.DemandId, k.ProductionDate)).ToDictionary(g => g.Key, g => g.Sum(k => k.Quantity));
 
         var factories = new HashSet<string>(StringComparer.Ordinal);
         using var change = Prepared(connection, transaction, "assignment_change", [.. RowColumns[..^1], "version", "changed_at"]);
@@ -182,18 +172,11 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
 
         var nextId = connection.ExecuteScalar<long>("SELECT COALESCE(MAX(assignment_id), 0) FROM assignment", transaction: transaction);
         using var insert = Prepared(connection, transaction, "assignment", [.. RowColumns, "updated_at"]);
-        foreach (var p in PlanStore.AllAssignments(connection, transaction, planId))
+        var work = Publication.NewWork(
+            PlanStore.AllAssignments(connection, transaction, planId), p => (p.FactoryId, p.DemandId, p.ProductionDate), p => p.Quantity,
+            kept.Select(k => ((k.FactoryId, k.DemandId, k.ProductionDate), k.Quantity)));
+        foreach (var (p, quantity) in work)
         {
-            var key = (p.FactoryId, p.DemandId, p.ProductionDate);
-            var quantity = p.Quantity;
-            if (keptUnits.TryGetValue(key, out var committed))
-            {
-                var covered = Math.Min(committed, quantity);
-                quantity -= covered;
-                keptUnits[key] = committed - covered;
-            }
-            if (quantity <= 0)
-                continue;
             var row = new AssignmentRow(++nextId, planId, p.FactoryId, p.DemandId, p.RequestKey, p.Sku, p.ProductionDate, p.ArrivalDate,
                 quantity, 0, Pending, "", ++version, at);
             insert.Run(Values(row));
@@ -237,8 +220,6 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
     private static readonly IReadOnlySet<string> NoFactories = new HashSet<string>();
 
     private static PublishResult Refused(string why) => new(false, why, NoFactories);
-
-    private static string Describe(long? planId) => planId is { } id ? $"plan {id}" : "no plan";
 
     /// <summary>
     /// A factory's assignments by production date then id, inside the bounds, after the page key: the current ones from

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Dapper;
+using EmergencyDispatch.Planning.Loop;
 using EmergencyDispatch.Planning.Model;
 using Microsoft.Data.Sqlite;
 
@@ -8,9 +9,9 @@ namespace EmergencyDispatch.Server.Persistence;
 /// <summary>Reads what a plan is made from, and stores and reads plans (written once, never changed).</summary>
 public sealed class PlanStore(Database database, Writer writer, AssignmentFeed feed, TimeProvider clock)
 {
-    public const string Draft = "DRAFT";
-    public const string Active = "ACTIVE";
-    public const string Superseded = "SUPERSEDED";
+    public const string Draft = PlanStates.Draft;
+    public const string Active = PlanStates.Active;
+    public const string Superseded = PlanStates.Superseded;
 
     private const string PlanColumns = """
         plan_id AS PlanId, status, created_at AS CreatedAt, created_by AS CreatedBy, start_date AS StartDate,
