@@ -13,6 +13,7 @@ namespace EmergencyDispatch.Benchmarks;
 /// </summary>
 public static class SecurityBenchmark
 {
+    // Where the interceptor was first added (it lives in Grpc/ since).
     private const string Interceptor = "src/EmergencyDispatch.Server/Security/SecurityInterceptor.cs";
 
     public static async Task RunAsync(string root, string? baseline, int rounds)

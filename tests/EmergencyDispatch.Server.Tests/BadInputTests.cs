@@ -18,6 +18,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 using ServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;
+using ErrorText = EmergencyDispatch.Planning.Model.ErrorText;
 
 namespace EmergencyDispatch.Tests.Server;
 
@@ -218,6 +219,146 @@ public sealed class BadInputTests : IDisposable
         Assert.True(_serverErrors.Entries.IsEmpty, "the service logged errors:\n" + string.Join("\n", _serverErrors.Entries.Take(20)));
     }
 
+    /// <summary>Characters of the over-long values put in every string field.</summary>
+    private const int LongChars = 20_000;
+
+    /// <summary>Most bytes of trailers gRPC C-core takes by default (HTTP/2's count: name, value and 32 bytes per entry).</summary>
+    private const int MaxTrailerBytes = 8 * 1024;
+
+    [Fact]
+    public async Task OverLongTextInEveryStringFieldGetsAStatusEveryClientReads()
+    {
+        var bases = BaseRequests(await Prepare());
+        string[] values = [new string('x', LongChars), string.Concat(Enumerable.Repeat("界", LongChars))];
+        // As the admin, and as a factory: its key's checks see the request first (a factory_id that is not its own).
+        var factoryKey = await new AdminService.AdminServiceClient(_channel).CreateApiKeyAsync(new CreateApiKeyRequest { Name = "f1-long", Role = Role.Factory, FactoryId = "F1" });
+        using var factory = DispatchFactory.CreateChannel(_host.Server, factoryKey.Token);
+        (string Name, GrpcChannel Channel)[] callers = [("admin", _channel), ("factory F1", factory)];
+        var failures = new List<string>();
+        var calls = 0;
+        var fields = 0;
+        var largest = (Bytes: 0, What: "");
+        foreach (var method in Services.SelectMany(s => s.Methods))
+        {
+            foreach (var (path, set) in StringFields(bases[Name(method)]()))
+            {
+                fields++;
+                foreach (var (value, caller) in values.SelectMany(v => callers.Select(c => (v, c))))
+                {
+                    var message = bases[Name(method)]();
+                    set(message, value);
+                    var (code, error, _) = await Invoke(method, new Outgoing(message, []), caller.Channel);
+                    calls++;
+                    var what = $"{Name(method)} as {caller.Name} with {value.Length} × '{value[0]}' in {path} -> {code}";
+                    if (Array.IndexOf(Forbidden, code) >= 0)
+                        failures.Add($"{what}: {error?.Status.Detail}");
+                    if (error is null)
+                        continue;
+                    var bytes = TrailerBytes(error);
+                    if (bytes > largest.Bytes)
+                        largest = (bytes, what);
+                    if (bytes > MaxTrailerBytes)
+                        failures.Add($"{what}: {bytes} bytes of trailers, more than a client with an 8 KB limit reads");
+                    if (error.Status.Detail.Contains(value[..(ErrorText.MaxQuoted + 1)], StringComparison.Ordinal))
+                        failures.Add($"{what}: the message quotes more than {ErrorText.MaxQuoted} characters of the value");
+                }
+            }
+        }
+
+        _output.WriteLine($"{calls} calls over {fields} string fields of {Services.Sum(s => s.Methods.Count)} RPCs; the largest status, {largest.Bytes} bytes of trailers: {largest.What}");
+        Assert.True(fields >= 60, $"only {fields} string fields found");
+        Assert.True(failures.Count == 0, $"{failures.Count} calls failed their checks:\n" + string.Join("\n", failures.Take(40)));
+    }
+
+    [Fact]
+    public async Task EveryMethodAnswersARequestThatIsNoMessageWithInvalidArgument()
+    {
+        var bases = BaseRequests(await Prepare());
+        // Malformed whatever the message: a wire type that does not exist, a field longer than what follows, an eleven-byte varint.
+        byte[][] garbage = [[0x0F], [0x0A, 0x05, 0x61], [.. Enumerable.Repeat((byte)0xFF, 11)]];
+        var methods = Services.SelectMany(s => s.Methods).Select(m => (Method: m, Base: bases[Name(m)]))
+            .Append((Health.Descriptor.FindMethodByName("Check"), (Func<IMessage>)(() => new HealthCheckRequest())))
+            .ToList();
+        var failures = new List<string>();
+        foreach (var (method, request) in methods)
+        {
+            foreach (var bytes in garbage)
+            {
+                var (code, error, _) = await Invoke(method, new Outgoing(request(), bytes));
+                var expected = $"the request is not a valid {method.InputType.Name}";
+                if (code != StatusCode.InvalidArgument || error!.Status.Detail != expected)
+                    failures.Add($"{Name(method)} + [{Convert.ToHexString(bytes)}] -> {code}: {error?.Status.Detail}");
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} of {methods.Count * garbage.Length} calls:\n" + string.Join("\n", failures));
+    }
+
+    /// <summary>
+    /// Every string field a request can carry, found from its descriptor so that a new field cannot escape: its path and
+    /// how to set it on a fresh request (in the first item of a list, or a sub-message, made when absent).
+    /// </summary>
+    private static List<(string Path, Action<IMessage, string> Set)> StringFields(IMessage sample)
+    {
+        var fields = new List<(string, Action<IMessage, string>)>();
+        void Walk(MessageDescriptor type, string prefix, Func<IMessage, IMessage> reach, int depth)
+        {
+            foreach (var field in type.Fields.InFieldNumberOrder().Where(f => !f.IsMap))
+            {
+                var path = prefix + field.Name;
+                if (field.FieldType == FieldType.String && field.IsRepeated)
+                {
+                    fields.Add((path + "[0]", (m, v) =>
+                    {
+                        var items = (IList)field.Accessor.GetValue(reach(m));
+                        if (items.Count == 0)
+                            items.Add(v);
+                        else
+                            items[0] = v;
+                    }));
+                }
+                else if (field.FieldType == FieldType.String)
+                {
+                    fields.Add((path, (m, v) => field.Accessor.SetValue(reach(m), v)));
+                }
+                else if (field.FieldType == FieldType.Message && depth < 4 && field.MessageType.File != Timestamp.Descriptor.File && field.MessageType.File != Duration.Descriptor.File)
+                {
+                    Walk(field.MessageType, path + (field.IsRepeated ? "[0]." : "."), m => Inner(reach(m), field), depth + 1);
+                }
+            }
+        }
+        Walk(sample.Descriptor, "", m => m, 0);
+        return fields;
+    }
+
+    /// <summary>The sub-message of a field (its first item for a list), made when there is none.</summary>
+    private static IMessage Inner(IMessage owner, FieldDescriptor field)
+    {
+        if (field.IsRepeated)
+        {
+            var items = (IList)field.Accessor.GetValue(owner);
+            if (items.Count == 0)
+                items.Add(field.MessageType.Parser.ParseFrom(ByteString.Empty));
+            return (IMessage)items[0]!;
+        }
+        if (field.Accessor.GetValue(owner) is not IMessage inner)
+        {
+            inner = field.MessageType.Parser.ParseFrom(ByteString.Empty);
+            field.Accessor.SetValue(owner, inner);
+        }
+        return inner;
+    }
+
+    /// <summary>What a status costs in trailers as HTTP/2 counts it, its message percent-encoded as gRPC sends it.</summary>
+    private static int TrailerBytes(RpcException error)
+    {
+        static int Entry(string name, int valueBytes) => name.Length + valueBytes + 32;
+        var bytes = Entry("grpc-status", 2) + Entry("grpc-message", Encoding.UTF8.GetBytes(error.Status.Detail).Sum(b => b is < 0x20 or > 0x7E or (byte)'%' ? 3 : 1));
+        foreach (var entry in error.Trailers.Where(e => e.Key is not ("grpc-status" or "grpc-message")))
+            bytes += Entry(entry.Key, entry.IsBinary ? (entry.ValueBytes.Length + 2) / 3 * 4 : Encoding.UTF8.GetByteCount(entry.Value));
+        return bytes;
+    }
+
     /// <summary>Ids and tokens that exist once a small registry, demand, two plans (one published), acknowledgements, a report and keys are stored.</summary>
     private async Task<State> Prepare()
     {
@@ -405,9 +546,9 @@ public sealed class BadInputTests : IDisposable
         Marshallers.Create(_ => throw new NotSupportedException(), b => m.OutputType.Parser.ParseFrom(b))));
 
     /// <summary>Makes one call; a watch is read until its first message (or its end) and then left.</summary>
-    private async Task<(StatusCode Code, RpcException? Error, TimeSpan Elapsed)> Invoke(MethodDescriptor m, Outgoing request)
+    private async Task<(StatusCode Code, RpcException? Error, TimeSpan Elapsed)> Invoke(MethodDescriptor m, Outgoing request, GrpcChannel? channel = null)
     {
-        var invoker = _channel.CreateCallInvoker();
+        var invoker = (channel ?? _channel).CreateCallInvoker();
         var watch = Stopwatch.StartNew();
         try
         {

@@ -137,9 +137,7 @@ public sealed class HostTests
     {
         // Kestrel, not the test server: it is Kestrel that waits for open calls to end before the host can stop.
         using var factory = new DispatchFactory();
-        factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
-        factory.StartServer();
-        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var address = StartKestrel(factory);
         using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
             HttpHandler = EmergencyDispatch.Benchmarks.Credentials.Handler(new SocketsHttpHandler(), DispatchFactory.ReadAdminToken(factory.DatabasePath)),
@@ -160,5 +158,41 @@ public sealed class HostTests
         Assert.True(stopped < TimeSpan.FromSeconds(5), $"the host took {stopped.TotalSeconds:0.0} s to stop");
         Assert.Equal(StatusCode.Unavailable, end.StatusCode);
         Assert.StartsWith("the server is shutting down; watch again with after_version", end.Status.Detail);
+    }
+
+    [Fact]
+    public async Task AFactoryKeyNamingAnotherVeryLongFactoryGetsAStatusAClientWithAn8KbHeaderLimitReads()
+    {
+        // Kestrel and a client that takes at most 8 KB of headers and trailers, as gRPC C-core does by default.
+        using var factory = new DispatchFactory();
+        var address = StartKestrel(factory);
+        var admin = DispatchFactory.ReadAdminToken(factory.DatabasePath);
+        using var adminChannel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            HttpHandler = EmergencyDispatch.Benchmarks.Credentials.Handler(new SocketsHttpHandler(), admin),
+        });
+        await Fixtures.RegisterSmallRegistry(new RegistryService.RegistryServiceClient(adminChannel));
+        var key = await new AdminService.AdminServiceClient(adminChannel).CreateApiKeyAsync(new CreateApiKeyRequest { Name = "f1", Role = Role.Factory, FactoryId = "F1" });
+        using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            HttpHandler = EmergencyDispatch.Benchmarks.Credentials.Handler(new SocketsHttpHandler { MaxResponseHeadersLength = 8 }, key.Token),
+        });
+        var assignments = new AssignmentService.AssignmentServiceClient(channel);
+
+        foreach (var id in new[] { new string('x', 20_000), string.Concat(Enumerable.Repeat("界", 20_000)) })
+        {
+            var refused = await Assert.ThrowsAsync<RpcException>(() => assignments.ListAssignmentsAsync(new ListAssignmentsRequest { FactoryId = id }).ResponseAsync);
+
+            Assert.Equal(StatusCode.NotFound, refused.StatusCode);
+            Assert.Equal($"factory {id[..64]}…(20000 chars) not found", refused.Status.Detail);
+        }
+    }
+
+    /// <summary>Serves the factory's host with Kestrel (h2c on a free loopback port) and returns its address.</summary>
+    private static string StartKestrel(DispatchFactory factory)
+    {
+        factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
+        factory.StartServer();
+        return factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
     }
 }

@@ -101,7 +101,7 @@ public static class Rules
         if (string.IsNullOrEmpty(value))
             return "must be a date yyyy-MM-dd";
         if (!IsoDate.TryParse(value, out date))
-            return $"'{Shorten(value)}' is not a date yyyy-MM-dd";
+            return $"'{ErrorText.Quote(value)}' is not a date yyyy-MM-dd";
         if (date < MinDate || date > MaxDate)
             return $"must be between {MinDate:yyyy-MM-dd} and {MaxDate:yyyy-MM-dd}";
         return null;
@@ -184,7 +184,4 @@ public static class Rules
         if (problem is not null)
             violations.Add(new Violation(field, problem));
     }
-
-    /// <summary>Cuts a value for quoting in an error message.</summary>
-    public static string Shorten(string value) => value.Length <= 40 ? value : value[..40] + "…";
 }

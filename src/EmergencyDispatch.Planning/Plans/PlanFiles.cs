@@ -112,7 +112,7 @@ public static class PlanFiles
         var code = colon < 0 ? text : text[..colon];
         if (!Codes.Reasons.TryParse(code, out var reason))
         {
-            v.Add(new Violation("reason", $"'{Rules.Shorten(text)}' is not empty, {string.Join(", ", Codes.Reasons.Codes.Skip(1))}[:F1;F2]"));
+            v.Add(new Violation("reason", $"'{ErrorText.Quote(text)}' is not empty, {string.Join(", ", Codes.Reasons.Codes.Skip(1))}[:F1;F2]"));
             return (ShortfallReason.None, []);
         }
         if (colon < 0)
@@ -124,7 +124,7 @@ public static class PlanFiles
         }
         var factories = text[(colon + 1)..].Split(';');
         foreach (var factory in factories)
-            Rules.Add(v, "reason", Rules.CheckId(factory) is { } problem ? $"binding factory '{Rules.Shorten(factory)}' {problem}" : null);
+            Rules.Add(v, "reason", Rules.CheckId(factory) is { } problem ? $"binding factory '{ErrorText.Quote(factory)}' {problem}" : null);
         return (reason, factories);
     }
 
@@ -148,7 +148,7 @@ public static class PlanFiles
     {
         if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= 0)
             return value;
-        v.Add(new Violation(field, $"'{Rules.Shorten(text)}' is not a whole number ≥ 0"));
+        v.Add(new Violation(field, $"'{ErrorText.Quote(text)}' is not a whole number ≥ 0"));
         return 0;
     }
 }

@@ -217,7 +217,7 @@ public static class ScenarioReader
         Rules.Add(v, "from_region", Rules.CheckId(f[0]));
         Rules.Add(v, "to_region", Rules.CheckId(f[1]));
         if (!long.TryParse(f[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var lead))
-            v.Add(new Violation("lead_days", $"'{Rules.Shorten(f[2])}' is not a whole number of days from 0 to {Rules.MaxLeadDays}"));
+            v.Add(new Violation("lead_days", $"'{ErrorText.Quote(f[2])}' is not a whole number of days from 0 to {Rules.MaxLeadDays}"));
         else
             Rules.Add(v, "lead_days", Rules.CheckLeadDays(lead));
         var cost = Number(f[3], "unit_cost", Rules.CheckUnitCost, v);
@@ -230,13 +230,13 @@ public static class ScenarioReader
         var quantityOk = long.TryParse(f[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out quantity);
         if (!quantityOk)
         {
-            v.Add(new Violation("quantity", $"'{Rules.Shorten(f[2])}' is not a whole number"));
+            v.Add(new Violation("quantity", $"'{ErrorText.Quote(f[2])}' is not a whole number"));
             quantity = 1;
         }
         Rules.CheckDemandLine("", f[0], f[1], quantity, f[3], f[4], v);
         Rules.CheckDate(f[4], out var due);
         if (!Priorities.TryParse(f[5], out var priority))
-            v.Add(new Violation("priority", $"'{Rules.Shorten(f[5])}' is not one of CRITICAL, HIGH, NORMAL, LOW"));
+            v.Add(new Violation("priority", $"'{ErrorText.Quote(f[5])}' is not one of CRITICAL, HIGH, NORMAL, LOW"));
         return new DemandLine(f[0], f[1], quantity, f[3], due, priority);
     }
 
@@ -244,7 +244,7 @@ public static class ScenarioReader
     {
         if (!double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var value))
         {
-            v.Add(new Violation(field, $"'{Rules.Shorten(text)}' is not a number"));
+            v.Add(new Violation(field, $"'{ErrorText.Quote(text)}' is not a number"));
             return 0;
         }
         Rules.Add(v, field, rule(value));

@@ -55,15 +55,17 @@ public static class DispatchExtensions
 
         services.AddGrpc(o =>
         {
-            // Security first: the error interceptor's event-log entry names the authenticated caller.
-            o.Interceptors.Add<SecurityInterceptor>();
+            // The error interceptor outermost: a failure of the security checks themselves becomes a status too.
             o.Interceptors.Add<ErrorInterceptor>();
+            o.Interceptors.Add<SecurityInterceptor>();
             o.MaxReceiveMessageSize = MaxMessageBytes;
             o.MaxSendMessageSize = MaxMessageBytes;
             o.EnableDetailedErrors = false;
         });
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        // Last: an unparsable request is INVALID_ARGUMENT in every service bound above.
+        RequestDecoding.Replace(services);
         return builder;
     }
 

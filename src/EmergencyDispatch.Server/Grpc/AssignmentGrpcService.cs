@@ -84,8 +84,7 @@ public sealed class AssignmentGrpcService(
         catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {
             logger.LogDebug("Watch of {FactoryId} ended at version {Version}: the server is stopping", request.FactoryId, last);
-            throw new RpcException(new Status(StatusCode.Unavailable,
-                $"the server is shutting down; watch again with after_version {last.ToString(CultureInfo.InvariantCulture)} to resume"));
+            throw GrpcErrors.Unavailable($"the server is shutting down; watch again with after_version {last} to resume");
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -129,9 +128,9 @@ public sealed class AssignmentGrpcService(
         {
             AcknowledgeOutcome.Applied or AcknowledgeOutcome.Unchanged => AssignmentMapping.ToApi(result.Assignment!),
             AcknowledgeOutcome.NotFound => GrpcErrors.ThrowNotFound<WorkAssignment>($"factory {request.FactoryId} has no assignment {request.AssignmentId}"),
-            _ => throw GrpcErrors.FailedPrecondition(accept
-                ? $"assignment {request.AssignmentId} is {result.Assignment!.Status}: it can no longer be accepted"
-                : $"assignment {request.AssignmentId} is {result.Assignment!.Status}: only a PENDING assignment can be rejected"),
+            _ => throw (accept
+                ? GrpcErrors.FailedPrecondition($"assignment {request.AssignmentId} is {result.Assignment!.Status}: it can no longer be accepted")
+                : GrpcErrors.FailedPrecondition($"assignment {request.AssignmentId} is {result.Assignment!.Status}: only a PENDING assignment can be rejected")),
         };
     }
 

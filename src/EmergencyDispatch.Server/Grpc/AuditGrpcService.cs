@@ -135,7 +135,7 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
         }
         catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
         {
-            throw GrpcErrors.Unavailable("the service is stopping; retry the replay later");
+            throw GrpcErrors.Unavailable($"the service is stopping; retry the replay later");
         }
         var result = replay.Result;
         var replayed = PlanRecords.AssignmentsSha256(result.Assignments);
@@ -169,12 +169,14 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
         GrpcErrors.ThrowIfAny(v);
         var (size, before) = Paging.ReadNumber(request.Page);
         var found = audit.FindDemands(request.DemandId, request.RequestId, request.Submitter);
+        if (found.Count == 0 && request.DemandId > 0)
+            GrpcErrors.ThrowNotFound<bool>($"demand {request.DemandId} does not exist");
         if (found.Count == 0)
-            GrpcErrors.ThrowNotFound<bool>(request.DemandId > 0 ? $"demand {request.DemandId} does not exist" : $"no demand has request_id {request.RequestId}");
+            GrpcErrors.ThrowNotFound<bool>($"no demand has request_id {request.RequestId}");
         if (found.Count > 1)
         {
             GrpcErrors.ThrowInvalid("submitter",
-                $"request_id {request.RequestId} was used by several submitters ({string.Join(", ", found.Select(d => d.Submitter))}): name one, or give demand_id");
+                $"request_id {ErrorText.Quote(request.RequestId)} was used by several submitters ({string.Join(", ", found.Select(d => d.Submitter))}): name one, or give demand_id");
         }
         var demand = found[0];
         var page = audit.Outcomes(demand.DemandId, before, size);

@@ -49,7 +49,7 @@ public sealed class DemandGrpcService(DemandStore store) : DemandService.DemandS
                 GrpcErrors.ThrowInvalid("key", "set demand_id or request_id");
                 return null!;
         }
-        return Task.FromResult(DemandMapping.ToApi(row ?? GrpcErrors.ThrowNotFound<DemandRow>("no such demand")));
+        return Task.FromResult(DemandMapping.ToApi(row ?? GrpcErrors.ThrowNotFound<DemandRow>($"no such demand")));
     }
 
     public override Task<ListDemandsResponse> ListDemands(ListDemandsRequest request, ServerCallContext context)

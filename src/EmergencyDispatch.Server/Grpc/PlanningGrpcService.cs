@@ -50,11 +50,11 @@ public sealed class PlanningGrpcService(
         }
         catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
         {
-            throw GrpcErrors.Unavailable(ShuttingDown);
+            throw GrpcErrors.Unavailable($"{ErrorText.Own(ShuttingDown)}");
         }
         await responseStream.WriteAsync(new CreatePlanProgress { Plan = PlanMapping.ToApi(plan) });
         if (job.PublishRefusal is { } refusal)
-            throw GrpcErrors.FailedPrecondition($"plan {plan.Plan.PlanId} was stored as a draft but not published: {refusal}");
+            throw GrpcErrors.FailedPrecondition($"plan {plan.Plan.PlanId} was stored as a draft but not published: {ErrorText.Own(refusal)}");
     }
 
     public override async Task<PlanSummary> PublishPlan(PublishPlanRequest request, ServerCallContext context)
@@ -64,7 +64,7 @@ public sealed class PlanningGrpcService(
         var published = await store.PublishAsync(request.PlanId, Callers.Call(context), context.CancellationToken)
             ?? GrpcErrors.ThrowNotFound<(StoredPlan, PublishResult)>($"plan {request.PlanId} does not exist");
         if (published.Publication.Refusal is { } refusal)
-            throw GrpcErrors.FailedPrecondition(refusal);
+            throw GrpcErrors.FailedPrecondition($"{ErrorText.Own(refusal)}");
         return PlanMapping.ToApi(published.Plan);
     }
 

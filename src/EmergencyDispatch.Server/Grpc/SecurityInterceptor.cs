@@ -1,9 +1,11 @@
 using System.Globalization;
 using Google.Protobuf;
+using EmergencyDispatch.Planning.Model;
 using Grpc.Core;
+using EmergencyDispatch.Server.Security;
 using Grpc.Core.Interceptors;
 
-namespace EmergencyDispatch.Server.Security;
+namespace EmergencyDispatch.Server.Grpc;
 
 /// <summary>
 /// Every call passes here first: authentication (UNAUTHENTICATED), the method's rule (PERMISSION_DENIED; a method
@@ -54,16 +56,14 @@ public sealed class SecurityInterceptor(Authenticator authenticator, RateLimiter
             return;
         var (caller, problem) = await authenticator.AuthenticateAsync(context.RequestHeaders.GetValue("authorization"));
         if (caller is null)
-            throw new RpcException(new Status(StatusCode.Unauthenticated, problem));
+            throw GrpcErrors.Error(StatusCode.Unauthenticated, $"{ErrorText.Own(problem)}");
         if (rule is null || !rule.Allows(caller.Role))
-            throw new RpcException(new Status(StatusCode.PermissionDenied,
-                $"the {Caller.RoleName(caller.Role)} role may not call {context.Method.TrimStart('/')}"));
+            throw GrpcErrors.Error(StatusCode.PermissionDenied, $"the {Caller.RoleName(caller.Role)} role may not call {context.Method.TrimStart('/')}");
         if (!limiter.TryTake(caller.Partition, out var retryAfter))
         {
             var wait = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalMilliseconds));
             context.ResponseTrailers.Add("retry-after-ms", wait.ToString(CultureInfo.InvariantCulture));
-            throw new RpcException(new Status(StatusCode.ResourceExhausted,
-                $"rate limit of this key reached; retry in {wait} ms"));
+            throw GrpcErrors.ResourceExhausted($"rate limit of this key reached; retry in {wait} ms");
         }
         if (rule.FactoryScoped && caller.Role == Role.Factory && request is IMessage message)
             HoldToOwnFactory(message, caller.FactoryId!);
@@ -79,6 +79,6 @@ public sealed class SecurityInterceptor(Authenticator authenticator, RateLimiter
         if (given.Length == 0)
             field.Accessor.SetValue(message, own);
         else if (!string.Equals(given, own, StringComparison.Ordinal))
-            throw new RpcException(new Status(StatusCode.NotFound, $"factory {given} not found"));
+            throw GrpcErrors.Error(StatusCode.NotFound, $"factory {given} not found");
     }
 }
