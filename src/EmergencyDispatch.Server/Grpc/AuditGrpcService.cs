@@ -133,7 +133,8 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
         {
             replay = await job.Completion;
         }
-        catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
+        // The queue cancels the replay when the service stops; past its deadline the call is over before its token says so.
+        catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested && context.Deadline > DateTime.UtcNow)
         {
             throw GrpcErrors.Unavailable($"the service is stopping; retry the replay later");
         }

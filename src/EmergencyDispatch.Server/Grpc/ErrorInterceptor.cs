@@ -36,9 +36,10 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
     private RpcException Map(Exception e, ServerCallContext context)
     {
         // A cancelled call, a query the cancellation interrupted (SQLITE_INTERRUPT), or a stream write that found the
-        // call over or its response aborted (the client left while it was being written), stops where it is.
+        // call over or its response aborted (the client left while it was being written), stops where it is. Past its
+        // deadline a call is over before its token says so: grpc-dotnet ends the call first and cancels the token after.
         if (e is OperationCanceledException or SqliteException { SqliteErrorCode: 9 } or InvalidOperationException or IOException
-            && context.CancellationToken.IsCancellationRequested)
+            && (context.CancellationToken.IsCancellationRequested || context.Deadline <= DateTime.UtcNow))
         {
             return context.Deadline <= DateTime.UtcNow
                 ? new RpcException(new Status(StatusCode.DeadlineExceeded, "the call's deadline passed; nothing was stored"))

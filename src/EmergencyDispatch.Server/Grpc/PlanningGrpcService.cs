@@ -48,7 +48,7 @@ public sealed class PlanningGrpcService(
             }
             plan = await job.Completion.WaitAsync(ct);
         }
-        catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {
             throw GrpcErrors.Unavailable($"{ErrorText.Own(ShuttingDown)}");
         }
