@@ -157,6 +157,64 @@ public sealed class SecurityTests : IDisposable
         Assert.Equal(StatusCode.Unauthenticated, (await Call(Token(("sub", "x"), ("role", "factory")), i => List(i, "F1"))).StatusCode);
     }
 
+    [Fact]
+    public async Task ATokenWithTwoRolesOrAReservedSubjectIsRefused()
+    {
+        using var app = With(
+            ("Dispatch:Security:Jwt:Issuer", Issuer), ("Dispatch:Security:Jwt:Audience", Audience),
+            ("Dispatch:Security:Jwt:SigningKey", Convert.ToBase64String(SigningKey)));
+        async Task<RpcException> Refused(string token)
+        {
+            using var channel = DispatchFactory.CreateChannel(app.Server, token);
+            return await Rpc.Fails(StatusCode.Unauthenticated,
+                () => new DemandService.DemandServiceClient(channel).ListDemandsAsync(new ListDemandsRequest()).ResponseAsync);
+        }
+
+        var twoRoles = await Refused(Token(("sub", "hq"), ("role", "auditor"), ("role", "admin")));
+        var seed = await Refused(Token(("sub", "seed"), ("role", "coordinator")));
+        var startup = await Refused(Token(("sub", "StartUp"), ("role", "admin")));
+
+        Assert.Equal("the token carries more than one 'role' claim; it must carry one", twoRoles.Status.Detail);
+        Assert.Contains("'seed' is reserved", seed.Status.Detail);
+        Assert.Contains("'StartUp' is reserved", startup.Status.Detail);
+    }
+
+    [Fact]
+    public async Task KeyNamesAreNotReservedAndUniqueAmongLiveKeys()
+    {
+        using var channel = DispatchFactory.CreateChannel(_factory.Server, _factory.AdminToken);
+        var admin = new AdminService.AdminServiceClient(channel);
+        Task<CreateApiKeyResponse> Create(string name) => admin.CreateApiKeyAsync(new CreateApiKeyRequest { Name = name, Role = Role.Coordinator }).ResponseAsync;
+
+        foreach (var reserved in new[] { "seed", "Seed", "startup", "anonymous" })
+            await Rpc.InvalidFields(() => Create(reserved), "name");
+        var first = await Create("hubei-hq");
+        await Rpc.InvalidFields(() => Create("hubei-hq"), "name");
+        await Rpc.InvalidFields(() => Create("HUBEI-HQ"), "name");
+        // The first admin key's name is taken too.
+        await Rpc.InvalidFields(() => Create("admin"), "name");
+        await admin.RevokeApiKeyAsync(new RevokeApiKeyRequest { KeyId = first.Key.KeyId });
+        var again = await Create("hubei-hq");
+
+        Assert.NotEqual(first.Key.KeyId, again.Key.KeyId);
+    }
+
+    [Fact]
+    public async Task APageTokenLongerThanAnyTheServiceMakesIsRefusedUndecoded()
+    {
+        using var channel = DispatchFactory.CreateChannel(_factory.Server, _factory.AdminToken);
+        var registry = new RegistryService.RegistryServiceClient(channel);
+        await Fixtures.RegisterSmallRegistry(registry);
+        // Well formed (one key, as a product page's token holds) but longer than any key the service stores.
+        var forged = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(new string('A', 10_000))).TrimEnd('=');
+
+        var e = await Rpc.Fails(StatusCode.InvalidArgument,
+            () => registry.ListProductsAsync(new ListProductsRequest { Page = new PageRequest { PageToken = forged } }).ResponseAsync);
+
+        Assert.Equal(["page.page_token"], Rpc.Fields(e));
+        Assert.DoesNotContain("AAAA", e.Status.Detail);
+    }
+
     private static string Token(params (string Type, string Value)[] claims) => Token(DateTime.UtcNow, Issuer, SigningKey, claims);
 
     private static string Token(DateTime issued, string issuer, byte[] key, params (string Type, string Value)[] claims) =>

@@ -64,8 +64,30 @@ public static class Rules
         return null;
     }
 
-    /// <summary>Checks an API key's name: the shape of an id, so that it can be a submitter and an actor as it is.</summary>
-    public static string? CheckKeyName(string? value) => CheckId(value);
+    /// <summary>The actor of the service's own writes: the demo seed.</summary>
+    public const string SeedActor = "seed";
+
+    /// <summary>The actor of the service's own writes at start-up (the first admin key).</summary>
+    public const string StartupActor = "startup";
+
+    /// <summary>The name of a call that carries no credentials.</summary>
+    public const string AnonymousActor = "anonymous";
+
+    /// <summary>
+    /// Names no key or token may take (in any letter case): they are the service's own actors, and a caller named so
+    /// would write as the seeder and share its idempotency namespace.
+    /// </summary>
+    public static readonly IReadOnlySet<string> ReservedNames =
+        new HashSet<string>([SeedActor, StartupActor, AnonymousActor], StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Checks an API key's name: the shape of an id, so that it can be a submitter and an actor as it is, and not reserved.</summary>
+    public static string? CheckKeyName(string? value) => CheckId(value) ?? Reserved(value!);
+
+    /// <summary>Checks the name a token gives its caller: the rule of every submitter and actor, and not reserved.</summary>
+    public static string? CheckActorName(string? value) => CheckCallerName(value) ?? Reserved(value!.Trim());
+
+    private static string? Reserved(string name) =>
+        ReservedNames.Contains(name) ? $"'{name}' is reserved for the service's own writes ({string.Join(", ", ReservedNames.Order(StringComparer.Ordinal))})" : null;
 
     /// <summary>Checks a free-text name: 1 to <paramref name="max"/> characters, no control characters.</summary>
     public static string? CheckText(string? value, int max)

@@ -1,3 +1,4 @@
+using EmergencyDispatch.Planning.Model;
 using EmergencyDispatch.Server.Persistence;
 using EmergencyDispatch.Server.Security;
 using Grpc.Core;
@@ -7,7 +8,7 @@ namespace EmergencyDispatch.Server.Grpc;
 /// <summary>Who is calling: the authenticated caller's name (its key's name, or its token's subject).</summary>
 public static class Callers
 {
-    public const string Anonymous = "anonymous";
+    public const string Anonymous = Rules.AnonymousActor;
 
     public static string Name(ServerCallContext context) => SecurityInterceptor.CallerOf(context)?.Name ?? Anonymous;
 

@@ -8,6 +8,12 @@ namespace EmergencyDispatch.Server.Grpc;
 /// <summary>Page sizes and opaque page tokens (the keys of the last item of the previous page).</summary>
 public static class Paging
 {
+    /// <summary>
+    /// Longest token this service makes: a page's last keys are at most three values of at most 256 characters
+    /// (a submitter), 4 bytes each in UTF-8, in base64.
+    /// </summary>
+    public const int MaxTokenChars = 4096;
+
     /// <summary>Reads the page request: its size, and the keys to continue after (null for the first page).</summary>
     public static (int Size, string[]? After) Read(PageRequest? page, int keyCount)
     {
@@ -17,6 +23,9 @@ public static class Paging
         var token = page?.PageToken ?? "";
         if (token.Length == 0)
             return (size == 0 ? Rules.DefaultPageSize : size, null);
+        // Its size first: no token this service makes is longer, and a huge one is not decoded to be refused.
+        if (token.Length > MaxTokenChars)
+            GrpcErrors.ThrowInvalid("page.page_token", "is not a token this list returned");
         string[] keys;
         try
         {

@@ -1,3 +1,4 @@
+using EmergencyDispatch.Planning.Model;
 using EmergencyDispatch.Server.Persistence;
 using Microsoft.Extensions.Options;
 
@@ -9,7 +10,7 @@ namespace EmergencyDispatch.Server.Security;
 /// </summary>
 public sealed class AdminKeyBootstrap(Database database, ApiKeyStore keys, IOptions<SecurityOptions> options, ILogger<AdminKeyBootstrap> logger)
 {
-    public const string Actor = "startup";
+    public const string Actor = Rules.StartupActor;
 
     /// <summary>The file the first admin key goes to.</summary>
     public string KeyFile => options.Value.AdminKeyFile is { Length: > 0 } configured

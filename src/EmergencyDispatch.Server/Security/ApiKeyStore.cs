@@ -71,6 +71,10 @@ public sealed class ApiKeyStore(Database database, Writer writer, TimeProvider c
             if (factoryId is not null && connection.ExecuteScalar<long>(
                     "SELECT COUNT(*) FROM factory WHERE factory_id = @factoryId", new { factoryId }, transaction) == 0)
                 return WriteResult<ApiKeyRow>.Invalid([new Violation("factory_id", $"factory {factoryId} does not exist")]);
+            // A name is its key's submitter and actor: two live keys of one name would write as one caller.
+            if (connection.ExecuteScalar<long>(
+                    "SELECT COUNT(*) FROM api_key WHERE name = @name COLLATE NOCASE AND revoked_at IS NULL", new { name }, transaction) > 0)
+                return WriteResult<ApiKeyRow>.Invalid([new Violation("name", $"a live key is already named {name}; revoke it first or choose another name")]);
             var keyId = connection.ExecuteScalar<long>(
                 """
                 INSERT INTO api_key (name, role, factory_id, secret_sha256, created_at, created_by)

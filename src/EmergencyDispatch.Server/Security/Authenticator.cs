@@ -54,13 +54,19 @@ public sealed class Authenticator
         if (!result.IsValid)
             return (null, "the bearer token is not valid: " + Describe(result.Exception));
         var claims = result.ClaimsIdentity;
+        // One value each: a token that names two roles (or two callers) is not guessed at.
+        foreach (var type in new[] { _jwt.NameClaim, _jwt.RoleClaim, _jwt.FactoryClaim })
+        {
+            if (claims.FindAll(type).Count() > 1)
+                return (null, $"the token carries more than one '{type}' claim; it must carry one");
+        }
         var name = claims.FindFirst(_jwt.NameClaim)?.Value;
         var role = Caller.ParseRole(claims.FindFirst(_jwt.RoleClaim)?.Value);
         var factory = claims.FindFirst(_jwt.FactoryClaim)?.Value;
         if (string.IsNullOrEmpty(name) || role is null)
             return (null, $"the token must carry a '{_jwt.NameClaim}' claim and a '{_jwt.RoleClaim}' claim of admin, coordinator, factory or auditor");
         // The name becomes a submitter and an actor: it follows their rule, so that every stored one can be asked for.
-        if (Rules.CheckCallerName(name) is { } problem)
+        if (Rules.CheckActorName(name) is { } problem)
             return (null, $"the token's '{_jwt.NameClaim}' claim {problem}");
         if ((role == Role.Factory) != !string.IsNullOrEmpty(factory))
             return (null, $"a factory token, and only a factory token, carries a '{_jwt.FactoryClaim}' claim");

@@ -12,7 +12,7 @@ public sealed class DatabaseStartup(
     Database database, RegistryStore registry, DemandStore demand, AdminKeyBootstrap adminKey, IOptions<SeedOptions> seed,
     ILogger<DatabaseStartup> logger) : IHostedService
 {
-    public const string SeedSubmitter = "seed";
+    public const string SeedSubmitter = Rules.SeedActor;
     private const int BatchSize = 5_000;
 
     public async Task StartAsync(CancellationToken cancellationToken)
