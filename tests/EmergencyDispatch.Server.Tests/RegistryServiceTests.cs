@@ -178,4 +178,23 @@ public sealed class RegistryServiceTests : IDisposable
             "products[1]");
         Assert.Empty((await _registry.ListProductsAsync(new ListProductsRequest())).Products);
     }
+
+    [Fact]
+    public async Task OneAvailabilityCallWritesAtMostTenThousandFactoryDays()
+    {
+        await _registry.UpsertFactoriesAsync(new UpsertFactoriesRequest { Factories = { new Factory { FactoryId = "F1", Name = "One", Region = "R1" } } });
+        // Whole years from 2000: 27 of them are 9,862 days, 28 are 10,227.
+        static UpsertAvailabilityRequest Years(int count) => new()
+        {
+            Ranges = { Enumerable.Range(2000, count).Select(y => new AvailabilityRange { FactoryId = "F1", FromDate = $"{y}-01-01", ToDate = $"{y}-12-31", Factor = 0.5 }) },
+        };
+
+        var written = await _registry.UpsertAvailabilityAsync(Years(27));
+        var refused = await Rpc.Fails(StatusCode.ResourceExhausted, () => _registry.UpsertAvailabilityAsync(Years(28)).ResponseAsync);
+        var stored = await _registry.ListAvailabilityAsync(new ListAvailabilityRequest { FactoryId = "F1", FromDate = "2027-01-01", Page = new PageRequest { PageSize = 10 } });
+
+        Assert.Equal(9_862, written.Created);
+        Assert.Contains("more than 10000 factory-days", refused.Status.Detail);
+        Assert.Empty(stored.Days);
+    }
 }

@@ -99,7 +99,8 @@ public sealed class ScenarioImporter(RegistryService.RegistryServiceClient regis
                 async batch => Counts(await registry.UpsertCapabilitiesAsync(new UpsertCapabilitiesRequest { Capabilities = { batch } }, cancellationToken: ct)), ct)
             ?? await SendAsync(files, ScenarioReader.AvailabilityFile, ImportKind.Registry, scenario.Availability.Count,
                 ranges.Select(r => new Outgoing<AvailabilityRange>(ProtoMapping.ToProto(r), r.Lines)).ToList(), batchSize, progress,
-                async batch => Counts(await registry.UpsertAvailabilityAsync(new UpsertAvailabilityRequest { Ranges = { batch } }, cancellationToken: ct)), ct)
+                async batch => Counts(await registry.UpsertAvailabilityAsync(new UpsertAvailabilityRequest { Ranges = { batch } }, cancellationToken: ct)), ct,
+                maxLines: Rules.MaxAvailabilityDaysPerCall)
             ?? await SendAsync(files, ScenarioReader.LanesFile, ImportKind.Registry, scenario.Lanes.Count,
                 Items(scenario.Lanes, ProtoMapping.ToProto), batchSize, progress,
                 async batch => Counts(await registry.UpsertLanesAsync(new UpsertLanesRequest { Lanes = { batch } }, cancellationToken: ct)), ct)
@@ -113,6 +114,32 @@ public sealed class ScenarioImporter(RegistryService.RegistryServiceClient regis
     /// <summary>One message to send and the CSV lines it came from (several for a merged availability range).</summary>
     private sealed record Outgoing<T>(T Message, IReadOnlyList<int> Lines);
 
+    /// <summary>
+    /// Items in order, in batches of at most <paramref name="size"/> items whose weights sum to at most
+    /// <paramref name="maxWeight"/> (an item heavier than that goes alone).
+    /// </summary>
+    public static List<T[]> Batches<T>(IReadOnlyList<T> items, int size, Func<T, int> weight, int maxWeight)
+    {
+        var batches = new List<T[]>();
+        var current = new List<T>();
+        var sum = 0;
+        foreach (var item in items)
+        {
+            var w = weight(item);
+            if (current.Count > 0 && (current.Count == size || sum + w > maxWeight))
+            {
+                batches.Add([.. current]);
+                current.Clear();
+                sum = 0;
+            }
+            current.Add(item);
+            sum += w;
+        }
+        if (current.Count > 0)
+            batches.Add([.. current]);
+        return batches;
+    }
+
     private sealed record BatchCounts(int Created, int Updated, int Unchanged, int Replayed);
 
     private static List<Outgoing<TMessage>> Items<TRow, TMessage>(IReadOnlyList<(int Line, TRow Value)> rows, Func<TRow, TMessage> map) =>
@@ -124,14 +151,15 @@ public sealed class ScenarioImporter(RegistryService.RegistryServiceClient regis
 
     private static async Task<ImportFailure?> SendAsync<T>(
         List<FileImportResult> files, string file, ImportKind kind, int rows, IReadOnlyList<Outgoing<T>> items, int batchSize,
-        IProgress<ImportProgress>? progress, Func<IReadOnlyList<T>, Task<BatchCounts>> send, CancellationToken ct, int skipped = 0)
+        IProgress<ImportProgress>? progress, Func<IReadOnlyList<T>, Task<BatchCounts>> send, CancellationToken ct, int skipped = 0,
+        int maxLines = int.MaxValue)
     {
         var result = new FileImportResult(file, kind, rows, items.Count) { Skipped = skipped };
         files.Add(result);
         var rowsDone = rows - items.Sum(i => i.Lines.Count);
         progress?.Report(new ImportProgress(file, rowsDone, rows));
 
-        var batches = items.Chunk(batchSize).ToList();
+        var batches = Batches(items, batchSize, i => i.Lines.Count, maxLines);
         for (var b = 0; b < batches.Count; b++)
         {
             var batch = batches[b];

@@ -122,6 +122,12 @@ public sealed class RegistryGrpcService(RegistryStore store) : RegistryService.R
                 v.Add(new Violation($"ranges[{i}].to_date", problem));
                 continue;
             }
+            // The rows a call writes are bounded before they are made: other writers wait behind this one.
+            if (rows.Count + to.DayNumber - from.DayNumber + 1 > Rules.MaxAvailabilityDaysPerCall)
+            {
+                throw GrpcErrors.ResourceExhausted(
+                    $"ranges[0..{i}] cover more than {Rules.MaxAvailabilityDaysPerCall} factory-days, the most one call may write; send the ranges in smaller calls");
+            }
             for (var day = from; day <= to; day = day.AddDays(1))
             {
                 if (!seen.TryAdd((r.FactoryId, day), i))
