@@ -1,4 +1,3 @@
-using System.Globalization;
 using EmergencyDispatch.Api.V1;
 using EmergencyDispatch.Planning.Model;
 using EmergencyDispatch.Server.Security;
@@ -40,10 +39,8 @@ public sealed class AdminGrpcService(ApiKeyStore keys) : AdminService.AdminServi
 
     public override Task<ListApiKeysResponse> ListApiKeys(ListApiKeysRequest request, ServerCallContext context)
     {
-        var (size, after) = Paging.Read(request.Page, 1);
-        var afterId = 0L;
-        if (after is not null && !long.TryParse(after[0], NumberStyles.None, CultureInfo.InvariantCulture, out afterId))
-            GrpcErrors.ThrowInvalid("page.page_token", "is not a token this list returned");
+        var (size, after) = Paging.ReadNumber(request.Page);
+        var afterId = after ?? 0;
         var page = keys.List(afterId, request.IncludeRevoked, size);
         return Task.FromResult(new ListApiKeysResponse { Keys = { page.Items.Select(KeyMapping.ToApi) }, NextPageToken = Paging.Token(page) });
     }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using EmergencyDispatch.Api.V1;
 using EmergencyDispatch.Planning.Model;
 using EmergencyDispatch.Server.Persistence;
@@ -27,11 +26,7 @@ public sealed class AssignmentGrpcService(
         var (size, after) = Paging.Read(request.Page, 2);
         (string, long)? afterKey = null;
         if (after is not null)
-        {
-            if (!long.TryParse(after[1], NumberStyles.None, CultureInfo.InvariantCulture, out var afterId))
-                GrpcErrors.ThrowInvalid("page.page_token", "is not a token this list returned");
-            afterKey = (after[0], afterId);
-        }
+            afterKey = (after[0], Paging.Number(after[1]));
         var page = store.List(request.FactoryId, from, to, request.IncludeWithdrawn, afterKey, size);
         // An empty page is the only case where an unknown factory could hide: check it then, not on every call.
         if (page.Items.Count == 0)
@@ -192,13 +187,7 @@ public sealed class AssignmentGrpcService(
         var (size, after) = Paging.Read(request.Page, 3);
         (string, long, long)? afterKey = null;
         if (after is not null)
-        {
-            if (!long.TryParse(after[1], NumberStyles.None, CultureInfo.InvariantCulture, out var demand)
-                || !long.TryParse(after[2], NumberStyles.None, CultureInfo.InvariantCulture, out var assignment))
-                GrpcErrors.ThrowInvalid("page.page_token", "is not a token this list returned");
-            else
-                afterKey = (after[0], demand, assignment);
-        }
+            afterKey = (after[0], Paging.Number(after[1]), Paging.Number(after[2]));
         var page = store.ListRejections(request.FactoryId.Length > 0 ? request.FactoryId : null, afterKey, size);
         var response = new ListRejectionsResponse { NextPageToken = Paging.Token(page) };
         response.Rejections.AddRange(page.Items.Select(r => new Rejection

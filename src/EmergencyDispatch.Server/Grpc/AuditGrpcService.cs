@@ -1,4 +1,4 @@
-using System.Globalization;
+using EmergencyDispatch.Planning.Loop;
 using System.Security.Cryptography;
 using System.Text;
 using EmergencyDispatch.Api.V1;
@@ -30,13 +30,13 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
             switch (request.Statuses[i])
             {
                 case PlanStatus.Draft:
-                    statuses.Add(PlanStore.Draft);
+                    statuses.Add(PlanStates.Draft);
                     break;
                 case PlanStatus.Active:
-                    statuses.Add(PlanStore.Active);
+                    statuses.Add(PlanStates.Active);
                     break;
                 case PlanStatus.Superseded:
-                    statuses.Add(PlanStore.Superseded);
+                    statuses.Add(PlanStates.Superseded);
                     break;
                 default:
                     v.Add(new Violation($"statuses[{i}]", "must be DRAFT, ACTIVE or SUPERSEDED"));
@@ -231,10 +231,8 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
         var from = Millis(v, "from", request.From);
         var to = Millis(v, "to", request.To);
         GrpcErrors.ThrowIfAny(v);
-        var (size, after) = Paging.Read(request.Page, 1);
-        var afterId = 0L;
-        if (after is not null && !long.TryParse(after[0], NumberStyles.None, CultureInfo.InvariantCulture, out afterId))
-            GrpcErrors.ThrowInvalid("page.page_token", "is not a token this list returned");
+        var (size, after) = Paging.ReadNumber(request.Page);
+        var afterId = after ?? 0;
         var page = audit.Events(request.Rpc.Length > 0 ? request.Rpc : null, request.Actor.Length > 0 ? request.Actor : null, from, to, afterId, size);
         var response = new ListEventsResponse { NextPageToken = Paging.Token(page) };
         response.Events.AddRange(page.Items.Select(e => new Event

@@ -1,4 +1,3 @@
-using System.Globalization;
 using EmergencyDispatch.Api.V1;
 using EmergencyDispatch.Planning.Model;
 using EmergencyDispatch.Server.Persistence;
@@ -98,10 +97,8 @@ public sealed class DemandGrpcService(DemandStore store) : DemandService.DemandS
             request.Submitter.Length > 0 ? request.Submitter : null,
             request.RequestIds.Count > 0 ? request.RequestIds.Distinct(StringComparer.Ordinal).ToList() : null,
             request.ExcludeCaller ? Callers.Name(context) : null);
-        var (size, after) = Paging.Read(request.Page, 1);
-        var afterId = 0L;
-        if (after is not null && !long.TryParse(after[0], NumberStyles.None, CultureInfo.InvariantCulture, out afterId))
-            GrpcErrors.ThrowInvalid("page.page_token", "is not a token this list returned");
+        var (size, after) = Paging.ReadNumber(request.Page);
+        var afterId = after ?? 0;
         var page = store.List(filter, afterId, size);
         return Task.FromResult(new ListDemandsResponse { Demands = { page.Items.Select(DemandMapping.ToApi) }, NextPageToken = Paging.Token(page) });
     }

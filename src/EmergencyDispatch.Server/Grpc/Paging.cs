@@ -46,11 +46,15 @@ public static class Paging
     public static (int Size, long? After) ReadNumber(PageRequest? page)
     {
         var (size, after) = Read(page, 1);
-        if (after is null)
-            return (size, null);
-        if (!long.TryParse(after[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number))
+        return (size, after is null ? null : Number(after[0]));
+    }
+
+    /// <summary>A key of a page token that holds a number (an id); a token this service did not make is INVALID_ARGUMENT.</summary>
+    public static long Number(string key)
+    {
+        if (!long.TryParse(key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number))
             GrpcErrors.ThrowInvalid("page.page_token", "is not a token this list returned");
-        return (size, number);
+        return number;
     }
 
     /// <summary>The token for the page after one that ended with these keys; empty when there is no more.</summary>

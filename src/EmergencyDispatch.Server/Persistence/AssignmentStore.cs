@@ -92,11 +92,11 @@ public sealed record ReportResult(ReportOutcome Outcome, AssignmentRow? Assignme
 /// </summary>
 public sealed class AssignmentStore(Database database, Writer writer, AssignmentFeed feed, AssignmentCache cache, TimeProvider clock)
 {
-    public const string Pending = AssignmentStates.Pending;
-    public const string Accepted = AssignmentStates.Accepted;
-    public const string Rejected = AssignmentStates.Rejected;
-    public const string Done = AssignmentStates.Done;
-    public const string Withdrawn = AssignmentStates.Withdrawn;
+    private const string Pending = AssignmentStates.Pending;
+    private const string Accepted = AssignmentStates.Accepted;
+    private const string Rejected = AssignmentStates.Rejected;
+    private const string Done = AssignmentStates.Done;
+    private const string Withdrawn = AssignmentStates.Withdrawn;
 
     private const string Columns = """
         assignment_id AS AssignmentId, plan_id AS PlanId, factory_id AS FactoryId, demand_id AS DemandId, request_key AS RequestKey,

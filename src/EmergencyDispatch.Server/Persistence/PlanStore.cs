@@ -1,6 +1,5 @@
 using System.Globalization;
 using Dapper;
-using EmergencyDispatch.Planning.Loop;
 using EmergencyDispatch.Planning.Model;
 using Microsoft.Data.Sqlite;
 
@@ -9,10 +8,6 @@ namespace EmergencyDispatch.Server.Persistence;
 /// <summary>Reads what a plan is made from, and stores and reads plans (written once, never changed).</summary>
 public sealed class PlanStore(Database database, Writer writer, AssignmentFeed feed, TimeProvider clock)
 {
-    public const string Draft = PlanStates.Draft;
-    public const string Active = PlanStates.Active;
-    public const string Superseded = PlanStates.Superseded;
-
     private const string PlanColumns = """
         plan_id AS PlanId, status, created_at AS CreatedAt, created_by AS CreatedBy, start_date AS StartDate,
         horizon_days AS HorizonDays, planner, time_limit_ms AS TimeLimitMs, completion, last_completed_step AS LastCompletedStep,

@@ -1,3 +1,4 @@
+using EmergencyDispatch.Planning.Loop;
 using System.Globalization;
 using System.Security.Cryptography;
 using EmergencyDispatch.Planning.Model;
@@ -28,7 +29,7 @@ public static class PlanRecords
             .ToList();
         var plan = new PlanRow(
             0,
-            PlanStore.Draft,
+            PlanStates.Draft,
             createdAt.ToUnixTimeMilliseconds(),
             createdBy,
             Date(request.StartDate),

@@ -1,3 +1,4 @@
+using EmergencyDispatch.Planning.Loop;
 using EmergencyDispatch.Api.V1;
 using EmergencyDispatch.Planning.Plans;
 using EmergencyDispatch.Server.Persistence;
@@ -16,9 +17,9 @@ public static class ApiValues
     /// <summary>A stored plan status (DRAFT, ACTIVE, SUPERSEDED).</summary>
     public static PlanStatus PlanStatusOf(string status) => status switch
     {
-        PlanStore.Active => PlanStatus.Active,
-        PlanStore.Superseded => PlanStatus.Superseded,
-        PlanStore.Draft => PlanStatus.Draft,
+        PlanStates.Active => PlanStatus.Active,
+        PlanStates.Superseded => PlanStatus.Superseded,
+        PlanStates.Draft => PlanStatus.Draft,
         _ => throw new FormatException($"'{status}' is not a stored plan status (DRAFT, ACTIVE, SUPERSEDED)"),
     };
 

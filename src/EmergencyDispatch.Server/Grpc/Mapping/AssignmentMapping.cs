@@ -1,3 +1,4 @@
+using EmergencyDispatch.Planning.Loop;
 using EmergencyDispatch.Api.V1;
 using EmergencyDispatch.Server.Persistence;
 
@@ -21,11 +22,11 @@ public static class AssignmentMapping
         Produced = r.Produced,
         Status = r.Status switch
         {
-            AssignmentStore.Pending => AssignmentStatus.Pending,
-            AssignmentStore.Accepted => AssignmentStatus.Accepted,
-            AssignmentStore.Rejected => AssignmentStatus.Rejected,
-            AssignmentStore.Done => AssignmentStatus.Done,
-            AssignmentStore.Withdrawn => AssignmentStatus.Withdrawn,
+            AssignmentStates.Pending => AssignmentStatus.Pending,
+            AssignmentStates.Accepted => AssignmentStatus.Accepted,
+            AssignmentStates.Rejected => AssignmentStatus.Rejected,
+            AssignmentStates.Done => AssignmentStatus.Done,
+            AssignmentStates.Withdrawn => AssignmentStatus.Withdrawn,
             _ => throw new FormatException($"'{r.Status}' is not a stored assignment status"),
         },
         Reason = r.Reason,
