@@ -51,8 +51,12 @@ public static class BenchmarkCli
             case "faults":
                 await FaultsBenchmark.RunAsync(RepositoryRoot(), int.Parse(Option(args, "--cycles") ?? "20", System.Globalization.CultureInfo.InvariantCulture));
                 return 0;
+            case "hostile":
+                await HostileBenchmark.RunAsync(RepositoryRoot(), double.Parse(Option(args, "--seconds") ?? "20", System.Globalization.CultureInfo.InvariantCulture),
+                    (Option(args, "--parts") ?? "connections,streams,queue,keys,writes").Split(',').ToHashSet(StringComparer.Ordinal));
+                return 0;
             default:
-                Console.Error.WriteLine($"unknown benchmark '{name}'; known: intake, plan, loop, audit, security, faults");
+                Console.Error.WriteLine($"unknown benchmark '{name}'; known: intake, plan, loop, audit, security, faults, hostile");
                 return 2;
         }
     }

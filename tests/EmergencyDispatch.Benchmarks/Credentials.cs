@@ -24,6 +24,27 @@ public static class Credentials
         return token is null ? inner : new BearerHandler(token) { InnerHandler = inner };
     }
 
+    /// <summary>A handler whose connections come from <paramref name="local"/> (another loopback address: another peer to the server).</summary>
+    public static SocketsHttpHandler FromAddress(System.Net.IPAddress local) => new()
+    {
+        EnableMultipleHttp2Connections = true,
+        ConnectCallback = async (context, ct) =>
+        {
+            var socket = new System.Net.Sockets.Socket(local.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                socket.Bind(new System.Net.IPEndPoint(local, 0));
+                await socket.ConnectAsync(context.DnsEndPoint, ct);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    };
+
     private sealed class BearerHandler(string token) : DelegatingHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)

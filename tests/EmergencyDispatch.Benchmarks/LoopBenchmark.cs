@@ -95,6 +95,12 @@ public static class LoopBenchmark
         {
             HttpHandler = Credentials.Handler(),
         })).ToList();
+        // Each watcher is its factory's client with its own factory key, as in the field: one key may hold only a few streams.
+        var keys = new ConcurrentDictionary<string, string>();
+        var admin = new AdminService.AdminServiceClient(channels[0]);
+        await Parallel.ForEachAsync(factories, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (factoryId, ct) =>
+            keys[factoryId] = (await admin.CreateApiKeyAsync(
+                new CreateApiKeyRequest { Name = $"watch-{factoryId}", Role = Role.Factory, FactoryId = factoryId }, cancellationToken: ct)).Token);
         using var stop = new CancellationTokenSource();
         var synced = new ConcurrentDictionary<string, long>();
         var received = new ConcurrentDictionary<string, ConcurrentQueue<(WorkAssignment Assignment, DateTimeOffset At)>>();
@@ -102,7 +108,8 @@ public static class LoopBenchmark
         {
             var client = new AssignmentService.AssignmentServiceClient(channels[i % channels.Count]);
             var queue = received.GetOrAdd(factoryId, _ => new ConcurrentQueue<(WorkAssignment, DateTimeOffset)>());
-            using var call = client.WatchAssignments(new WatchAssignmentsRequest { FactoryId = factoryId }, cancellationToken: stop.Token);
+            using var call = client.WatchAssignments(new WatchAssignmentsRequest { FactoryId = factoryId },
+                new Metadata { { "authorization", "Bearer " + keys[factoryId] } }, cancellationToken: stop.Token);
             try
             {
                 var isSynced = false;

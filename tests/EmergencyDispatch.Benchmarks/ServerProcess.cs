@@ -29,7 +29,8 @@ public sealed class ServerProcess : IAsyncDisposable
     public string? AdminToken => Credentials.ReadAdminToken(DatabasePath);
 
     /// <summary>Starts the Release build of the server (built first) and waits until its health check says SERVING.</summary>
-    public static async Task<ServerProcess> StartAsync(string repositoryRoot, string? databasePath = null)
+    /// <param name="shippedLimits">Run with the limits the service ships with; otherwise the per-key rate limit is set beyond reach.</param>
+    public static async Task<ServerProcess> StartAsync(string repositoryRoot, string? databasePath = null, bool shippedLimits = false)
     {
         var dll = BuildRelease(repositoryRoot);
         var port = FreePort();
@@ -41,9 +42,10 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var a in new[] { dll, "--urls", url, "--ConnectionStrings:Dispatch", $"Data Source={database}", "--Dispatch:Seed:Enabled", "false", "--Logging:LogLevel:Default", "Warning", "--Logging:Console:LogToStandardErrorThreshold", "Warning",
-                     // The rate limit stays on the path of every call, high enough that the benchmarks never reach it.
-                     "--Dispatch:Security:RequestsPerSecond", "1000000000", "--Dispatch:Security:Burst", "1000000000" })
+        foreach (var a in new[] { dll, "--urls", url, "--ConnectionStrings:Dispatch", $"Data Source={database}", "--Dispatch:Seed:Enabled", "false", "--Logging:LogLevel:Default", "Warning", "--Logging:Console:LogToStandardErrorThreshold", "Warning" })
+            start.ArgumentList.Add(a);
+        // The rate limit stays on the path of every call, high enough that the benchmarks never reach it.
+        foreach (var a in shippedLimits ? [] : new[] { "--Dispatch:Security:RequestsPerSecond", "1000000000", "--Dispatch:Security:Burst", "1000000000" })
             start.ArgumentList.Add(a);
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };

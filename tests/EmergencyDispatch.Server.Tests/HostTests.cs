@@ -1,6 +1,9 @@
 using EmergencyDispatch.Api.V1;
 using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Hosting;
 using EmergencyDispatch.Server.Grpc;
 using Grpc.Core;
 using Grpc.Health.V1;
@@ -188,8 +191,128 @@ public sealed class HostTests
         }
     }
 
-    /// <summary>Serves the factory's host with Kestrel (h2c on a free loopback port) and returns its address.</summary>
-    private static string StartKestrel(DispatchFactory factory)
+    [Fact]
+    public async Task PastItsConnectionsAnAddressIsClosedUnansweredWhileHealthAnswersAnotherAddress()
+    {
+        using var factory = new DispatchFactory();
+        using var app = factory.WithWebHostBuilder(b => b.UseSetting("Dispatch:Security:ConnectionsPerAddress", "3"));
+        var address = new Uri(StartKestrel(app));
+        var other = IPAddress.Parse("127.0.0.2");
+        var held = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+                held.Add(await Connect(address, IPAddress.Loopback));
+            using var fourth = await Connect(address, IPAddress.Loopback);
+
+            var closedIn = await ClosedByServerWithin(fourth, TimeSpan.FromSeconds(10));
+            var fromThere = await Rpc.Fails(StatusCode.Unavailable, () => Health(address, IPAddress.Loopback));
+            var fromElsewhere = await Health(address, other);
+            held[0].Dispose();
+            var again = await Eventually(() => Health(address, IPAddress.Loopback));
+
+            Assert.NotNull(closedIn);
+            Assert.NotNull(fromThere);
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, fromElsewhere);
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, again);
+        }
+        finally
+        {
+            foreach (var socket in held)
+                socket.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task ASilentConnectionIsClosedAfterTheKeepAliveTimeout()
+    {
+        using var factory = new DispatchFactory();
+        using var app = factory.WithWebHostBuilder(b => b.UseSetting("Kestrel:Limits:KeepAliveTimeout", "00:00:01"));
+        var address = new Uri(StartKestrel(app));
+        using var silent = await Connect(address, IPAddress.Loopback);
+
+        var closedIn = await ClosedByServerWithin(silent, TimeSpan.FromSeconds(30));
+
+        Assert.NotNull(closedIn);
+        Assert.InRange(closedIn.Value, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public void TheShippedKestrelLimitsAreBound()
+    {
+        using var factory = new DispatchFactory();
+        _ = factory.Server;
+        var limits = factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<KestrelServerOptions>>().Value.Limits;
+
+        Assert.Equal(10_000, limits.MaxConcurrentConnections);
+        Assert.Equal(TimeSpan.FromSeconds(30), limits.KeepAliveTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(10), limits.RequestHeadersTimeout);
+        Assert.Equal(100, limits.Http2.MaxStreamsPerConnection);
+        Assert.Equal(TimeSpan.FromSeconds(60), limits.Http2.KeepAlivePingDelay);
+    }
+
+    /// <summary>A TCP connection to the server from <paramref name="local"/> that sends nothing.</summary>
+    private static async Task<Socket> Connect(Uri server, IPAddress local)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(local, 0));
+        await socket.ConnectAsync(IPAddress.Loopback, server.Port);
+        return socket;
+    }
+
+    /// <summary>How long the server took to close the connection (reading and dropping what it sends), or null if it did not within the time.</summary>
+    private static async Task<TimeSpan?> ClosedByServerWithin(Socket socket, TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        using var timeout = new CancellationTokenSource(limit);
+        var buffer = new byte[4096];
+        try
+        {
+            while (await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token) > 0)
+            {
+            }
+            return clock.Elapsed;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+        catch (SocketException)
+        {
+            return clock.Elapsed; // reset rather than closed: closed all the same
+        }
+    }
+
+    /// <summary>The service's health, asked over a connection from <paramref name="local"/>.</summary>
+    private static async Task<HealthCheckResponse.Types.ServingStatus> Health(Uri server, IPAddress local)
+    {
+        using var channel = GrpcChannel.ForAddress(server, new GrpcChannelOptions
+        {
+            HttpHandler = EmergencyDispatch.Benchmarks.Credentials.FromAddress(local),
+        });
+        var response = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(10));
+        return response.Status;
+    }
+
+    /// <summary>The call's result once it succeeds, trying again for up to ten seconds.</summary>
+    private static async Task<T> Eventually<T>(Func<Task<T>> call)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (RpcException) when (clock.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    /// <summary>Serves the host with Kestrel (h2c on a free loopback port) and returns its address.</summary>
+    private static string StartKestrel(WebApplicationFactory<Program> factory)
     {
         factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
         factory.StartServer();

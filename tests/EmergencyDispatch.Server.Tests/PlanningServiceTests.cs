@@ -302,6 +302,34 @@ public sealed class PlanningQueueTests : IDisposable
     }
 
     [Fact]
+    public async Task OneCallerHoldsAtMostItsShareOfTheQueueAndAnotherIsStillAccepted()
+    {
+        var (app, planning) = await Start(queueLength: 4);
+        using var adminChannel = DispatchFactory.CreateChannel(app.Server, DispatchFactory.ReadAdminToken(_factory.DatabasePath));
+        var other = await new AdminService.AdminServiceClient(adminChannel).CreateApiKeyAsync(
+            new CreateApiKeyRequest { Name = "hubei", Role = EmergencyDispatch.Api.V1.Role.Coordinator });
+        using var otherChannel = DispatchFactory.CreateChannel(app.Server, other.Token);
+        var otherPlanning = new PlanningService.PlanningServiceClient(otherChannel);
+
+        using var running = planning.CreatePlan(Request);
+        await Next(running);
+        await _solver.Started.WaitAsync();
+        using var waiting = planning.CreatePlan(Request);
+        await Next(waiting);
+        using var refused = planning.CreatePlan(Request);
+        var e = await Rpc.Fails(StatusCode.ResourceExhausted, () => refused.ResponseStream.MoveNext());
+        using var accepted = otherPlanning.CreatePlan(Request);
+        var queued = await Next(accepted);
+        _solver.Gate.Set();
+        var plans = new[] { running, waiting, accepted }.Select(c => PlanStreams.ReadAll(c)).ToList();
+        await Task.WhenAll(plans);
+
+        Assert.Contains("this caller already has 2 plan requests or replays running or waiting", e.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(2, queued.Queued.Ahead);
+        Assert.All(plans, p => Assert.Equal(CreatePlanProgress.EventOneofCase.Plan, p.Result[^1].EventCase));
+    }
+
+    [Fact]
     public async Task WithNoQueueOnlyTheRunningSolveIsAccepted()
     {
         var (_, planning) = await Start(queueLength: 0);

@@ -116,6 +116,113 @@ public sealed class SecurityTests : IDisposable
     }
 
     [Fact]
+    public async Task CallsWithoutValidCredentialsAreLimitedPerAddressAndAKnownKeyStillPasses()
+    {
+        using var app = With(("Dispatch:Security:AnonymousPerSecond", "0.5"), ("Dispatch:Security:AnonymousBurst", "3"));
+        var admin = DispatchFactory.ReadAdminTokenAfterStart(app, _factory.DatabasePath);
+        using var good = DispatchFactory.CreateChannel(app.Server, admin);
+        await new AuditService.AuditServiceClient(good).GetLedgerHeadAsync(new GetLedgerHeadRequest());
+        using var bad = DispatchFactory.CreateChannel(app.Server, "ed_424242_not-a-secret");
+        var audit = new AuditService.AuditServiceClient(bad);
+
+        var first = new List<StatusCode>();
+        for (var i = 0; i < 3; i++)
+            first.Add((await Rpc.Fails(StatusCode.Unauthenticated, () => audit.GetLedgerHeadAsync(new GetLedgerHeadRequest()).ResponseAsync)).StatusCode);
+        var call = audit.GetLedgerHeadAsync(new GetLedgerHeadRequest());
+        var limited = await Rpc.Fails(StatusCode.ResourceExhausted, () => call.ResponseAsync);
+        using var none = DispatchFactory.CreateChannel(app.Server, "");
+        var health = await Rpc.Fails(StatusCode.ResourceExhausted,
+            () => new Grpc.Health.V1.Health.HealthClient(none).CheckAsync(new Grpc.Health.V1.HealthCheckRequest()).ResponseAsync);
+        var head = await new AuditService.AuditServiceClient(good).GetLedgerHeadAsync(new GetLedgerHeadRequest());
+
+        Assert.Equal(3, first.Count);
+        Assert.Contains("without valid credentials from this address", limited.Status.Detail, StringComparison.Ordinal);
+        Assert.InRange(int.Parse(call.GetTrailers().GetValue("retry-after-ms")!, System.Globalization.CultureInfo.InvariantCulture), 1, 2000);
+        Assert.Contains("without credentials", health.Status.Detail, StringComparison.Ordinal);
+        Assert.True(head.Seq > 0);
+    }
+
+    [Fact]
+    public async Task AnIdThatNamesNoKeyIsRememberedAndMakingAKeyForgetsIt()
+    {
+        var admin = _factory.AdminToken;
+        using var channel = _factory.CreateChannel(admin);
+        var keys = new AdminService.AdminServiceClient(channel);
+        var store = _factory.Services.GetRequiredService<EmergencyDispatch.Server.Security.ApiKeyStore>();
+        // The next key the service makes has id 2: asking for it first must not keep it out once it is made.
+        Assert.Null(store.Find("ed_2_guess", cachedOnly: false, out _));
+        var made = await keys.CreateApiKeyAsync(new CreateApiKeyRequest { Name = "second", Role = ApiRole.Auditor });
+        using var second = _factory.CreateChannel(made.Token);
+        var head = await new AuditService.AuditServiceClient(second).GetLedgerHeadAsync(new GetLedgerHeadRequest());
+        // Key 50 is written behind the store's back after its id was found to name no key: it is not asked for again.
+        const string planted = "ed_50_planted-secret";
+        Assert.Null(store.Find(planted, cachedOnly: false, out _));
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_factory.DatabasePath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "INSERT INTO api_key (key_id, name, role, secret_sha256, created_at, created_by) VALUES (50, 'planted', 'admin', $sha, 0, 'test')";
+            command.Parameters.AddWithValue("$sha", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("planted-secret"u8)));
+            command.ExecuteNonQuery();
+        }
+        var remembered = store.Find(planted, cachedOnly: false, out _);
+        var notLookedUp = store.Find("ed_77_x", cachedOnly: true, out var skipped);
+
+        Assert.Null(remembered);
+        Assert.Equal(2, made.Key.KeyId);
+        Assert.True(head.Seq > 0);
+        Assert.Null(notLookedUp);
+        Assert.True(skipped);
+    }
+
+    [Fact]
+    public async Task PastItsOpenStreamsAKeyGetsResourceExhaustedAndAnotherKeyStillWatches()
+    {
+        using var app = With(("Dispatch:Security:StreamsPerCaller", "2"));
+        var admin = DispatchFactory.ReadAdminTokenAfterStart(app, _factory.DatabasePath);
+        using var adminChannel = DispatchFactory.CreateChannel(app.Server, admin);
+        await Fixtures.RegisterSmallRegistry(new RegistryService.RegistryServiceClient(adminChannel));
+        var keys = new AdminService.AdminServiceClient(adminChannel);
+        var f1 = (await keys.CreateApiKeyAsync(new CreateApiKeyRequest { Name = "f1", Role = ApiRole.Factory, FactoryId = "F1" })).Token;
+        var f2 = (await keys.CreateApiKeyAsync(new CreateApiKeyRequest { Name = "f2", Role = ApiRole.Factory, FactoryId = "F2" })).Token;
+        using var one = DispatchFactory.CreateChannel(app.Server, f1);
+        using var two = DispatchFactory.CreateChannel(app.Server, f2);
+        var first = new AssignmentService.AssignmentServiceClient(one);
+
+        async Task<AsyncServerStreamingCall<WatchAssignmentsResponse>> Watch(AssignmentService.AssignmentServiceClient client, CancellationToken ct = default)
+        {
+            var call = client.WatchAssignments(new WatchAssignmentsRequest(), cancellationToken: ct);
+            Assert.True(await call.ResponseStream.MoveNext());
+            return call;
+        }
+        using var closing = new CancellationTokenSource();
+        using var a = await Watch(first, closing.Token);
+        using var b = await Watch(first);
+        using var refused = first.WatchAssignments(new WatchAssignmentsRequest());
+        var e = await Rpc.Fails(StatusCode.ResourceExhausted, () => refused.ResponseStream.MoveNext());
+        using var otherKey = await Watch(new AssignmentService.AssignmentServiceClient(two));
+        await closing.CancelAsync();
+        // The closed stream's place is given back once its handler has ended.
+        AsyncServerStreamingCall<WatchAssignmentsResponse>? reopened = null;
+        for (var i = 0; i < 200 && reopened is null; i++)
+        {
+            try
+            {
+                reopened = await Watch(first);
+            }
+            catch (RpcException x) when (x.StatusCode == StatusCode.ResourceExhausted)
+            {
+                await Task.Delay(50);
+            }
+        }
+        using var _ = reopened;
+
+        Assert.Contains("this caller already holds 2 open streams", e.Status.Detail, StringComparison.Ordinal);
+        Assert.NotNull(otherKey.ResponseStream.Current.Synced);
+        Assert.NotNull(reopened);
+    }
+
+    [Fact]
     public async Task JwtFromTheConfiguredIssuerCarriesRoleAndFactory()
     {
         using var app = With(

@@ -9,8 +9,12 @@ public sealed class DispatchFactory : WebApplicationFactory<Program>
 {
     private readonly bool _ownsFile;
 
-    public DispatchFactory(string? databasePath = null, bool seed = false)
+    private readonly IReadOnlyDictionary<string, string> _settings;
+
+    /// <summary>A host on <paramref name="databasePath"/> (default: a new temporary file) with the configuration <paramref name="settings"/> added.</summary>
+    public DispatchFactory(string? databasePath = null, bool seed = false, IReadOnlyDictionary<string, string>? settings = null)
     {
+        _settings = settings ?? new Dictionary<string, string>();
         _ownsFile = databasePath is null;
         DatabasePath = databasePath ?? Path.Combine(Path.GetTempPath(), $"dispatch-test-{Guid.NewGuid():N}.db");
         Seed = seed;
@@ -73,6 +77,8 @@ public sealed class DispatchFactory : WebApplicationFactory<Program>
         // No pooling: a test can delete its file without clearing the pools of the other tests running beside it.
         builder.UseSetting("ConnectionStrings:Dispatch", $"Data Source={DatabasePath};Pooling=False");
         builder.UseSetting("Dispatch:Seed:Enabled", Seed ? "true" : "false");
+        foreach (var (key, value) in _settings)
+            builder.UseSetting(key, value);
         builder.UseSetting("Dispatch:Seed:Directory", RepositoryPaths.Seeds);
     }
 

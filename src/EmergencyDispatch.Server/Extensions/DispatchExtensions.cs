@@ -5,6 +5,8 @@ using EmergencyDispatch.Server.Persistence;
 using EmergencyDispatch.Server.PlanQueue;
 using EmergencyDispatch.Server.Security;
 using EmergencyDispatch.Server.Seeding;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 
 namespace EmergencyDispatch.Server.Extensions;
 
@@ -29,6 +31,8 @@ public static class DispatchExtensions
         services.AddSingleton<DemandStore>();
         services.AddOptions<PlanningOptions>().BindConfiguration("Dispatch:Planning")
             .Validate(o => o.QueueLength >= 0, "Dispatch:Planning:QueueLength must be 0 or more")
+            .Validate(o => o.PerCaller >= 1, "Dispatch:Planning:PerCaller must be 1 or more")
+            .Validate(o => o.SolverNice is >= 0 and <= 19, "Dispatch:Planning:SolverNice must be from 0 to 19")
             .Validate(o => Rules.CheckTimeLimitSeconds(o.DefaultTimeLimitSeconds) is null,
                 $"Dispatch:Planning:DefaultTimeLimitSeconds must be more than 0 and at most {Rules.MaxTimeLimitSeconds}")
             .ValidateOnStart();
@@ -40,11 +44,26 @@ public static class DispatchExtensions
         services.AddSingleton<IPlanSolver, PlanSolver>();
         services.AddOptions<SecurityOptions>().BindConfiguration("Dispatch:Security")
             .Validate(o => o.RequestsPerSecond > 0 && o.Burst >= 1, "Dispatch:Security:RequestsPerSecond and Burst must be positive")
+            .Validate(o => o.AnonymousPerSecond > 0 && o.AnonymousBurst >= 1, "Dispatch:Security:AnonymousPerSecond and AnonymousBurst must be positive")
+            .Validate(o => o.StreamsPerCaller >= 1, "Dispatch:Security:StreamsPerCaller must be 1 or more")
+            .Validate(o => o.ConnectionsPerAddress >= 0, "Dispatch:Security:ConnectionsPerAddress must be 0 (no cap) or more")
             .ValidateOnStart();
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<Authenticator>();
-        services.AddSingleton<RateLimiter>();
+        services.AddSingleton<CallLimits>();
         services.AddSingleton<AdminKeyBootstrap>();
+        // Kestrel's limits (connections, keep-alive and header timeouts, HTTP/2 streams) are the Kestrel:Limits section of
+        // appsettings.json, bound here so that a setting is never silently left out; the cap per address is a connection
+        // middleware on every endpoint.
+        services.AddOptions<KestrelServerOptions>().Configure<IConfiguration, IOptions<SecurityOptions>, ILoggerFactory>((kestrel, configuration, security, logs) =>
+        {
+            configuration.GetSection("Kestrel:Limits").Bind(kestrel.Limits);
+            if (security.Value.ConnectionsPerAddress > 0)
+            {
+                var cap = new ConnectionCap(security.Value.ConnectionsPerAddress, logs.CreateLogger<ConnectionCap>());
+                kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Use(cap.Wrap));
+            }
+        });
         services.AddSingleton<PlanningCoordinator>();
         // Order matters: the writer runs before start-up migrates and seeds through it.
         services.AddHostedService(sp => sp.GetRequiredService<Writer>());

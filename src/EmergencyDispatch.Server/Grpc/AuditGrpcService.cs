@@ -125,9 +125,8 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
         var planId = RequirePlanId(request.PlanId, "plan_id");
         var plan = store.Get(planId) ?? GrpcErrors.ThrowNotFound<StoredPlan>($"plan {planId} does not exist");
         // A replay is a solve: it waits its turn in the plan queue, one solve at a time.
-        var job = coordinator.TryEnqueueReplay(plan, Callers.Call(context), context.CancellationToken)
-            ?? throw GrpcErrors.ResourceExhausted(
-                $"the planner is busy: {coordinator.Capacity} plan requests and replays are running or waiting, the most it holds; try again later");
+        var job = coordinator.TryEnqueueReplay(plan, Callers.Call(context), context.CancellationToken, out var refusal)
+            ?? throw GrpcErrors.ResourceExhausted($"{ErrorText.Own(refusal)}");
         ReplayResult replay;
         try
         {

@@ -25,9 +25,8 @@ public sealed class PlanningGrpcService(
         // only after the server has drained its calls, so waiting for it would hold shutdown for its whole timeout.
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         var ct = stopping.Token;
-        var job = coordinator.TryEnqueue(planRequest, Callers.Call(context), ct)
-            ?? throw GrpcErrors.ResourceExhausted(
-                $"the planner is busy: {coordinator.Capacity} plan requests are running or waiting, the most it holds; try again later");
+        var job = coordinator.TryEnqueue(planRequest, Callers.Call(context), ct, out var busy)
+            ?? throw GrpcErrors.ResourceExhausted($"{ErrorText.Own(busy)}");
 
         StoredPlan plan;
         try

@@ -8,11 +8,13 @@ using Grpc.Core.Interceptors;
 namespace EmergencyDispatch.Server.Grpc;
 
 /// <summary>
-/// Every call passes here first: authentication (UNAUTHENTICATED), the method's rule (PERMISSION_DENIED; a method
-/// without a rule is closed), the key's rate limit (RESOURCE_EXHAUSTED) and, for a factory caller, its own factory
-/// (another factory is NOT_FOUND, exactly as a factory that does not exist, so nothing leaks).
+/// Every call passes here first: the peer's budget of calls without valid credentials (open methods and failed
+/// authentications, RESOURCE_EXHAUSTED), authentication (UNAUTHENTICATED), the method's rule (PERMISSION_DENIED; a
+/// method without a rule is closed), the key's rate limit (RESOURCE_EXHAUSTED), for a factory caller its own factory
+/// (another factory is NOT_FOUND, exactly as a factory that does not exist, so nothing leaks) and, for a stream, a
+/// place among the caller's open streams (RESOURCE_EXHAUSTED).
 /// </summary>
-public sealed class SecurityInterceptor(Authenticator authenticator, RateLimiter limiter) : Interceptor
+public sealed class SecurityInterceptor(Authenticator authenticator, CallLimits limits) : Interceptor
 {
     private const string CallerKey = "caller";
 
@@ -30,14 +32,14 @@ public sealed class SecurityInterceptor(Authenticator authenticator, RateLimiter
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
         TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        await AdmitAsync(request, context);
+        using var stream = OpenStream(await AdmitAsync(request, context));
         await continuation(request, responseStream, context);
     }
 
     public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        await AdmitAsync<TRequest>(default, context);
+        using var stream = OpenStream(await AdmitAsync<TRequest>(default, context));
         return await continuation(requestStream, context);
     }
 
@@ -45,29 +47,50 @@ public sealed class SecurityInterceptor(Authenticator authenticator, RateLimiter
         IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
         DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        await AdmitAsync<TRequest>(default, context);
+        using var stream = OpenStream(await AdmitAsync<TRequest>(default, context));
         await continuation(requestStream, responseStream, context);
     }
 
-    private async ValueTask AdmitAsync<TRequest>(TRequest? request, ServerCallContext context)
+    /// <summary>Admits the call or throws its status; returns what its streams count against: the key, or the peer's address.</summary>
+    private async ValueTask<string> AdmitAsync<TRequest>(TRequest? request, ServerCallContext context)
     {
+        var address = "address:" + CallLimits.AddressPartition(context.GetHttpContext().Connection.RemoteIpAddress);
         var rule = AccessPolicy.For(context.Method);
         if (rule is { Open: true })
-            return;
-        var (caller, problem) = await authenticator.AuthenticateAsync(context.RequestHeaders.GetValue("authorization"));
+        {
+            if (!limits.TryTakeAnonymous(address, out var wait))
+                throw Limited(context, wait, "calls without credentials from this address are over their rate limit");
+            return address;
+        }
+        // An address over its budget costs no lookup: only keys already known (and tokens) are checked for it.
+        var exhausted = limits.AnonymousExhausted(address);
+        var (caller, problem) = await authenticator.AuthenticateAsync(context.RequestHeaders.GetValue("authorization"), knownKeysOnly: exhausted);
         if (caller is null)
+        {
+            if (!limits.TryTakeAnonymous(address, out var wait) || ReferenceEquals(problem, Authenticator.NotLookedUp))
+                throw Limited(context, wait, "too many calls without valid credentials from this address");
             throw GrpcErrors.Error(StatusCode.Unauthenticated, $"{ErrorText.Own(problem)}");
+        }
         if (rule is null || !rule.Allows(caller.Role))
             throw GrpcErrors.Error(StatusCode.PermissionDenied, $"the {Caller.RoleName(caller.Role)} role may not call {context.Method.TrimStart('/')}");
-        if (!limiter.TryTake(caller.Partition, out var retryAfter))
-        {
-            var wait = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalMilliseconds));
-            context.ResponseTrailers.Add("retry-after-ms", wait.ToString(CultureInfo.InvariantCulture));
-            throw GrpcErrors.ResourceExhausted($"rate limit of this key reached; retry in {wait} ms");
-        }
+        if (!limits.TryTake(caller.Partition, out var retryAfter))
+            throw Limited(context, retryAfter, "rate limit of this key reached");
         if (rule.FactoryScoped && caller.Role == Role.Factory && request is IMessage message)
             HoldToOwnFactory(message, caller.FactoryId!);
         context.UserState[CallerKey] = caller;
+        return caller.Partition;
+    }
+
+    private IDisposable OpenStream(string partition) =>
+        limits.TryOpenStream(partition) ?? throw GrpcErrors.ResourceExhausted(
+            $"{ErrorText.Own(partition.StartsWith("address:", StringComparison.Ordinal) ? "this address" : "this caller")} already holds {limits.StreamsPerCaller} open streams, the most allowed; close one, then try again");
+
+    /// <summary>RESOURCE_EXHAUSTED with the wait in a <c>retry-after-ms</c> trailer (at least 1 ms).</summary>
+    private static RpcException Limited(ServerCallContext context, TimeSpan retryAfter, string what)
+    {
+        var wait = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalMilliseconds));
+        context.ResponseTrailers.Add("retry-after-ms", wait.ToString(CultureInfo.InvariantCulture));
+        return GrpcErrors.ResourceExhausted($"{ErrorText.Own(what)}; retry in {wait} ms");
     }
 
     /// <summary>A factory caller's request names its own factory: an empty factory_id becomes it, another one is not found.</summary>

@@ -19,45 +19,67 @@ public sealed class PlanningCoordinator(
 {
     private readonly Channel<SolveJob> _queue = Channel.CreateUnbounded<SolveJob>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock _lock = new();
+    private readonly Dictionary<string, int> _byCaller = new(StringComparer.Ordinal);
     private int _admitted;
 
     /// <summary>Requests (plans and replays) running or waiting, the most this service holds: the running solve plus the queue's length.</summary>
     public int Capacity => options.Value.QueueLength + 1;
 
-    /// <summary>Accepts a plan request into the queue, or returns null when the queue is full.</summary>
-    public PlanJob? TryEnqueue(PlanRequest request, CallInfo call, CancellationToken cancellationToken)
+    /// <summary>Plan requests and replays one caller may have running or waiting: no caller can take every place.</summary>
+    public int PerCaller => Math.Min(options.Value.PerCaller, Capacity);
+
+    /// <summary>Accepts a plan request into the queue, or returns null with the reason when there is no place for it.</summary>
+    public PlanJob? TryEnqueue(PlanRequest request, CallInfo call, CancellationToken cancellationToken, out string refusal)
     {
-        if (TryAdmit("Plan request", call.Actor) is not { } ahead)
+        if (TryAdmit("Plan request", call.Actor, out refusal) is not { } ahead)
             return null;
-        var job = Queue(new PlanJob(request, call, ahead, Release, cancellationToken));
+        var job = Queue(new PlanJob(request, call, ahead, () => Release(call.Actor), cancellationToken));
         logger.LogInformation("Plan request of {CreatedBy} queued with {Ahead} ahead: start {StartDate}, {HorizonDays} days, {Planner}",
             call.Actor, ahead, PlanRecords.Date(request.StartDate), request.HorizonDays, PlanRecords.PlannerCode(request.Planner));
         return job;
     }
 
-    /// <summary>Accepts a replay of a stored plan into the queue, or returns null when the queue is full.</summary>
-    public ReplayJob? TryEnqueueReplay(StoredPlan plan, CallInfo call, CancellationToken cancellationToken)
+    /// <summary>Accepts a replay of a stored plan into the queue, or returns null with the reason when there is no place for it.</summary>
+    public ReplayJob? TryEnqueueReplay(StoredPlan plan, CallInfo call, CancellationToken cancellationToken, out string refusal)
     {
-        if (TryAdmit("Replay", call.Actor) is not { } ahead)
+        if (TryAdmit("Replay", call.Actor, out refusal) is not { } ahead)
             return null;
-        var job = Queue(new ReplayJob(plan, call, ahead, Release, cancellationToken));
+        var job = Queue(new ReplayJob(plan, call, ahead, () => Release(call.Actor), cancellationToken));
         logger.LogInformation("Replay of plan {PlanId} for {CreatedBy} queued with {Ahead} ahead", plan.Plan.PlanId, call.Actor, ahead);
         return job;
     }
 
-    /// <summary>Takes a place in the queue: the number of requests ahead, or null when there is none left.</summary>
-    private int? TryAdmit(string what, string createdBy)
+    /// <summary>
+    /// Takes a place in the queue: the number of requests ahead, or null with the reason when the queue is full or the
+    /// caller already holds <see cref="PerCaller"/> places.
+    /// </summary>
+    private int? TryAdmit(string what, string caller, out string refusal)
     {
-        int ahead;
+        int ahead, held;
         lock (_lock)
         {
             ahead = _admitted;
-            if (ahead < Capacity)
+            held = _byCaller.GetValueOrDefault(caller);
+            if (ahead < Capacity && held < PerCaller)
+            {
                 _admitted++;
+                _byCaller[caller] = held + 1;
+                refusal = "";
+                return ahead;
+            }
         }
         if (ahead < Capacity)
-            return ahead;
-        logger.LogWarning("{What} of {CreatedBy} refused: {Count} plan requests and replays are running or waiting, the most allowed", what, createdBy, ahead);
+        {
+            refusal = $"this caller already has {held} plan requests or replays running or waiting, the most one caller may hold; "
+                + "wait for one to end, then try again";
+            // Debug, not warning: the caller has its status, and a caller that keeps asking must not fill the log.
+            logger.LogDebug("{What} of {CreatedBy} refused: it holds {Held} places in the plan queue, the most one caller may", what, caller, held);
+        }
+        else
+        {
+            refusal = $"the planner is busy: {Capacity} plan requests and replays are running or waiting, the most it holds; try again later";
+            logger.LogInformation("{What} of {CreatedBy} refused: {Count} plan requests and replays are running or waiting, the most allowed", what, caller, ahead);
+        }
         return null;
     }
 
@@ -70,10 +92,16 @@ public sealed class PlanningCoordinator(
         return job;
     }
 
-    private void Release()
+    private void Release(string caller)
     {
         lock (_lock)
+        {
             _admitted--;
+            if (_byCaller[caller] == 1)
+                _byCaller.Remove(caller);
+            else
+                _byCaller[caller]--;
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -156,17 +184,18 @@ public sealed class PlanningCoordinator(
     /// <summary>Solves a stored plan's inputs again with the planner and time limit it was made with.</summary>
     private ReplayResult Replay(ReplayJob job, CancellationToken ct)
     {
+        SolverPriority.Lower(options.Value.SolverNice);
         var plan = job.Plan.Plan;
         var inputs = PlanInputJson.Read(store.GetInputsJson(plan.PlanId)
             ?? throw new InvalidOperationException($"plan {plan.PlanId} has no stored inputs"));
         ct.ThrowIfCancellationRequested();
-        var options = new PlannerOptions
+        var planner = new PlannerOptions
         {
             Planner = plan.Planner == PlanRecords.PlannerCode(PlannerKind.Greedy) ? PlannerKind.Greedy : PlannerKind.Lp,
             TimeLimit = TimeSpan.FromMilliseconds(plan.TimeLimitMs),
         };
         var watch = Stopwatch.StartNew();
-        var result = solver.Solve(inputs.Input, options, NoProgress.Instance, ct);
+        var result = solver.Solve(inputs.Input, planner, NoProgress.Instance, ct);
         return new ReplayResult(result, watch.Elapsed);
     }
 
@@ -182,6 +211,7 @@ public sealed class PlanningCoordinator(
 
     private (NewPlan Plan, (TimeSpan Read, TimeSpan Solve, TimeSpan Record) Timings) Solve(PlanJob job, CancellationToken ct)
     {
+        SolverPriority.Lower(options.Value.SolverNice);
         var request = job.Request;
         var watch = Stopwatch.StartNew();
         var snapshot = store.LoadInputs(request.StartDate, request.HorizonDays, request.FrozenDays);

@@ -14,7 +14,8 @@ public sealed record ApiKeyRow(long KeyId, string Name, string Role, string? Fac
 /// <summary>
 /// API keys: tokens <c>ed_&lt;key_id&gt;_&lt;secret&gt;</c> with 256 random bits of secret, of which only a SHA-256 is
 /// stored (a fast hash is enough for a random secret of that length; there is nothing to guess from it). Keys are
-/// looked up by id and cached; a revocation empties the cache entry before the revoking call returns.
+/// looked up by id and cached; a revocation empties the cache entry before the revoking call returns. An id that names
+/// no key is remembered for <see cref="UnknownFor"/>, so that tokens of made-up ids cost no query; making a key forgets it.
 /// </summary>
 public sealed class ApiKeyStore(Database database, Writer writer, TimeProvider clock)
 {
@@ -27,18 +28,37 @@ public sealed class ApiKeyStore(Database database, Writer writer, TimeProvider c
 
     /// <summary>Each key as read once: its row, its secret's hash and the caller it makes (built once, not per call).</summary>
     private readonly ConcurrentDictionary<long, (ApiKeyRow Row, byte[] Sha256, Caller Caller)> _cache = new();
+
+    /// <summary>Ids found to name no key, each with the time (<see cref="TimeProvider.GetTimestamp"/>) until which that holds.</summary>
+    private readonly ConcurrentDictionary<long, long> _unknown = new();
     private long _generation;
+
+    /// <summary>How long an id that names no key is believed without asking the database again.</summary>
+    public static readonly TimeSpan UnknownFor = TimeSpan.FromSeconds(30);
+
+    /// <summary>The most unknown ids remembered; past it the memory is emptied and starts again.</summary>
+    public const int MaxUnknown = 100_000;
 
     /// <summary>
     /// The key a token names and the caller it makes, if the token is well formed, the key exists and the secret
-    /// matches; revoked keys are returned too (the caller tells them apart).
+    /// matches; revoked keys are returned too (the caller tells them apart). With <paramref name="cachedOnly"/> a key not
+    /// already cached is not looked up (<paramref name="notLookedUp"/> says so).
     /// </summary>
-    public (ApiKeyRow Row, Caller Caller)? Find(string token)
+    public (ApiKeyRow Row, Caller Caller)? Find(string token, bool cachedOnly, out bool notLookedUp)
     {
+        notLookedUp = false;
         if (!TryParse(token, out var keyId, out var secret))
             return null;
         if (!_cache.TryGetValue(keyId, out var entry))
         {
+            var now = clock.GetTimestamp();
+            if (_unknown.TryGetValue(keyId, out var until) && now < until)
+                return null;
+            if (cachedOnly)
+            {
+                notLookedUp = true;
+                return null;
+            }
             var generation = Interlocked.Read(ref _generation);
             using (var connection = database.Open())
             {
@@ -46,14 +66,25 @@ public sealed class ApiKeyStore(Database database, Writer writer, TimeProvider c
                     $"SELECT {Columns}, secret_sha256 AS Sha256 FROM api_key WHERE key_id = @keyId",
                     (row, sha) => (row, sha), new { keyId }, splitOn: "Sha256").ToList();
                 if (found.Count == 0)
+                {
+                    if (_unknown.Count >= MaxUnknown)
+                        _unknown.Clear();
+                    _unknown[keyId] = now + (long)(UnknownFor.TotalSeconds * clock.TimestampFrequency);
+                    // A key made while this read ran is not remembered as unknown: its making counts a generation
+                    // before it forgets the id, so one of the two removes what was written here.
+                    if (Interlocked.Read(ref _generation) != generation)
+                        _unknown.TryRemove(keyId, out _);
                     return null;
+                }
                 var row = found[0].Item1;
                 entry = (row, Convert.FromHexString(found[0].Item2),
                     new Caller(row.Name, Caller.ParseRole(row.Role)!.Value, row.FactoryId, $"key:{row.KeyId}"));
             }
-            // A revocation that committed while this read ran must not be undone by caching what was read before it.
-            if (Interlocked.Read(ref _generation) == generation)
-                _cache[keyId] = entry;
+            // A revocation that committed while this read ran must not be undone by caching what was read before it:
+            // it counts a generation before it empties the entry, so one of the two removes what was written here.
+            _cache[keyId] = entry;
+            if (Interlocked.Read(ref _generation) != generation)
+                _cache.TryRemove(keyId, out _);
         }
         // Every call: hash the secret on the stack and compare in constant time, no allocation.
         Span<byte> utf8 = stackalloc byte[512]; // a token is at most MaxTokenLength (128) chars: at most 384 bytes of UTF-8
@@ -84,6 +115,11 @@ public sealed class ApiKeyStore(Database database, Writer writer, TimeProvider c
                 transaction);
             return new WriteResult<ApiKeyRow>(connection.QuerySingle<ApiKeyRow>($"SELECT {Columns} FROM api_key WHERE key_id = @keyId", new { keyId }, transaction), []);
         }, ct, r => r.Value is { } key ? $"api_key {key.KeyId} ({key.Role} {key.Name})" : null);
+        if (result.Value is { } made)
+        {
+            Interlocked.Increment(ref _generation);
+            _unknown.TryRemove(made.KeyId, out _);
+        }
         return result.Value is { } created
             ? new WriteResult<(ApiKeyRow, string)>((created, Token(created.KeyId, secret)), [])
             : WriteResult<(ApiKeyRow, string)>.Invalid(result.Violations);

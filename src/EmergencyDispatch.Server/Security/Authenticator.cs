@@ -33,8 +33,14 @@ public sealed class Authenticator
         }
     }
 
-    /// <summary>The caller, or the reason for UNAUTHENTICATED.</summary>
-    public async ValueTask<(Caller? Caller, string Problem)> AuthenticateAsync(string? authorization)
+    /// <summary>The problem given when a key was not looked up because only known keys were to be checked.</summary>
+    public static readonly string NotLookedUp = "the API key was not looked up";
+
+    /// <summary>
+    /// The caller, or the reason for UNAUTHENTICATED. With <paramref name="knownKeysOnly"/>, an API key that is not
+    /// cached is not looked up in the database: the problem is then <see cref="NotLookedUp"/>.
+    /// </summary>
+    public async ValueTask<(Caller? Caller, string Problem)> AuthenticateAsync(string? authorization, bool knownKeysOnly = false)
     {
         const string bearer = "Bearer ";
         if (string.IsNullOrEmpty(authorization))
@@ -44,8 +50,8 @@ public sealed class Authenticator
         var token = authorization[bearer.Length..].Trim();
         if (token.StartsWith(ApiKeyStore.Prefix, StringComparison.Ordinal))
         {
-            if (_keys.Find(token) is not { } key)
-                return (null, "the API key is not valid");
+            if (_keys.Find(token, knownKeysOnly, out var notLookedUp) is not { } key)
+                return (null, notLookedUp ? NotLookedUp : "the API key is not valid");
             return key.Row.RevokedAt is null ? (key.Caller, "") : (null, "the API key was revoked");
         }
         if (_validation is null)

@@ -15,6 +15,25 @@ public sealed class SecurityOptions
     /// <summary>Requests a key may make at once after being idle (the bucket's size).</summary>
     public int Burst { get; set; } = 1000;
 
+    /// <summary>
+    /// Calls without valid credentials per second from one peer address (an IPv6 peer's /64) on average: calls to
+    /// open methods (health, reflection) and calls whose authentication failed. Past it, RESOURCE_EXHAUSTED, and a key
+    /// not already known is not looked up until the address's bucket refills.
+    /// </summary>
+    public double AnonymousPerSecond { get; set; } = 20;
+
+    /// <summary>Calls without valid credentials one address may make at once after being idle.</summary>
+    public int AnonymousBurst { get; set; } = 100;
+
+    /// <summary>
+    /// Streams (WatchAssignments, CreatePlan's progress, health Watch, reflection) one key or token subject may hold
+    /// open at once; an open method's streams count against the peer's address.
+    /// </summary>
+    public int StreamsPerCaller { get; set; } = 32;
+
+    /// <summary>TCP connections one peer address may hold open at once; past it a new one is closed unanswered. 0: no cap.</summary>
+    public int ConnectionsPerAddress { get; set; } = 1000;
+
     /// <summary>Optional JWT bearer tokens from an identity provider; off while Issuer is empty.</summary>
     public JwtOptions Jwt { get; set; } = new();
 }
