@@ -142,8 +142,7 @@ public static class HostileBenchmark
             // Plan requests and replays: more than each key may queue.
             var planning = new PlanningService.PlanningServiceClient(Add(plannerKey));
             var audit = new AuditService.AuditServiceClient(Add(auditorKey));
-            for (var i = 0; i < (parts.Contains("queue") ? 4 : 0); i++)
-            {
+            for (var i = 0; i < (parts.Contains("queue") || parts.Contains("plans") ? 4 : 0); i++)
                 _tasks.Add(Task.Run(() => RepeatAsync("CreatePlan", async () =>
                 {
                     using var call = planning.CreatePlan(new CreatePlanRequest { StartDate = "2020-02-03", HorizonDays = 14 }, cancellationToken: ct);
@@ -159,8 +158,8 @@ public static class HostileBenchmark
                         Interlocked.Decrement(ref _queued);
                     }
                 }, ct)));
+            for (var i = 0; i < (parts.Contains("queue") || parts.Contains("replays") ? 4 : 0); i++)
                 _tasks.Add(Task.Run(() => RepeatAsync("ReplayPlan", () => audit.ReplayPlanAsync(new ReplayPlanRequest { PlanId = planId }, cancellationToken: ct).ResponseAsync, ct)));
-            }
             // Made-up keys, as fast as the service answers.
             var audits = Enumerable.Range(0, 4).Select(i => new AuditService.AuditServiceClient(Add($"ed_{900_000 + i}_made-up"))).ToList();
             foreach (var client in parts.Contains("keys") ? audits : [])

@@ -212,8 +212,17 @@ public sealed class GatedSolver : IPlanSolver
     /// <summary>The most solves that were running at the same time.</summary>
     public int MostAtOnce => Volatile.Read(ref _mostAtOnce);
 
+    /// <summary>The nice value of the thread the last solve ran on (Linux; null elsewhere).</summary>
+    public int? Nice { get; private set; }
+
     public PlanResult Solve(PlanningInput input, PlannerOptions options, IProgress<PlanProgress> progress, CancellationToken cancellationToken)
     {
+        if (OperatingSystem.IsLinux())
+        {
+            // /proc/thread-self/stat: the fields after the command's closing parenthesis; nice is the 19th field of the line.
+            var stat = File.ReadAllText("/proc/thread-self/stat");
+            Nice = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16], System.Globalization.CultureInfo.InvariantCulture);
+        }
         var running = Interlocked.Increment(ref _running);
         Interlocked.Increment(ref _solves);
         for (var most = MostAtOnce; running > most; most = MostAtOnce)
@@ -344,6 +353,20 @@ public sealed class PlanningQueueTests : IDisposable
         var rest = await PlanStreams.ReadAll(running);
         Assert.Contains("busy", e.Status.Detail);
         Assert.Equal(CreatePlanProgress.EventOneofCase.Plan, Assert.Single(rest).EventCase);
+    }
+
+    [Fact]
+    public async Task ASolveRunsAtTheConfiguredNiceValueOnLinux()
+    {
+        if (!OperatingSystem.IsLinux())
+            return;
+        var (_, planning) = await Start(queueLength: 1);
+        _solver.Gate.Set();
+
+        using var call = planning.CreatePlan(Request);
+        await PlanStreams.ReadAll(call);
+
+        Assert.Equal(10, _solver.Nice);
     }
 
     [Fact]
