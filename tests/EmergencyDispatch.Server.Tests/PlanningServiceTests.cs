@@ -215,13 +215,25 @@ public sealed class GatedSolver : IPlanSolver
     /// <summary>The nice value of the thread the last solve ran on (Linux; null elsewhere).</summary>
     public int? Nice { get; private set; }
 
+    /// <summary>The nice value of a thread the last solve's parts ran on (null when it was given no scheduler).</summary>
+    public int? PartNice { get; private set; }
+
+    /// <summary>The calling thread's nice value: the 19th field of /proc/thread-self/stat, the 17th after the command's closing parenthesis.</summary>
+    private static int ThreadNice()
+    {
+        var stat = File.ReadAllText("/proc/thread-self/stat");
+        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public PlanResult Solve(PlanningInput input, PlannerOptions options, IProgress<PlanProgress> progress, CancellationToken cancellationToken)
     {
         if (OperatingSystem.IsLinux())
         {
-            // /proc/thread-self/stat: the fields after the command's closing parenthesis; nice is the 19th field of the line.
-            var stat = File.ReadAllText("/proc/thread-self/stat");
-            Nice = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16], System.Globalization.CultureInfo.InvariantCulture);
+            Nice = ThreadNice();
+            // A part of the solve, as the planner runs its parallel parts: on the scheduler it was given.
+            PartNice = options.Scheduler is { } scheduler
+                ? Task.Factory.StartNew(ThreadNice, CancellationToken.None, TaskCreationOptions.None, scheduler).GetAwaiter().GetResult()
+                : null;
         }
         var running = Interlocked.Increment(ref _running);
         Interlocked.Increment(ref _solves);
@@ -356,7 +368,7 @@ public sealed class PlanningQueueTests : IDisposable
     }
 
     [Fact]
-    public async Task ASolveRunsAtTheConfiguredNiceValueOnLinux()
+    public async Task ASolveAndItsPartsRunAtTheConfiguredNiceValueOnLinux()
     {
         if (!OperatingSystem.IsLinux())
             return;
@@ -367,6 +379,7 @@ public sealed class PlanningQueueTests : IDisposable
         await PlanStreams.ReadAll(call);
 
         Assert.Equal(10, _solver.Nice);
+        Assert.Equal(10, _solver.PartNice);
     }
 
     [Fact]

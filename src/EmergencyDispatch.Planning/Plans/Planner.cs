@@ -22,6 +22,9 @@ public sealed record PlannerOptions
     /// <summary>Independent parts of the problem solved at once; the plan does not depend on it.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>Where the parts run (a host can give threads of lower priority than its own); null: the shared thread pool.</summary>
+    public TaskScheduler? Scheduler { get; init; }
+
     /// <summary>The OR-Tools linear solver: GLOP (default) or CLP; it must report duals and reduced costs.</summary>
     public string LpSolver { get; init; } = "GLOP";
 }
@@ -84,7 +87,7 @@ public static class Planner
             {
                 progress?.Report(new PlanProgress(steps[k], k, steps.Count, clock.Elapsed));
                 var started = clock.Elapsed;
-                var (reached, failedWith) = Optimise(models, steps[k], last: k == steps.Count - 1, options.Threads, options.TimeLimit - clock.Elapsed, cancellationToken);
+                var (reached, failedWith) = Optimise(models, steps[k], last: k == steps.Count - 1, options, options.TimeLimit - clock.Elapsed, cancellationToken);
                 if (failedWith is not null)
                     failure = new SolverFailure(steps[k], failedWith);
                 if (reached is null)
@@ -126,7 +129,7 @@ public static class Planner
     /// holds its own optimal face. A fair share is the smallest over all parts: each part holds that smallest value.
     /// </summary>
     private static ((LpSolution? Solution, double Value)[]? Solved, string? FailedWith) Optimise(
-        List<LpModel> models, Step step, bool last, int threads, TimeSpan budget, CancellationToken cancellationToken)
+        List<LpModel> models, Step step, bool last, PlannerOptions options, TimeSpan budget, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         if (budget <= TimeSpan.Zero || cancellationToken.IsCancellationRequested)
@@ -138,7 +141,8 @@ public static class Planner
         // Parts are independent LPs: solve them side by side, the largest first. Each part's result does not depend on
         // the order, so the plan stays deterministic.
         var largestFirst = Enumerable.Range(0, models.Count).OrderByDescending(i => models[i].Component.Demands.Count).ThenBy(i => i);
-        Parallel.ForEach(largestFirst, new ParallelOptions { MaxDegreeOfParallelism = threads }, (i, state) =>
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Threads, TaskScheduler = options.Scheduler ?? TaskScheduler.Default };
+        Parallel.ForEach(largestFirst, parallel, (i, state) =>
         {
             var model = models[i];
             model.Activate(step);

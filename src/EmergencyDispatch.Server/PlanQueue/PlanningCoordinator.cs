@@ -17,6 +17,8 @@ public sealed class PlanningCoordinator(
     PlanStore store, IPlanSolver solver, TimeProvider clock, IOptions<PlanningOptions> options, ILogger<PlanningCoordinator> logger)
     : BackgroundService
 {
+    // The planner's parallel parts run here, at the solve's priority, not on the request thread pool.
+    private readonly SolverThreads _threads = new(Environment.ProcessorCount, options.Value.SolverNice);
     private readonly Channel<SolveJob> _queue = Channel.CreateUnbounded<SolveJob>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock _lock = new();
     private readonly Dictionary<string, int> _byCaller = new(StringComparer.Ordinal);
@@ -185,6 +187,7 @@ public sealed class PlanningCoordinator(
     private ReplayResult Replay(ReplayJob job, CancellationToken ct)
     {
         SolverPriority.Lower(options.Value.SolverNice);
+        SolverThreads.Enter();
         var plan = job.Plan.Plan;
         var inputs = PlanInputJson.Read(store.GetInputsJson(plan.PlanId)
             ?? throw new InvalidOperationException($"plan {plan.PlanId} has no stored inputs"));
@@ -193,10 +196,17 @@ public sealed class PlanningCoordinator(
         {
             Planner = plan.Planner == PlanRecords.PlannerCode(PlannerKind.Greedy) ? PlannerKind.Greedy : PlannerKind.Lp,
             TimeLimit = TimeSpan.FromMilliseconds(plan.TimeLimitMs),
+            Scheduler = _threads,
         };
         var watch = Stopwatch.StartNew();
         var result = solver.Solve(inputs.Input, planner, NoProgress.Instance, ct);
         return new ReplayResult(result, watch.Elapsed);
+    }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        _threads.Dispose();
     }
 
     /// <summary>A replay reports no steps.</summary>
@@ -212,12 +222,13 @@ public sealed class PlanningCoordinator(
     private (NewPlan Plan, (TimeSpan Read, TimeSpan Solve, TimeSpan Record) Timings) Solve(PlanJob job, CancellationToken ct)
     {
         SolverPriority.Lower(options.Value.SolverNice);
+        SolverThreads.Enter();
         var request = job.Request;
         var watch = Stopwatch.StartNew();
         var snapshot = store.LoadInputs(request.StartDate, request.HorizonDays, request.FrozenDays);
         var read = watch.Elapsed;
         ct.ThrowIfCancellationRequested();
-        var result = solver.Solve(snapshot.Inputs.Input, new PlannerOptions { Planner = request.Planner, TimeLimit = request.TimeLimit }, job, ct);
+        var result = solver.Solve(snapshot.Inputs.Input, new PlannerOptions { Planner = request.Planner, TimeLimit = request.TimeLimit, Scheduler = _threads }, job, ct);
         var solved = watch.Elapsed;
         ct.ThrowIfCancellationRequested();
         if (result.Failure is { } failure)
