@@ -124,7 +124,9 @@ public static class PlanCommands
             var (_, outcomes) = await ReadAllAsync(client, planId, PlanView.Outcomes, r => r.Outcomes.Select(PlanSummaryView.ToDomain), ct);
 
             PlanFiles.Write(directory, assignments, outcomes);
-            var written = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(directory, PlanFiles.AssignmentsFile))));
+            // The file read back, so that what is on disk is what is checked.
+            var (back, _) = PlanFiles.ReadAssignments(Path.Combine(directory, PlanFiles.AssignmentsFile));
+            var written = PlanFiles.AssignmentsSha256(back ?? []);
             if (written != summary.AssignmentsSha256 || assignments.Count != summary.AssignmentCount)
             {
                 context.Console.Error.WriteLine(

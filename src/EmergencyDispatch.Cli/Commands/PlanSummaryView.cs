@@ -96,6 +96,7 @@ public static class PlanSummaryView
             Api.V1.ShortfallReason.NoCapableFactory => DomainReason.NoCapableFactory,
             Api.V1.ShortfallReason.NoOnTimeRoute => DomainReason.NoOnTimeRoute,
             Api.V1.ShortfallReason.CapacityShortage => DomainReason.CapacityShortage,
+            Api.V1.ShortfallReason.MaterialShortage => DomainReason.MaterialShortage,
             Api.V1.ShortfallReason.None => DomainReason.None,
             var other => throw new FormatException($"the server sent a shortfall reason this dispatchctl does not know ({other}); use a dispatchctl as new as the server"),
         },

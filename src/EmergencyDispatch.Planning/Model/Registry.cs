@@ -17,3 +17,18 @@ public sealed record Lane(string FromRegion, string ToRegion, int LeadDays, doub
 
 /// <summary>One line of demand: the submitter's request for units of a sku in a region by a date.</summary>
 public sealed record DemandLine(string RequestId, string Sku, long Quantity, string Region, DateOnly DueDate, Priority Priority);
+
+/// <summary>
+/// Finished units held at a site (a factory, or a depot registered as a factory with no capabilities): a stockpile, a
+/// donation received, a purchase that landed. They ship from the site's region on any day from <see cref="AvailableDate"/>.
+/// </summary>
+public sealed record StockLot(string StockId, string FactoryId, string Sku, long Quantity, DateOnly AvailableDate, double UnitCost);
+
+/// <summary>An input that production consumes, such as melt-blown fabric.</summary>
+public sealed record Material(string MaterialId, string Name, string Unit);
+
+/// <summary>Making one unit of <see cref="Sku"/> consumes <see cref="PerUnit"/> of the material, in the producing factory's region.</summary>
+public sealed record BomLine(string Sku, string MaterialId, double PerUnit);
+
+/// <summary>Material arriving in a region on a date; a date before the plan's start counts as its first day.</summary>
+public sealed record MaterialSupply(string MaterialId, string Region, DateOnly Date, double Quantity);

@@ -28,6 +28,10 @@ public static class Rules
     public const double MaxUnitCost = 1e9;
     public const double MaxFactor = 100;
     public const int MaxLeadDays = 365;
+    /// <summary>Most of a material one unit of a product may consume.</summary>
+    public const double MaxPerUnit = 1e6;
+    /// <summary>Most of a material one supply line may bring.</summary>
+    public const double MaxMaterialQuantity = 1e12;
 
     // Dates.
     public static readonly DateOnly MinDate = new(2000, 1, 1);
@@ -164,6 +168,12 @@ public static class Rules
 
     /// <summary>Checks an availability factor: 0 (closed) to 100, 1 being normal capacity.</summary>
     public static string? CheckFactor(double value) => CheckNumber(value, 0, MaxFactor, minInclusive: true);
+
+    /// <summary>Checks a bill of materials' use per unit: greater than 0, at most 1e6.</summary>
+    public static string? CheckPerUnit(double value) => CheckNumber(value, 0, MaxPerUnit, minInclusive: false);
+
+    /// <summary>Checks a quantity of material supplied: greater than 0, at most 1e12.</summary>
+    public static string? CheckMaterialQuantity(double value) => CheckNumber(value, 0, MaxMaterialQuantity, minInclusive: false);
 
     /// <summary>Checks a lane's lead time: whole days, 0 to 365.</summary>
     public static string? CheckLeadDays(long days) =>

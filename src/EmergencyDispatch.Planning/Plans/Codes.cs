@@ -60,7 +60,8 @@ public static class Codes
         (ShortfallReason.None, ""),
         (ShortfallReason.NoCapableFactory, "NO_CAPABLE_FACTORY"),
         (ShortfallReason.NoOnTimeRoute, "NO_ON_TIME_ROUTE"),
-        (ShortfallReason.CapacityShortage, "CAPACITY_SHORTAGE"));
+        (ShortfallReason.CapacityShortage, "CAPACITY_SHORTAGE"),
+        (ShortfallReason.MaterialShortage, "MATERIAL_SHORTAGE"));
 
     /// <summary>How far a plan got, as the plan table stores it.</summary>
     public static readonly CodeTable<PlanCompletion> Completions = new(

@@ -2,7 +2,7 @@ namespace EmergencyDispatch.Planning.Plans;
 
 /// <summary>
 /// The baseline of APS heuristics: demand sorted by priority, then due date, each served in turn from the earliest
-/// free capacity that arrives on time, then from the earliest free capacity at all (late).
+/// free capacity or stock that arrives on time, then from the earliest free capacity or stock at all (late).
 /// </summary>
 internal static class GreedyPlanner
 {
@@ -10,6 +10,7 @@ internal static class GreedyPlanner
     {
         var network = context.Network;
         var residual = context.Capacity.Select(days => (double[])days.Clone()).ToArray();
+        var lotLeft = (long[])context.LotOpen.Clone();
         var order = Rounding.DemandOrder(context);
         var assignments = new List<Assignment>(context.Committed);
         foreach (var di in Enumerable.Range(0, context.Demands.Count).OrderBy(i => order[i]))
@@ -17,9 +18,14 @@ internal static class GreedyPlanner
             var demand = context.Demands[di];
             var open = context.OpenQuantity[di];
             var due = network.Day(demand.DueDate);
-            if (open <= 0 || !network.CapabilitiesBySku.TryGetValue(demand.Sku, out var capabilities))
+            if (open <= 0)
                 continue;
-            var sources = capabilities
+            var lots = (network.LotsBySku.GetValueOrDefault(demand.Sku) ?? [])
+                .Select(l => (Lot: context.LotIndex[l.StockId], Day: network.FirstDay(l), Lane: network.Route(l.FactoryId, demand)))
+                .Where(l => l.Lane is not null)
+                .Select(l => (l.Lot, l.Day, Lane: l.Lane!.Value))
+                .ToList();
+            var sources = (network.CapabilitiesBySku.GetValueOrDefault(demand.Sku) ?? [])
                 .Select(c => (Capability: c, Factory: context.FactoryIndex[c.FactoryId], Lane: network.Route(c.FactoryId, demand)))
                 .Where(s => s.Lane is not null)
                 .Select(s => (s.Capability, s.Factory, Lane: s.Lane!.Value))
@@ -28,6 +34,18 @@ internal static class GreedyPlanner
             {
                 for (var t = 0; t < network.Horizon && open > 0; t++)
                 {
+                    foreach (var (li, day, lane) in lots)
+                    {
+                        if (open <= 0 || day != t || (t + lane.Lead <= due) != onTimePass)
+                            continue;
+                        var units = Math.Min(open, lotLeft[li]);
+                        if (units <= 0)
+                            continue;
+                        lotLeft[li] -= units;
+                        open -= units;
+                        var lot = context.Lots[li];
+                        assignments.Add(new Assignment(lot.FactoryId, demand.RequestId, demand.Sku, network.Date(t), network.Date(t + lane.Lead), units, Sources.Stock(lot.StockId)));
+                    }
                     foreach (var (capability, fi, lane) in sources)
                     {
                         if (open <= 0)

@@ -23,8 +23,8 @@ internal static class IntegerPolish
     /// <summary>Branch-and-bound nodes per step before the polish gives up and the rounded plan stands.</summary>
     private const int NodeLimit = 20_000;
 
-    /// <summary>One candidate x[f,d,t] and what a unit of it scores.</summary>
-    private sealed record Column(int Factory, int Demand, int Day, int Lead, double Load, bool OnTime, int DaysLate, double UnitCost, double LaneCost);
+    /// <summary>One candidate x[s,d,t] and what a unit of it scores: a factory's capacity, or (<see cref="Lot"/> ≥ 0) a stock lot at its site.</summary>
+    private sealed record Column(int Factory, int Demand, int Day, int Lead, double Load, bool OnTime, int DaysLate, double UnitCost, double LaneCost, int Lot = -1);
 
     /// <summary>
     /// The rounded plan if it is within tolerance of the continuous optimum on every step. Otherwise the strict integer
@@ -161,11 +161,18 @@ internal static class IntegerPolish
         var x = columns.Select(c => solver.MakeIntVar(0, context.OpenQuantity[c.Demand], "")).ToArray();
 
         // Shared capacity per factory-day; no over-delivery per demand.
-        foreach (var group in columns.Select((c, n) => (c, n)).GroupBy(p => (p.c.Factory, p.c.Day)))
+        foreach (var group in columns.Select((c, n) => (c, n)).Where(p => p.c.Lot < 0).GroupBy(p => (p.c.Factory, p.c.Day)))
         {
             var row = solver.MakeConstraint(double.NegativeInfinity, context.Capacity[group.Key.Factory][group.Key.Day], "");
             foreach (var (c, n) in group)
                 row.SetCoefficient(x[n], c.Load);
+        }
+        // A lot ships at most its open quantity.
+        foreach (var group in columns.Select((c, n) => (c, n)).Where(p => p.c.Lot >= 0).GroupBy(p => p.c.Lot))
+        {
+            var row = solver.MakeConstraint(double.NegativeInfinity, context.LotOpen[group.Key], "");
+            foreach (var (_, n) in group)
+                row.SetCoefficient(x[n], 1);
         }
         foreach (var group in columns.Select((c, n) => (c, n)).GroupBy(p => p.c.Demand))
         {
@@ -271,7 +278,8 @@ internal static class IntegerPolish
             .Where(p => p.Units > 0)
             .Select(p => new Assignment(
                 context.Factories[p.c.Factory].FactoryId, context.Demands[p.c.Demand].RequestId, context.Demands[p.c.Demand].Sku,
-                context.Network.Date(p.c.Day), context.Network.Date(p.c.Day + p.c.Lead), p.Units));
+                context.Network.Date(p.c.Day), context.Network.Date(p.c.Day + p.c.Lead), p.Units,
+                p.c.Lot >= 0 ? Sources.Stock(context.Lots[p.c.Lot].StockId) : Sources.Capacity));
         var plan = Rounding.Merge(context, assignments.Concat(context.Committed));
         // The MIP's tolerances admit tiny violations; a plan that breaks a constraint by exact arithmetic is not taken.
         return PlanEvaluator.Check(context.Network.Input, plan).Count == 0 ? plan : null;
@@ -282,7 +290,10 @@ internal static class IntegerPolish
         return Objective.PerUnit(step, context.Demands[c.Demand].Priority, c.DaysLate, c.UnitCost, c.LaneCost);
     }
 
-    /// <summary>Every x[f,d,t] a plan could use (capable factory, lane, capacity left that day), or null past the limit.</summary>
+    /// <summary>
+    /// Every x[s,d,t] a plan could use (capable factory, lane, capacity left that day; a lot with units left, on its
+    /// first day, since shipping later can only arrive later), or null past the limit.
+    /// </summary>
     private static List<Column>? Columns(PlanContext context)
     {
         var columns = new List<Column>();
@@ -290,9 +301,22 @@ internal static class IntegerPolish
         for (var d = 0; d < context.Demands.Count; d++)
         {
             var demand = context.Demands[d];
-            if (context.OpenQuantity[d] <= 0 || !network.CapabilitiesBySku.TryGetValue(demand.Sku, out var capabilities))
+            if (context.OpenQuantity[d] <= 0)
                 continue;
             var due = network.Day(demand.DueDate);
+            foreach (var lot in network.LotsBySku.GetValueOrDefault(demand.Sku) ?? [])
+            {
+                var li = context.LotIndex[lot.StockId];
+                var t = network.FirstDay(lot);
+                if (context.LotOpen[li] <= 0 || t >= network.Horizon || network.Route(lot.FactoryId, demand) is not { } route)
+                    continue;
+                if (columns.Count == MaxColumns)
+                    return null;
+                columns.Add(new Column(context.FactoryIndex[lot.FactoryId], d, t, route.Lead, 0, t + route.Lead <= due,
+                    Math.Max(0, t + route.Lead - due), lot.UnitCost, route.Cost, li));
+            }
+            if (!network.CapabilitiesBySku.TryGetValue(demand.Sku, out var capabilities))
+                continue;
             foreach (var capability in capabilities.OrderBy(c => c.FactoryId, StringComparer.Ordinal))
             {
                 var f = context.FactoryIndex[capability.FactoryId];

@@ -20,12 +20,16 @@ internal sealed class LpModel : IDisposable
     /// <summary>Production of one sku by one factory on one day, in days of the factory's full capacity.</summary>
     public sealed record Production(int Factory, string Sku, int Day, double UnitsPerDay, double UnitCost, Variable Var);
 
+    /// <summary>Units a stock lot puts into its site's inventory on its first day, in units of the inventory's scale.</summary>
+    public sealed record Draw(int Lot, int Day, double Scale, double UnitCost, Variable Var);
+
     /// <summary>A fraction of a demand shipped from a region on a day; late by <see cref="DaysLate"/> (0 = on time).</summary>
     public sealed record Shipment(int Demand, Origin Origin, int Day, int Lead, double LaneCost, int DaysLate, Variable Var);
 
     // Data.
     private readonly List<Production> _productions = [];
     private readonly List<Shipment> _shipments = [];
+    private readonly List<Draw> _draws = [];
     /// <summary>Each demand's shipments, by the demand's index in <see cref="PlanContext.Demands"/>.</summary>
     private readonly List<List<Shipment>> _shipmentsOf = [];
     /// <summary>Each origin and sku's inventory rows (one per day), their indices and the inventory's scale.</summary>
@@ -52,7 +56,7 @@ internal sealed class LpModel : IDisposable
         // Variables and constraints; shipments enter with the step that first needs them (see Activate).
         var byOrigin = AddProduction();
         AddSharedCapacity();
-        AddInventoryBalances(byOrigin);
+        AddInventoryBalances(byOrigin, LotsByOrigin());
         AddDemandRows();
         foreach (var tier in Priorities.InOrder)
             _ratios[tier] = Solver.MakeNumVar(0, 1, "");
@@ -93,16 +97,38 @@ internal sealed class LpModel : IDisposable
         }
     }
 
+    /// <summary>The lots of this part that can ship inside the horizon, by where they wait to ship.</summary>
+    private Dictionary<(Origin Origin, string Sku), List<int>> LotsByOrigin()
+    {
+        var byOrigin = new Dictionary<(Origin Origin, string Sku), List<int>>();
+        foreach (var li in Component.Lots)
+        {
+            var lot = Context.Lots[li];
+            if (Context.LotOpen[li] <= 0 || Context.Network.FirstDay(lot) >= Context.Network.Horizon)
+                continue;
+            var key = (Context.OriginOf(Context.FactoryIndex[lot.FactoryId]), lot.Sku);
+            if (!byOrigin.TryGetValue(key, out var list))
+                byOrigin[key] = list = [];
+            list.Add(li);
+        }
+        return byOrigin;
+    }
+
     /// <summary>
-    /// Production waits in its origin's inventory until shipped: stock today = stock yesterday + production − shipments,
-    /// never negative (shipments add their terms as they enter). Inventory is in days of the origin's average factory.
+    /// Production waits in its origin's inventory until shipped: stock today = stock yesterday + production + what lots
+    /// release − shipments, never negative (shipments add their terms as they enter). MODEL.md constraint 5: a lot puts
+    /// at most its open quantity into the inventory, on its first day (units wait there as long as they need, so a lot
+    /// ships on any day from it). Inventory is in days of the origin's average factory, or, where only lots stock it,
+    /// in units of their average quantity.
     /// </summary>
-    private void AddInventoryBalances(Dictionary<(Origin Origin, string Sku), List<Production>> byOrigin)
+    private void AddInventoryBalances(Dictionary<(Origin Origin, string Sku), List<Production>> byOrigin, Dictionary<(Origin Origin, string Sku), List<int>> lotsByOrigin)
     {
         var horizon = Context.Network.Horizon;
-        foreach (var ((origin, sku), productions) in byOrigin.OrderBy(k => k.Key.Origin).ThenBy(k => k.Key.Sku, StringComparer.Ordinal))
+        foreach (var (origin, sku) in byOrigin.Keys.Union(lotsByOrigin.Keys).OrderBy(k => k.Origin).ThenBy(k => k.Sku, StringComparer.Ordinal))
         {
-            var scale = productions.Average(p => p.UnitsPerDay);
+            var productions = byOrigin.GetValueOrDefault((origin, sku)) ?? [];
+            var lots = lotsByOrigin.GetValueOrDefault((origin, sku)) ?? [];
+            var scale = productions.Count > 0 ? productions.Average(p => p.UnitsPerDay) : lots.Average(li => (double)Context.Lots[li].Quantity);
             var balances = new Constraint[horizon];
             var index = new int[horizon];
             Variable? previous = null;
@@ -117,6 +143,13 @@ internal sealed class LpModel : IDisposable
             }
             foreach (var p in productions)
                 balances[p.Day].SetCoefficient(p.Var, -p.UnitsPerDay / scale);
+            foreach (var li in lots)
+            {
+                var lot = Context.Lots[li];
+                var draw = new Draw(li, Context.Network.FirstDay(lot), scale, lot.UnitCost, Solver.MakeNumVar(0, Context.LotOpen[li] / scale, ""));
+                _draws.Add(draw);
+                balances[draw.Day].SetCoefficient(draw.Var, -1);
+            }
             _balances[(origin, sku)] = (balances, index, scale);
         }
     }
@@ -261,6 +294,12 @@ internal sealed class LpModel : IDisposable
             if (c != 0)
                 yield return (p.Var, c * p.UnitsPerDay);
         }
+        foreach (var d in _draws)
+        {
+            var c = Objective.Production(step, d.UnitCost);
+            if (c != 0)
+                yield return (d.Var, c * d.Scale);
+        }
         foreach (var s in _shipments)
         {
             var c = ShipmentCoefficient(step, s.Demand, s.DaysLate, s.LaneCost);
@@ -320,10 +359,13 @@ internal sealed class LpModel : IDisposable
         }
     }
 
-    /// <summary>The current solution in units: what each factory produced, what each region shipped to each demand.</summary>
+    /// <summary>The current solution in units: what each factory produced, what each lot released, what each region shipped to each demand.</summary>
     public LpSolution Solution() => new(
         _productions.Select(p => (p.Factory, p.Sku, p.Day, p.Var.SolutionValue() * p.UnitsPerDay)).Where(p => p.Item4 > 1e-9).ToList(),
-        _shipments.Select(s => (s.Demand, s.Origin, s.Day, s.Lead, s.Var.SolutionValue() * Context.Demands[s.Demand].Quantity)).Where(s => s.Item5 > 1e-9).ToList());
+        _shipments.Select(s => (s.Demand, s.Origin, s.Day, s.Lead, s.Var.SolutionValue() * Context.Demands[s.Demand].Quantity)).Where(s => s.Item5 > 1e-9).ToList())
+    {
+        Draws = _draws.Select(d => (d.Lot, d.Day, d.Var.SolutionValue() * d.Scale)).Where(d => d.Item3 > 1e-9).ToList(),
+    };
 
     public void Dispose() => Solver.Dispose();
 }
@@ -331,4 +373,8 @@ internal sealed class LpModel : IDisposable
 /// <summary>A solved LP: what each factory produced, and what each region shipped to each demand on which day.</summary>
 internal sealed record LpSolution(
     IReadOnlyList<(int Factory, string Sku, int Day, double Units)> Production,
-    IReadOnlyList<(int Demand, Origin Origin, int Day, int Lead, double Units)> Shipments);
+    IReadOnlyList<(int Demand, Origin Origin, int Day, int Lead, double Units)> Shipments)
+{
+    /// <summary>Units each stock lot released into its site's inventory, on its first day.</summary>
+    public IReadOnlyList<(int Lot, int Day, double Units)> Draws { get; init; } = [];
+}

@@ -33,7 +33,20 @@ public sealed class Network
         DemandById = input.Demands.ToDictionary(d => d.RequestId, StringComparer.Ordinal);
         _excluded = input.Exclusions.Select(e => (e.FactoryId, e.DemandKey)).ToHashSet();
         ExcludingFactories = _excluded.Select(e => e.FactoryId).ToHashSet(StringComparer.Ordinal);
+        LotsBySku = input.StockLots
+            .Where(l => FactoryById.ContainsKey(l.FactoryId))
+            .GroupBy(l => l.Sku, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<StockLot>)g.OrderBy(l => l.StockId, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
+        LotById = input.StockLots.ToDictionary(l => l.StockId, StringComparer.Ordinal);
     }
+
+    /// <summary>Stock lots per sku (at sites that exist), in stock id order.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<StockLot>> LotsBySku { get; }
+
+    public IReadOnlyDictionary<string, StockLot> LotById { get; }
+
+    /// <summary>The first day of the horizon a lot can ship on (a lot available before the start ships from day 0); may be past the horizon.</summary>
+    public int FirstDay(StockLot lot) => Math.Max(0, Day(lot.AvailableDate));
 
     /// <summary>Factories with at least one excluded demand.</summary>
     public IReadOnlySet<string> ExcludingFactories { get; }
@@ -74,10 +87,16 @@ public sealed class Network
         return fromRegion == toRegion ? (0, 0) : null;
     }
 
-    /// <summary>Whether a demand can get anything on time: a capable factory open on a day from which a lane arrives by the due date.</summary>
+    /// <summary>
+    /// Whether a demand can get anything on time, ignoring materials and other demand: a capable factory open on a day,
+    /// or a lot available by a day, from which a lane arrives by the due date.
+    /// </summary>
     public bool IsServable(DemandLine demand)
     {
         var due = Day(demand.DueDate);
+        if (LotsBySku.TryGetValue(demand.Sku, out var lots)
+            && lots.Any(l => Route(l.FactoryId, demand) is { } route && FirstDay(l) <= Math.Min(Horizon - 1, due - route.Lead)))
+            return true;
         if (!CapabilitiesBySku.TryGetValue(demand.Sku, out var capabilities))
             return false;
         foreach (var c in capabilities)
@@ -94,8 +113,8 @@ public sealed class Network
         return false;
     }
 
-    /// <summary>Whether any capable factory has a lane to the demand's region (and is not excluded from it).</summary>
+    /// <summary>Whether any source (a capable factory, a lot of the sku) has a lane to the demand's region (and is not excluded from it).</summary>
     public bool HasCapableFactory(DemandLine demand) =>
-        CapabilitiesBySku.TryGetValue(demand.Sku, out var capabilities)
-        && capabilities.Any(c => Route(c.FactoryId, demand) is not null);
+        (CapabilitiesBySku.TryGetValue(demand.Sku, out var capabilities) && capabilities.Any(c => Route(c.FactoryId, demand) is not null))
+        || (LotsBySku.TryGetValue(demand.Sku, out var lots) && lots.Any(l => Route(l.FactoryId, demand) is not null));
 }

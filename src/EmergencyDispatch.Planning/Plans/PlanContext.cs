@@ -29,6 +29,9 @@ internal sealed class PlanContext
         Capacity = Factories.Select(f => Enumerable.Range(0, horizon).Select(t => Network.Factor(f.FactoryId, t)).ToArray()).ToArray();
         OpenQuantity = Demands.Select(d => d.Quantity).ToArray();
         CommittedOnTime = new long[Demands.Count];
+        Lots = [.. input.StockLots.Where(l => FactoryIndex.ContainsKey(l.FactoryId)).OrderBy(l => l.StockId, StringComparer.Ordinal)];
+        LotIndex = Lots.Select((l, i) => (l.StockId, i)).ToDictionary(x => x.StockId, x => x.i, StringComparer.Ordinal);
+        LotOpen = Lots.Select(l => l.Quantity).ToArray();
         Committed = [];
         foreach (var c in input.Commitments)
         {
@@ -36,21 +39,30 @@ internal sealed class PlanContext
                 throw new ArgumentException($"commitment of {c.FactoryId} to {c.DemandKey}: unknown factory or demand");
             var demand = Demands[di];
             var t = Network.Day(c.ProductionDate);
-            if (t < 0 || t >= horizon || c.Quantity <= 0
-                || !Network.Capability.TryGetValue((c.FactoryId, demand.Sku), out var capability)
-                || Network.Lane(Factories[fi].Region, demand.Region) is not { } lane)
-                throw new ArgumentException($"commitment of {c.FactoryId} to {c.DemandKey} on {c.ProductionDate:yyyy-MM-dd}: not a possible assignment of this plan");
-            // Commitments consume capacity before anything else is planned.
-            Capacity[fi][t] = Math.Max(0, Capacity[fi][t] - c.Quantity / capability.UnitsPerDay);
+            var lot = Sources.StockId(c.Source) is { } stockId ? LotIndex.GetValueOrDefault(stockId, -1) : (int?)null;
+            Capability? capability = null;
+            var possible = t >= 0 && t < horizon && c.Quantity > 0
+                && (lot is { } li
+                    ? li >= 0 && Lots[li].FactoryId == c.FactoryId && Lots[li].Sku == demand.Sku && t >= Network.FirstDay(Lots[li])
+                    : Network.Capability.TryGetValue((c.FactoryId, demand.Sku), out capability));
+            if (!possible || Network.Lane(Factories[fi].Region, demand.Region) is not { } lane)
+                throw new ArgumentException($"commitment of {c.FactoryId} to {c.DemandKey} on {c.ProductionDate:yyyy-MM-dd} from {c.Source}: not a possible assignment of this plan");
+            // Commitments consume capacity (or stock) before anything else is planned.
+            if (lot is { } held)
+                LotOpen[held] = Math.Max(0, LotOpen[held] - c.Quantity);
+            else
+                Capacity[fi][t] = Math.Max(0, Capacity[fi][t] - c.Quantity / capability!.UnitsPerDay);
             OpenQuantity[di] = Math.Max(0, OpenQuantity[di] - c.Quantity);
             if (t + lane.Lead <= Network.Day(demand.DueDate))
                 CommittedOnTime[di] += c.Quantity;
-            Committed.Add(new Assignment(c.FactoryId, c.DemandKey, demand.Sku, c.ProductionDate, c.ProductionDate.AddDays(lane.Lead), c.Quantity));
+            Committed.Add(new Assignment(c.FactoryId, c.DemandKey, demand.Sku, c.ProductionDate, c.ProductionDate.AddDays(lane.Lead), c.Quantity, c.Source));
         }
 
         _origins = Factories.Select(f => new Origin(f.Region, Network.ExcludingFactories.Contains(f.FactoryId) ? f.FactoryId : null)).ToArray();
         _originsBySku = input.Capabilities
             .Where(c => FactoryIndex.ContainsKey(c.FactoryId))
+            .Select(c => (c.Sku, c.FactoryId))
+            .Concat(Lots.Select(l => (l.Sku, l.FactoryId)))
             .GroupBy(c => c.Sku, StringComparer.Ordinal)
             .ToDictionary(
                 g => g.Key,
@@ -64,9 +76,10 @@ internal sealed class PlanContext
     public Network Network { get; }
 
     /// <summary>
-    /// The independent parts of the plan: skus made by a common factory, with their factories and demands. Nothing
-    /// couples two parts (capacity is per factory, inventory per sku, lanes have no capacity), so each is its own LP;
-    /// only the objective's tier totals and fair shares span them. Demands of a sku nobody makes are in no part.
+    /// The independent parts of the plan: skus made by a common factory, with their factories, lots and demands.
+    /// Nothing couples two parts (capacity is per factory, inventory per sku, lanes have no capacity), so each is its
+    /// own LP; only the objective's tier totals and fair shares span them. Demands of a sku nobody makes or holds are
+    /// in no part.
     /// </summary>
     public IReadOnlyList<PlanComponent> Components()
     {
@@ -89,16 +102,24 @@ internal sealed class PlanContext
                     parent[string.CompareOrdinal(a, b) < 0 ? b : a] = string.CompareOrdinal(a, b) < 0 ? a : b;
             }
         }
+        foreach (var lot in Lots)
+            parent.TryAdd(lot.Sku, lot.Sku);
         var factories = Enumerable.Range(0, Factories.Count)
             .Where(fi => CapabilitiesOf(fi).Count > 0)
             .GroupBy(fi => Find(CapabilitiesOf(fi)[0].Sku), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var lots = Enumerable.Range(0, Lots.Count)
+            .GroupBy(li => Find(Lots[li].Sku), StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         var demands = Enumerable.Range(0, Demands.Count)
             .Where(di => parent.ContainsKey(Demands[di].Sku))
             .GroupBy(di => Find(Demands[di].Sku), StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.ToHashSet(), StringComparer.Ordinal);
-        return factories.Keys.Order(StringComparer.Ordinal)
-            .Select(root => new PlanComponent(factories[root], demands.TryGetValue(root, out var d) ? d : []))
+        return factories.Keys.Union(lots.Keys).Order(StringComparer.Ordinal)
+            .Select(root => new PlanComponent(
+                factories.TryGetValue(root, out var f) ? f : [],
+                demands.TryGetValue(root, out var d) ? d : [],
+                lots.TryGetValue(root, out var l) ? l : []))
             .ToList();
     }
 
@@ -115,6 +136,14 @@ internal sealed class PlanContext
 
     /// <summary>Units of each demand not yet committed.</summary>
     public long[] OpenQuantity { get; }
+
+    /// <summary>Stock lots at sites that exist, in stock id order.</summary>
+    public IReadOnlyList<StockLot> Lots { get; }
+
+    public IReadOnlyDictionary<string, int> LotIndex { get; }
+
+    /// <summary>Units of each lot not yet committed.</summary>
+    public long[] LotOpen { get; }
 
     /// <summary>Committed units of each demand that arrive on time.</summary>
     public long[] CommittedOnTime { get; }
@@ -135,7 +164,7 @@ internal sealed class PlanContext
     public bool Excludes(Origin origin, int demand) =>
         origin.OwnFactory is { } factory && Network.IsExcluded(factory, Demands[demand].RequestId);
 
-    /// <summary>Origins with a factory that makes the sku, in order.</summary>
+    /// <summary>Origins with a factory that makes the sku or a lot that holds it, in order.</summary>
     public IReadOnlyList<Origin> OriginsMaking(string sku) => _originsBySku.TryGetValue(sku, out var list) ? list : [];
 
     /// <summary>The tier's demands that can get something on time (they count for its fair share).</summary>
@@ -156,5 +185,5 @@ internal readonly record struct Origin(string Region, string? OwnFactory) : ICom
     }
 }
 
-/// <summary>One independent part of a plan: its factories (in order) and its demands.</summary>
-internal sealed record PlanComponent(IReadOnlyList<int> Factories, IReadOnlySet<int> Demands);
+/// <summary>One independent part of a plan: its factories (in order), its demands and its stock lots (in order).</summary>
+internal sealed record PlanComponent(IReadOnlyList<int> Factories, IReadOnlySet<int> Demands, IReadOnlyList<int> Lots);

@@ -23,12 +23,14 @@ public static class PlanEvaluator
         var problems = new List<string>();
         var load = new Dictionary<(string FactoryId, int Day), double>();
         var delivered = new Dictionary<string, long>(StringComparer.Ordinal);
-        var placed = new Dictionary<(string FactoryId, string RequestId, int Day), long>();
+        var placed = new Dictionary<(string FactoryId, string RequestId, int Day, string Source), long>();
+        var shipped = new Dictionary<string, long>(StringComparer.Ordinal);
         // A commitment of an excluded pair stays as it was accepted; nothing else may use the pair.
         var committedPairs = input.Commitments.Select(c => (c.FactoryId, c.DemandKey)).ToHashSet();
 
-        // Each assignment on its own: a positive quantity of the demand's sku, made by a capable factory inside the
-        // horizon and shipped on a lane, arriving after the lane's lead time.
+        // Each assignment on its own: a positive quantity of the demand's sku, made by a capable factory (or shipped
+        // from a lot of the sku at the site, not before it is available) inside the horizon and shipped on a lane,
+        // arriving after the lane's lead time.
         for (var i = 0; i < assignments.Count; i++)
         {
             var a = assignments[i];
@@ -63,7 +65,23 @@ public static class PlanEvaluator
                 problems.Add($"{where}: no lane from {factory.Region} to {demand.Region}");
             }
             delivered[demand.RequestId] = delivered.GetValueOrDefault(demand.RequestId) + a.Quantity;
-            placed[(a.FactoryId, a.DemandKey, day)] = placed.GetValueOrDefault((a.FactoryId, a.DemandKey, day)) + a.Quantity;
+            placed[(a.FactoryId, a.DemandKey, day, a.Source)] = placed.GetValueOrDefault((a.FactoryId, a.DemandKey, day, a.Source)) + a.Quantity;
+            if (a.Source != Sources.Capacity)
+            {
+                if (Sources.StockId(a.Source) is not { } stockId || !network.LotById.TryGetValue(stockId, out var lot))
+                {
+                    problems.Add($"{where}: unknown source {a.Source}");
+                    continue;
+                }
+                if (lot.FactoryId != a.FactoryId)
+                    problems.Add($"{where}: stock lot {stockId} is held at {lot.FactoryId}, not {a.FactoryId}");
+                if (lot.Sku != demand.Sku)
+                    problems.Add($"{where}: stock lot {stockId} holds {lot.Sku}, not the demand's sku {demand.Sku}");
+                if (a.ProductionDate < lot.AvailableDate)
+                    problems.Add($"{where}: stock lot {stockId} is available from {Text(lot.AvailableDate)}");
+                shipped[stockId] = shipped.GetValueOrDefault(stockId) + a.Quantity;
+                continue;
+            }
             if (!network.Capability.TryGetValue((a.FactoryId, demand.Sku), out var capability))
             {
                 problems.Add($"{where}: factory {a.FactoryId} cannot make {demand.Sku}");
@@ -81,6 +99,13 @@ public static class PlanEvaluator
                 problems.Add($"factory {factoryId} on {Text(network.Date(day))}: uses {Number(used)} days of capacity, factor is {Number(factor)}");
         }
 
+        // A lot ships at most its quantity.
+        foreach (var (stockId, units) in shipped.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            if (units > network.LotById[stockId].Quantity)
+                problems.Add($"stock lot {stockId}: {units} units shipped, quantity is {network.LotById[stockId].Quantity}");
+        }
+
         // No over-delivery.
         foreach (var demand in input.Demands)
         {
@@ -90,14 +115,14 @@ public static class PlanEvaluator
 
         // Commitments are kept: the plan holds at least the committed units for that factory, demand and day.
         var committed = input.Commitments
-            .GroupBy(c => (c.FactoryId, c.DemandKey, Day: network.Day(c.ProductionDate)))
+            .GroupBy(c => (c.FactoryId, c.DemandKey, Day: network.Day(c.ProductionDate), c.Source))
             .OrderBy(g => g.Key.FactoryId, StringComparer.Ordinal).ThenBy(g => g.Key.DemandKey, StringComparer.Ordinal).ThenBy(g => g.Key.Day);
         foreach (var group in committed)
         {
             var units = group.Sum(c => c.Quantity);
             var planned = placed.GetValueOrDefault(group.Key);
             if (planned < units)
-                problems.Add($"commitment {group.Key.FactoryId} → {group.Key.DemandKey} on {Text(network.Date(group.Key.Day))}: {units} units committed, {planned} planned");
+                problems.Add($"commitment {group.Key.FactoryId} → {group.Key.DemandKey} on {Text(network.Date(group.Key.Day))}{(group.Key.Source == Sources.Capacity ? "" : " from " + group.Key.Source)}: {units} units committed, {planned} planned");
         }
 
         return problems;
@@ -117,11 +142,14 @@ public static class PlanEvaluator
         {
             var demand = DemandOf(network, a);
             var lane = network.FactoryById.TryGetValue(a.FactoryId, out var factory) ? network.Lane(factory.Region, demand.Region) : null;
-            if (lane is null || !network.Capability.TryGetValue((a.FactoryId, demand.Sku), out var capability))
-                throw new ArgumentException($"assignment {a.FactoryId} → {a.DemandKey}: no capability or lane; check the plan first", nameof(assignments));
+            var unitCost = a.Source == Sources.Capacity
+                ? network.Capability.TryGetValue((a.FactoryId, demand.Sku), out var capability) ? capability.UnitCost : (double?)null
+                : Sources.StockId(a.Source) is { } stockId && network.LotById.TryGetValue(stockId, out var lot) ? lot.UnitCost : null;
+            if (lane is null || unitCost is null)
+                throw new ArgumentException($"assignment {a.FactoryId} → {a.DemandKey} from {a.Source}: no capability, lot or lane; check the plan first", nameof(assignments));
             var daysLate = a.ArrivalDate.DayNumber - demand.DueDate.DayNumber;
-            lateness += a.Quantity * Objective.PerUnit(LatenessStep, demand.Priority, daysLate, capability.UnitCost, lane.Value.Cost);
-            cost += a.Quantity * Objective.PerUnit(CostStep, demand.Priority, daysLate, capability.UnitCost, lane.Value.Cost);
+            lateness += a.Quantity * Objective.PerUnit(LatenessStep, demand.Priority, daysLate, unitCost.Value, lane.Value.Cost);
+            cost += a.Quantity * Objective.PerUnit(CostStep, demand.Priority, daysLate, unitCost.Value, lane.Value.Cost);
         }
 
         var values = new List<StepValue>(Step.All.Count);

@@ -13,7 +13,10 @@ public static class PlanFiles
     public const string AssignmentsFile = "assignments.csv";
     public const string OutcomesFile = "outcomes.csv";
 
-    public static readonly string[] AssignmentColumns = ["factory_id", "request_id", "sku", "production_date", "arrival_date", "quantity"];
+    public static readonly string[] AssignmentColumns = ["factory_id", "request_id", "sku", "production_date", "arrival_date", "quantity", "source"];
+
+    /// <summary>The columns an <c>assignments.csv</c> must have: a file without <c>source</c> means capacity throughout.</summary>
+    private static readonly string[] RequiredAssignmentColumns = AssignmentColumns[..^1];
     public static readonly string[] OutcomeColumns = ["request_id", "quantity", "on_time", "late", "unmet", "reason"];
 
     /// <summary>Writes both files of a plan into <paramref name="directory"/>, creating it and replacing files of the same names.</summary>
@@ -25,14 +28,31 @@ public static class PlanFiles
     }
 
     /// <summary>Writes assignments ordered by factory_id, production_date, request_id (ids ordinal); the other columns break any remaining tie.</summary>
-    public static void WriteAssignments(TextWriter writer, IEnumerable<Assignment> assignments)
+    public static void WriteAssignments(TextWriter writer, IEnumerable<Assignment> assignments) => WriteAssignments(writer, assignments, withSource: true);
+
+    private static void WriteAssignments(TextWriter writer, IEnumerable<Assignment> assignments, bool withSource)
     {
-        ScenarioWriter.WriteRow(writer, AssignmentColumns);
+        var columns = withSource ? AssignmentColumns.Length : RequiredAssignmentColumns.Length;
+        ScenarioWriter.WriteRow(writer, AssignmentColumns.AsSpan(0, columns));
         foreach (var a in InFileOrder(assignments))
         {
-            ScenarioWriter.WriteRow(writer,
-                [a.FactoryId, a.DemandKey, a.Sku, ScenarioWriter.Date(a.ProductionDate), ScenarioWriter.Date(a.ArrivalDate), ScenarioWriter.Number(a.Quantity)]);
+            string[] fields = [a.FactoryId, a.DemandKey, a.Sku, ScenarioWriter.Date(a.ProductionDate), ScenarioWriter.Date(a.ArrivalDate), ScenarioWriter.Number(a.Quantity), a.Source];
+            ScenarioWriter.WriteRow(writer, fields.AsSpan(0, columns));
         }
+    }
+
+    /// <summary>
+    /// Lowercase hex SHA-256 of a plan's assignments in canonical form: the bytes <see cref="WriteAssignments"/> writes,
+    /// without the <c>source</c> column when every row is from capacity (MODEL.md: such a file means the same). So a
+    /// plan without stock keeps the hash it had before the column existed, and stored plans still replay to it.
+    /// </summary>
+    public static string AssignmentsSha256(IEnumerable<Assignment> assignments)
+    {
+        var rows = assignments as IReadOnlyCollection<Assignment> ?? [.. assignments];
+        using var buffer = new MemoryStream();
+        using (var writer = new StreamWriter(buffer, ScenarioWriter.Utf8, bufferSize: 1 << 16, leaveOpen: true) { NewLine = "\n" })
+            WriteAssignments(writer, rows, withSource: rows.Any(a => a.Source != Sources.Capacity));
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
     }
 
     /// <summary>Writes outcomes ordered by request_id (ordinal); reason is <see cref="Outcome.ReasonText"/>.</summary>
@@ -53,7 +73,8 @@ public static class PlanFiles
         .ThenBy(a => a.DemandKey, StringComparer.Ordinal)
         .ThenBy(a => a.ArrivalDate)
         .ThenBy(a => a.Sku, StringComparer.Ordinal)
-        .ThenBy(a => a.Quantity);
+        .ThenBy(a => a.Quantity)
+        .ThenBy(a => a.Source, StringComparer.Ordinal);
 
     /// <summary>Outcomes in the order of <c>outcomes.csv</c>.</summary>
     public static IEnumerable<Outcome> InFileOrder(IEnumerable<Outcome> outcomes) => outcomes
@@ -65,14 +86,14 @@ public static class PlanFiles
 
     /// <summary>Reads an <c>assignments.csv</c>; the rows are null when any error was found.</summary>
     public static (IReadOnlyList<Assignment>? Assignments, IReadOnlyList<ScenarioError> Errors) ReadAssignments(string path) =>
-        ReadFile(path, AssignmentColumns, ParseAssignment);
+        ReadFile(path, RequiredAssignmentColumns, ParseAssignment, ["source"]);
 
     /// <summary>Reads an <c>outcomes.csv</c>; the rows are null when any error was found.</summary>
     public static (IReadOnlyList<Outcome>? Outcomes, IReadOnlyList<ScenarioError> Errors) ReadOutcomes(string path) =>
         ReadFile(path, OutcomeColumns, ParseOutcome);
 
     public static (IReadOnlyList<Assignment>? Assignments, IReadOnlyList<ScenarioError> Errors) ReadAssignments(TextReader reader, string file = AssignmentsFile) =>
-        Read(reader, file, AssignmentColumns, ParseAssignment);
+        Read(reader, file, RequiredAssignmentColumns, ParseAssignment, ["source"]);
 
     public static (IReadOnlyList<Outcome>? Outcomes, IReadOnlyList<ScenarioError> Errors) ReadOutcomes(TextReader reader, string file = OutcomesFile) =>
         Read(reader, file, OutcomeColumns, ParseOutcome);
@@ -88,7 +109,9 @@ public static class PlanFiles
         Rules.Add(v, "quantity", quantity <= 0 ? "must be greater than 0" : null);
         if (arrives < produced)
             v.Add(new Violation("arrival_date", "is before production_date"));
-        return new Assignment(f[0], f[1], f[2], produced, arrives, quantity);
+        var source = f[6].Length == 0 ? Sources.Capacity : f[6];
+        Rules.Add(v, "source", Sources.Check(source));
+        return new Assignment(f[0], f[1], f[2], produced, arrives, quantity, source);
     }
 
     public static Outcome ParseOutcome(string[] f, List<Violation> v)
@@ -102,11 +125,16 @@ public static class PlanFiles
         if (v.Count == numbersFrom && unmet != quantity - onTime - late)
             v.Add(new Violation("unmet", $"must be quantity - on_time - late = {quantity - onTime - late}, got {unmet}"));
         var (reason, binding) = ParseReason(f[5], v);
-        return new Outcome(f[0], quantity, onTime, late, reason, binding);
+        return reason == ShortfallReason.MaterialShortage
+            ? new Outcome(f[0], quantity, onTime, late, reason, []) { BindingMaterials = binding }
+            : new Outcome(f[0], quantity, onTime, late, reason, binding);
     }
 
-    /// <summary>Splits a reason as written by <see cref="Outcome.ReasonText"/>: a code, and for CAPACITY_SHORTAGE the factories after ':' separated by ';'.</summary>
-    public static (ShortfallReason Reason, IReadOnlyList<string> BindingFactories) ParseReason(string text, List<Violation> v)
+    /// <summary>
+    /// Splits a reason as written by <see cref="Outcome.ReasonText"/>: a code, and for CAPACITY_SHORTAGE the sites (for
+    /// MATERIAL_SHORTAGE the materials) after ':' separated by ';'; what follows the code is in <c>Binding</c>.
+    /// </summary>
+    public static (ShortfallReason Reason, IReadOnlyList<string> Binding) ParseReason(string text, List<Violation> v)
     {
         var colon = text.IndexOf(':', StringComparison.Ordinal);
         var code = colon < 0 ? text : text[..colon];
@@ -117,30 +145,31 @@ public static class PlanFiles
         }
         if (colon < 0)
             return (reason, []);
-        if (reason != ShortfallReason.CapacityShortage)
+        if (reason is not (ShortfallReason.CapacityShortage or ShortfallReason.MaterialShortage))
         {
-            v.Add(new Violation("reason", "only CAPACITY_SHORTAGE names binding factories"));
+            v.Add(new Violation("reason", "only CAPACITY_SHORTAGE names binding sites and only MATERIAL_SHORTAGE materials"));
             return (reason, []);
         }
-        var factories = text[(colon + 1)..].Split(';');
-        foreach (var factory in factories)
-            Rules.Add(v, "reason", Rules.CheckId(factory) is { } problem ? $"binding factory '{ErrorText.Quote(factory)}' {problem}" : null);
-        return (reason, factories);
+        var what = reason == ShortfallReason.CapacityShortage ? "binding site" : "material";
+        var ids = text[(colon + 1)..].Split(';');
+        foreach (var id in ids)
+            Rules.Add(v, "reason", Rules.CheckId(id) is { } problem ? $"{what} '{ErrorText.Quote(id)}' {problem}" : null);
+        return (reason, ids);
     }
 
-    private static (IReadOnlyList<T>? Rows, IReadOnlyList<ScenarioError> Errors) ReadFile<T>(string path, string[] columns, ScenarioReader.RowParser<T> parse)
+    private static (IReadOnlyList<T>? Rows, IReadOnlyList<ScenarioError> Errors) ReadFile<T>(string path, string[] columns, ScenarioReader.RowParser<T> parse, string[]? optional = null)
     {
         var file = Path.GetFileName(path);
         if (!File.Exists(path))
             return (null, [new ScenarioError(file, 0, "file", "is missing")]);
         using var reader = new StreamReader(path, System.Text.Encoding.UTF8);
-        return Read(reader, file, columns, parse);
+        return Read(reader, file, columns, parse, optional);
     }
 
-    private static (IReadOnlyList<T>? Rows, IReadOnlyList<ScenarioError> Errors) Read<T>(TextReader reader, string file, string[] columns, ScenarioReader.RowParser<T> parse)
+    private static (IReadOnlyList<T>? Rows, IReadOnlyList<ScenarioError> Errors) Read<T>(TextReader reader, string file, string[] columns, ScenarioReader.RowParser<T> parse, string[]? optional = null)
     {
         var errors = new List<ScenarioError>();
-        var rows = ScenarioReader.ReadCsv(reader, file, errors, columns, parse);
+        var rows = ScenarioReader.ReadCsv(reader, file, errors, columns, parse, optional);
         return errors.Count > 0 ? (null, errors) : (rows.Select(r => r.Value).ToList(), errors);
     }
 

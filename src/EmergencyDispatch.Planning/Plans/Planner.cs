@@ -112,7 +112,10 @@ public static class Planner
             ? GreedyPlanner.Plan(context)
             : Rounding.ToAssignments(context, new LpSolution(
                 [.. solutions.SelectMany(s => s?.Production ?? [])],
-                [.. solutions.SelectMany(s => s?.Shipments ?? [])]));
+                [.. solutions.SelectMany(s => s?.Shipments ?? [])])
+            {
+                Draws = [.. solutions.SelectMany(s => s?.Draws ?? [])],
+            });
         var completion = completed == steps.Count - 1 ? PlanCompletion.Complete
             : failure is not null ? PlanCompletion.SolverFailed
             : PlanCompletion.TimeLimit;

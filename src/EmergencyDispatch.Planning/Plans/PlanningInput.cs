@@ -7,7 +7,33 @@ namespace EmergencyDispatch.Planning.Plans;
 /// Units a factory already accepted for a demand on a day inside the frozen window (MODEL.md constraint 4):
 /// kept exactly as they are and counted for the demand, before anything else is planned.
 /// </summary>
-public sealed record Commitment(string FactoryId, string DemandKey, DateOnly ProductionDate, long Quantity);
+/// <see cref="Source"/> says what made them (see <see cref="Sources"/>): the factory's capacity or one of its stock lots
+/// (for a lot, the production date is the day it ships).
+public sealed record Commitment(string FactoryId, string DemandKey, DateOnly ProductionDate, long Quantity, string Source = Sources.Capacity);
+
+/// <summary>
+/// What a unit comes from (MODEL.md "Decision"), as <c>assignments.csv</c> writes it in its <c>source</c> column:
+/// <c>capacity</c>, the factory's own capabilities, or <c>stock:&lt;stock_id&gt;</c>, a lot held at the site.
+/// </summary>
+public static class Sources
+{
+    public const string Capacity = "capacity";
+
+    private const string StockPrefix = "stock:";
+
+    public static string Stock(string stockId) => StockPrefix + stockId;
+
+    /// <summary>The lot a source names, or null for capacity.</summary>
+    public static string? StockId(string source) =>
+        source.StartsWith(StockPrefix, StringComparison.Ordinal) ? source[StockPrefix.Length..] : null;
+
+    /// <summary>Checks a source as a file or a request writes it: capacity, or stock: and a valid id.</summary>
+    public static string? Check(string? source) =>
+        source == Capacity ? null
+        : source is not null && source.StartsWith(StockPrefix, StringComparison.Ordinal)
+            ? Rules.CheckId(source[StockPrefix.Length..]) is { } problem ? $"stock lot id {problem}" : null
+            : $"'{ErrorText.Quote(source ?? "")}' is not capacity or stock:<stock_id>";
+}
 
 /// <summary>
 /// A factory the plan must not use for a demand: the factory rejected an assignment of that demand, and no coordinator
@@ -35,16 +61,34 @@ public sealed record PlanningInput(
     /// <summary>(factory, demand) pairs the plan must not use.</summary>
     public IReadOnlyList<Exclusion> Exclusions { get; init; } = [];
 
+    /// <summary>Stock lots, each with its open quantity (what was reported shipped from it already taken off).</summary>
+    public IReadOnlyList<StockLot> StockLots { get; init; } = [];
+
+    public IReadOnlyList<Material> Materials { get; init; } = [];
+
+    public IReadOnlyList<BomLine> Bom { get; init; } = [];
+
+    public IReadOnlyList<MaterialSupply> MaterialSupply { get; init; } = [];
+
     /// <summary>The plan input of a scenario folder, with no commitments; the scenario must name its start date.</summary>
     public static PlanningInput From(Scenario scenario, IReadOnlyList<Commitment>? commitments = null) => new(
         scenario.Products, scenario.Factories, scenario.Capabilities, scenario.Availability, scenario.Lanes, scenario.Demands,
         commitments ?? [],
         scenario.StartDate ?? throw new ArgumentException("the scenario has no start_date", nameof(scenario)),
-        scenario.HorizonDays);
+        scenario.HorizonDays)
+    {
+        StockLots = scenario.StockLots,
+        Materials = scenario.Materials,
+        Bom = scenario.Bom,
+        MaterialSupply = scenario.MaterialSupply,
+    };
 }
 
-/// <summary>Whole units a factory produces on a day for a demand; they arrive after the lane's lead time.</summary>
-public sealed record Assignment(string FactoryId, string DemandKey, string Sku, DateOnly ProductionDate, DateOnly ArrivalDate, long Quantity);
+/// <summary>
+/// Whole units a factory produces (or a lot at the site ships: <see cref="Source"/>) on a day for a demand; they arrive
+/// after the lane's lead time.
+/// </summary>
+public sealed record Assignment(string FactoryId, string DemandKey, string Sku, DateOnly ProductionDate, DateOnly ArrivalDate, long Quantity, string Source = Sources.Capacity);
 
 /// <summary>Why units of a demand are late or unmet (MODEL.md "Outcome of each demand").</summary>
 public enum ShortfallReason
@@ -53,6 +97,7 @@ public enum ShortfallReason
     NoCapableFactory = 1,
     NoOnTimeRoute = 2,
     CapacityShortage = 3,
+    MaterialShortage = 4,
 }
 
 /// <summary>What a plan gives one demand.</summary>
@@ -64,12 +109,18 @@ public sealed record Outcome(
     ShortfallReason Reason,
     IReadOnlyList<string> BindingFactories)
 {
+    /// <summary>For <see cref="ShortfallReason.MaterialShortage"/>: the materials that ran out.</summary>
+    public IReadOnlyList<string> BindingMaterials { get; init; } = [];
+
     public long Unmet => Quantity - OnTime - Late;
 
     public double FillRatio => Quantity == 0 ? 1 : (double)OnTime / Quantity;
 
     /// <summary>The reason as outcomes.csv writes it: the code, and for CAPACITY_SHORTAGE the binding factories after ':'.</summary>
-    public string ReasonText => Reason == ShortfallReason.CapacityShortage && BindingFactories.Count > 0
-        ? Codes.Reasons.Code(Reason) + ":" + string.Join(';', BindingFactories)
-        : Codes.Reasons.Code(Reason);
+    public string ReasonText => Reason switch
+    {
+        ShortfallReason.CapacityShortage when BindingFactories.Count > 0 => Codes.Reasons.Code(Reason) + ":" + string.Join(';', BindingFactories),
+        ShortfallReason.MaterialShortage when BindingMaterials.Count > 0 => Codes.Reasons.Code(Reason) + ":" + string.Join(';', BindingMaterials),
+        _ => Codes.Reasons.Code(Reason),
+    };
 }

@@ -7,10 +7,14 @@ internal static class Rounding
 {
     private const double CapacityEpsilon = 1e-12;
 
-    /// <summary>One continuous allocation: units of a factory's production on a day for a demand.</summary>
-    private sealed class Piece(int factory, int demand, int day, int lead, double units)
+    /// <summary>
+    /// One continuous allocation: units of a factory's production on a day for a demand, or, when <see cref="Lot"/> is
+    /// not negative, units of that stock lot at the factory's site shipped on the lot's first day.
+    /// </summary>
+    private sealed class Piece(int factory, int demand, int day, int lead, double units, int lot = -1)
     {
         public int Factory { get; } = factory;
+        public int Lot { get; } = lot;
         public int Demand { get; } = demand;
         public int Day { get; } = day;
         public int Lead { get; } = lead;
@@ -18,11 +22,12 @@ internal static class Rounding
         public long Whole { get; set; } = (long)Math.Floor(units + 1e-6);
     }
 
-    /// <summary>Maps region shipments back to factory production (earliest production first), then rounds.</summary>
+    /// <summary>Maps region shipments back to factory production and lots (earliest first), then rounds.</summary>
     public static List<Assignment> ToAssignments(PlanContext context, LpSolution solution)
     {
         var pieces = Disaggregate(context, solution);
         var residual = context.Capacity.Select(days => (double[])days.Clone()).ToArray();
+        var lotLeft = (long[])context.LotOpen.Clone();
         var open = (long[])context.OpenQuantity.Clone();
         var order = DemandOrder(context);
 
@@ -41,7 +46,18 @@ internal static class Rounding
                 excess -= take;
             }
         }
-        foreach (var group in pieces.GroupBy(p => (p.Factory, p.Day)))
+        foreach (var group in pieces.Where(p => p.Lot >= 0).GroupBy(p => p.Lot))
+        {
+            var excess = group.Sum(p => p.Whole) - context.LotOpen[group.Key];
+            foreach (var p in group.OrderByDescending(p => order[p.Demand]))
+            {
+                var take = Math.Min(Math.Max(0, excess), p.Whole);
+                p.Whole -= take;
+                excess -= take;
+            }
+            lotLeft[group.Key] -= group.Sum(p => p.Whole);
+        }
+        foreach (var group in pieces.Where(p => p.Lot < 0).GroupBy(p => (p.Factory, p.Day)))
         {
             var rates = group.ToDictionary(p => p, p => 1 / UnitsPerDay(context, p));
             var used = group.Sum(p => p.Whole * rates[p]);
@@ -87,40 +103,52 @@ internal static class Rounding
             .ThenBy(p => order[p.Demand])
             .ThenByDescending(p => p.Units - p.Whole)
             .ThenBy(p => p.Factory)
-            .ThenBy(p => p.Day))
+            .ThenBy(p => p.Day)
+            .ThenBy(p => p.Lot))
         {
             if (p.Units - p.Whole < 1e-6 || open[p.Demand] <= 0)
                 continue;
             var isOnTime = OnTime(context, p);
             if (isOnTime ? onTime[p.Demand] >= Math.Ceiling(onTimeTarget[p.Demand] - 1e-6) : late[p.Demand] >= Math.Round(lateTarget[p.Demand]))
                 continue;
-            var rate = 1 / UnitsPerDay(context, p);
-            if (residual[p.Factory][p.Day] + CapacityEpsilon < rate)
-                continue;
+            if (p.Lot >= 0)
+            {
+                if (lotLeft[p.Lot] < 1)
+                    continue;
+                lotLeft[p.Lot]--;
+            }
+            else
+            {
+                var rate = 1 / UnitsPerDay(context, p);
+                if (residual[p.Factory][p.Day] + CapacityEpsilon < rate)
+                    continue;
+                residual[p.Factory][p.Day] -= rate;
+            }
             p.Whole++;
             open[p.Demand]--;
             if (isOnTime)
                 onTime[p.Demand]++;
             else
                 late[p.Demand]++;
-            residual[p.Factory][p.Day] -= rate;
         }
 
         return Merge(context, pieces.Where(p => p.Whole > 0)
             .Select(p => new Assignment(
                 context.Factories[p.Factory].FactoryId, context.Demands[p.Demand].RequestId, context.Demands[p.Demand].Sku,
-                context.Network.Date(p.Day), context.Network.Date(p.Day + p.Lead), p.Whole))
+                context.Network.Date(p.Day), context.Network.Date(p.Day + p.Lead), p.Whole,
+                p.Lot >= 0 ? Sources.Stock(context.Lots[p.Lot].StockId) : Sources.Capacity))
             .Concat(context.Committed));
     }
 
-    /// <summary>Assignments merged per factory, demand and day, in factory, day, demand order.</summary>
+    /// <summary>Assignments merged per factory, demand, day and source, in factory, day, demand, source order.</summary>
     public static List<Assignment> Merge(PlanContext context, IEnumerable<Assignment> assignments) =>
         assignments
-            .GroupBy(a => (a.FactoryId, a.DemandKey, a.ProductionDate))
+            .GroupBy(a => (a.FactoryId, a.DemandKey, a.ProductionDate, a.Source))
             .Select(g => g.First() with { Quantity = g.Sum(a => a.Quantity) })
             .OrderBy(a => a.FactoryId, StringComparer.Ordinal)
             .ThenBy(a => a.ProductionDate)
             .ThenBy(a => a.DemandKey, StringComparer.Ordinal)
+            .ThenBy(a => a.Source, StringComparer.Ordinal)
             .ToList();
 
     /// <summary>The rank of each demand in the objective's order: tier, then due date, then request id.</summary>
@@ -146,9 +174,14 @@ internal static class Rounding
     private static List<Piece> Disaggregate(PlanContext context, LpSolution solution)
     {
         var pieces = new List<Piece>();
+        // Each pool's entries: factory, day, units left, lot (-1 for production); a day's production before its lots.
         var pools = solution.Production
-            .GroupBy(p => (context.OriginOf(p.Factory), p.Sku))
-            .ToDictionary(g => g.Key, g => g.OrderBy(p => p.Day).ThenBy(p => p.Factory).Select(p => new double[] { p.Factory, p.Day, p.Units }).ToList());
+            .Select(p => (Key: (context.OriginOf(p.Factory), p.Sku), Entry: new double[] { p.Factory, p.Day, p.Units, -1 }))
+            .Concat(solution.Draws.Select(d => (
+                Key: (context.OriginOf(context.FactoryIndex[context.Lots[d.Lot].FactoryId]), context.Lots[d.Lot].Sku),
+                Entry: new double[] { context.FactoryIndex[context.Lots[d.Lot].FactoryId], d.Day, d.Units, d.Lot })))
+            .GroupBy(p => p.Key)
+            .ToDictionary(g => g.Key, g => g.Select(p => p.Entry).OrderBy(e => e[1]).ThenBy(e => e[3]).ThenBy(e => e[0]).ToList());
         var shipments = solution.Shipments
             .OrderBy(s => s.Origin)
             .ThenBy(s => context.Demands[s.Demand].Sku, StringComparer.Ordinal)
@@ -171,13 +204,13 @@ internal static class Rounding
                     continue;
                 entry[2] -= take;
                 need -= take;
-                pieces.Add(new Piece((int)entry[0], s.Demand, (int)entry[1], s.Lead, take));
+                pieces.Add(new Piece((int)entry[0], s.Demand, (int)entry[1], s.Lead, take, (int)entry[3]));
             }
         }
-        // Pieces of one factory, demand and day are one allocation.
+        // Pieces of one source, demand and day are one allocation.
         return pieces
-            .GroupBy(p => (p.Factory, p.Demand, p.Day, p.Lead))
-            .Select(g => new Piece(g.Key.Factory, g.Key.Demand, g.Key.Day, g.Key.Lead, g.Sum(p => p.Units)))
+            .GroupBy(p => (p.Factory, p.Demand, p.Day, p.Lead, p.Lot))
+            .Select(g => new Piece(g.Key.Factory, g.Key.Demand, g.Key.Day, g.Key.Lead, g.Sum(p => p.Units), g.Key.Lot))
             .ToList();
     }
 }

@@ -9,8 +9,14 @@ internal static class Shortfalls
         var network = context.Network;
         // Capacity left on each factory-day once the plan took its share.
         var left = context.Factories.Select(f => Enumerable.Range(0, network.Horizon).Select(t => network.Factor(f.FactoryId, t)).ToArray()).ToArray();
+        var lotLeft = context.Lots.Select(l => l.Quantity).ToArray();
         foreach (var a in assignments)
-            left[context.FactoryIndex[a.FactoryId]][network.Day(a.ProductionDate)] -= a.Quantity / network.Capability[(a.FactoryId, a.Sku)].UnitsPerDay;
+        {
+            if (Sources.StockId(a.Source) is { } stockId)
+                lotLeft[context.LotIndex[stockId]] -= a.Quantity;
+            else
+                left[context.FactoryIndex[a.FactoryId]][network.Day(a.ProductionDate)] -= a.Quantity / network.Capability[(a.FactoryId, a.Sku)].UnitsPerDay;
+        }
 
         return PlanEvaluator.Outcomes(network.Input, assignments, demand =>
             {
@@ -18,19 +24,30 @@ internal static class Shortfalls
                     return (ShortfallReason.NoCapableFactory, []);
                 if (!network.IsServable(demand))
                     return (ShortfallReason.NoOnTimeRoute, []);
-                return (ShortfallReason.CapacityShortage, Binding(context, left, demand));
+                return (ShortfallReason.CapacityShortage, Binding(context, left, lotLeft, demand));
             })
             .OrderBy(o => o.DemandKey, StringComparer.Ordinal)
             .ToList();
     }
 
-    /// <summary>Capable factories with an on-time route to the demand whose capacity on every such day is used up.</summary>
-    private static List<string> Binding(PlanContext context, double[][] left, EmergencyDispatch.Planning.Model.DemandLine demand)
+    /// <summary>
+    /// Sites with an on-time route to the demand whose capacity on every such day is used up, or whose lots of the sku
+    /// available in time are used up; in id order.
+    /// </summary>
+    private static List<string> Binding(PlanContext context, double[][] left, long[] lotLeft, EmergencyDispatch.Planning.Model.DemandLine demand)
     {
         var network = context.Network;
         var due = network.Day(demand.DueDate);
-        var binding = new List<string>();
-        foreach (var c in network.CapabilitiesBySku[demand.Sku])
+        var binding = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var siteLots in (network.LotsBySku.GetValueOrDefault(demand.Sku) ?? []).GroupBy(l => l.FactoryId))
+        {
+            if (network.Route(siteLots.Key, demand) is not { } route)
+                continue;
+            var inTime = siteLots.Where(l => network.FirstDay(l) <= Math.Min(network.Horizon - 1, due - route.Lead)).ToList();
+            if (inTime.Count > 0 && inTime.All(l => lotLeft[context.LotIndex[l.StockId]] < 1))
+                binding.Add(siteLots.Key);
+        }
+        foreach (var c in network.CapabilitiesBySku.GetValueOrDefault(demand.Sku) ?? [])
         {
             if (network.Route(c.FactoryId, demand) is not { } lane)
                 continue;
@@ -40,6 +57,6 @@ internal static class Shortfalls
             if (open.Count > 0 && open.All(t => left[fi][t] * c.UnitsPerDay < 1))
                 binding.Add(c.FactoryId);
         }
-        return binding;
+        return [.. binding];
     }
 }

@@ -11,7 +11,20 @@ public sealed record Scenario(
     IReadOnlyList<Lane> Lanes,
     IReadOnlyList<DemandLine> Demands,
     DateOnly? StartDate,
-    int HorizonDays);
+    int HorizonDays)
+{
+    /// <summary>Stock lots (<c>stock.csv</c>); none when the file is absent.</summary>
+    public IReadOnlyList<StockLot> StockLots { get; init; } = [];
+
+    /// <summary>Materials (<c>materials.csv</c>).</summary>
+    public IReadOnlyList<Material> Materials { get; init; } = [];
+
+    /// <summary>Bills of materials (<c>bom.csv</c>).</summary>
+    public IReadOnlyList<BomLine> Bom { get; init; } = [];
+
+    /// <summary>Material supply (<c>material_supply.csv</c>).</summary>
+    public IReadOnlyList<MaterialSupply> MaterialSupply { get; init; } = [];
+}
 
 /// <summary>A problem in a scenario file, printed as <c>file:line: field: problem</c>.</summary>
 public sealed record ScenarioError(string File, int Line, string Field, string Problem)
@@ -30,6 +43,14 @@ public sealed record ScenarioRows(
     DateOnly? StartDate,
     int HorizonDays)
 {
+    public IReadOnlyList<(int Line, StockLot Value)> StockLots { get; init; } = [];
+
+    public IReadOnlyList<(int Line, Material Value)> Materials { get; init; } = [];
+
+    public IReadOnlyList<(int Line, BomLine Value)> Bom { get; init; } = [];
+
+    public IReadOnlyList<(int Line, MaterialSupply Value)> MaterialSupply { get; init; } = [];
+
     /// <summary>The scenario without line numbers.</summary>
     public Scenario ToScenario() => new(
         Products.Select(r => r.Value).ToList(),
@@ -39,5 +60,11 @@ public sealed record ScenarioRows(
         Lanes.Select(r => r.Value).ToList(),
         Demands.Select(r => r.Value).ToList(),
         StartDate,
-        HorizonDays);
+        HorizonDays)
+    {
+        StockLots = StockLots.Select(r => r.Value).ToList(),
+        Materials = Materials.Select(r => r.Value).ToList(),
+        Bom = Bom.Select(r => r.Value).ToList(),
+        MaterialSupply = MaterialSupply.Select(r => r.Value).ToList(),
+    };
 }

@@ -13,6 +13,10 @@ public static class ScenarioReader
     public const string AvailabilityFile = "availability.csv";
     public const string LanesFile = "lanes.csv";
     public const string DemandsFile = "demands.csv";
+    public const string StockFile = "stock.csv";
+    public const string MaterialsFile = "materials.csv";
+    public const string BomFile = "bom.csv";
+    public const string MaterialSupplyFile = "material_supply.csv";
     public const string ScenarioFile = "scenario.json";
 
     public static readonly string[] ProductColumns = ["sku", "name", "unit"];
@@ -21,6 +25,10 @@ public static class ScenarioReader
     public static readonly string[] AvailabilityColumns = ["factory_id", "date", "factor"];
     public static readonly string[] LaneColumns = ["from_region", "to_region", "lead_days", "unit_cost"];
     public static readonly string[] DemandColumns = ["request_id", "sku", "quantity", "region", "due_date", "priority"];
+    public static readonly string[] StockColumns = ["stock_id", "factory_id", "sku", "quantity", "available_date", "unit_cost"];
+    public static readonly string[] MaterialColumns = ["material_id", "name", "unit"];
+    public static readonly string[] BomColumns = ["sku", "material_id", "per_unit"];
+    public static readonly string[] MaterialSupplyColumns = ["material_id", "region", "date", "quantity"];
 
     /// <summary>Reads a whole folder; the scenario is null when any error was found.</summary>
     public static (Scenario? Scenario, IReadOnlyList<ScenarioError> Errors) Read(string directory)
@@ -45,6 +53,10 @@ public static class ScenarioReader
         var availability = ReadFile(directory, AvailabilityFile, required: false, errors, AvailabilityColumns, ParseAvailability);
         var lanes = ReadFile(directory, LanesFile, required: true, errors, LaneColumns, ParseLane);
         var demands = ReadFile(directory, DemandsFile, required: true, errors, DemandColumns, ParseDemand);
+        var stock = ReadFile(directory, StockFile, required: false, errors, StockColumns, ParseStockLot);
+        var materials = ReadFile(directory, MaterialsFile, required: false, errors, MaterialColumns, ParseMaterial);
+        var bom = ReadFile(directory, BomFile, required: false, errors, BomColumns, ParseBomLine);
+        var supply = ReadFile(directory, MaterialSupplyFile, required: false, errors, MaterialSupplyColumns, ParseMaterialSupply);
         var (start, horizon) = ReadScenarioJson(directory, errors);
 
         CheckUnique(products, ProductsFile, "sku", p => p.Sku, errors);
@@ -53,6 +65,10 @@ public static class ScenarioReader
         CheckUnique(availability, AvailabilityFile, "factory_id,date", a => (a.FactoryId, a.Date), errors);
         CheckUnique(lanes, LanesFile, "from_region,to_region", l => (l.FromRegion, l.ToRegion), errors);
         CheckUnique(demands, DemandsFile, "request_id", d => d.RequestId, errors);
+        CheckUnique(stock, StockFile, "stock_id", l => l.StockId, errors);
+        CheckUnique(materials, MaterialsFile, "material_id", m => m.MaterialId, errors);
+        CheckUnique(bom, BomFile, "sku,material_id", b => (b.Sku, b.MaterialId), errors);
+        CheckUnique(supply, MaterialSupplyFile, "material_id,region,date", m => (m.MaterialId, m.Region, m.Date), errors);
 
         var skus = products.Select(p => p.Value.Sku).ToHashSet(StringComparer.Ordinal);
         var factoryIds = factories.Select(f => f.Value.FactoryId).ToHashSet(StringComparer.Ordinal);
@@ -76,10 +92,38 @@ public static class ScenarioReader
             if (!regions.Contains(d.Region))
                 errors.Add(new ScenarioError(DemandsFile, line, "region", $"region '{d.Region}' is known to no factory and no lane"));
         }
+        foreach (var (line, l) in stock)
+        {
+            if (!factoryIds.Contains(l.FactoryId))
+                errors.Add(new ScenarioError(StockFile, line, "factory_id", $"unknown site '{l.FactoryId}' (a stock lot's site is a factory or a depot in factories.csv)"));
+            if (!skus.Contains(l.Sku))
+                errors.Add(new ScenarioError(StockFile, line, "sku", $"unknown sku '{l.Sku}'"));
+        }
+        var materialIds = materials.Select(m => m.Value.MaterialId).ToHashSet(StringComparer.Ordinal);
+        foreach (var (line, b) in bom)
+        {
+            if (!skus.Contains(b.Sku))
+                errors.Add(new ScenarioError(BomFile, line, "sku", $"unknown sku '{b.Sku}'"));
+            if (!materialIds.Contains(b.MaterialId))
+                errors.Add(new ScenarioError(BomFile, line, "material_id", $"unknown material '{b.MaterialId}'"));
+        }
+        foreach (var (line, m) in supply)
+        {
+            if (!materialIds.Contains(m.MaterialId))
+                errors.Add(new ScenarioError(MaterialSupplyFile, line, "material_id", $"unknown material '{m.MaterialId}'"));
+            if (!regions.Contains(m.Region))
+                errors.Add(new ScenarioError(MaterialSupplyFile, line, "region", $"region '{m.Region}' is known to no factory and no lane"));
+        }
 
         if (errors.Count > 0)
             return (null, errors);
-        return (new ScenarioRows(products, factories, capabilities, availability, lanes, demands, start, horizon), errors);
+        return (new ScenarioRows(products, factories, capabilities, availability, lanes, demands, start, horizon)
+        {
+            StockLots = stock,
+            Materials = materials,
+            Bom = bom,
+            MaterialSupply = supply,
+        }, errors);
     }
 
     /// <summary>The regions a demand may name: those of factories and both ends of lanes.</summary>
@@ -112,11 +156,17 @@ public static class ScenarioReader
         return ReadCsv(reader, file, errors, columns, parse);
     }
 
-    /// <summary>Reads CSV text with a header row naming at least <paramref name="columns"/>, in any order.</summary>
+    /// <summary>
+    /// Reads CSV text with a header row naming at least <paramref name="columns"/>, in any order. Columns named in
+    /// <paramref name="optional"/> follow the required ones in the fields given to <paramref name="parse"/>, empty
+    /// where the header lacks them.
+    /// </summary>
     public static List<(int Line, T Value)> ReadCsv<T>(
-        TextReader reader, string file, List<ScenarioError> errors, string[] columns, RowParser<T> parse)
+        TextReader reader, string file, List<ScenarioError> errors, string[] columns, RowParser<T> parse, string[]? optional = null)
     {
         var rows = new List<(int, T)>();
+        var required = columns.Length;
+        columns = [.. columns, .. optional ?? []];
         try
         {
             int[]? index = null;
@@ -131,10 +181,10 @@ public static class ScenarioReader
                     for (var i = 0; i < columns.Length; i++)
                     {
                         index[i] = Array.IndexOf(header, columns[i]);
-                        if (index[i] < 0)
+                        if (index[i] < 0 && i < required)
                             errors.Add(new ScenarioError(file, record.Line, columns[i], "column is missing from the header"));
                     }
-                    if (index.Any(i => i < 0))
+                    if (index.Take(required).Any(i => i < 0))
                         return rows;
                     continue;
                 }
@@ -149,6 +199,11 @@ public static class ScenarioReader
                 var shortRow = false;
                 for (var i = 0; i < columns.Length; i++)
                 {
+                    if (index[i] < 0)
+                    {
+                        values[i] = "";
+                        continue;
+                    }
                     if (index[i] >= record.Fields.Length)
                     {
                         errors.Add(new ScenarioError(file, record.Line, columns[i], "is missing (the row has too few fields)"));
@@ -238,6 +293,54 @@ public static class ScenarioReader
         if (!Priorities.TryParse(f[5], out var priority))
             v.Add(new Violation("priority", $"'{ErrorText.Quote(f[5])}' is not one of CRITICAL, HIGH, NORMAL, LOW"));
         return new DemandLine(f[0], f[1], quantity, f[3], due, priority);
+    }
+
+    public static StockLot ParseStockLot(string[] f, List<Violation> v)
+    {
+        Rules.Add(v, "stock_id", Rules.CheckId(f[0]));
+        Rules.Add(v, "factory_id", Rules.CheckId(f[1]));
+        Rules.Add(v, "sku", Rules.CheckId(f[2]));
+        var quantity = WholeQuantity(f[3], v);
+        Rules.Add(v, "available_date", Rules.CheckDate(f[4], out var available));
+        var cost = Number(f[5], "unit_cost", Rules.CheckUnitCost, v);
+        return new StockLot(f[0], f[1], f[2], quantity, available, cost);
+    }
+
+    public static Material ParseMaterial(string[] f, List<Violation> v)
+    {
+        Rules.Add(v, "material_id", Rules.CheckId(f[0]));
+        Rules.Add(v, "name", Rules.CheckName(f[1]));
+        Rules.Add(v, "unit", Rules.CheckUnit(f[2]));
+        return new Material(f[0], f[1], f[2]);
+    }
+
+    public static BomLine ParseBomLine(string[] f, List<Violation> v)
+    {
+        Rules.Add(v, "sku", Rules.CheckId(f[0]));
+        Rules.Add(v, "material_id", Rules.CheckId(f[1]));
+        var perUnit = Number(f[2], "per_unit", Rules.CheckPerUnit, v);
+        return new BomLine(f[0], f[1], perUnit);
+    }
+
+    public static MaterialSupply ParseMaterialSupply(string[] f, List<Violation> v)
+    {
+        Rules.Add(v, "material_id", Rules.CheckId(f[0]));
+        Rules.Add(v, "region", Rules.CheckId(f[1]));
+        Rules.Add(v, "date", Rules.CheckDate(f[2], out var date));
+        var quantity = Number(f[3], "quantity", Rules.CheckMaterialQuantity, v);
+        return new MaterialSupply(f[0], f[1], date, quantity);
+    }
+
+    /// <summary>A whole, positive quantity of units (a demand's, a lot's).</summary>
+    private static long WholeQuantity(string text, List<Violation> v)
+    {
+        if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var quantity))
+        {
+            v.Add(new Violation("quantity", $"'{ErrorText.Quote(text)}' is not a whole number"));
+            return 1;
+        }
+        Rules.Add(v, "quantity", Rules.CheckQuantity(quantity));
+        return quantity;
     }
 
     private static double Number(string text, string field, Func<double, string?> rule, List<Violation> v)

@@ -16,7 +16,10 @@ public static class ScenarioWriter
     public static readonly Encoding Utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
 
     /// <summary>Writes every file of the scenario into <paramref name="directory"/>, creating it and replacing files of the same names.</summary>
-    /// <remarks><c>availability.csv</c> is always written, with only its header when every factor is the default.</remarks>
+    /// <remarks>
+    /// <c>availability.csv</c> is always written, with only its header when every factor is the default; the files of
+    /// stock lots and materials only when the scenario has some, so a scenario without them writes what it wrote before.
+    /// </remarks>
     public static void Write(Scenario scenario, string directory)
     {
         Directory.CreateDirectory(directory);
@@ -26,7 +29,43 @@ public static class ScenarioWriter
         WriteFile(directory, ScenarioReader.AvailabilityFile, w => WriteAvailability(w, scenario.Availability));
         WriteFile(directory, ScenarioReader.LanesFile, w => WriteLanes(w, scenario.Lanes));
         WriteFile(directory, ScenarioReader.DemandsFile, w => WriteDemands(w, scenario.Demands));
+        if (scenario.StockLots.Count > 0)
+            WriteFile(directory, ScenarioReader.StockFile, w => WriteStock(w, scenario.StockLots));
+        if (scenario.Materials.Count > 0 || scenario.Bom.Count > 0 || scenario.MaterialSupply.Count > 0)
+        {
+            WriteFile(directory, ScenarioReader.MaterialsFile, w => WriteMaterials(w, scenario.Materials));
+            WriteFile(directory, ScenarioReader.BomFile, w => WriteBom(w, scenario.Bom));
+            WriteFile(directory, ScenarioReader.MaterialSupplyFile, w => WriteMaterialSupply(w, scenario.MaterialSupply));
+        }
         WriteFile(directory, ScenarioReader.ScenarioFile, w => w.Write(ScenarioJson(scenario.StartDate, scenario.HorizonDays)));
+    }
+
+    public static void WriteStock(TextWriter writer, IEnumerable<StockLot> lots)
+    {
+        WriteRow(writer, ScenarioReader.StockColumns);
+        foreach (var l in lots)
+            WriteRow(writer, [l.StockId, l.FactoryId, l.Sku, Number(l.Quantity), Date(l.AvailableDate), Number(l.UnitCost)]);
+    }
+
+    public static void WriteMaterials(TextWriter writer, IEnumerable<Material> materials)
+    {
+        WriteRow(writer, ScenarioReader.MaterialColumns);
+        foreach (var m in materials)
+            WriteRow(writer, [m.MaterialId, m.Name, m.Unit]);
+    }
+
+    public static void WriteBom(TextWriter writer, IEnumerable<BomLine> bom)
+    {
+        WriteRow(writer, ScenarioReader.BomColumns);
+        foreach (var b in bom)
+            WriteRow(writer, [b.Sku, b.MaterialId, Number(b.PerUnit)]);
+    }
+
+    public static void WriteMaterialSupply(TextWriter writer, IEnumerable<MaterialSupply> supply)
+    {
+        WriteRow(writer, ScenarioReader.MaterialSupplyColumns);
+        foreach (var m in supply)
+            WriteRow(writer, [m.MaterialId, m.Region, Date(m.Date), Number(m.Quantity)]);
     }
 
     public static void WriteProducts(TextWriter writer, IEnumerable<Product> products)

@@ -63,14 +63,8 @@ public static class PlanRecords
             .Select(t => new PlanPriorityRow((long)t.Priority, t.Demands, t.ServableDemands, t.Quantity, t.OnTime, t.Late, t.Unmet, t.SmallestFillRatio))
             .ToList();
 
-    /// <summary>Lowercase hex SHA-256 of the bytes <see cref="PlanFiles.Write"/> puts in assignments.csv.</summary>
-    public static string AssignmentsSha256(IEnumerable<Assignment> assignments)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new StreamWriter(buffer, ScenarioWriter.Utf8, bufferSize: 1 << 16, leaveOpen: true) { NewLine = "\n" })
-            PlanFiles.WriteAssignments(writer, assignments);
-        return Convert.ToHexStringLower(SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
-    }
+    /// <summary>The plan's assignments_sha256: see <see cref="PlanFiles.AssignmentsSha256"/>.</summary>
+    public static string AssignmentsSha256(IEnumerable<Assignment> assignments) => PlanFiles.AssignmentsSha256(assignments);
 
     public static string PlannerCode(PlannerKind planner) => Codes.Planners.Code(planner);
 

@@ -43,6 +43,35 @@ public class PlannerCrossCheckTests
         GlpkReference.AssertPlanIsCorrect(input, plan);
     }
 
+    /// <summary>Seeds 1–40; a sweep of seeds 1–300 passes every one.</summary>
+    private static readonly int[] StockSeedNumbers = [.. Enumerable.Range(1, 40)];
+
+    public static TheoryData<int> StockSeeds => [.. StockSeedNumbers];
+
+    [GlpkTheory]
+    [MemberData(nameof(StockSeeds))]
+    public void PlanWithStockLotsIsFeasibleAndWithinToleranceOfTheReference(int seed)
+    {
+        var input = RandomScenarios.BuildWithStock(seed);
+
+        var plan = Planner.Plan(input, new PlannerOptions());
+
+        Assert.Equal(PlanCompletion.Complete, plan.Completion);
+        GlpkReference.AssertPlanIsCorrect(input, plan);
+    }
+
+    [Fact]
+    public void StockScenariosShipFromLotsAndCommitSomeOfThem()
+    {
+        var inputs = StockSeedNumbers.Select(RandomScenarios.BuildWithStock).ToList();
+        var plans = inputs.Select(i => Planner.Plan(i, new PlannerOptions())).ToList();
+
+        Assert.All(inputs, i => Assert.NotEmpty(i.StockLots));
+        Assert.Contains(inputs, i => i.Commitments.Any(c => c.Source != Sources.Capacity));
+        Assert.Contains(inputs, i => i.StockLots.Any(l => l.AvailableDate > RandomScenarios.Start));
+        Assert.True(plans.Count(p => p.Assignments.Any(a => a.Source != Sources.Capacity)) >= inputs.Count / 2);
+    }
+
     [Fact]
     public void RandomScenarioDependsOnlyOnItsSeed()
     {

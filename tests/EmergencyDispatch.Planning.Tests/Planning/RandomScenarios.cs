@@ -89,6 +89,43 @@ public static class RandomScenarios
         return input with { Exclusions = [.. pairs.OrderBy(_ => random.Next()).Take(count)] };
     }
 
+    /// <summary>
+    /// The scenario of <see cref="Build"/> with a depot (a site with no capabilities) and one to four stock lots at the
+    /// depot or at factories: 5–60 units of a sku, available from the day before the start to past the horizon, at a
+    /// cost of 0–3 a unit; now and then one of them already committed in part to a demand it can reach.
+    /// </summary>
+    public static PlanningInput BuildWithStock(int seed)
+    {
+        var input = Build(seed);
+        var random = new Random(seed * 104729 + 3);
+        var regions = input.Factories.Select(f => f.Region).Concat(input.Lanes.Select(l => l.ToRegion)).Distinct().Order(StringComparer.Ordinal).ToList();
+        var depot = new Factory("DEPOT", "Reserve depot", Pick(random, regions));
+        var sites = input.Factories.Append(depot).ToList();
+        var lots = Enumerable.Range(0, random.Next(1, 5)).Select(n => new StockLot(
+            $"L{n}",
+            random.NextDouble() < 0.6 ? depot.FactoryId : Pick(random, input.Factories).FactoryId,
+            Pick(random, input.Products).Sku,
+            random.Next(1, 13) * 5,
+            Start.AddDays(random.Next(-1, input.HorizonDays + 1)),
+            random.Next(0, 7) / 2.0)).ToList();
+        var commitments = input.Commitments.ToList();
+        if (random.NextDouble() < 0.3)
+        {
+            var candidates = (
+                from lot in lots
+                let region = sites.First(f => f.FactoryId == lot.FactoryId).Region
+                let first = Math.Max(0, lot.AvailableDate.DayNumber - Start.DayNumber)
+                where first < input.HorizonDays
+                from d in input.Demands
+                where d.Sku == lot.Sku && !commitments.Any(c => c.DemandKey == d.RequestId)
+                where region == d.Region || input.Lanes.Any(l => l.FromRegion == region && l.ToRegion == d.Region)
+                select new Commitment(lot.FactoryId, d.RequestId, Start.AddDays(first), Math.Max(1, Math.Min(lot.Quantity, d.Quantity) / 3), Sources.Stock(lot.StockId))).ToList();
+            if (candidates.Count > 0)
+                commitments.Add(Pick(random, candidates));
+        }
+        return input with { Factories = sites, Commitments = commitments, StockLots = lots };
+    }
+
     private static List<Commitment> Commitments(
         Random random, List<Factory> factories, List<Capability> capabilities, List<AvailabilityDay> availability,
         List<Lane> lanes, List<DemandLine> demands, int horizon)

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using EmergencyDispatch.Planning.Plans;
 
 namespace EmergencyDispatch.Tests.Scenarios;
@@ -48,15 +50,66 @@ public sealed class PlanFilesTests : IDisposable
 
         Assert.Equal(
             """
-            factory_id,request_id,sku,production_date,arrival_date,quantity
-            F1,R1,WATER,2025-03-01,2025-03-02,300
-            F1,R10,WATER,2025-03-02,2025-03-02,7
-            F1,R2,BLANKET,2025-03-02,2025-03-03,5
-            F10,R1,WATER,2025-03-01,2025-03-01,1
-            F2,R1,WATER,2025-03-01,2025-03-02,10
+            factory_id,request_id,sku,production_date,arrival_date,quantity,source
+            F1,R1,WATER,2025-03-01,2025-03-02,300,capacity
+            F1,R10,WATER,2025-03-02,2025-03-02,7,capacity
+            F1,R2,BLANKET,2025-03-02,2025-03-03,5,capacity
+            F10,R1,WATER,2025-03-01,2025-03-01,1,capacity
+            F2,R1,WATER,2025-03-01,2025-03-02,10,capacity
 
             """,
             text);
+    }
+
+    [Fact]
+    public void AssignmentsFromStockRoundTripAndAFileWithoutSourceMeansCapacity()
+    {
+        Assignment[] assignments =
+        [
+            new("DEPOT-1", "R1", "WATER", Day1, Day1.AddDays(2), 40, Sources.Stock("LOT-7")),
+            new("DEPOT-1", "R1", "WATER", Day1, Day1.AddDays(2), 5),
+        ];
+        var text = Written(w => PlanFiles.WriteAssignments(w, assignments));
+
+        var (back, errors) = PlanFiles.ReadAssignments(new StringReader(text));
+        var (old, oldErrors) = PlanFiles.ReadAssignments(new StringReader(
+            "factory_id,request_id,sku,production_date,arrival_date,quantity\nF1,R1,WATER,2025-03-01,2025-03-02,3\n"));
+        var (bad, badErrors) = PlanFiles.ReadAssignments(new StringReader(
+            "factory_id,request_id,sku,production_date,arrival_date,quantity,source\nF1,R1,WATER,2025-03-01,2025-03-02,3,stock:\nF1,R1,WATER,2025-03-01,2025-03-02,3,line\n"));
+
+        Assert.Empty(errors);
+        Assert.Equal(assignments.OrderBy(a => a.Source, StringComparer.Ordinal), back!);
+        Assert.Empty(oldErrors);
+        Assert.Equal(Sources.Capacity, Assert.Single(old!).Source);
+        Assert.Null(bad);
+        Assert.Equal(["assignments.csv:2: source", "assignments.csv:3: source"], badErrors.Select(e => $"{e.File}:{e.Line}: {e.Field}"));
+    }
+
+    [Fact]
+    public void TheHashOfAPlanWithoutStockIsThatOfTheFileWithoutTheSourceColumn()
+    {
+        var sixColumns = string.Join('\n', Written(w => PlanFiles.WriteAssignments(w, Assignments)).Split('\n')
+            .Select(line => line.EndsWith(",source", StringComparison.Ordinal) ? line[..^",source".Length]
+                : line.EndsWith(",capacity", StringComparison.Ordinal) ? line[..^",capacity".Length] : line));
+        Assignment[] withStock = [.. Assignments, new("D1", "R1", "WATER", Day1, Day1, 3, Sources.Stock("L1"))];
+
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sixColumns))), PlanFiles.AssignmentsSha256(Assignments));
+        Assert.Equal(
+            Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Written(w => PlanFiles.WriteAssignments(w, withStock))))),
+            PlanFiles.AssignmentsSha256(withStock));
+    }
+
+    [Fact]
+    public void MaterialShortageNamesItsMaterialsAndReadsBack()
+    {
+        var outcome = new Outcome("R1", 10, 2, 0, ShortfallReason.MaterialShortage, []) { BindingMaterials = ["MELTBLOWN", "WIRE"] };
+        var text = Written(w => PlanFiles.WriteOutcomes(w, [outcome]));
+
+        var (back, errors) = PlanFiles.ReadOutcomes(new StringReader(text));
+
+        Assert.Contains("R1,10,2,0,8,MATERIAL_SHORTAGE:MELTBLOWN;WIRE", text);
+        Assert.Empty(errors);
+        Assert.Equal(["MELTBLOWN", "WIRE"], Assert.Single(back!).BindingMaterials);
     }
 
     [Fact]

@@ -361,4 +361,79 @@ public class ScenarioReaderTests
 
         Assert.Equal(["scenario.json: horizon_days"], errors);
     }
+
+    [Fact]
+    public void StockAndMaterialFilesAreReadAndWrittenBackTheSame()
+    {
+        using var folder = new ScenarioFolder()
+            .Write(ScenarioReader.StockFile, """
+                stock_id,factory_id,sku,quantity,available_date,unit_cost
+                RESERVE-1,F2,WATER,5000,2025-02-20,0
+                DONATION-1,F1,BLANKET,300,2025-03-05,0.1
+                """)
+            .Write(ScenarioReader.MaterialsFile, "material_id,name,unit\nMELTBLOWN,Melt-blown fabric,t\n")
+            .Write(ScenarioReader.BomFile, "sku,material_id,per_unit\nWATER,MELTBLOWN,0.000001\n")
+            .Write(ScenarioReader.MaterialSupplyFile, "material_id,region,date,quantity\nMELTBLOWN,HN,2025-03-01,2.5\n");
+
+        var (scenario, errors) = ScenarioReader.Read(folder.Path);
+        using var copy = new ScenarioFolder();
+        ScenarioWriter.Write(scenario!, copy.Path);
+        var (again, againErrors) = ScenarioReader.Read(copy.Path);
+
+        Assert.Empty(errors);
+        Assert.Equal(new StockLot("RESERVE-1", "F2", "WATER", 5000, new DateOnly(2025, 2, 20), 0), scenario!.StockLots[0]);
+        Assert.Equal(new BomLine("WATER", "MELTBLOWN", 0.000001), Assert.Single(scenario.Bom));
+        Assert.Equal(new MaterialSupply("MELTBLOWN", "HN", new DateOnly(2025, 3, 1), 2.5), Assert.Single(scenario.MaterialSupply));
+        Assert.Empty(againErrors);
+        Assert.Equal(scenario.StockLots, again!.StockLots);
+        Assert.Equal(scenario.Materials, again.Materials);
+        Assert.Equal(scenario.Bom, again.Bom);
+        Assert.Equal(scenario.MaterialSupply, again.MaterialSupply);
+    }
+
+    [Fact]
+    public void ScenarioWithoutStockOrMaterialsWritesNoSuchFiles()
+    {
+        using var folder = new ScenarioFolder();
+        var (scenario, _) = ScenarioReader.Read(folder.Path);
+        using var copy = new ScenarioFolder();
+        foreach (var file in Directory.GetFiles(copy.Path))
+            File.Delete(file);
+
+        ScenarioWriter.Write(scenario!, copy.Path);
+
+        Assert.False(File.Exists(Path.Combine(copy.Path, ScenarioReader.StockFile)));
+        Assert.False(File.Exists(Path.Combine(copy.Path, ScenarioReader.MaterialsFile)));
+        Assert.False(File.Exists(Path.Combine(copy.Path, ScenarioReader.BomFile)));
+        Assert.False(File.Exists(Path.Combine(copy.Path, ScenarioReader.MaterialSupplyFile)));
+    }
+
+    [Fact]
+    public void BadStockAndMaterialRowsAreReportedWithTheirLinesAndFields()
+    {
+        using var folder = new ScenarioFolder()
+            .Write(ScenarioReader.StockFile, """
+                stock_id,factory_id,sku,quantity,available_date,unit_cost
+                L1,NOWHERE,WATER,10,2025-03-01,0
+                L2,F1,GLOVES,10,2025-03-01,0
+                L3,F1,WATER,-4,2025-03-01,0
+                L4,F1,WATER,ten,2025-03-01,0
+                L5,F1,WATER,10,1850-01-01,0
+                L1,F1,WATER,10,2025-03-01,0
+                """)
+            .Write(ScenarioReader.MaterialsFile, "material_id,name,unit\nMELTBLOWN,Melt-blown fabric,t\n")
+            .Write(ScenarioReader.BomFile, "sku,material_id,per_unit\nWATER,COTTON,1\nBLANKET,MELTBLOWN,0\n")
+            .Write(ScenarioReader.MaterialSupplyFile, "material_id,region,date,quantity\nMELTBLOWN,HN,2025-03-01,x\nCOTTON,HN,2025-03-01,1\nMELTBLOWN,MARS,2025-03-01,1\nMELTBLOWN,HN,3025-03-01,1\n");
+
+        var errors = folder.ErrorLocations();
+
+        Assert.Equal(
+            [
+                "stock.csv:4: quantity", "stock.csv:5: quantity", "stock.csv:6: available_date", "bom.csv:3: per_unit",
+                "material_supply.csv:2: quantity", "material_supply.csv:5: date", "stock.csv:7: stock_id",
+                "stock.csv:2: factory_id", "stock.csv:3: sku", "bom.csv:2: material_id",
+                "material_supply.csv:3: material_id", "material_supply.csv:4: region",
+            ],
+            errors);
+    }
 }

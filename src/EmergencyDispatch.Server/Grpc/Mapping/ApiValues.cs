@@ -50,6 +50,7 @@ public static class ApiValues
         DomainReason.NoCapableFactory => Api.V1.ShortfallReason.NoCapableFactory,
         DomainReason.NoOnTimeRoute => Api.V1.ShortfallReason.NoOnTimeRoute,
         DomainReason.CapacityShortage => Api.V1.ShortfallReason.CapacityShortage,
+        DomainReason.MaterialShortage => Api.V1.ShortfallReason.MaterialShortage,
         var other => throw new ArgumentOutOfRangeException(nameof(stored), other, "no API value"),
     };
 }

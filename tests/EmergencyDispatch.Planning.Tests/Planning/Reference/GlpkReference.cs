@@ -106,8 +106,9 @@ public static class GlpkReference
     private static string Show(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// The LP of MODEL.md over continuous x[f,d,t] ≥ 0, one per capable factory f of d's sku with a lane to d's
-    /// region and day t of the horizon with factor &gt; 0 (or a commitment), plus one fair-share variable z per tier.
+    /// The LP of MODEL.md over continuous x[s,d,t] ≥ 0, one per capable factory f of d's sku with a lane to d's
+    /// region and day t of the horizon with factor &gt; 0 (or a commitment), and one per stock lot of d's sku with a
+    /// lane to d's region and day t of the horizon from its available date; plus one fair-share variable z per tier.
     /// </summary>
     private sealed class NaiveLp
     {
@@ -120,8 +121,8 @@ public static class GlpkReference
         private readonly bool[] _servable;
         private readonly List<string> _rows = [];
 
-        /// <summary>One variable x[f,d,t]: its demand, what one unit of it uses of its factory-day, and what it scores.</summary>
-        private sealed record Column(int Demand, string FactoryId, int Day, double Load, bool OnTime, int DaysLate, double Cost, long Committed);
+        /// <summary>One variable x[s,d,t]: its demand, what one unit of it uses of its factory-day (none from a lot), and what it scores.</summary>
+        private sealed record Column(int Demand, string FactoryId, int Day, double Load, bool OnTime, int DaysLate, double Cost, long Committed, string? Lot = null);
 
         public NaiveLp(PlanningInput input)
         {
@@ -138,8 +139,10 @@ public static class GlpkReference
                     days[t] = a.Factor;
             }
             var lanes = input.Lanes.ToDictionary(l => (l.FromRegion, l.ToRegion), l => (Lead: l.LeadDays, Cost: l.UnitCost));
+            // A given lane, or the implicit one within a region.
+            (int Lead, double Cost)? Lane(string from, string to) => lanes.TryGetValue((from, to), out var given) ? given : from == to ? (0, 0.0) : null;
             var commitments = input.Commitments
-                .GroupBy(c => (c.FactoryId, c.DemandKey, Day: c.ProductionDate.DayNumber - input.StartDate.DayNumber))
+                .GroupBy(c => (c.FactoryId, c.DemandKey, Day: c.ProductionDate.DayNumber - input.StartDate.DayNumber, c.Source))
                 .ToDictionary(g => g.Key, g => g.Sum(c => c.Quantity));
 
             // Variables.
@@ -152,34 +155,55 @@ public static class GlpkReference
                 foreach (var c in input.Capabilities.Where(c => c.Sku == d.Sku && regionOf.ContainsKey(c.FactoryId)))
                 {
                     var from = regionOf[c.FactoryId];
-                    (int Lead, double Cost)? lane = lanes.TryGetValue((from, d.Region), out var given) ? given : from == d.Region ? (0, 0.0) : null;
+                    var lane = Lane(from, d.Region);
                     if (lane is not { } l || input.Exclusions.Contains(new Exclusion(c.FactoryId, d.RequestId)))
                         continue;
                     _capable[i] = true;
                     for (var t = 0; t < horizon; t++)
                     {
-                        var committed = commitments.GetValueOrDefault((c.FactoryId, d.RequestId, t));
+                        var committed = commitments.GetValueOrDefault((c.FactoryId, d.RequestId, t, "capacity"));
                         var open = factor[c.FactoryId][t] > 0;
                         if (!open && committed == 0)
                             continue;
                         var onTime = t + l.Lead <= due;
                         _servable[i] |= open && onTime;
                         _columns.Add(new Column(i, c.FactoryId, t, 1 / c.UnitsPerDay, onTime, Math.Max(0, t + l.Lead - due), c.UnitCost + l.Cost, committed));
-                        commitments.Remove((c.FactoryId, d.RequestId, t));
+                        commitments.Remove((c.FactoryId, d.RequestId, t, "capacity"));
+                    }
+                }
+                // Stock lots: any day of the horizon from the available date, whatever the site's factor.
+                foreach (var lot in input.StockLots.Where(l => l.Sku == d.Sku && regionOf.ContainsKey(l.FactoryId)))
+                {
+                    var from = regionOf[lot.FactoryId];
+                    var lane = Lane(from, d.Region);
+                    if (lane is not { } l || input.Exclusions.Contains(new Exclusion(lot.FactoryId, d.RequestId)))
+                        continue;
+                    _capable[i] = true;
+                    for (var t = Math.Max(0, lot.AvailableDate.DayNumber - input.StartDate.DayNumber); t < horizon; t++)
+                    {
+                        var source = "stock:" + lot.StockId;
+                        var committed = commitments.GetValueOrDefault((lot.FactoryId, d.RequestId, t, source));
+                        var onTime = t + l.Lead <= due;
+                        _servable[i] |= onTime;
+                        _columns.Add(new Column(i, lot.FactoryId, t, 0, onTime, Math.Max(0, t + l.Lead - due), lot.UnitCost + l.Cost, committed, lot.StockId));
+                        commitments.Remove((lot.FactoryId, d.RequestId, t, source));
                     }
                 }
             }
             if (commitments.Count > 0)
             {
-                var (f, r, t) = commitments.Keys.First();
+                var (f, r, t, _) = commitments.Keys.First();
                 throw new InvalidOperationException($"commitment {f} → {r} on day {t} has no capable factory, lane or day of the horizon");
             }
 
             // Constraints.
             // Shared capacity: per factory and day, Σ x / units_per_day ≤ factor.
             // (Row names are numbered: ids may hold '-', which LP format reads as a minus.)
-            foreach (var (g, r) in _columns.Select((c, n) => (c, n)).GroupBy(p => (p.c.FactoryId, p.c.Day)).Select((g, r) => (g, r)))
+            foreach (var (g, r) in _columns.Select((c, n) => (c, n)).Where(p => p.c.Lot is null).GroupBy(p => (p.c.FactoryId, p.c.Day)).Select((g, r) => (g, r)))
                 _rows.Add(Row($"cap_{r}", g.Select(p => (X(p.n), p.c.Load)), "<=", factor[g.Key.FactoryId][g.Key.Day]));
+            // Stock: per lot, Σ x ≤ quantity.
+            foreach (var (g, r) in _columns.Select((c, n) => (c, n)).Where(p => p.c.Lot is not null).GroupBy(p => p.c.Lot!).Select((g, r) => (g, r)))
+                _rows.Add(Row($"lot_{r}", g.Select(p => (X(p.n), 1.0)), "<=", input.StockLots.Single(l => l.StockId == g.Key).Quantity));
             // No over-delivery: per demand, Σ x ≤ quantity.
             foreach (var g in _columns.Select((c, n) => (c, n)).GroupBy(p => p.c.Demand))
                 _rows.Add(Row($"od_{g.Key}", g.Select(p => (X(p.n), 1.0)), "<=", demands[g.Key].Quantity));
