@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Security.Cryptography;
 using EmergencyDispatch.Api.V1;
 using EmergencyDispatch.Cli.Infrastructure;
 using EmergencyDispatch.Planning.Model;

@@ -33,20 +33,26 @@ public sealed class Network
         DemandById = input.Demands.ToDictionary(d => d.RequestId, StringComparer.Ordinal);
         _excluded = input.Exclusions.Select(e => (e.FactoryId, e.DemandKey)).ToHashSet();
         ExcludingFactories = _excluded.Select(e => e.FactoryId).ToHashSet(StringComparer.Ordinal);
-        LotsBySku = input.StockLots
-            .Where(l => FactoryById.ContainsKey(l.FactoryId))
+        Lots = [.. input.StockLots.Where(l => FactoryById.ContainsKey(l.FactoryId)).OrderBy(l => l.StockId, StringComparer.Ordinal)];
+        LotsBySku = Lots
             .GroupBy(l => l.Sku, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => (IReadOnlyList<StockLot>)g.OrderBy(l => l.StockId, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
-        LotById = input.StockLots.ToDictionary(l => l.StockId, StringComparer.Ordinal);
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<StockLot>)g.ToList(), StringComparer.Ordinal);
+        LotById = Lots.ToDictionary(l => l.StockId, StringComparer.Ordinal);
     }
 
-    /// <summary>Stock lots per sku (at sites that exist), in stock id order.</summary>
+    /// <summary>Stock lots at sites that exist, in stock id order.</summary>
+    public IReadOnlyList<StockLot> Lots { get; }
+
+    /// <summary>Stock lots per sku, in stock id order.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<StockLot>> LotsBySku { get; }
 
     public IReadOnlyDictionary<string, StockLot> LotById { get; }
 
     /// <summary>The first day of the horizon a lot can ship on (a lot available before the start ships from day 0); may be past the horizon.</summary>
     public int FirstDay(StockLot lot) => Math.Max(0, Day(lot.AvailableDate));
+
+    /// <summary>The last day of the horizon from which a lane of <paramref name="lead"/> days still arrives by the demand's due date (may be negative).</summary>
+    public int LastOnTimeDay(DemandLine demand, int lead) => Math.Min(Horizon - 1, Day(demand.DueDate) - lead);
 
     /// <summary>Factories with at least one excluded demand.</summary>
     public IReadOnlySet<string> ExcludingFactories { get; }
@@ -93,9 +99,8 @@ public sealed class Network
     /// </summary>
     public bool IsServable(DemandLine demand)
     {
-        var due = Day(demand.DueDate);
         if (LotsBySku.TryGetValue(demand.Sku, out var lots)
-            && lots.Any(l => Route(l.FactoryId, demand) is { } route && FirstDay(l) <= Math.Min(Horizon - 1, due - route.Lead)))
+            && lots.Any(l => Route(l.FactoryId, demand) is { } route && FirstDay(l) <= LastOnTimeDay(demand, route.Lead)))
             return true;
         if (!CapabilitiesBySku.TryGetValue(demand.Sku, out var capabilities))
             return false;
@@ -103,7 +108,7 @@ public sealed class Network
         {
             if (Route(c.FactoryId, demand) is not { } lane)
                 continue;
-            var last = Math.Min(Horizon - 1, due - lane.Lead);
+            var last = LastOnTimeDay(demand, lane.Lead);
             for (var t = 0; t <= last; t++)
             {
                 if (Factor(c.FactoryId, t) > 0)

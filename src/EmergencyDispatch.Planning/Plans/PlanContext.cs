@@ -29,7 +29,7 @@ internal sealed class PlanContext
         Capacity = Factories.Select(f => Enumerable.Range(0, horizon).Select(t => Network.Factor(f.FactoryId, t)).ToArray()).ToArray();
         OpenQuantity = Demands.Select(d => d.Quantity).ToArray();
         CommittedOnTime = new long[Demands.Count];
-        Lots = [.. input.StockLots.Where(l => FactoryIndex.ContainsKey(l.FactoryId)).OrderBy(l => l.StockId, StringComparer.Ordinal)];
+        Lots = Network.Lots;
         LotIndex = Lots.Select((l, i) => (l.StockId, i)).ToDictionary(x => x.StockId, x => x.i, StringComparer.Ordinal);
         LotOpen = Lots.Select(l => l.Quantity).ToArray();
         Committed = [];

@@ -37,13 +37,12 @@ internal static class Shortfalls
     private static List<string> Binding(PlanContext context, double[][] left, long[] lotLeft, EmergencyDispatch.Planning.Model.DemandLine demand)
     {
         var network = context.Network;
-        var due = network.Day(demand.DueDate);
         var binding = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var siteLots in (network.LotsBySku.GetValueOrDefault(demand.Sku) ?? []).GroupBy(l => l.FactoryId))
         {
             if (network.Route(siteLots.Key, demand) is not { } route)
                 continue;
-            var inTime = siteLots.Where(l => network.FirstDay(l) <= Math.Min(network.Horizon - 1, due - route.Lead)).ToList();
+            var inTime = siteLots.Where(l => network.FirstDay(l) <= network.LastOnTimeDay(demand, route.Lead)).ToList();
             if (inTime.Count > 0 && inTime.All(l => lotLeft[context.LotIndex[l.StockId]] < 1))
                 binding.Add(siteLots.Key);
         }
@@ -52,7 +51,7 @@ internal static class Shortfalls
             if (network.Route(c.FactoryId, demand) is not { } lane)
                 continue;
             var fi = context.FactoryIndex[c.FactoryId];
-            var last = Math.Min(network.Horizon - 1, due - lane.Lead);
+            var last = network.LastOnTimeDay(demand, lane.Lead);
             var open = Enumerable.Range(0, Math.Max(0, last + 1)).Where(t => network.Factor(c.FactoryId, t) > 0).ToList();
             if (open.Count > 0 && open.All(t => left[fi][t] * c.UnitsPerDay < 1))
                 binding.Add(c.FactoryId);

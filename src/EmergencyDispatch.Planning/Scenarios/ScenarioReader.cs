@@ -281,13 +281,7 @@ public static class ScenarioReader
 
     public static DemandLine ParseDemand(string[] f, List<Violation> v)
     {
-        long quantity = 0;
-        var quantityOk = long.TryParse(f[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out quantity);
-        if (!quantityOk)
-        {
-            v.Add(new Violation("quantity", $"'{ErrorText.Quote(f[2])}' is not a whole number"));
-            quantity = 1;
-        }
+        var quantity = WholeQuantity(f[2], v);
         Rules.CheckDemandLine("", f[0], f[1], quantity, f[3], f[4], v);
         Rules.CheckDate(f[4], out var due);
         if (!Priorities.TryParse(f[5], out var priority))
@@ -301,6 +295,7 @@ public static class ScenarioReader
         Rules.Add(v, "factory_id", Rules.CheckId(f[1]));
         Rules.Add(v, "sku", Rules.CheckId(f[2]));
         var quantity = WholeQuantity(f[3], v);
+        Rules.Add(v, "quantity", Rules.CheckQuantity(quantity));
         Rules.Add(v, "available_date", Rules.CheckDate(f[4], out var available));
         var cost = Number(f[5], "unit_cost", Rules.CheckUnitCost, v);
         return new StockLot(f[0], f[1], f[2], quantity, available, cost);
@@ -331,16 +326,13 @@ public static class ScenarioReader
         return new MaterialSupply(f[0], f[1], date, quantity);
     }
 
-    /// <summary>A whole, positive quantity of units (a demand's, a lot's).</summary>
+    /// <summary>A quantity of whole units (a demand's, a lot's); 1 when it is not a whole number, so no second violation follows.</summary>
     private static long WholeQuantity(string text, List<Violation> v)
     {
-        if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var quantity))
-        {
-            v.Add(new Violation("quantity", $"'{ErrorText.Quote(text)}' is not a whole number"));
-            return 1;
-        }
-        Rules.Add(v, "quantity", Rules.CheckQuantity(quantity));
-        return quantity;
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var quantity))
+            return quantity;
+        v.Add(new Violation("quantity", $"'{ErrorText.Quote(text)}' is not a whole number"));
+        return 1;
     }
 
     private static double Number(string text, string field, Func<double, string?> rule, List<Violation> v)

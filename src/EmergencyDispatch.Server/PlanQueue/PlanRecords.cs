@@ -1,6 +1,5 @@
 using EmergencyDispatch.Planning.Loop;
 using System.Globalization;
-using System.Security.Cryptography;
 using EmergencyDispatch.Planning.Model;
 using EmergencyDispatch.Planning.Plans;
 using EmergencyDispatch.Planning.Scenarios;
