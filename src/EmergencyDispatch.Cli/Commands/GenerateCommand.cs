@@ -18,6 +18,9 @@ public static class GenerateCommand
         var skus = Count("--skus", "Number of products.", GeneratorOptions.MaxSkus, defaults.Skus);
         var regions = Count("--regions", "Number of regions (coded R01, R02, …).", GeneratorOptions.MaxRegions, defaults.Regions);
         var days = Count("--days", "The plan horizon in days.", GeneratorOptions.MaxDays, defaults.Days);
+        var depots = Count("--depots", "Reserve depots (sites with no capabilities) holding stock.", GeneratorOptions.MaxDepots, 0, min: 0);
+        var lots = Count("--lots", "Stock lots: the reserve at depots, donations and purchases arriving mid-horizon.", GeneratorOptions.MaxLots, 0, min: 0);
+        var materials = Count("--materials", "Materials consumed by two thirds of the skus, supplied in a few regions and short in others.", GeneratorOptions.MaxMaterials, 0, min: 0);
         var seed = new Option<long>("--seed")
         {
             Description = "The seed: the same seed and sizes give the same files, byte for byte, on any machine.",
@@ -44,7 +47,7 @@ public static class GenerateCommand
 
         var command = new Command("generate", "Write a synthetic scenario folder: factories, lanes, closures and demand at 80–130% of capacity.")
         {
-            factories, demands, skus, regions, days, seed, start, output,
+            factories, demands, skus, regions, days, depots, lots, materials, seed, start, output,
         };
         host.SetAction(command, (context, _) =>
         {
@@ -56,6 +59,9 @@ public static class GenerateCommand
                 Skus = context.Get(skus),
                 Regions = context.Get(regions),
                 Days = context.Get(days),
+                Depots = context.Get(depots),
+                Lots = context.Get(lots),
+                Materials = context.Get(materials),
                 Seed = context.Get(seed),
                 StartDate = startDate,
             };
@@ -88,6 +94,10 @@ public static class GenerateCommand
             Row(ScenarioReader.AvailabilityFile, s.Availability.Count),
             Row(ScenarioReader.LanesFile, s.Lanes.Count),
             Row(ScenarioReader.DemandsFile, s.Demands.Count),
+            .. s.StockLots.Count > 0 ? [Row(ScenarioReader.StockFile, s.StockLots.Count)] : Array.Empty<string[]>(),
+            .. s.Materials.Count > 0
+                ? [Row(ScenarioReader.MaterialsFile, s.Materials.Count), Row(ScenarioReader.BomFile, s.Bom.Count), Row(ScenarioReader.MaterialSupplyFile, s.MaterialSupply.Count)]
+                : Array.Empty<string[]>(),
         ]));
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"demand/capacity: {generated.Ratio:0.0000} ({generated.DemandUnits:N0} units demanded, {generated.Capacity:N0} units of capacity over {options.Days} days)"));
@@ -98,11 +108,11 @@ public static class GenerateCommand
         return ExitCodes.Ok;
     }
 
-    private static Option<int> Count(string name, string description, int max, int defaultValue = 0, bool required = false)
+    private static Option<int> Count(string name, string description, int max, int defaultValue = 0, bool required = false, int min = 1)
     {
         var option = new Option<int>(name)
         {
-            Description = $"{description} 1 to {max.ToString("N0", CultureInfo.InvariantCulture)}.",
+            Description = $"{description} {min} to {max.ToString("N0", CultureInfo.InvariantCulture)}.",
             HelpName = "N",
             Required = required,
         };
@@ -111,8 +121,8 @@ public static class GenerateCommand
         option.Validators.Add(result =>
         {
             var value = result.GetValueOrDefault<int>();
-            if (value < 1 || value > max)
-                result.AddError($"{name} must be from 1 to {max}, got {value}.");
+            if (value < min || value > max)
+                result.AddError($"{name} must be from {min} to {max}, got {value}.");
         });
         return option;
     }

@@ -74,7 +74,7 @@ public static class SolveCommand
             console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"step {p.StepIndex + 1}/{p.StepCount} {p.Step.Name} at {p.Elapsed.TotalSeconds:0.00} s"))),
             cancellationToken);
         var elapsed = clock.Elapsed;
-        PlanFiles.Write(output, plan.Assignments, plan.Outcomes);
+        PlanFiles.Write(output, plan.Assignments, plan.Outcomes, input.Materials.Count > 0 || input.Bom.Count > 0 ? plan.MaterialFlows : null);
         File.WriteAllText(Path.Combine(output, SummaryFile), Summary(plan, options, elapsed));
 
         PlanSummaryView.Write(console, input, plan);

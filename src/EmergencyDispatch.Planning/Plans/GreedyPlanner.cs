@@ -2,7 +2,8 @@ namespace EmergencyDispatch.Planning.Plans;
 
 /// <summary>
 /// The baseline of APS heuristics: demand sorted by priority, then due date, each served in turn from the earliest
-/// free capacity or stock that arrives on time, then from the earliest free capacity or stock at all (late).
+/// free capacity or stock that arrives on time, then from the earliest free capacity or stock at all (late); production
+/// takes only the material already in its region.
 /// </summary>
 internal static class GreedyPlanner
 {
@@ -11,6 +12,8 @@ internal static class GreedyPlanner
         var network = context.Network;
         var residual = context.Capacity.Select(days => (double[])days.Clone()).ToArray();
         var lotLeft = (long[])context.LotOpen.Clone();
+        // Material is used where it arrives; the baseline moves none between regions.
+        var materials = new MaterialStock(network, []);
         var order = Rounding.DemandOrder(context);
         var assignments = new List<Assignment>(context.Committed);
         foreach (var di in Enumerable.Range(0, context.Demands.Count).OrderBy(i => order[i]))
@@ -52,10 +55,12 @@ internal static class GreedyPlanner
                             break;
                         if ((t + lane.Lead <= due) != onTimePass)
                             continue;
-                        var units = Math.Min(open, (long)Math.Floor(residual[fi][t] * capability.UnitsPerDay + 1e-9));
+                        var region = context.Factories[fi].Region;
+                        var units = Math.Min(Math.Min(open, (long)Math.Floor(residual[fi][t] * capability.UnitsPerDay + 1e-9)), materials.Fits(demand.Sku, region, t));
                         if (units <= 0)
                             continue;
                         residual[fi][t] = Math.Max(0, residual[fi][t] - units / capability.UnitsPerDay);
+                        materials.Use(demand.Sku, region, t, units);
                         open -= units;
                         assignments.Add(new Assignment(capability.FactoryId, demand.RequestId, demand.Sku, network.Date(t), network.Date(t + lane.Lead), units));
                     }

@@ -160,7 +160,7 @@ internal static class IntegerPolish
 
         var x = columns.Select(c => solver.MakeIntVar(0, context.OpenQuantity[c.Demand], "")).ToArray();
 
-        // Shared capacity per factory-day; no over-delivery per demand.
+        // Shared capacity per factory-day; stock per lot; material per region and day; no over-delivery per demand.
         foreach (var group in columns.Select((c, n) => (c, n)).Where(p => p.c.Lot < 0).GroupBy(p => (p.c.Factory, p.c.Day)))
         {
             var row = solver.MakeConstraint(double.NegativeInfinity, context.Capacity[group.Key.Factory][group.Key.Day], "");
@@ -173,6 +173,18 @@ internal static class IntegerPolish
             var row = solver.MakeConstraint(double.NegativeInfinity, context.LotOpen[group.Key], "");
             foreach (var (_, n) in group)
                 row.SetCoefficient(x[n], 1);
+        }
+        // Material balance per material, region and day: the columns of factories' capacity consume material.
+        var uses = columns.Select((c, n) => (c, n))
+            .Where(p => p.c.Lot < 0)
+            .SelectMany(p => context.Network.BomOf(context.Demands[p.c.Demand].Sku).Select(line => (line, Region: context.Factories[p.c.Factory].Region, p.c.Day, p.n)))
+            .GroupBy(u => u.line.MaterialId, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal);
+        foreach (var group in uses)
+        {
+            var balance = new MaterialBalance(context.Network, group.Key, group.Select(u => u.Region).Distinct(), solver, (lb, ub) => solver.MakeConstraint(lb, ub, ""));
+            foreach (var (line, region, day, n) in group)
+                balance.Use(x[n], region, day, line.PerUnit);
         }
         foreach (var group in columns.Select((c, n) => (c, n)).GroupBy(p => p.c.Demand))
         {

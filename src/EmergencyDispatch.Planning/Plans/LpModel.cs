@@ -39,6 +39,8 @@ internal sealed class LpModel : IDisposable
     /// <summary>Each tier's fair-share ratio.</summary>
     private readonly Dictionary<Priority, Variable> _ratios = [];
     private readonly List<Constraint> _rows = [];
+    /// <summary>The balance of each material this part's production consumes.</summary>
+    private readonly List<MaterialBalance> _materials = [];
 
     /// <summary>Every step held so far: its objective's scale and its row duals, for checking columns added later.</summary>
     private readonly List<(Step Step, double Scale, double[] Duals)> _held = [];
@@ -56,6 +58,7 @@ internal sealed class LpModel : IDisposable
         // Variables and constraints; shipments enter with the step that first needs them (see Activate).
         var byOrigin = AddProduction();
         AddSharedCapacity();
+        AddMaterialBalances();
         AddInventoryBalances(byOrigin, LotsByOrigin());
         AddDemandRows();
         foreach (var tier in Priorities.InOrder)
@@ -94,6 +97,26 @@ internal sealed class LpModel : IDisposable
             var row = Row(double.NegativeInfinity, Context.Capacity[group.Key.Factory][group.Key.Day]);
             foreach (var p in group)
                 row.SetCoefficient(p.Var, 1);
+        }
+    }
+
+    /// <summary>
+    /// MODEL.md constraint 8: per material, region and day, the material's stock carries over, moves along lanes and is
+    /// used by production in the producing factory's region (per_unit × units_per_day per day of capacity).
+    /// </summary>
+    private void AddMaterialBalances()
+    {
+        var network = Context.Network;
+        var users = _productions
+            .SelectMany(p => network.BomOf(p.Sku).Select(line => (line, p)))
+            .GroupBy(u => u.line.MaterialId, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal);
+        foreach (var group in users)
+        {
+            var balance = new MaterialBalance(network, group.Key, group.Select(u => Context.Factories[u.p.Factory].Region).Distinct(), Solver, Row);
+            foreach (var (line, p) in group)
+                balance.Use(p.Var, Context.Factories[p.Factory].Region, p.Day, line.PerUnit * p.UnitsPerDay);
+            _materials.Add(balance);
         }
     }
 
@@ -365,6 +388,7 @@ internal sealed class LpModel : IDisposable
         _shipments.Select(s => (s.Demand, s.Origin, s.Day, s.Lead, s.Var.SolutionValue() * Context.Demands[s.Demand].Quantity)).Where(s => s.Item5 > 1e-9).ToList())
     {
         Draws = _draws.Select(d => (d.Lot, d.Day, d.Var.SolutionValue() * d.Scale)).Where(d => d.Item3 > 1e-9).ToList(),
+        Moves = _materials.SelectMany(m => m.SolvedMoves()).ToList(),
     };
 
     public void Dispose() => Solver.Dispose();
@@ -377,4 +401,7 @@ internal sealed record LpSolution(
 {
     /// <summary>Units each stock lot released into its site's inventory, on its first day.</summary>
     public IReadOnlyList<(int Lot, int Day, double Units)> Draws { get; init; } = [];
+
+    /// <summary>Material moved between regions, in the material's unit.</summary>
+    public IReadOnlyList<MaterialMove> Moves { get; init; } = [];
 }

@@ -38,7 +38,64 @@ public sealed class Network
             .GroupBy(l => l.Sku, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<StockLot>)g.ToList(), StringComparer.Ordinal);
         LotById = Lots.ToDictionary(l => l.StockId, StringComparer.Ordinal);
+        BomBySku = input.Bom
+            .GroupBy(b => b.Sku, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<BomLine>)g.OrderBy(b => b.MaterialId, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
+        MaterialIds = [.. input.Bom.Select(b => b.MaterialId).Distinct().Order(StringComparer.Ordinal)];
+        _supply = [];
+        foreach (var s in input.MaterialSupply)
+        {
+            var t = Math.Max(0, Day(s.Date));
+            if (t >= Horizon)
+                continue;
+            if (!_supply.TryGetValue((s.MaterialId, s.Region), out var days))
+                _supply[(s.MaterialId, s.Region)] = days = new double[Horizon];
+            days[t] += s.Quantity;
+        }
+        MovingLanes = [.. input.Lanes.Where(l => l.FromRegion != l.ToRegion)
+            .OrderBy(l => l.FromRegion, StringComparer.Ordinal).ThenBy(l => l.ToRegion, StringComparer.Ordinal)];
+        _materialScale = MaterialIds.ToDictionary(
+            k => k,
+            k => input.Capabilities
+                .Where(c => FactoryById.ContainsKey(c.FactoryId))
+                .SelectMany(c => BomOf(c.Sku).Where(b => b.MaterialId == k).Select(b => b.PerUnit * c.UnitsPerDay))
+                .DefaultIfEmpty(1)
+                .Average(),
+            StringComparer.Ordinal);
     }
+
+    private readonly Dictionary<(string Material, string Region), double[]> _supply;
+    private readonly Dictionary<string, double> _materialScale;
+
+    /// <summary>The materials a unit of the sku consumes (MODEL.md bill of materials), in material id order; empty when it needs none.</summary>
+    public IReadOnlyList<BomLine> BomOf(string sku) => BomBySku.TryGetValue(sku, out var lines) ? lines : [];
+
+    public IReadOnlyDictionary<string, IReadOnlyList<BomLine>> BomBySku { get; }
+
+    /// <summary>The materials some sku consumes, in id order: the materials the plan balances.</summary>
+    public IReadOnlyList<string> MaterialIds { get; }
+
+    /// <summary>Material arriving in a region on each day of the horizon (supply dated before the start on day 0); null when none.</summary>
+    public double[]? Supply(string material, string region) => _supply.GetValueOrDefault((material, region));
+
+    /// <summary>Regions that receive supply of a material inside the horizon, in order.</summary>
+    public IEnumerable<string> SupplyRegions(string material) =>
+        _supply.Keys.Where(k => k.Material == material).Select(k => k.Region).Order(StringComparer.Ordinal);
+
+    /// <summary>The given lanes between two different regions, by from and to region: the lanes material moves along.</summary>
+    public IReadOnlyList<Lane> MovingLanes { get; }
+
+    /// <summary>
+    /// A typical factory-day of a material: the average of per_unit × units_per_day over the capabilities whose sku
+    /// consumes it (1 when none does). Models measure the material in it, so that their coefficients are near 1.
+    /// </summary>
+    public double MaterialScale(string material) => _materialScale.GetValueOrDefault(material, 1);
+
+    /// <summary>
+    /// How far a plan's stock of a material may fall below zero and still count as not negative: a millionth of a
+    /// typical factory-day of it, far below a unit's need and far above the floating-point noise of decimal quantities.
+    /// </summary>
+    public double MaterialTolerance(string material) => 1e-6 * MaterialScale(material);
 
     /// <summary>Stock lots at sites that exist, in stock id order.</summary>
     public IReadOnlyList<StockLot> Lots { get; }

@@ -76,9 +76,9 @@ internal sealed class PlanContext
     public Network Network { get; }
 
     /// <summary>
-    /// The independent parts of the plan: skus made by a common factory, with their factories, lots and demands.
-    /// Nothing couples two parts (capacity is per factory, inventory per sku, lanes have no capacity), so each is its
-    /// own LP; only the objective's tier totals and fair shares span them. Demands of a sku nobody makes or holds are
+    /// The independent parts of the plan: skus made by a common factory or consuming a common material, with their
+    /// factories, lots and demands. Nothing couples two parts (capacity is per factory, inventory per sku, material per
+    /// material, lanes have no capacity), so each is its own LP; only the objective's tier totals and fair shares span them. Demands of a sku nobody makes or holds are
     /// in no part.
     /// </summary>
     public IReadOnlyList<PlanComponent> Components()
@@ -96,14 +96,25 @@ internal sealed class PlanContext
             foreach (var sku in skus)
                 parent.TryAdd(sku, sku);
             for (var i = 1; i < skus.Count; i++)
-            {
-                var (a, b) = (Find(skus[0]), Find(skus[i]));
-                if (a != b)
-                    parent[string.CompareOrdinal(a, b) < 0 ? b : a] = string.CompareOrdinal(a, b) < 0 ? a : b;
-            }
+                Union(skus[0], skus[i]);
+        }
+        void Union(string first, string second)
+        {
+            var (a, b) = (Find(first), Find(second));
+            if (a != b)
+                parent[string.CompareOrdinal(a, b) < 0 ? b : a] = string.CompareOrdinal(a, b) < 0 ? a : b;
         }
         foreach (var lot in Lots)
             parent.TryAdd(lot.Sku, lot.Sku);
+        // Skus that consume a common material share its supply (MODEL.md constraint 8).
+        foreach (var users in Network.BomBySku.Where(b => parent.ContainsKey(b.Key))
+            .SelectMany(b => b.Value.Select(line => (line.MaterialId, Sku: b.Key)))
+            .GroupBy(u => u.MaterialId, StringComparer.Ordinal))
+        {
+            var skus = users.Select(u => u.Sku).Order(StringComparer.Ordinal).ToList();
+            for (var i = 1; i < skus.Count; i++)
+                Union(skus[0], skus[i]);
+        }
         var factories = Enumerable.Range(0, Factories.Count)
             .Where(fi => CapabilitiesOf(fi).Count > 0)
             .GroupBy(fi => Find(CapabilitiesOf(fi)[0].Sku), StringComparer.Ordinal)

@@ -16,8 +16,12 @@ public static class PlanEvaluator
 
     private static readonly Step CostStep = Step.All.Single(s => s.Kind == StepKind.Cost);
 
-    /// <summary>The broken constraints of a plan, one sentence each; empty when the plan is feasible.</summary>
-    public static IReadOnlyList<string> Check(PlanningInput input, IReadOnlyList<Assignment> assignments)
+    /// <summary>
+    /// The broken constraints of a plan, one sentence each; empty when the plan is feasible. Where skus consume
+    /// materials, the material balance (MODEL.md constraint 8) is checked under <paramref name="flows"/>, or, when none
+    /// are given, under the moves that cover the plan's use best.
+    /// </summary>
+    public static IReadOnlyList<string> Check(PlanningInput input, IReadOnlyList<Assignment> assignments, IReadOnlyList<MaterialFlow>? flows = null)
     {
         var network = new Network(input);
         var problems = new List<string>();
@@ -106,6 +110,8 @@ public static class PlanEvaluator
                 problems.Add($"stock lot {stockId}: {units} units shipped, quantity is {network.LotById[stockId].Quantity}");
         }
 
+        CheckMaterials(network, assignments, flows, problems);
+
         // No over-delivery.
         foreach (var demand in input.Demands)
         {
@@ -126,6 +132,55 @@ public static class PlanEvaluator
         }
 
         return problems;
+    }
+
+    /// <summary>
+    /// MODEL.md constraint 8: each flow moves a known material along a lane between two regions, leaving inside the
+    /// horizon and arriving after the lane's lead time; no material's stock in a region falls below zero on any day
+    /// (within <see cref="Network.MaterialTolerance"/>).
+    /// </summary>
+    private static void CheckMaterials(Network network, IReadOnlyList<Assignment> assignments, IReadOnlyList<MaterialFlow>? flows, List<string> problems)
+    {
+        if (network.MaterialIds.Count == 0)
+        {
+            if (flows is { Count: > 0 })
+                problems.Add($"{flows.Count} material flows, but no sku consumes a material");
+            return;
+        }
+        IEnumerable<MaterialMove> moves;
+        if (flows is null)
+        {
+            moves = MaterialFlows.Solve(network, assignments).Moves;
+        }
+        else
+        {
+            var valid = new List<MaterialFlow>();
+            var lanes = network.Input.Lanes.ToDictionary(l => (l.FromRegion, l.ToRegion), l => l.LeadDays);
+            for (var i = 0; i < flows.Count; i++)
+            {
+                var f = flows[i];
+                var where = $"material flow {i} ({f.MaterialId} {f.FromRegion} → {f.ToRegion} on {Text(f.ShipDate)})";
+                var day = network.Day(f.ShipDate);
+                if (!network.MaterialIds.Contains(f.MaterialId))
+                    problems.Add($"{where}: no sku consumes material {f.MaterialId}");
+                else if (f.FromRegion == f.ToRegion || !lanes.TryGetValue((f.FromRegion, f.ToRegion), out var lead))
+                    problems.Add($"{where}: no lane from {f.FromRegion} to another region {f.ToRegion}");
+                else if (day < 0 || day >= network.Horizon)
+                    problems.Add($"{where}: ship date is outside the horizon");
+                else if (f.ArrivalDate != f.ShipDate.AddDays(lead))
+                    problems.Add($"{where}: arrives {Text(f.ArrivalDate)}, but ship date + {lead} lead days is {Text(f.ShipDate.AddDays(lead))}");
+                else if (!(f.Quantity > 0) || double.IsInfinity(f.Quantity))
+                    problems.Add($"{where}: quantity {Number(f.Quantity)} is not a positive number");
+                else
+                    valid.Add(f);
+            }
+            moves = MaterialFlows.ToMoves(network, valid);
+        }
+        var stock = new MaterialStock(network, moves);
+        foreach (var ((material, region, day), quantity) in MaterialFlows.Use(network, assignments))
+            stock.UseMaterial(material, region, day, quantity);
+        foreach (var (material, region, day, left) in stock.Negative())
+            problems.Add($"material {material} in {region} on {Text(network.Date(day))}: {Number(-left)} more used and moved out than supplied and moved in");
     }
 
     /// <summary>

@@ -5,13 +5,17 @@ using EmergencyDispatch.Planning.Scenarios;
 namespace EmergencyDispatch.Planning.Plans;
 
 /// <summary>
-/// A plan's export (MODEL.md "Scenario files"): <c>assignments.csv</c> and <c>outcomes.csv</c>, written in a stable row order
+/// A plan's export (MODEL.md "Scenario files"): <c>assignments.csv</c>, <c>outcomes.csv</c> and, with materials,
+/// <c>material_flows.csv</c>, written in a stable row order
 /// so that two plans of the same inputs can be compared byte for byte, and read back.
 /// </summary>
 public static class PlanFiles
 {
     public const string AssignmentsFile = "assignments.csv";
     public const string OutcomesFile = "outcomes.csv";
+    public const string MaterialFlowsFile = "material_flows.csv";
+
+    public static readonly string[] MaterialFlowColumns = ["material_id", "from_region", "to_region", "ship_date", "arrival_date", "quantity"];
 
     public static readonly string[] AssignmentColumns = ["factory_id", "request_id", "sku", "production_date", "arrival_date", "quantity", "source"];
 
@@ -19,12 +23,57 @@ public static class PlanFiles
     private static readonly string[] RequiredAssignmentColumns = AssignmentColumns[..^1];
     public static readonly string[] OutcomeColumns = ["request_id", "quantity", "on_time", "late", "unmet", "reason"];
 
-    /// <summary>Writes both files of a plan into <paramref name="directory"/>, creating it and replacing files of the same names.</summary>
-    public static void Write(string directory, IEnumerable<Assignment> assignments, IEnumerable<Outcome> outcomes)
+    /// <summary>
+    /// Writes the files of a plan into <paramref name="directory"/>, creating it and replacing files of the same names:
+    /// assignments and outcomes, and the material flows when <paramref name="flows"/> is given (a scenario with materials).
+    /// </summary>
+    public static void Write(string directory, IEnumerable<Assignment> assignments, IEnumerable<Outcome> outcomes, IEnumerable<MaterialFlow>? flows = null)
     {
         Directory.CreateDirectory(directory);
         ScenarioWriter.WriteFile(directory, AssignmentsFile, w => WriteAssignments(w, assignments));
         ScenarioWriter.WriteFile(directory, OutcomesFile, w => WriteOutcomes(w, outcomes));
+        if (flows is not null)
+            ScenarioWriter.WriteFile(directory, MaterialFlowsFile, w => WriteMaterialFlows(w, flows));
+    }
+
+    /// <summary>Writes material flows ordered by material_id, from_region, to_region, ship_date; quantities round-trip exactly.</summary>
+    public static void WriteMaterialFlows(TextWriter writer, IEnumerable<MaterialFlow> flows)
+    {
+        ScenarioWriter.WriteRow(writer, MaterialFlowColumns);
+        foreach (var f in InFileOrder(flows))
+        {
+            ScenarioWriter.WriteRow(writer,
+                [f.MaterialId, f.FromRegion, f.ToRegion, ScenarioWriter.Date(f.ShipDate), ScenarioWriter.Date(f.ArrivalDate), ScenarioWriter.Number(f.Quantity)]);
+        }
+    }
+
+    /// <summary>Material flows in the order of <c>material_flows.csv</c>.</summary>
+    public static IEnumerable<MaterialFlow> InFileOrder(IEnumerable<MaterialFlow> flows) => flows
+        .OrderBy(f => f.MaterialId, StringComparer.Ordinal)
+        .ThenBy(f => f.FromRegion, StringComparer.Ordinal)
+        .ThenBy(f => f.ToRegion, StringComparer.Ordinal)
+        .ThenBy(f => f.ShipDate)
+        .ThenBy(f => f.ArrivalDate)
+        .ThenBy(f => f.Quantity);
+
+    /// <summary>Reads a <c>material_flows.csv</c>; the rows are null when any error was found.</summary>
+    public static (IReadOnlyList<MaterialFlow>? Flows, IReadOnlyList<ScenarioError> Errors) ReadMaterialFlows(string path) =>
+        ReadFile(path, MaterialFlowColumns, ParseMaterialFlow);
+
+    public static (IReadOnlyList<MaterialFlow>? Flows, IReadOnlyList<ScenarioError> Errors) ReadMaterialFlows(TextReader reader, string file = MaterialFlowsFile) =>
+        Read(reader, file, MaterialFlowColumns, ParseMaterialFlow);
+
+    public static MaterialFlow ParseMaterialFlow(string[] f, List<Violation> v)
+    {
+        Rules.Add(v, "material_id", Rules.CheckId(f[0]));
+        Rules.Add(v, "from_region", Rules.CheckId(f[1]));
+        Rules.Add(v, "to_region", Rules.CheckId(f[2]));
+        Rules.Add(v, "ship_date", Rules.CheckDate(f[3], out var shipped));
+        Rules.Add(v, "arrival_date", Rules.CheckDate(f[4], out var arrives));
+        var quantity = ScenarioReader.Number(f[5], "quantity", Rules.CheckMaterialQuantity, v);
+        if (arrives < shipped)
+            v.Add(new Violation("arrival_date", "is before ship_date"));
+        return new MaterialFlow(f[0], f[1], f[2], shipped, arrives, quantity);
     }
 
     /// <summary>Writes assignments ordered by factory_id, production_date, request_id (ids ordinal); the other columns break any remaining tie.</summary>

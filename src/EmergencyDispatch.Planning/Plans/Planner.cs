@@ -54,7 +54,11 @@ public sealed record PlanResult(
     PlanCompletion Completion,
     Step? LastCompletedStep,
     IReadOnlyList<StepTiming> Timings,
-    SolverFailure? Failure = null);
+    SolverFailure? Failure = null)
+{
+    /// <summary>The material moves the plan needs (MODEL.md material_flows.csv), in material, lane and day order; empty without materials.</summary>
+    public IReadOnlyList<MaterialFlow> MaterialFlows { get; init; } = [];
+}
 
 /// <summary>Progress reported while planning: the step reached and the time since the start.</summary>
 public sealed record PlanProgress(Step Step, int StepIndex, int StepCount, TimeSpan Elapsed);
@@ -115,6 +119,7 @@ public static class Planner
                 [.. solutions.SelectMany(s => s?.Shipments ?? [])])
             {
                 Draws = [.. solutions.SelectMany(s => s?.Draws ?? [])],
+                Moves = [.. solutions.SelectMany(s => s?.Moves ?? [])],
             });
         var completion = completed == steps.Count - 1 ? PlanCompletion.Complete
             : failure is not null ? PlanCompletion.SolverFailed
@@ -188,8 +193,14 @@ public static class Planner
         return (solved, null);
     }
 
-    private static PlanResult Result(PlanContext context, List<Assignment> assignments, PlanCompletion completion, Step? last, IReadOnlyList<StepTiming> timings) =>
-        new(assignments, Shortfalls.Explain(context, assignments), PlanEvaluator.Evaluate(context.Network.Input, assignments), completion, last, timings);
+    private static PlanResult Result(PlanContext context, List<Assignment> assignments, PlanCompletion completion, Step? last, IReadOnlyList<StepTiming> timings)
+    {
+        var moves = MaterialFlows.Solve(context.Network, assignments).Moves;
+        return new(assignments, Shortfalls.Explain(context, assignments, moves), PlanEvaluator.Evaluate(context.Network.Input, assignments), completion, last, timings)
+        {
+            MaterialFlows = MaterialFlows.ToFlows(context.Network, moves),
+        };
+    }
 }
 
 /// <summary>Why a step's solve ended without an optimum: the time running out, or the solver failing.</summary>

@@ -2,7 +2,7 @@ using EmergencyDispatch.Planning.Model;
 
 namespace EmergencyDispatch.Planning.Plans;
 
-/// <summary>Turns an LP solution into whole-unit assignments that never exceed capacity nor any demand's quantity.</summary>
+/// <summary>Turns an LP solution into whole-unit assignments that never exceed capacity, stock, material nor any demand's quantity.</summary>
 internal static class Rounding
 {
     private const double CapacityEpsilon = 1e-12;
@@ -73,6 +73,10 @@ internal static class Rounding
         }
         foreach (var p in pieces)
             open[p.Demand] -= p.Whole;
+        // Material left under the LP's moves once the floored units took theirs (MODEL.md constraint 8).
+        var materials = new MaterialStock(context.Network, solution.Moves);
+        foreach (var p in pieces.Where(p => p.Lot < 0 && p.Whole > 0))
+            materials.Use(context.Demands[p.Demand].Sku, context.Factories[p.Factory].Region, p.Day, p.Whole);
 
         // Top up the units flooring cut where a whole unit still fits, in the objective's order: on-time units before late
         // ones (every tier's on-time steps come before any delivered step), then by tier, then the demand with the
@@ -120,9 +124,11 @@ internal static class Rounding
             else
             {
                 var rate = 1 / UnitsPerDay(context, p);
-                if (residual[p.Factory][p.Day] + CapacityEpsilon < rate)
+                var (sku, region) = (context.Demands[p.Demand].Sku, context.Factories[p.Factory].Region);
+                if (residual[p.Factory][p.Day] + CapacityEpsilon < rate || materials.Fits(sku, region, p.Day) < 1)
                     continue;
                 residual[p.Factory][p.Day] -= rate;
+                materials.Use(sku, region, p.Day, 1);
             }
             p.Whole++;
             open[p.Demand]--;

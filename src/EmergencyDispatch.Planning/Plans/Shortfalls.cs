@@ -4,7 +4,7 @@ namespace EmergencyDispatch.Planning.Plans;
 internal static class Shortfalls
 {
     /// <summary>Outcomes in request id order; <see cref="PlanEvaluator.Outcomes"/> counts the units, this gives the reasons.</summary>
-    public static List<Outcome> Explain(PlanContext context, IReadOnlyList<Assignment> assignments)
+    public static List<Outcome> Explain(PlanContext context, IReadOnlyList<Assignment> assignments, IEnumerable<MaterialMove> moves)
     {
         var network = context.Network;
         // Capacity left on each factory-day once the plan took its share.
@@ -18,16 +18,64 @@ internal static class Shortfalls
                 left[context.FactoryIndex[a.FactoryId]][network.Day(a.ProductionDate)] -= a.Quantity / network.Capability[(a.FactoryId, a.Sku)].UnitsPerDay;
         }
 
-        return PlanEvaluator.Outcomes(network.Input, assignments, demand =>
+        // Material left once the plan took its share, under the moves it needs.
+        var materials = new MaterialStock(network, moves);
+        foreach (var ((material, region, day), quantity) in MaterialFlows.Use(network, assignments))
+            materials.UseMaterial(material, region, day, quantity);
+
+        var binding = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var outcomes = PlanEvaluator.Outcomes(network.Input, assignments, demand =>
             {
                 if (!network.HasCapableFactory(demand))
                     return (ShortfallReason.NoCapableFactory, []);
                 if (!network.IsServable(demand))
                     return (ShortfallReason.NoOnTimeRoute, []);
+                if (MaterialsShort(context, left, lotLeft, materials, demand) is { Count: > 0 } shortOf)
+                {
+                    binding[demand.RequestId] = shortOf;
+                    return (ShortfallReason.MaterialShortage, []);
+                }
                 return (ShortfallReason.CapacityShortage, Binding(context, left, lotLeft, demand));
-            })
+            });
+        return outcomes
+            .Select(o => binding.TryGetValue(o.DemandKey, out var shortOf) ? o with { BindingMaterials = shortOf } : o)
             .OrderBy(o => o.DemandKey, StringComparer.Ordinal)
             .ToList();
+    }
+
+    /// <summary>
+    /// MODEL.md's MATERIAL_SHORTAGE: the materials the demand's sku needs that had run out where a source could still
+    /// have served it on time. Empty unless every factory-day with an on-time route and a unit of capacity left lacks
+    /// some material (and at least one such day exists, and no lot in time has units left): then material, not
+    /// capacity, is what the demand waited for.
+    /// </summary>
+    private static List<string> MaterialsShort(PlanContext context, double[][] left, long[] lotLeft, MaterialStock materials, EmergencyDispatch.Planning.Model.DemandLine demand)
+    {
+        var network = context.Network;
+        if (network.BomOf(demand.Sku).Count == 0)
+            return [];
+        // A lot with units left that could still arrive on time: stock, not material, was there to take.
+        if ((network.LotsBySku.GetValueOrDefault(demand.Sku) ?? []).Any(l => lotLeft[context.LotIndex[l.StockId]] >= 1
+                && network.Route(l.FactoryId, demand) is { } route && network.FirstDay(l) <= network.LastOnTimeDay(demand, route.Lead)))
+            return [];
+        var shortOf = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var c in network.CapabilitiesBySku.GetValueOrDefault(demand.Sku) ?? [])
+        {
+            if (network.Route(c.FactoryId, demand) is not { } lane)
+                continue;
+            var fi = context.FactoryIndex[c.FactoryId];
+            var region = context.Factories[fi].Region;
+            for (var t = 0; t <= network.LastOnTimeDay(demand, lane.Lead); t++)
+            {
+                if (network.Factor(c.FactoryId, t) <= 0 || left[fi][t] * c.UnitsPerDay < 1)
+                    continue;
+                var missing = materials.Short(demand.Sku, region, t).ToList();
+                if (missing.Count == 0)
+                    return [];
+                shortOf.UnionWith(missing);
+            }
+        }
+        return [.. shortOf];
     }
 
     /// <summary>

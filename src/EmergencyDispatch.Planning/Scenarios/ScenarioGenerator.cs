@@ -24,6 +24,22 @@ public sealed class GeneratorOptions
     public long Seed { get; init; } = 1;
     public DateOnly StartDate { get; init; } = new(2020, 2, 3);
 
+    public const int MaxDepots = 999;
+    public const int MaxLots = 100_000;
+    public const int MaxMaterials = 3;
+
+    /// <summary>Reserve depots: sites with no capabilities, in the industrial hubs first, that hold stock lots.</summary>
+    public int Depots { get; init; }
+
+    /// <summary>
+    /// Stock lots: three in five at depots (a depot's share of the national reserve, on hand from the start), the rest
+    /// at factories or depots arriving mid-horizon (donations, at no cost, and purchases).
+    /// </summary>
+    public int Lots { get; init; }
+
+    /// <summary>Materials (0–3): each consumed by some product families, supplied in a few regions, short in others.</summary>
+    public int Materials { get; init; }
+
     /// <summary>The options that are out of range, each with its property name.</summary>
     public IReadOnlyList<Violation> Validate()
     {
@@ -33,6 +49,9 @@ public sealed class GeneratorOptions
         Rules.Add(v, nameof(Skus), Skus is < 1 or > MaxSkus ? $"must be from 1 to {MaxSkus}, got {Skus}" : null);
         Rules.Add(v, nameof(Regions), Regions is < 1 or > MaxRegions ? $"must be from 1 to {MaxRegions}, got {Regions}" : null);
         Rules.Add(v, nameof(Days), Rules.CheckHorizonDays(Days));
+        Rules.Add(v, nameof(Depots), Depots is < 0 or > MaxDepots ? $"must be from 0 to {MaxDepots}, got {Depots}" : null);
+        Rules.Add(v, nameof(Lots), Lots is < 0 or > MaxLots ? $"must be from 0 to {MaxLots}, got {Lots}" : null);
+        Rules.Add(v, nameof(Materials), Materials is < 0 or > MaxMaterials ? $"must be from 0 to {MaxMaterials}, got {Materials}" : null);
         // Due dates reach a few days past the horizon.
         Rules.Add(v, nameof(StartDate), StartDate < Rules.MinDate || StartDate.AddDays(MaxDays + 10) > Rules.MaxDate
             ? $"must be between {Rules.MinDate:yyyy-MM-dd} and {Rules.MaxDate.AddDays(-MaxDays - 10):yyyy-MM-dd}"
@@ -95,7 +114,8 @@ public static class ScenarioGenerator
     private const int MaxLeadDays = 5;
 
     // Random streams, one per part.
-    private const ulong RegionStream = 1, LaneStream = 2, SkuStream = 3, FactoryStream = 4, AvailabilityStream = 5, DemandStream = 6, RatioStream = 7;
+    private const ulong RegionStream = 1, LaneStream = 2, SkuStream = 3, FactoryStream = 4, AvailabilityStream = 5, DemandStream = 6, RatioStream = 7,
+        StockStream = 8, MaterialStream = 9;
 
     /// <summary>Generates a scenario; throws <see cref="ArgumentException"/> for options out of range.</summary>
     public static GeneratedScenario Generate(GeneratorOptions o)
@@ -111,10 +131,13 @@ public static class ScenarioGenerator
         MakeAvailability(o, factories);
         var (capacity, skuCapacity) = Capacity(factories, skus.Length);
         var (demands, target) = MakeDemands(o, regions, skus, factories, skuCapacity, capacity);
+        var depots = MakeDepots(o, regions);
+        var lots = MakeLots(o, skus, factories, depots);
+        var (materials, bom, supply) = MakeMaterials(o, regions, skus, factories);
 
         var scenario = new Scenario(
             skus.Select(s => new Product(s.Sku, s.Name, s.Unit)).ToList(),
-            factories.Select(f => new Factory(f.Id, f.Name, regions[f.Region].Code)).ToList(),
+            factories.Select(f => new Factory(f.Id, f.Name, regions[f.Region].Code)).Concat(depots).ToList(),
             factories.SelectMany(f => f.Lines.Select(l => new Capability(f.Id, skus[l.Sku].Sku, l.UnitsPerDay, l.UnitCost))).ToList(),
             factories.SelectMany(f => Enumerable.Range(0, o.Days)
                 .Where(t => f.Factors[t] != 1)
@@ -122,7 +145,13 @@ public static class ScenarioGenerator
             lanes.Select(l => new Lane(regions[l.From].Code, regions[l.To].Code, l.LeadDays, l.UnitCost)).ToList(),
             demands,
             o.StartDate,
-            o.Days);
+            o.Days)
+        {
+            StockLots = lots,
+            Materials = materials,
+            Bom = bom,
+            MaterialSupply = supply,
+        };
         var unreachable = CountUnreachable(scenario);
         return new GeneratedScenario(scenario, capacity, demands.Sum(d => d.Quantity), target, unreachable);
     }
@@ -523,6 +552,106 @@ public static class ScenarioGenerator
                 priority[i]));
         }
         return (demands, target);
+    }
+
+    // Stock: depots in the hubs, then in the other industrial regions; lots of a few factory-days of a sku each.
+
+    private static List<Factory> MakeDepots(GeneratorOptions o, RegionInfo[] regions)
+    {
+        var width = Math.Max(2, Digits(o.Depots));
+        var order = Hubs(regions)
+            .Concat(Enumerable.Range(0, regions.Length).Where(r => regions[r].Industry > 0).OrderByDescending(r => regions[r].Industry).ThenBy(r => r))
+            .Concat(Enumerable.Range(0, regions.Length))
+            .Distinct()
+            .ToArray();
+        return Enumerable.Range(0, o.Depots)
+            .Select(i => new Factory(
+                "DEPOT-" + (i + 1).ToString(CultureInfo.InvariantCulture).PadLeft(width, '0'),
+                $"{regions[order[i % order.Length]].Code} reserve depot {i / order.Length + 1}",
+                regions[order[i % order.Length]].Code))
+            .ToList();
+    }
+
+    private static List<StockLot> MakeLots(GeneratorOptions o, SkuInfo[] skus, List<FactoryInfo> factories, List<Factory> depots)
+    {
+        var rng = new SplitMix64(o.Seed, StockStream);
+        var skuPick = new WeightedPick(skus.Select(s => (long)s.Popularity));
+        var width = Math.Max(2, Digits(o.Lots));
+        var lots = new List<StockLot>(o.Lots);
+        for (var i = 0; i < o.Lots; i++)
+        {
+            var sku = skus[skuPick.Next(rng)];
+            var reserve = depots.Count > 0 && rng.Below(5) < 3;
+            // The reserve is on hand before the start; donations and purchases land from day 1 to two thirds of the way.
+            var day = reserve ? -rng.Between(1, 30) : rng.Between(1, Math.Max(1, o.Days * 2 / 3));
+            var donation = !reserve && rng.Below(2) == 0;
+            var site = reserve || factories.Count == 0 || (depots.Count > 0 && rng.Below(2) == 0)
+                ? depots.Count > 0 ? depots[rng.Below(depots.Count)].FactoryId : factories[rng.Below(factories.Count)].Id
+                : factories[rng.Below(factories.Count)].Id;
+            var quantity = (long)RoundUnits(sku.UnitsPerDay * rng.Between(1, 5));
+            var cost = donation ? 0 : RoundCost(sku.UnitCost * (rng.Between(80, 150) / 100.0));
+            lots.Add(new StockLot("LOT-" + (i + 1).ToString(CultureInfo.InvariantCulture).PadLeft(width, '0'), site, sku.Sku,
+                Math.Max(1, quantity), o.StartDate.AddDays(day), cost));
+        }
+        return lots;
+    }
+
+    // Materials: melt-blown fabric, spunbond nonwoven and nitrile, each consumed by some families (two thirds of the
+    // skus use one), at a tenth of a tonne per typical factory-day (quantities to three significant digits, as costs);
+    // supplied in a third of the regions (by industry)
+    // with stock on hand at the start and daily deliveries, in all about nine tenths of what the factories could use,
+    // so that some regions run short and material moves along the lanes.
+
+    private static readonly (string Id, string Name, string Unit)[] MaterialCatalogue =
+    [
+        ("MELTBLOWN", "Melt-blown fabric", "t"),
+        ("NONWOVEN", "Spunbond nonwoven", "t"),
+        ("NITRILE", "Nitrile latex", "t"),
+    ];
+
+    private static (List<Material> Materials, List<BomLine> Bom, List<MaterialSupply> Supply) MakeMaterials(
+        GeneratorOptions o, RegionInfo[] regions, SkuInfo[] skus, List<FactoryInfo> factories)
+    {
+        if (o.Materials == 0)
+            return ([], [], []);
+        var rng = new SplitMix64(o.Seed, MaterialStream);
+        var materials = MaterialCatalogue.Take(o.Materials).Select(m => new Material(m.Id, m.Name, m.Unit)).ToList();
+        // Families 0, 1, 3, 4, 6, … consume one material each, in turn; families 2, 5, 8, … none.
+        var clusters = skus.Select(s => s.Cluster).Distinct().Order().Where(c => c % 3 != 2).ToList();
+        var materialOf = clusters.Select((c, i) => (c, i % materials.Count)).ToDictionary(x => x.c, x => x.Item2);
+        var bom = skus.Where(s => materialOf.ContainsKey(s.Cluster))
+            .Select(s => new BomLine(s.Sku, materials[materialOf[s.Cluster]].MaterialId, RoundCost(0.1 / s.Family.UnitsPerDay)))
+            .ToList();
+
+        // What the factories could use per material and day at full capacity.
+        var perUnit = bom.ToDictionary(b => b.Sku, b => (b.MaterialId, b.PerUnit), StringComparer.Ordinal);
+        var potential = new double[materials.Count];
+        foreach (var f in factories)
+        {
+            foreach (var line in f.Lines)
+            {
+                if (perUnit.TryGetValue(skus[line.Sku].Sku, out var use))
+                    potential[materials.FindIndex(m => m.MaterialId == use.MaterialId)] += use.PerUnit * line.UnitsPerDay / f.Lines.Length;
+            }
+        }
+        var supply = new List<MaterialSupply>();
+        var industrial = Enumerable.Range(0, regions.Length).Where(r => regions[r].Industry > 0).ToArray();
+        for (var k = 0; k < materials.Count; k++)
+        {
+            var count = Math.Max(1, industrial.Length / 3);
+            var suppliers = Shuffle((int[])industrial.Clone(), rng).Take(count).Order().ToArray();
+            var weights = suppliers.Select(_ => rng.Between(1, 4)).ToArray();
+            var total = 0.9 * potential[k] * o.Days;
+            for (var j = 0; j < suppliers.Length; j++)
+            {
+                var share = total * weights[j] / weights.Sum();
+                // A fifth on hand at the start, the rest in equal daily deliveries.
+                supply.Add(new MaterialSupply(materials[k].MaterialId, regions[suppliers[j]].Code, o.StartDate.AddDays(-1), RoundCost(share / 5)));
+                for (var t = 0; t < o.Days; t++)
+                    supply.Add(new MaterialSupply(materials[k].MaterialId, regions[suppliers[j]].Code, o.StartDate.AddDays(t), RoundCost(share * 4 / 5 / o.Days)));
+            }
+        }
+        return (materials, bom, supply.Where(s => s.Quantity > 0).ToList());
     }
 
     /// <summary>Demands whose region no capable factory has a lane to (own region included).</summary>

@@ -335,7 +335,8 @@ public static class ScenarioReader
         return 1;
     }
 
-    private static double Number(string text, string field, Func<double, string?> rule, List<Violation> v)
+    /// <summary>A decimal field, checked by <paramref name="rule"/>; 0 when it is not a number.</summary>
+    internal static double Number(string text, string field, Func<double, string?> rule, List<Violation> v)
     {
         if (!double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var value))
         {

@@ -60,6 +60,38 @@ public class PlannerCrossCheckTests
         GlpkReference.AssertPlanIsCorrect(input, plan);
     }
 
+    /// <summary>
+    /// Seeds 1–40. A sweep of seeds 1–300 passes all but two: seed 293, the base scenario's own exception (above), and
+    /// seed 184, where the only fabric reaches the mask factories on the horizon's last day and no whole-unit plan gets
+    /// CRITICAL.delivered past 46 against the continuous 47.17 ± 1 (the polish's MIP finds 46 optimal).
+    /// </summary>
+    private static readonly int[] MaterialSeedNumbers = [.. Enumerable.Range(1, 40)];
+
+    public static TheoryData<int> MaterialSeeds => [.. MaterialSeedNumbers];
+
+    [GlpkTheory]
+    [MemberData(nameof(MaterialSeeds))]
+    public void PlanWithMaterialsIsFeasibleAndWithinToleranceOfTheReference(int seed)
+    {
+        var input = RandomScenarios.BuildWithMaterials(seed);
+
+        var plan = Planner.Plan(input, new PlannerOptions());
+
+        Assert.Equal(PlanCompletion.Complete, plan.Completion);
+        GlpkReference.AssertPlanIsCorrect(input, plan);
+    }
+
+    [Fact]
+    public void MaterialScenariosAreShortSomewhereAndMoveMaterial()
+    {
+        var inputs = MaterialSeedNumbers.Select(RandomScenarios.BuildWithMaterials).ToList();
+        var plans = inputs.Select(i => Planner.Plan(i, new PlannerOptions())).ToList();
+
+        Assert.All(inputs, i => Assert.NotEmpty(i.Materials));
+        Assert.True(plans.Count(p => p.Outcomes.Any(o => o.Reason == ShortfallReason.MaterialShortage)) >= inputs.Count / 4);
+        Assert.True(plans.Count(p => p.MaterialFlows.Count > 0) >= inputs.Count / 4);
+    }
+
     [Fact]
     public void StockScenariosShipFromLotsAndCommitSomeOfThem()
     {

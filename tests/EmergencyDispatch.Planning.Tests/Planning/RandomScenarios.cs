@@ -126,6 +126,34 @@ public static class RandomScenarios
         return input with { Factories = sites, Commitments = commitments, StockLots = lots };
     }
 
+    /// <summary>
+    /// The scenario of <see cref="Build"/> with one or two materials: each sku consumes each with chance 0.6, at 0.25–2
+    /// a unit; about half the regions receive one or two supplies of it (dated from the day before the start to the
+    /// horizon's last day, 5–100 each), usually less than the factories could use, so material binds somewhere.
+    /// </summary>
+    public static PlanningInput BuildWithMaterials(int seed)
+    {
+        var input = Build(seed);
+        var random = new Random(seed * 15485863 + 5);
+        var regions = input.Factories.Select(f => f.Region).Concat(input.Lanes.SelectMany(l => new[] { l.FromRegion, l.ToRegion }))
+            .Distinct().Order(StringComparer.Ordinal).ToList();
+        var materials = Enumerable.Range(0, random.Next(1, 3)).Select(k => new Material($"K{k}", $"Material {k}", "kg")).ToList();
+        var bom = (from p in input.Products
+                   from m in materials
+                   where random.NextDouble() < 0.6
+                   select new BomLine(p.Sku, m.MaterialId, Pick(random, [0.25, 0.5, 1.0, 2.0]))).ToList();
+        var supply = new List<MaterialSupply>();
+        foreach (var m in materials)
+        {
+            foreach (var region in regions.Where(_ => random.NextDouble() < 0.5))
+            {
+                foreach (var day in Enumerable.Range(0, random.Next(1, 3)).Select(_ => random.Next(-1, input.HorizonDays)).Distinct())
+                    supply.Add(new MaterialSupply(m.MaterialId, region, Start.AddDays(day), random.Next(2, 41) * 2.5));
+            }
+        }
+        return input with { Materials = materials, Bom = bom, MaterialSupply = supply };
+    }
+
     private static List<Commitment> Commitments(
         Random random, List<Factory> factories, List<Capability> capabilities, List<AvailabilityDay> availability,
         List<Lane> lanes, List<DemandLine> demands, int horizon)

@@ -113,6 +113,43 @@ public sealed class PlanFilesTests : IDisposable
     }
 
     [Fact]
+    public void MaterialFlowsAreWrittenInOrderWithExactQuantitiesAndReadBack()
+    {
+        MaterialFlow[] flows =
+        [
+            new("MB", "HUBEI", "HENAN", Day2, Day3, 12.5),
+            new("MB", "GUANGDONG", "HUBEI", Day1, Day3, 0.1 + 0.2),
+            new("ELASTIC", "HUBEI", "HENAN", Day1, Day2, 3),
+        ];
+
+        PlanFiles.Write(_directory, [], [], flows);
+        var text = File.ReadAllText(Path.Combine(_directory, PlanFiles.MaterialFlowsFile));
+        var (back, errors) = PlanFiles.ReadMaterialFlows(Path.Combine(_directory, PlanFiles.MaterialFlowsFile));
+
+        Assert.Equal(
+            "material_id,from_region,to_region,ship_date,arrival_date,quantity\n"
+            + "ELASTIC,HUBEI,HENAN,2025-03-01,2025-03-02,3\n"
+            + "MB,GUANGDONG,HUBEI,2025-03-01,2025-03-03,0.30000000000000004\n"
+            + "MB,HUBEI,HENAN,2025-03-02,2025-03-03,12.5\n",
+            text);
+        Assert.Empty(errors);
+        Assert.Equal(PlanFiles.InFileOrder(flows), back!);
+    }
+
+    [Fact]
+    public void APlanWithoutMaterialsWritesNoFlowsFileAndBadFlowsAreReportedWithTheirLines()
+    {
+        PlanFiles.Write(_directory, Assignments, Outcomes);
+        var (_, errors) = PlanFiles.ReadMaterialFlows(new StringReader(
+            "material_id,from_region,to_region,ship_date,arrival_date,quantity\nMB,A,B,2025-03-02,2025-03-01,-1\nMB,A,B,2025-03-02,2025-03-03,lots\n"));
+
+        Assert.False(File.Exists(Path.Combine(_directory, PlanFiles.MaterialFlowsFile)));
+        Assert.Equal(
+            ["material_flows.csv:2: quantity: must be greater than 0", "material_flows.csv:2: arrival_date: is before ship_date", "material_flows.csv:3: quantity: 'lots' is not a number"],
+            errors.Select(e => e.ToString()));
+    }
+
+    [Fact]
     public void OutcomesAreWrittenByOrdinalRequestIdWithTheReasonText()
     {
         var text = Written(w => PlanFiles.WriteOutcomes(w, Outcomes));
