@@ -25,7 +25,8 @@ public static class BenchmarkCli
             case "plan":
                 var limit = double.Parse(Option(args, "--time-limit") ?? "600", System.Globalization.CultureInfo.InvariantCulture);
                 var size = Option(args, "--size") ?? "all";
-                return size == "all" ? await PlanBenchmark.RunAllAsync(limit) : PlanBenchmark.Run(size, limit);
+                var supply = args.Contains("--supply");
+                return size == "all" ? await PlanBenchmark.RunAllAsync(limit, supply) : PlanBenchmark.Run(size, limit, supply);
             case "loop":
                 if (server is not null)
                 {

@@ -19,12 +19,12 @@ public static class PlanBenchmark
     };
 
     /// <summary>Runs every size in a child process, one after the other.</summary>
-    public static async Task<int> RunAllAsync(double timeLimit)
+    public static async Task<int> RunAllAsync(double timeLimit, bool supply)
     {
         foreach (var size in Sizes.Keys)
         {
             var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
-            foreach (var a in new[] { "plan", "--size", size, "--time-limit", timeLimit.ToString(CultureInfo.InvariantCulture) })
+            foreach (var a in new[] { "plan", "--size", size, "--time-limit", timeLimit.ToString(CultureInfo.InvariantCulture) }.Concat(supply ? ["--supply"] : []))
                 start.ArgumentList.Add(a);
             using var child = Process.Start(start)!;
             await child.WaitForExitAsync();
@@ -34,13 +34,24 @@ public static class PlanBenchmark
         return 0;
     }
 
-    public static int Run(string size, double timeLimit)
+    /// <summary>
+    /// One size; with <paramref name="supply"/>, plus what the supply issue measures: 10 depots, 100 stock lots and 3
+    /// materials consumed by two thirds of the skus.
+    /// </summary>
+    public static int Run(string size, double timeLimit, bool supply)
     {
         var (factories, demands) = Sizes[size];
-        var generated = ScenarioGenerator.Generate(new GeneratorOptions { Factories = factories, Demands = demands, Skus = 30, Regions = 31, Days = 14, Seed = 1 });
+        var generated = ScenarioGenerator.Generate(new GeneratorOptions
+        {
+            Factories = factories, Demands = demands, Skus = 30, Regions = 31, Days = 14, Seed = 1,
+            Depots = supply ? 10 : 0, Lots = supply ? 100 : 0, Materials = supply ? 3 : 0,
+        });
         var input = PlanningInput.From(generated.Scenario);
+        var extra = supply
+            ? $"; {input.StockLots.Count} stock lots ({generated.Scenario.Factories.Count - factories} depots), {input.Materials.Count} materials consumed by {input.Bom.Select(b => b.Sku).Distinct().Count()} skus"
+            : "";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{size}: {factories:N0} factories, {demands:N0} demands, 30 skus, 31 regions, 14 days, demand/capacity {generated.Ratio:0.000}"));
+            $"{size}: {factories:N0} factories, {demands:N0} demands, 30 skus, 31 regions, 14 days, demand/capacity {generated.Ratio:0.000}{extra}"));
 
         var greedy = Timed(() => Planner.Plan(input, new PlannerOptions { Planner = PlannerKind.Greedy }));
         var lp = Timed(() => Planner.Plan(input, new PlannerOptions { TimeLimit = TimeSpan.FromSeconds(timeLimit) }));
@@ -54,12 +65,17 @@ public static class PlanBenchmark
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  lp again: {again.Seconds:0.000} s; same assignments: {again.Plan.Assignments.SequenceEqual(lp.Plan.Assignments)}"));
         }
+        if (lp.Plan.Size is { } model)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  lp model: {model.Parts} parts (largest {model.LargestPartDemands:N0} demands), {model.Columns:N0} columns, {model.Rows:N0} rows; materials {model.MaterialColumns:N0} columns, {model.MaterialRows:N0} rows; {lp.Plan.MaterialFlows.Count:N0} material flows"));
+        }
         Console.WriteLine("  lp time per step: " + string.Join(", ", lp.Plan.Timings.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Step.Name} {t.Elapsed.TotalSeconds:0.00}"))));
         Console.WriteLine("  step values (lp / greedy):");
         foreach (var (l, g) in lp.Plan.StepValues.Zip(greedy.Plan.StepValues))
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {l.Step.Name,-20} {l.Value,18:G8} {g.Value,18:G8}"));
         Console.WriteLine("  quality: " + Compare(lp.Plan.StepValues, greedy.Plan.StepValues));
-        var problems = PlanEvaluator.Check(input, lp.Plan.Assignments);
+        var problems = PlanEvaluator.Check(input, lp.Plan.Assignments, lp.Plan.MaterialFlows);
         Console.WriteLine($"  lp plan check: {(problems.Count == 0 ? "no problems" : string.Join("; ", problems.Take(5)))}");
         return problems.Count == 0 ? 0 : 1;
     }

@@ -56,7 +56,9 @@ internal static class GreedyPlanner
                         if ((t + lane.Lead <= due) != onTimePass)
                             continue;
                         var region = context.Factories[fi].Region;
-                        var units = Math.Min(Math.Min(open, (long)Math.Floor(residual[fi][t] * capability.UnitsPerDay + 1e-9)), materials.Fits(demand.Sku, region, t));
+                        var units = Math.Min(open, (long)Math.Floor(residual[fi][t] * capability.UnitsPerDay + 1e-9));
+                        if (units > 0)
+                            units = Math.Min(units, materials.Fits(demand.Sku, region, t));
                         if (units <= 0)
                             continue;
                         residual[fi][t] = Math.Max(0, residual[fi][t] - units / capability.UnitsPerDay);

@@ -65,7 +65,10 @@ internal sealed class LpModel : IDisposable
             _ratios[tier] = Solver.MakeNumVar(0, 1, "");
     }
 
-    /// <summary>Production per capability and open day, in days of the factory's full capacity; grouped by where it waits to ship.</summary>
+    /// <summary>
+    /// Production per capability and open day from the first day the sku's materials can be in the factory's region, in
+    /// days of the factory's full capacity; grouped by where it waits to ship.
+    /// </summary>
     private Dictionary<(Origin Origin, string Sku), List<Production>> AddProduction()
     {
         var byOrigin = new Dictionary<(Origin Origin, string Sku), List<Production>>();
@@ -73,7 +76,8 @@ internal sealed class LpModel : IDisposable
         {
             foreach (var capability in Context.CapabilitiesOf(fi))
             {
-                for (var t = 0; t < Context.Network.Horizon; t++)
+                // No production before the sku's materials can be there.
+                for (var t = Context.Network.FirstMaterialDay(capability.Sku, Context.Factories[fi].Region); t < Context.Network.Horizon; t++)
                 {
                     if (Context.Capacity[fi][t] <= 0)
                         continue;
@@ -113,7 +117,7 @@ internal sealed class LpModel : IDisposable
             .OrderBy(g => g.Key, StringComparer.Ordinal);
         foreach (var group in users)
         {
-            var balance = new MaterialBalance(network, group.Key, group.Select(u => Context.Factories[u.p.Factory].Region).Distinct(), Solver, Row);
+            var balance = new MaterialBalance(network, group.Key, group.Select(u => Context.Factories[u.p.Factory].Region).Distinct(), Solver, Row, direct: true);
             foreach (var (line, p) in group)
                 balance.Use(p.Var, Context.Factories[p.Factory].Region, p.Day, line.PerUnit * p.UnitsPerDay);
             _materials.Add(balance);
@@ -267,6 +271,15 @@ internal sealed class LpModel : IDisposable
 
     public Solver Solver { get; }
 
+    // Size, counted when the model is disposed of (the solver's own counts are gone then).
+    public int Columns { get; private set; }
+
+    public int Rows { get; private set; }
+
+    public int MaterialColumns { get; private set; }
+
+    public int MaterialRows { get; private set; }
+
     private Constraint Row(double lb, double ub) => RowWithIndex(lb, ub).Row;
 
     private (Constraint Row, int Index) RowWithIndex(double lb, double ub)
@@ -391,7 +404,14 @@ internal sealed class LpModel : IDisposable
         Moves = _materials.SelectMany(m => m.SolvedMoves()).ToList(),
     };
 
-    public void Dispose() => Solver.Dispose();
+    public void Dispose()
+    {
+        Columns = Solver.NumVariables();
+        Rows = Solver.NumConstraints();
+        MaterialColumns = _materials.Sum(m => m.Columns);
+        MaterialRows = _materials.Sum(m => m.Regions.Count * Context.Network.Horizon);
+        Solver.Dispose();
+    }
 }
 
 /// <summary>A solved LP: what each factory produced, and what each region shipped to each demand on which day.</summary>

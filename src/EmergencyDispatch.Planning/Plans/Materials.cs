@@ -25,7 +25,15 @@ internal sealed class MaterialBalance
     private readonly List<(Lane Lane, int Day, Variable Var)> _moves = [];
     private readonly Solver _solver;
 
-    public MaterialBalance(Network network, string material, IEnumerable<string> useRegions, Solver solver, Func<double, double, Constraint> row)
+    /// <summary>
+    /// The balance along the given lanes, or, when <paramref name="direct"/>, along one move from each supplied region
+    /// straight to each region that uses the material, taking the shortest way's lead time. Lanes have no capacity and
+    /// moves no cost, and material may wait anywhere, so every way from a supply to a use can be replaced by the direct
+    /// move arriving on the same day or earlier: both give the same uses, and the direct one has far fewer columns and
+    /// no material in transit through other regions. The plan's flows are then found along the real lanes
+    /// (<see cref="MaterialFlows"/>).
+    /// </summary>
+    public MaterialBalance(Network network, string material, IEnumerable<string> useRegions, Solver solver, Func<double, double, Constraint> row, bool direct = false)
     {
         Material = material;
         Scale = network.MaterialScale(material);
@@ -34,7 +42,12 @@ internal sealed class MaterialBalance
         var supplied = network.SupplyRegions(material).ToHashSet(StringComparer.Ordinal);
         var reached = Reach(supplied, network.MovingLanes, l => l.FromRegion, l => l.ToRegion);
         var reaching = Reach(uses, network.MovingLanes, l => l.ToRegion, l => l.FromRegion);
-        Regions = [.. uses.Union(reached.Intersect(reaching)).Order(StringComparer.Ordinal)];
+        Regions = direct
+            ? [.. uses.Union(supplied.Intersect(reaching)).Order(StringComparer.Ordinal)]
+            : [.. uses.Union(reached.Intersect(reaching)).Order(StringComparer.Ordinal)];
+        var lanes = direct
+            ? DirectLanes(network, supplied.Intersect(reaching).Order(StringComparer.Ordinal), uses)
+            : network.MovingLanes.Where(l => reached.Contains(l.FromRegion)).ToList();
 
         var horizon = network.Horizon;
         _rows = new Dictionary<string, (Constraint, Variable)[]>(StringComparer.Ordinal);
@@ -54,9 +67,9 @@ internal sealed class MaterialBalance
             }
             _rows[region] = days;
         }
-        foreach (var lane in network.MovingLanes)
+        foreach (var lane in lanes)
         {
-            if (!reached.Contains(lane.FromRegion) || !_rows.TryGetValue(lane.FromRegion, out var from) || !_rows.TryGetValue(lane.ToRegion, out var to))
+            if (!_rows.TryGetValue(lane.FromRegion, out var from) || !_rows.TryGetValue(lane.ToRegion, out var to))
                 continue;
             for (var t = 0; t + lane.LeadDays < horizon; t++)
             {
@@ -72,6 +85,9 @@ internal sealed class MaterialBalance
 
     /// <summary>The unit of the model's material quantities, in the material's own unit.</summary>
     public double Scale { get; }
+
+    /// <summary>The balance's columns: a stock per region and day, and the moves.</summary>
+    public int Columns => _rows.Values.Sum(days => days.Length) + _moves.Count;
 
     /// <summary>The regions with a row per day, in order.</summary>
     public IReadOnlyList<string> Regions { get; }
@@ -110,6 +126,36 @@ internal sealed class MaterialBalance
     public IEnumerable<MaterialMove> SolvedMoves() => _moves
         .Select(m => new MaterialMove(Material, m.Lane.FromRegion, m.Lane.ToRegion, m.Day, m.Lane.LeadDays, m.Var.SolutionValue() * Scale))
         .Where(m => m.Quantity > 1e-9 * Scale);
+
+    /// <summary>From each region of <paramref name="from"/> to each other region of <paramref name="to"/> it reaches: the least lead time along the lanes.</summary>
+    private static List<Lane> DirectLanes(Network network, IEnumerable<string> from, IReadOnlySet<string> to)
+    {
+        var next = network.MovingLanes.ToLookup(l => l.FromRegion, StringComparer.Ordinal);
+        var direct = new List<Lane>();
+        foreach (var origin in from)
+        {
+            // Dijkstra over whole lead days.
+            var lead = new Dictionary<string, int>(StringComparer.Ordinal) { [origin] = 0 };
+            var queue = new PriorityQueue<string, int>();
+            queue.Enqueue(origin, 0);
+            while (queue.TryDequeue(out var region, out var days))
+            {
+                if (days > lead[region])
+                    continue;
+                foreach (var lane in next[region])
+                {
+                    var arrival = days + lane.LeadDays;
+                    if (arrival < network.Horizon && (!lead.TryGetValue(lane.ToRegion, out var known) || arrival < known))
+                    {
+                        lead[lane.ToRegion] = arrival;
+                        queue.Enqueue(lane.ToRegion, arrival);
+                    }
+                }
+            }
+            direct.AddRange(to.Where(r => r != origin && lead.ContainsKey(r)).Order(StringComparer.Ordinal).Select(r => new Lane(origin, r, lead[r], 0)));
+        }
+        return direct;
+    }
 
     /// <summary>The regions reachable from <paramref name="start"/> (itself included) along the edges.</summary>
     private static HashSet<string> Reach(IEnumerable<string> start, IReadOnlyList<Lane> edges, Func<Lane, string> tail, Func<Lane, string> head)

@@ -92,6 +92,59 @@ public sealed class Network
     public double MaterialScale(string material) => _materialScale.GetValueOrDefault(material, 1);
 
     /// <summary>
+    /// The first day of the horizon on which any of a material can be in a region: the earliest supply there, or
+    /// elsewhere plus the least lead time of a way along the lanes; <see cref="Horizon"/> when none can arrive inside it.
+    /// Production that consumes the material cannot happen there before that day.
+    /// </summary>
+    public int EarliestMaterialDay(string material, string region)
+    {
+        lock (_earliest)
+        {
+            if (!_earliest.TryGetValue(material, out var days))
+                _earliest[material] = days = EarliestMaterialDays(material);
+            return days.GetValueOrDefault(region, Horizon);
+        }
+    }
+
+    private readonly Dictionary<string, Dictionary<string, int>> _earliest = new(StringComparer.Ordinal);
+
+    /// <summary>Dijkstra from every region's first supply day over lead days.</summary>
+    private Dictionary<string, int> EarliestMaterialDays(string material)
+    {
+        var earliest = new Dictionary<string, int>(StringComparer.Ordinal);
+        var queue = new PriorityQueue<string, int>();
+        foreach (var region in SupplyRegions(material))
+        {
+            var first = Array.FindIndex(Supply(material, region)!, q => q > 0);
+            if (first >= 0)
+            {
+                earliest[region] = first;
+                queue.Enqueue(region, first);
+            }
+        }
+        var next = MovingLanes.ToLookup(l => l.FromRegion, StringComparer.Ordinal);
+        while (queue.TryDequeue(out var region, out var day))
+        {
+            if (day > earliest[region])
+                continue;
+            foreach (var lane in next[region])
+            {
+                var arrival = day + lane.LeadDays;
+                if (arrival < Horizon && (!earliest.TryGetValue(lane.ToRegion, out var known) || arrival < known))
+                {
+                    earliest[lane.ToRegion] = arrival;
+                    queue.Enqueue(lane.ToRegion, arrival);
+                }
+            }
+        }
+        return earliest;
+    }
+
+    /// <summary>The first day a factory in a region can make a sku, as far as the sku's materials go (0 for a sku that needs none).</summary>
+    public int FirstMaterialDay(string sku, string region) =>
+        BomOf(sku).Select(line => EarliestMaterialDay(line.MaterialId, region)).DefaultIfEmpty(0).Max();
+
+    /// <summary>
     /// How far a plan's stock of a material may fall below zero and still count as not negative: a millionth of a
     /// typical factory-day of it, far below a unit's need and far above the floating-point noise of decimal quantities.
     /// </summary>

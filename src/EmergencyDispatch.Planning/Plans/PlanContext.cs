@@ -180,6 +180,36 @@ internal sealed class PlanContext
 
     /// <summary>The tier's demands that can get something on time (they count for its fair share).</summary>
     public IReadOnlyList<int> ServableOf(Priority tier) => _servable[tier];
+
+    /// <summary>
+    /// Whether the tier's fair share is 0 whatever the plan: one of its servable demands has nothing committed on time
+    /// and no source left that could deliver a unit on time, counting materials and commitments (which servable does
+    /// not): every capacity in time is taken by commitments or comes before the sku's materials can be there, and
+    /// no lot in time has units left.
+    /// </summary>
+    public bool FairShareIsZero(Priority tier) => _servable[tier].Any(di => CommittedOnTime[di] == 0 && !CanGetOnTime(di));
+
+    private bool CanGetOnTime(int di)
+    {
+        var demand = Demands[di];
+        foreach (var lot in Network.LotsBySku.GetValueOrDefault(demand.Sku) ?? [])
+        {
+            if (LotOpen[LotIndex[lot.StockId]] > 0 && Network.Route(lot.FactoryId, demand) is { } route && Network.FirstDay(lot) <= Network.LastOnTimeDay(demand, route.Lead))
+                return true;
+        }
+        foreach (var c in Network.CapabilitiesBySku.GetValueOrDefault(demand.Sku) ?? [])
+        {
+            if (Network.Route(c.FactoryId, demand) is not { } lane)
+                continue;
+            var fi = FactoryIndex[c.FactoryId];
+            for (var t = Network.FirstMaterialDay(demand.Sku, Factories[fi].Region); t <= Network.LastOnTimeDay(demand, lane.Lead); t++)
+            {
+                if (Capacity[fi][t] > 0)
+                    return true;
+            }
+        }
+        return false;
+    }
 }
 
 /// <summary>

@@ -58,7 +58,16 @@ public sealed record PlanResult(
 {
     /// <summary>The material moves the plan needs (MODEL.md material_flows.csv), in material, lane and day order; empty without materials.</summary>
     public IReadOnlyList<MaterialFlow> MaterialFlows { get; init; } = [];
+
+    /// <summary>The size of the LP the plan was solved with, as of its last step; null for the greedy baseline.</summary>
+    public ModelSize? Size { get; init; }
 }
+
+/// <summary>
+/// How large a plan's LP was: its independent parts, and over all parts the columns and rows, of which
+/// <see cref="MaterialRows"/> rows and <see cref="MaterialColumns"/> columns (stocks and moves) balance materials.
+/// </summary>
+public sealed record ModelSize(int Parts, int LargestPartDemands, long Columns, long Rows, long MaterialColumns, long MaterialRows);
 
 /// <summary>Progress reported while planning: the step reached and the time since the start.</summary>
 public sealed record PlanProgress(Step Step, int StepIndex, int StepCount, TimeSpan Elapsed);
@@ -99,8 +108,8 @@ public static class Planner
                 for (var i = 0; i < solutions.Length; i++)
                     solutions[i] = reached[i].Solution ?? solutions[i];
                 optimum.Add(new StepValue(steps[k], steps[k].Kind == StepKind.FairShare
-                    ? reached.Where(r => r.Solution is not null).Select(r => r.Value).DefaultIfEmpty(1.0).Min()
-                    : committed[k].Value + reached.Where(r => r.Solution is not null).Sum(r => r.Value)));
+                    ? reached.Where(r => r.Measured).Select(r => r.Value).DefaultIfEmpty(1.0).Min()
+                    : committed[k].Value + reached.Where(r => r.Measured).Sum(r => r.Value)));
                 completed = k;
                 timings.Add(new StepTiming(steps[k], clock.Elapsed - started));
             }
@@ -121,13 +130,15 @@ public static class Planner
                 Draws = [.. solutions.SelectMany(s => s?.Draws ?? [])],
                 Moves = [.. solutions.SelectMany(s => s?.Moves ?? [])],
             });
+        var size = new ModelSize(models.Count, models.Select(m => m.Component.Demands.Count).DefaultIfEmpty(0).Max(),
+            models.Sum(m => (long)m.Columns), models.Sum(m => (long)m.Rows), models.Sum(m => (long)m.MaterialColumns), models.Sum(m => (long)m.MaterialRows));
         var completion = completed == steps.Count - 1 ? PlanCompletion.Complete
             : failure is not null ? PlanCompletion.SolverFailed
             : PlanCompletion.TimeLimit;
         if (completion == PlanCompletion.Complete)
             assignments = IntegerPolish.Polish(context, assignments, optimum, options.TimeLimit - clock.Elapsed, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
-        return Result(context, assignments, completion, completed >= 0 ? steps[completed] : null, timings) with { Failure = failure };
+        return Result(context, assignments, completion, completed >= 0 ? steps[completed] : null, timings) with { Failure = failure, Size = size };
     }
 
     /// <summary>
@@ -135,14 +146,17 @@ public static class Planner
     /// measures (no solution for the others, whose last solution still stands), or null when the time ran out or a
     /// solve failed; a failure that was not the time running out also names the solver's status. A sum over independent parts is at its optimum exactly when every part is at its own, so each part
     /// holds its own optimal face. A fair share is the smallest over all parts: each part holds that smallest value.
+    /// A fair share that is 0 whatever the plan (<see cref="PlanContext.FairShareIsZero"/>) is not solved for: every
+    /// part holds 0, which bounds nothing, and keeps its last solution.
     /// </summary>
-    private static ((LpSolution? Solution, double Value)[]? Solved, string? FailedWith) Optimise(
+    private static ((LpSolution? Solution, double Value, bool Measured)[]? Solved, string? FailedWith) Optimise(
         List<LpModel> models, Step step, bool last, PlannerOptions options, TimeSpan budget, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         if (budget <= TimeSpan.Zero || cancellationToken.IsCancellationRequested)
             return (null, null);
-        var solved = new (LpSolution? Solution, double Value)[models.Count];
+        var solved = new (LpSolution? Solution, double Value, bool Measured)[models.Count];
+        var zero = step.Kind == StepKind.FairShare && models.Count > 0 && models[0].Context.FairShareIsZero(step.Tier!.Value);
         var measured = new bool[models.Count];
         var failed = false;
         string? failedWith = null;
@@ -157,6 +171,11 @@ public static class Planner
             measured[i] = model.Measures(step);
             if (!measured[i])
                 return;
+            if (zero)
+            {
+                solved[i] = (null, 0, true);
+                return;
+            }
             var remaining = budget - clock.Elapsed;
             if (remaining <= TimeSpan.Zero || cancellationToken.IsCancellationRequested)
             {
@@ -174,13 +193,13 @@ public static class Planner
                 state.Stop();
                 return;
             }
-            solved[i] = (model.Solution(), step.Kind == StepKind.FairShare ? model.Ratio(step.Tier!.Value) : model.Value(step));
+            solved[i] = (model.Solution(), step.Kind == StepKind.FairShare ? model.Ratio(step.Tier!.Value) : model.Value(step), true);
             if (step.Kind != StepKind.FairShare && !last)
                 model.HoldOptimalFace();
         });
         if (failed)
             return (null, failedWith);
-        if (step.Kind == StepKind.FairShare)
+        if (step.Kind == StepKind.FairShare && !zero)
         {
             var holding = Enumerable.Range(0, models.Count).Where(i => measured[i]).ToList();
             if (holding.Count > 0)

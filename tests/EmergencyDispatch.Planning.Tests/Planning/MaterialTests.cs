@@ -97,6 +97,33 @@ public sealed class MaterialTests
     }
 
     [Fact]
+    public void MaterialTravelsThroughRegionsThatNeitherSupplyNorUseItAndTheFlowsFollowTheLanes()
+    {
+        // Fabric lands in C; the only way to A is C → B → A, two days in all.
+        var input = Input([Demand("C", 500, 4, Priority.Critical)], [Supply(40, 0, "C")],
+            lanes: [new Lane("C", "B", 1, 0), new Lane("B", "A", 1, 0.5)]);
+
+        var plan = PlanChecked(input);
+
+        Assert.Equal(80, Of(plan, "C").OnTime);
+        Assert.All(plan.Assignments, a => Assert.True(a.ProductionDate >= Start.AddDays(2)));
+        Assert.Equal(40, plan.MaterialFlows.Where(f => f.FromRegion == "C" && f.ToRegion == "B").Sum(f => f.Quantity), 6);
+        Assert.Equal(40, plan.MaterialFlows.Where(f => f.FromRegion == "B" && f.ToRegion == "A").Sum(f => f.Quantity), 6);
+    }
+
+    [Fact]
+    public void ADemandNoMaterialCanReachInTimeHoldsItsTiersFairShareAtZeroAndTheOthersStillGetAll()
+    {
+        // Fabric reaches A on day 1: the day-0 critical demand can get nothing, so the critical fair share is 0; the
+        // other critical demand still gets all the fabric allows.
+        var plan = PlanChecked(Input([Demand("TODAY", 100, 0, Priority.Critical), Demand("LATER", 300, 4, Priority.Critical)], [Supply(100, 0, "B")]));
+
+        Assert.Equal(0, plan.StepValues.Single(v => v.Step.Name == "CRITICAL.fair_share").Value);
+        Assert.Equal(200, Of(plan, "LATER").OnTime);
+        Assert.Equal("MATERIAL_SHORTAGE:MB", Of(plan, "TODAY").ReasonText);
+    }
+
+    [Fact]
     public void MaterialThatCannotArriveInTimeIsNotUsed()
     {
         // The only fabric is in B on day 4, the horizon's last day: it would reach A after the horizon.
