@@ -391,6 +391,13 @@ public sealed class BadInputTests : IDisposable
             { FactoryId = "F1", AssignmentId = rejected.AssignmentId, Decision = Decision.Reject, Reason = "line down for cleaning" });
         var draft = await Plan(planning, publish: false);
 
+        // Stock and materials registered after the plans, so that the plans above are the small registry's.
+        await registry.UpsertFactoriesAsync(new UpsertFactoriesRequest { Factories = { new Api.V1.Factory { FactoryId = "DEPOT", Name = "Reserve", Region = "R2" } } });
+        await registry.UpsertStockLotsAsync(new UpsertStockLotsRequest { Lots = { SupplyLot("R-1"), SupplyLot("R-2") } });
+        await registry.UpsertMaterialsAsync(new UpsertMaterialsRequest { Materials = { Fabric("MELTBLOWN"), Fabric("NONWOVEN") } });
+        await registry.UpsertBomAsync(new UpsertBomRequest { Lines = { new BomLine { Sku = "MASK", MaterialId = "MELTBLOWN", PerUnit = 1e-6 }, new BomLine { Sku = "SUIT", MaterialId = "NONWOVEN", PerUnit = 0.002 } } });
+        await registry.UpsertMaterialSupplyAsync(new UpsertMaterialSupplyRequest { Supply = { Supplied("2020-02-03"), Supplied("2020-02-04") } });
+
         var spare = await admin.CreateApiKeyAsync(new CreateApiKeyRequest { Name = "spare", Role = Role.Coordinator });
         await admin.CreateApiKeyAsync(new CreateApiKeyRequest { Name = "f1-line", Role = Role.Factory, FactoryId = "F1" });
         var keys = await admin.ListApiKeysAsync(new ListApiKeysRequest { Page = new PageRequest { PageSize = 1000 } });
@@ -405,6 +412,10 @@ public sealed class BadInputTests : IDisposable
             (await registry.ListCapabilitiesAsync(new ListCapabilitiesRequest { Page = one })).NextPageToken,
             (await registry.ListFactoriesAsync(new ListFactoriesRequest { Page = one })).NextPageToken,
             (await registry.ListAvailabilityAsync(new ListAvailabilityRequest { Page = one })).NextPageToken,
+            (await registry.ListStockLotsAsync(new ListStockLotsRequest { Page = one })).NextPageToken,
+            (await registry.ListMaterialsAsync(new ListMaterialsRequest { Page = one })).NextPageToken,
+            (await registry.ListBomAsync(new ListBomRequest { Page = one })).NextPageToken,
+            (await registry.ListMaterialSupplyAsync(new ListMaterialSupplyRequest { Page = one })).NextPageToken,
             (await demand.ListDemandsAsync(new ListDemandsRequest { Page = one })).NextPageToken,
             (await assignments.ListAssignmentsAsync(new ListAssignmentsRequest { FactoryId = "F1", Page = one })).NextPageToken,
             (await audit.ListEventsAsync(new ListEventsRequest { Page = one })).NextPageToken,
@@ -437,6 +448,13 @@ public sealed class BadInputTests : IDisposable
     }
 
     /// <summary>A valid, realistic request of every RPC, made afresh for each call.</summary>
+    private static StockLot SupplyLot(string id) =>
+        new() { StockId = id, FactoryId = "DEPOT", Sku = "MASK", Quantity = 5000, AvailableDate = "2020-02-01", UnitCost = 0.2 };
+
+    private static Material Fabric(string id) => new() { MaterialId = id, Name = "Fabric " + id, Unit = "t" };
+
+    private static MaterialSupply Supplied(string date) => new() { MaterialId = "MELTBLOWN", Region = "R1", Date = date, Quantity = 26 };
+
     private static Dictionary<string, Func<IMessage>> BaseRequests(State s)
     {
         static PageRequest Page(int size) => new() { PageSize = size };
@@ -478,6 +496,16 @@ public sealed class BadInputTests : IDisposable
                 Lanes = { new Api.V1.Lane { FromRegion = "R1", ToRegion = "R3", LeadDays = 2, UnitCost = 0.1 } },
             },
             ["RegistryService/ListLanes"] = () => new ListLanesRequest { Page = Page(10), FromRegion = "R1", ToRegion = "R3" },
+            ["RegistryService/UpsertStockLots"] = () => new UpsertStockLotsRequest { Lots = { SupplyLot("R-1"), SupplyLot("R-3") } },
+            ["RegistryService/GetStockLot"] = () => new GetStockLotRequest { StockId = "R-1" },
+            ["RegistryService/ListStockLots"] = () => new ListStockLotsRequest { Page = Page(10), FactoryId = "DEPOT", Sku = "MASK" },
+            ["RegistryService/UpsertMaterials"] = () => new UpsertMaterialsRequest { Materials = { Fabric("MELTBLOWN"), Fabric("ELASTIC") } },
+            ["RegistryService/GetMaterial"] = () => new GetMaterialRequest { MaterialId = "MELTBLOWN" },
+            ["RegistryService/ListMaterials"] = () => new ListMaterialsRequest { Page = Page(10) },
+            ["RegistryService/UpsertBom"] = () => new UpsertBomRequest { Lines = { new BomLine { Sku = "MASK", MaterialId = "MELTBLOWN", PerUnit = 1e-6 } } },
+            ["RegistryService/ListBom"] = () => new ListBomRequest { Page = Page(10), Sku = "MASK", MaterialId = "MELTBLOWN" },
+            ["RegistryService/UpsertMaterialSupply"] = () => new UpsertMaterialSupplyRequest { Supply = { Supplied("2020-02-03"), Supplied("2020-02-05") } },
+            ["RegistryService/ListMaterialSupply"] = () => new ListMaterialSupplyRequest { Page = Page(10), MaterialId = "MELTBLOWN", Region = "R1", FromDate = "2020-02-01", ToDate = "2020-02-29" },
 
             ["DemandService/SubmitDemands"] = () => Fixtures.Batch(Fixtures.Line("D-1", 600), Fixtures.Line("D-5", 50, priority: Priority.Normal)),
             ["DemandService/GetDemand"] = () => new GetDemandRequest { DemandId = d1 },

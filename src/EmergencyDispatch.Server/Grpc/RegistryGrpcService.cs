@@ -184,6 +184,134 @@ public sealed class RegistryGrpcService(RegistryStore store) : RegistryService.R
         return Task.FromResult(new ListLanesResponse { Lanes = { page.Items.Select(RegistryMapping.ToApi) }, NextPageToken = Paging.Token(page) });
     }
 
+    public override async Task<UpsertResponse> UpsertStockLots(UpsertStockLotsRequest request, ServerCallContext context)
+    {
+        var v = Batch.Check("lots", request.Lots.Count);
+        for (var i = 0; i < request.Lots.Count; i++)
+        {
+            var l = request.Lots[i];
+            Rules.Add(v, $"lots[{i}].stock_id", Rules.CheckId(l.StockId));
+            Rules.Add(v, $"lots[{i}].factory_id", Rules.CheckId(l.FactoryId));
+            Rules.Add(v, $"lots[{i}].sku", Rules.CheckId(l.Sku));
+            Rules.Add(v, $"lots[{i}].quantity", Rules.CheckQuantity(l.Quantity));
+            Rules.Add(v, $"lots[{i}].available_date", Rules.CheckDate(l.AvailableDate, out _));
+            Rules.Add(v, $"lots[{i}].unit_cost", Rules.CheckUnitCost(l.UnitCost));
+        }
+        Batch.CheckUnique(v, "lots", request.Lots, l => l.StockId, "stock_id");
+        GrpcErrors.ThrowIfAny(v);
+        return Upserted(await store.UpsertStockLotsAsync(
+            request.Lots.Select(l => new StockLotRow(l.StockId, l.FactoryId, l.Sku, l.Quantity, IsoDate.Text(IsoDate.Parse(l.AvailableDate)), l.UnitCost)).ToList(),
+            Callers.Call(context), context.CancellationToken));
+    }
+
+    public override Task<StockLotDetail> GetStockLot(GetStockLotRequest request, ServerCallContext context)
+    {
+        GrpcErrors.ThrowIfAny(RequestFields.Check("stock_id", Rules.CheckId(request.StockId)));
+        var row = store.GetStockLot(request.StockId) ?? GrpcErrors.ThrowNotFound<StockLotDetailRow>($"stock lot '{request.StockId}' does not exist");
+        return Task.FromResult(RegistryMapping.ToApi(row));
+    }
+
+    public override Task<ListStockLotsResponse> ListStockLots(ListStockLotsRequest request, ServerCallContext context)
+    {
+        var factoryId = RequestFields.OptionalId(request.FactoryId, "factory_id");
+        var sku = RequestFields.OptionalId(request.Sku, "sku");
+        var (size, after) = Paging.Read(request.Page, 1);
+        var page = store.ListStockLots(factoryId, sku, after, size);
+        return Task.FromResult(new ListStockLotsResponse { Lots = { page.Items.Select(RegistryMapping.ToApi) }, NextPageToken = Paging.Token(page) });
+    }
+
+    public override async Task<UpsertResponse> UpsertMaterials(UpsertMaterialsRequest request, ServerCallContext context)
+    {
+        var v = Batch.Check("materials", request.Materials.Count);
+        for (var i = 0; i < request.Materials.Count; i++)
+        {
+            var m = request.Materials[i];
+            Rules.Add(v, $"materials[{i}].material_id", Rules.CheckId(m.MaterialId));
+            Rules.Add(v, $"materials[{i}].name", Rules.CheckName(m.Name));
+            Rules.Add(v, $"materials[{i}].unit", Rules.CheckUnit(m.Unit));
+        }
+        Batch.CheckUnique(v, "materials", request.Materials, m => m.MaterialId, "material_id");
+        GrpcErrors.ThrowIfAny(v);
+        var counts = await store.UpsertMaterialsAsync(request.Materials.Select(m => new MaterialRow(m.MaterialId, m.Name, m.Unit)).ToList(), Callers.Call(context), context.CancellationToken);
+        return RegistryMapping.ToApi(counts);
+    }
+
+    public override Task<MaterialDetail> GetMaterial(GetMaterialRequest request, ServerCallContext context)
+    {
+        GrpcErrors.ThrowIfAny(RequestFields.Check("material_id", Rules.CheckId(request.MaterialId)));
+        var row = store.GetMaterial(request.MaterialId) ?? GrpcErrors.ThrowNotFound<MaterialRow>($"material '{request.MaterialId}' does not exist");
+        var bom = store.ListBom(null, request.MaterialId, null, int.MaxValue - 1).Items;
+        var (rows, total) = store.MaterialSupplyTotal(request.MaterialId);
+        return Task.FromResult(new MaterialDetail
+        {
+            Material = RegistryMapping.ToApi(row),
+            Bom = { bom.Select(RegistryMapping.ToApi) },
+            SupplyRows = (int)rows,
+            SupplyTotal = total,
+        });
+    }
+
+    public override Task<ListMaterialsResponse> ListMaterials(ListMaterialsRequest request, ServerCallContext context)
+    {
+        var (size, after) = Paging.Read(request.Page, 1);
+        var page = store.ListMaterials(after, size);
+        return Task.FromResult(new ListMaterialsResponse { Materials = { page.Items.Select(RegistryMapping.ToApi) }, NextPageToken = Paging.Token(page) });
+    }
+
+    public override async Task<UpsertResponse> UpsertBom(UpsertBomRequest request, ServerCallContext context)
+    {
+        var v = Batch.Check("lines", request.Lines.Count);
+        for (var i = 0; i < request.Lines.Count; i++)
+        {
+            var b = request.Lines[i];
+            Rules.Add(v, $"lines[{i}].sku", Rules.CheckId(b.Sku));
+            Rules.Add(v, $"lines[{i}].material_id", Rules.CheckId(b.MaterialId));
+            Rules.Add(v, $"lines[{i}].per_unit", Rules.CheckPerUnit(b.PerUnit));
+        }
+        Batch.CheckUnique(v, "lines", request.Lines, b => (b.Sku, b.MaterialId), "sku and material_id");
+        GrpcErrors.ThrowIfAny(v);
+        return Upserted(await store.UpsertBomAsync(
+            request.Lines.Select(b => new BomRow(b.Sku, b.MaterialId, b.PerUnit)).ToList(), Callers.Call(context), context.CancellationToken));
+    }
+
+    public override Task<ListBomResponse> ListBom(ListBomRequest request, ServerCallContext context)
+    {
+        var sku = RequestFields.OptionalId(request.Sku, "sku");
+        var materialId = RequestFields.OptionalId(request.MaterialId, "material_id");
+        var (size, after) = Paging.Read(request.Page, 2);
+        var page = store.ListBom(sku, materialId, after, size);
+        return Task.FromResult(new ListBomResponse { Lines = { page.Items.Select(RegistryMapping.ToApi) }, NextPageToken = Paging.Token(page) });
+    }
+
+    public override async Task<UpsertResponse> UpsertMaterialSupply(UpsertMaterialSupplyRequest request, ServerCallContext context)
+    {
+        var v = Batch.Check("supply", request.Supply.Count);
+        for (var i = 0; i < request.Supply.Count; i++)
+        {
+            var m = request.Supply[i];
+            Rules.Add(v, $"supply[{i}].material_id", Rules.CheckId(m.MaterialId));
+            Rules.Add(v, $"supply[{i}].region", Rules.CheckId(m.Region));
+            Rules.Add(v, $"supply[{i}].date", Rules.CheckDate(m.Date, out _));
+            Rules.Add(v, $"supply[{i}].quantity", Rules.CheckMaterialQuantity(m.Quantity));
+        }
+        Batch.CheckUnique(v, "supply", request.Supply, m => (m.MaterialId, m.Region, m.Date), "material_id, region and date");
+        GrpcErrors.ThrowIfAny(v);
+        return Upserted(await store.UpsertMaterialSupplyAsync(
+            request.Supply.Select(m => new MaterialSupplyRow(m.MaterialId, m.Region, IsoDate.Text(IsoDate.Parse(m.Date)), m.Quantity)).ToList(),
+            Callers.Call(context), context.CancellationToken));
+    }
+
+    public override Task<ListMaterialSupplyResponse> ListMaterialSupply(ListMaterialSupplyRequest request, ServerCallContext context)
+    {
+        var materialId = RequestFields.OptionalId(request.MaterialId, "material_id");
+        var region = RequestFields.OptionalId(request.Region, "region");
+        var from = RequestFields.OptionalDate(request.FromDate, "from_date");
+        var to = RequestFields.OptionalDate(request.ToDate, "to_date");
+        var (size, after) = Paging.Read(request.Page, 3);
+        var page = store.ListMaterialSupply(materialId, region, from, to, after, size);
+        return Task.FromResult(new ListMaterialSupplyResponse { Supply = { page.Items.Select(RegistryMapping.ToApi) }, NextPageToken = Paging.Token(page) });
+    }
+
     /// <summary>What an upsert did, or INVALID_ARGUMENT naming what the registry refused.</summary>
     private static UpsertResponse Upserted(WriteResult<UpsertCounts> result)
     {

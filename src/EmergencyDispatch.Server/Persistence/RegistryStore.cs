@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 
 namespace EmergencyDispatch.Server.Persistence;
 
-/// <summary>Stores and reads the registry: products, factories, capabilities, availability and lanes.</summary>
+/// <summary>Stores and reads the registry: products, factories, capabilities, availability, lanes, stock lots and materials.</summary>
 public sealed class RegistryStore(Database database, Writer writer, TimeProvider clock)
 {
     public Task<UpsertCounts> UpsertProductsAsync(IReadOnlyList<ProductRow> rows, CallInfo call, CancellationToken ct) =>
@@ -68,6 +68,156 @@ public sealed class RegistryStore(Database database, Writer writer, TimeProvider
             INSERT INTO lane (from_region, to_region, lead_days, unit_cost, updated_at) VALUES (@FromRegion, @ToRegion, @LeadDays, @UnitCost, @At)
             ON CONFLICT (from_region, to_region) DO UPDATE SET lead_days = excluded.lead_days, unit_cost = excluded.unit_cost, updated_at = excluded.updated_at
             """), ct, _ => Ledger.Describe("lane", [.. rows.Select(r => $"{r.FromRegion}>{r.ToRegion}")]));
+
+    /// <summary>Upserts stock lots at existing sites of existing skus; unknown ones are refused and nothing is stored.</summary>
+    public Task<WriteResult<UpsertCounts>> UpsertStockLotsAsync(IReadOnlyList<StockLotRow> rows, CallInfo call, CancellationToken ct) =>
+        writer.WriteAsync(call, (c, t) =>
+        {
+            var violations = Unknown(c, t, "factory", "factory_id", rows.Select(r => r.FactoryId).ToList(), "lots", "factory_id", "site");
+            violations.AddRange(Unknown(c, t, "product", "sku", rows.Select(r => r.Sku).ToList(), "lots", "sku", "sku"));
+            if (violations.Count > 0)
+                return WriteResult<UpsertCounts>.Invalid(violations);
+            return new WriteResult<UpsertCounts>(Upsert(c, t, rows,
+                $"SELECT {StockLotColumns} FROM stock_lot WHERE stock_id = @StockId",
+                """
+                INSERT INTO stock_lot (stock_id, factory_id, sku, quantity, available_date, unit_cost, updated_at)
+                VALUES (@StockId, @FactoryId, @Sku, @Quantity, @AvailableDate, @UnitCost, @At)
+                ON CONFLICT (stock_id) DO UPDATE SET factory_id = excluded.factory_id, sku = excluded.sku, quantity = excluded.quantity,
+                    available_date = excluded.available_date, unit_cost = excluded.unit_cost, updated_at = excluded.updated_at
+                """), []);
+        }, ct, r => r.Violations.Count > 0 ? null : Ledger.Describe("stock_lot", [.. rows.Select(x => x.StockId)]));
+
+    public Task<UpsertCounts> UpsertMaterialsAsync(IReadOnlyList<MaterialRow> rows, CallInfo call, CancellationToken ct) =>
+        writer.WriteAsync(call, (c, t) => Upsert(c, t, rows,
+            "SELECT material_id AS MaterialId, name, unit FROM material WHERE material_id = @MaterialId",
+            """
+            INSERT INTO material (material_id, name, unit, updated_at) VALUES (@MaterialId, @Name, @Unit, @At)
+            ON CONFLICT (material_id) DO UPDATE SET name = excluded.name, unit = excluded.unit, updated_at = excluded.updated_at
+            """), ct, _ => Ledger.Describe("material", [.. rows.Select(r => r.MaterialId)]));
+
+    /// <summary>Upserts bill-of-materials lines of existing skus and materials; unknown ones are refused and nothing is stored.</summary>
+    public Task<WriteResult<UpsertCounts>> UpsertBomAsync(IReadOnlyList<BomRow> rows, CallInfo call, CancellationToken ct) =>
+        writer.WriteAsync(call, (c, t) =>
+        {
+            var violations = Unknown(c, t, "product", "sku", rows.Select(r => r.Sku).ToList(), "lines", "sku", "sku");
+            violations.AddRange(Unknown(c, t, "material", "material_id", rows.Select(r => r.MaterialId).ToList(), "lines", "material_id", "material"));
+            if (violations.Count > 0)
+                return WriteResult<UpsertCounts>.Invalid(violations);
+            return new WriteResult<UpsertCounts>(Upsert(c, t, rows,
+                "SELECT sku, material_id AS MaterialId, per_unit AS PerUnit FROM bom WHERE sku = @Sku AND material_id = @MaterialId",
+                """
+                INSERT INTO bom (sku, material_id, per_unit, updated_at) VALUES (@Sku, @MaterialId, @PerUnit, @At)
+                ON CONFLICT (sku, material_id) DO UPDATE SET per_unit = excluded.per_unit, updated_at = excluded.updated_at
+                """), []);
+        }, ct, r => r.Violations.Count > 0 ? null : Ledger.Describe("bom", [.. rows.Select(x => $"{x.Sku}/{x.MaterialId}")]));
+
+    /// <summary>Upserts supply of existing materials; unknown ones are refused and nothing is stored.</summary>
+    public Task<WriteResult<UpsertCounts>> UpsertMaterialSupplyAsync(IReadOnlyList<MaterialSupplyRow> rows, CallInfo call, CancellationToken ct) =>
+        writer.WriteAsync(call, (c, t) =>
+        {
+            var violations = Unknown(c, t, "material", "material_id", rows.Select(r => r.MaterialId).ToList(), "supply", "material_id", "material");
+            if (violations.Count > 0)
+                return WriteResult<UpsertCounts>.Invalid(violations);
+            return new WriteResult<UpsertCounts>(Upsert(c, t, rows,
+                "SELECT material_id AS MaterialId, region, date, quantity FROM material_supply WHERE material_id = @MaterialId AND region = @Region AND date = @Date",
+                """
+                INSERT INTO material_supply (material_id, region, date, quantity, updated_at) VALUES (@MaterialId, @Region, @Date, @Quantity, @At)
+                ON CONFLICT (material_id, region, date) DO UPDATE SET quantity = excluded.quantity, updated_at = excluded.updated_at
+                """), []);
+        }, ct, r => r.Violations.Count > 0 ? null : Ledger.Describe("material_supply", [.. rows.Select(x => $"{x.MaterialId}/{x.Region}/{x.Date}")]));
+
+    private const string StockLotColumns =
+        "stock_id AS StockId, factory_id AS FactoryId, sku, quantity, available_date AS AvailableDate, unit_cost AS UnitCost";
+
+    /// <summary>A lot's columns and the units reported shipped from it (what its site reported produced on assignments from it).</summary>
+    private const string StockLotDetailSelect = $"""
+        SELECT {StockLotColumns},
+               CAST(COALESCE((SELECT SUM(a.produced) FROM assignment a WHERE a.source = 'stock:' || stock_lot.stock_id), 0) AS INTEGER) AS Shipped
+        FROM stock_lot
+        """;
+
+    public StockLotDetailRow? GetStockLot(string stockId)
+    {
+        using var connection = database.Open();
+        return connection.QuerySingleOrDefault<StockLotDetailRow>($"{StockLotDetailSelect} WHERE stock_id = @stockId", new { stockId });
+    }
+
+    public Page<StockLotDetailRow> ListStockLots(string? factoryId, string? sku, string[]? after, int size)
+    {
+        using var connection = database.Open();
+        var filters = new List<string> { "stock_id > @after" };
+        if (factoryId is not null)
+            filters.Add("factory_id = @factoryId");
+        if (sku is not null)
+            filters.Add("sku = @sku");
+        var rows = connection.Query<StockLotDetailRow>(
+            $"{StockLotDetailSelect} WHERE {string.Join(" AND ", filters)} ORDER BY stock_id LIMIT @limit",
+            new { factoryId, sku, after = after?[0] ?? "", limit = size + 1 }).AsList();
+        return PageOf(rows, size, r => [r.StockId]);
+    }
+
+    public MaterialRow? GetMaterial(string materialId)
+    {
+        using var connection = database.Open();
+        return connection.QuerySingleOrDefault<MaterialRow>(
+            "SELECT material_id AS MaterialId, name, unit FROM material WHERE material_id = @materialId", new { materialId });
+    }
+
+    /// <summary>The number of supply rows of a material and their total.</summary>
+    public (long Rows, double Total) MaterialSupplyTotal(string materialId)
+    {
+        using var connection = database.Open();
+        return connection.QuerySingle<(long, double)>(
+            "SELECT COUNT(*), COALESCE(SUM(quantity), 0.0) FROM material_supply WHERE material_id = @materialId", new { materialId });
+    }
+
+    public Page<MaterialRow> ListMaterials(string[]? after, int size)
+    {
+        using var connection = database.Open();
+        var rows = connection.Query<MaterialRow>(
+            "SELECT material_id AS MaterialId, name, unit FROM material WHERE material_id > @after ORDER BY material_id LIMIT @limit",
+            new { after = after?[0] ?? "", limit = size + 1 }).AsList();
+        return PageOf(rows, size, r => [r.MaterialId]);
+    }
+
+    public Page<BomRow> ListBom(string? sku, string? materialId, string[]? after, int size)
+    {
+        using var connection = database.Open();
+        var filters = new List<string> { "(sku, material_id) > (@afterSku, @afterMaterial)" };
+        if (sku is not null)
+            filters.Add("sku = @sku");
+        if (materialId is not null)
+            filters.Add("material_id = @materialId");
+        var rows = connection.Query<BomRow>(
+            $"SELECT sku, material_id AS MaterialId, per_unit AS PerUnit FROM bom WHERE {string.Join(" AND ", filters)} ORDER BY sku, material_id LIMIT @limit",
+            new { sku, materialId, afterSku = after?[0] ?? "", afterMaterial = after?[1] ?? "", limit = size + 1 }).AsList();
+        return PageOf(rows, size, r => [r.Sku, r.MaterialId]);
+    }
+
+    public Page<MaterialSupplyRow> ListMaterialSupply(string? materialId, string? region, string? fromDate, string? toDate, string[]? after, int size)
+    {
+        using var connection = database.Open();
+        var filters = new List<string> { "(material_id, region, date) > (@afterMaterial, @afterRegion, @afterDate)" };
+        if (materialId is not null)
+            filters.Add("material_id = @materialId");
+        if (region is not null)
+            filters.Add("region = @region");
+        if (fromDate is not null)
+            filters.Add("date >= @fromDate");
+        if (toDate is not null)
+            filters.Add("date <= @toDate");
+        var rows = connection.Query<MaterialSupplyRow>(
+            $"""
+            SELECT material_id AS MaterialId, region, date, quantity FROM material_supply
+            WHERE {string.Join(" AND ", filters)} ORDER BY material_id, region, date LIMIT @limit
+            """,
+            new
+            {
+                materialId, region, fromDate, toDate,
+                afterMaterial = after?[0] ?? "", afterRegion = after?[1] ?? "", afterDate = after?[2] ?? "", limit = size + 1,
+            }).AsList();
+        return PageOf(rows, size, r => [r.MaterialId, r.Region, r.Date]);
+    }
 
     /// <summary>The indexes of the keys that are not in <paramref name="table"/>.<paramref name="column"/>, looked up once each.</summary>
     public static List<int> MissingKeys(SqliteConnection connection, SqliteTransaction? transaction, string table, string column, IReadOnlyList<string> keys)

@@ -14,6 +14,33 @@ public sealed record AvailabilityRow(string FactoryId, string Date, double Facto
 
 public sealed record LaneRow(string FromRegion, string ToRegion, long LeadDays, double UnitCost);
 
+public sealed record StockLotRow(string StockId, string FactoryId, string Sku, long Quantity, string AvailableDate, double UnitCost);
+
+/// <summary>
+/// A stock lot with the units reported shipped against assignments from it. Settable properties, not a constructor:
+/// SQLite reports no type for a computed column of an empty result, and Dapper matches constructors by type.
+/// </summary>
+public sealed class StockLotDetailRow
+{
+    public string StockId { get; set; } = "";
+    public string FactoryId { get; set; } = "";
+    public string Sku { get; set; } = "";
+    public long Quantity { get; set; }
+    public string AvailableDate { get; set; } = "";
+    public double UnitCost { get; set; }
+    public long Shipped { get; set; }
+
+    public StockLotRow Lot => new(StockId, FactoryId, Sku, Quantity, AvailableDate, UnitCost);
+
+    public long Open => Math.Max(0, Quantity - Shipped);
+}
+
+public sealed record MaterialRow(string MaterialId, string Name, string Unit);
+
+public sealed record BomRow(string Sku, string MaterialId, double PerUnit);
+
+public sealed record MaterialSupplyRow(string MaterialId, string Region, string Date, double Quantity);
+
 public sealed record DemandRow(
     long DemandId,
     string Submitter,
