@@ -200,7 +200,7 @@ public sealed class LedgerTests : IDisposable
     }
 
     [Fact]
-    public async Task APlanLedgeredBeforeTheFormatWasRecordedStillVerifiesAndNewPlansUseFormatTwo()
+    public async Task APlanLedgeredBeforeTheFormatWasRecordedStillVerifiesAndNewPlansUseTheCurrentFormat()
     {
         // A database as the service left it before migration 0011: one plan, ledgered in format 1.
         var path = Path.Combine(Path.GetTempPath(), $"dispatch-test-{Guid.NewGuid():N}.db");
@@ -247,7 +247,8 @@ public sealed class LedgerTests : IDisposable
 
             Assert.True(before.Ok, before.Problem);
             Assert.True(after.Ok, after.Problem);
-            Assert.Equal([("plan", 1L), ("plan", 2L)], formats);
+            Assert.Equal([("plan", 1L), ("plan", (long)EmergencyDispatch.Server.Persistence.Ledger.PlanFormat)], formats);
+            Assert.Equal(3, EmergencyDispatch.Server.Persistence.Ledger.PlanFormat);
             Assert.False(relabelled.Ok);
             Assert.Equal(("plan", 1L), (relabelled.FirstBadKind, relabelled.FirstBadId));
         }

@@ -142,7 +142,7 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
         // The stored rows must still give the stored hash too: a row changed in the file is a difference as well.
         var rows = store.Assignments(planId);
         var storedRows = PlanRecords.AssignmentsSha256(rows.Select(r => new EmergencyDispatch.Planning.Plans.Assignment(
-            r.FactoryId, r.RequestKey, r.Sku, ParseDate(r.ProductionDate), ParseDate(r.ArrivalDate), r.Quantity)));
+            r.FactoryId, r.RequestKey, r.Sku, ParseDate(r.ProductionDate), ParseDate(r.ArrivalDate), r.Quantity, r.Source)));
         var response = new ReplayPlanResponse
         {
             PlanId = planId,
@@ -280,8 +280,8 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
     /// <summary>Rows whose quantity differs (0 where a side has none), by factory, date and demand.</summary>
     private static IEnumerable<ReplayDifference> Differences(IReadOnlyList<PlanAssignmentRow> stored, IReadOnlyList<EmergencyDispatch.Planning.Plans.Assignment> replayed)
     {
-        var before = stored.ToDictionary(r => (r.FactoryId, r.RequestKey, r.ProductionDate), r => r.Quantity);
-        var after = replayed.ToDictionary(a => (a.FactoryId, a.DemandKey, PlanRecords.Date(a.ProductionDate)), a => a.Quantity);
+        var before = stored.GroupBy(r => (r.FactoryId, r.RequestKey, r.ProductionDate)).ToDictionary(g => g.Key, g => g.Sum(r => r.Quantity));
+        var after = replayed.GroupBy(a => (a.FactoryId, a.DemandKey, PlanRecords.Date(a.ProductionDate))).ToDictionary(g => g.Key, g => g.Sum(a => a.Quantity));
         return before.Keys.Union(after.Keys)
             .Where(k => before.GetValueOrDefault(k) != after.GetValueOrDefault(k))
             .OrderBy(k => k.Item1, StringComparer.Ordinal).ThenBy(k => k.Item3, StringComparer.Ordinal).ThenBy(k => k.Item2, StringComparer.Ordinal)

@@ -72,8 +72,8 @@ public sealed class PlanningGrpcService(
         var v = new List<Violation>();
         if (request.PlanId <= 0)
             v.Add(new Violation("plan_id", "must be a plan id (greater than 0)"));
-        if (request.View is not (PlanView.Unspecified or PlanView.Summary or PlanView.Assignments or PlanView.Outcomes))
-            v.Add(new Violation("view", "must be SUMMARY, ASSIGNMENTS or OUTCOMES"));
+        if (request.View is not (PlanView.Unspecified or PlanView.Summary or PlanView.Assignments or PlanView.Outcomes or PlanView.MaterialFlows))
+            v.Add(new Violation("view", "must be SUMMARY, ASSIGNMENTS, OUTCOMES or MATERIAL_FLOWS"));
         GrpcErrors.ThrowIfAny(v);
         var plan = store.Get(request.PlanId) ?? GrpcErrors.ThrowNotFound<StoredPlan>($"plan {request.PlanId} does not exist");
         var response = new GetPlanResponse { Summary = PlanMapping.ToApi(plan) };
@@ -92,6 +92,14 @@ public sealed class PlanningGrpcService(
                 var (size, afterSeq) = ReadPage(request.Page);
                 var page = store.ListOutcomes(request.PlanId, afterSeq, size);
                 response.Outcomes.AddRange(page.Items.Select(PlanMapping.ToApi));
+                response.NextPageToken = Paging.Token(page);
+                break;
+            }
+            case PlanView.MaterialFlows:
+            {
+                var (size, afterSeq) = ReadPage(request.Page);
+                var page = store.ListMaterialFlows(request.PlanId, afterSeq, size);
+                response.MaterialFlows.AddRange(page.Items.Select(PlanMapping.ToApi));
                 response.NextPageToken = Paging.Token(page);
                 break;
             }

@@ -20,6 +20,7 @@ public sealed record AssignmentRow(
     long Produced,
     string Status,
     string Reason,
+    string Source,
     long Version,
     long UpdatedAt);
 
@@ -100,18 +101,18 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
 
     private const string Columns = """
         assignment_id AS AssignmentId, plan_id AS PlanId, factory_id AS FactoryId, demand_id AS DemandId, request_key AS RequestKey,
-        sku, production_date AS ProductionDate, arrival_date AS ArrivalDate, quantity, produced, status, reason, version,
+        sku, production_date AS ProductionDate, arrival_date AS ArrivalDate, quantity, produced, status, reason, source, version,
         updated_at AS UpdatedAt
         """;
 
     private const string ChangeColumns = """
         assignment_id AS AssignmentId, plan_id AS PlanId, factory_id AS FactoryId, demand_id AS DemandId, request_key AS RequestKey,
-        sku, production_date AS ProductionDate, arrival_date AS ArrivalDate, quantity, produced, status, reason, version,
+        sku, production_date AS ProductionDate, arrival_date AS ArrivalDate, quantity, produced, status, reason, source, version,
         changed_at AS UpdatedAt
         """;
 
     private static readonly string[] RowColumns =
-        ["assignment_id", "plan_id", "factory_id", "demand_id", "request_key", "sku", "production_date", "arrival_date", "quantity", "produced", "status", "reason", "version"];
+        ["assignment_id", "plan_id", "factory_id", "demand_id", "request_key", "sku", "production_date", "arrival_date", "quantity", "produced", "status", "reason", "source", "version"];
 
     /// <summary>
     /// Makes a draft the active plan, in the caller's transaction, by <see cref="Publication.Decide"/>: supersedes the
@@ -137,9 +138,9 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
             new { planId, at, by }, transaction);
 
         // Commitments stay as they are, with the accepted assignments they belong to.
-        var kept = connection.Query<(long AssignmentId, string FactoryId, long DemandId, string ProductionDate, long Quantity)>(
+        var kept = connection.Query<(long AssignmentId, string FactoryId, long DemandId, string ProductionDate, string Source, long Quantity)>(
             """
-            SELECT a.assignment_id, a.factory_id, a.demand_id, a.production_date, c.quantity
+            SELECT a.assignment_id, a.factory_id, a.demand_id, a.production_date, a.source, c.quantity
             FROM plan_commitment c JOIN assignment a ON a.assignment_id = c.assignment_id
             WHERE c.plan_id = @planId
             """, new { planId }, transaction).AsList();
@@ -173,12 +174,12 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
         var nextId = connection.ExecuteScalar<long>("SELECT COALESCE(MAX(assignment_id), 0) FROM assignment", transaction: transaction);
         using var insert = Prepared(connection, transaction, "assignment", [.. RowColumns, "updated_at"]);
         var work = Publication.NewWork(
-            PlanStore.AllAssignments(connection, transaction, planId), p => (p.FactoryId, p.DemandId, p.ProductionDate), p => p.Quantity,
-            kept.Select(k => ((k.FactoryId, k.DemandId, k.ProductionDate), k.Quantity)));
+            PlanStore.AllAssignments(connection, transaction, planId), p => (p.FactoryId, p.DemandId, p.ProductionDate, p.Source), p => p.Quantity,
+            kept.Select(k => ((k.FactoryId, k.DemandId, k.ProductionDate, k.Source), k.Quantity)));
         foreach (var (p, quantity) in work)
         {
             var row = new AssignmentRow(++nextId, planId, p.FactoryId, p.DemandId, p.RequestKey, p.Sku, p.ProductionDate, p.ArrivalDate,
-                quantity, 0, Pending, "", ++version, at);
+                quantity, 0, Pending, "", p.Source, ++version, at);
             insert.Run(Values(row));
             change.Run(Values(row));
             factories.Add(row.FactoryId);
@@ -489,7 +490,7 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
 
     /// <summary>The row's values in <see cref="RowColumns"/> order, then updated_at.</summary>
     private static object[] Values(AssignmentRow r) =>
-        [r.AssignmentId, r.PlanId, r.FactoryId, r.DemandId, r.RequestKey, r.Sku, r.ProductionDate, r.ArrivalDate, r.Quantity, r.Produced, r.Status, r.Reason, r.Version, r.UpdatedAt];
+        [r.AssignmentId, r.PlanId, r.FactoryId, r.DemandId, r.RequestKey, r.Sku, r.ProductionDate, r.ArrivalDate, r.Quantity, r.Produced, r.Status, r.Reason, r.Source, r.Version, r.UpdatedAt];
 
     private static PreparedInsert Prepared(SqliteConnection connection, SqliteTransaction transaction, string table, string[] columns) =>
         new(connection, transaction, table, columns);

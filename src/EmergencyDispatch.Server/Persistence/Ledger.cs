@@ -19,7 +19,10 @@ public sealed record EventRow(long EventId, long At, string Actor, string Rpc, s
 /// their shortest round-trip form, NULL as an empty field):
 /// <list type="bullet">
 /// <item>an event (format 1) is <c>event</c>, event_id, at, actor, rpc, objects;</item>
-/// <item>a plan in format 2 (every plan stored since migration 0011) is <c>plan/2</c>, then a line
+/// <item>a plan in format 3 (every plan stored since migration 0013) is format 2's bytes with <c>plan/3</c> first, each
+/// assignment's row ending in its source, and after the commitments a group per material flow (seq, material_id,
+/// from_region, to_region, ship_date, arrival_date, quantity);</item>
+/// <item>a plan in format 2 (plans stored from migration 0011 to 0013) is <c>plan/2</c>, then a line
 /// <c>name=value</c> for every column of the <c>plan</c> table in the table's column order (read from the schema when the
 /// bytes are made, so a column added later is covered too) except <see cref="PlanColumnsOutside"/> (status and
 /// publication: publishing is an event of its own), then the inputs JSON, then the plan's rows;</item>
@@ -41,8 +44,11 @@ public static class Ledger
 {
     public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
 
-    /// <summary>The format of the canonical bytes of plans ledgered now.</summary>
-    public const int PlanFormat = 2;
+    /// <summary>
+    /// The format of the canonical bytes of plans ledgered now: 3 adds each assignment's source and the plan's material
+    /// flows to format 2's rows. Entries keep the format they were written in.
+    /// </summary>
+    public const int PlanFormat = 3;
 
     /// <summary>The format of the canonical bytes of events (the only one there has been).</summary>
     public const int EventFormat = 1;
@@ -52,7 +58,7 @@ public static class Ledger
 
     /// <summary>Whether entries of this kind are ever written in this format.</summary>
     public static bool IsFormat(string kind, long format) =>
-        kind == "event" ? format == EventFormat : kind == "plan" && format is 1 or PlanFormat;
+        kind == "event" ? format == EventFormat : kind == "plan" && format is 1 or 2 or PlanFormat;
 
     /// <summary>Appends an event and its ledger entry in the caller's transaction.</summary>
     public static void AppendEvent(SqliteConnection connection, SqliteTransaction transaction, CallInfo call, string objects, long at)
@@ -96,7 +102,7 @@ public static class Ledger
         var fields = format switch
         {
             1 => FormatOneFields(connection, transaction, planId),
-            PlanFormat => PlanFields(connection, transaction, planId),
+            2 or PlanFormat => PlanFields(connection, transaction, planId),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "not a format of plan entries"),
         };
         if (fields is null)
@@ -104,13 +110,13 @@ public static class Ledger
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using (var text = new StreamWriter(new HashingStream(sha), new UTF8Encoding(false), 1 << 16) { NewLine = "\n" })
         {
-            text.Write(format == 1 ? "plan\n" : $"plan/{PlanFormat}\n");
+            text.Write(format == 1 ? "plan\n" : $"plan/{format}\n");
             foreach (var field in fields)
             {
                 text.Write(field);
                 text.Write('\n');
             }
-            WriteRows(connection, transaction, text, planId);
+            WriteRows(connection, transaction, text, planId, format);
         }
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
@@ -150,16 +156,22 @@ public static class Ledger
         return fields;
     }
 
-    private static void WriteRows(SqliteConnection connection, SqliteTransaction? transaction, StreamWriter text, long planId)
+    private static void WriteRows(SqliteConnection connection, SqliteTransaction? transaction, StreamWriter text, long planId, long format)
     {
+        var source = format >= 3 ? ", source" : "";
         Rows(connection, transaction, text, "SELECT seq, step, value, seconds FROM plan_step WHERE plan_id = @planId ORDER BY seq", planId);
         Rows(connection, transaction, text,
             "SELECT priority, demands, servable_demands, quantity, on_time, late, unmet, smallest_fill_ratio FROM plan_priority WHERE plan_id = @planId ORDER BY priority", planId);
         Rows(connection, transaction, text,
-            "SELECT seq, factory_id, demand_id, request_key, sku, production_date, arrival_date, quantity FROM plan_assignment WHERE plan_id = @planId ORDER BY seq", planId);
+            $"SELECT seq, factory_id, demand_id, request_key, sku, production_date, arrival_date, quantity{source} FROM plan_assignment WHERE plan_id = @planId ORDER BY seq", planId);
         Rows(connection, transaction, text,
             "SELECT seq, demand_id, request_key, priority, quantity, on_time, late, unmet, reason, binding FROM plan_outcome WHERE plan_id = @planId ORDER BY seq", planId);
         Rows(connection, transaction, text, "SELECT assignment_id, quantity FROM plan_commitment WHERE plan_id = @planId ORDER BY assignment_id", planId);
+        if (format >= 3)
+        {
+            Rows(connection, transaction, text,
+                "SELECT seq, material_id, from_region, to_region, ship_date, arrival_date, quantity FROM plan_material_flow WHERE plan_id = @planId ORDER BY seq", planId);
+        }
     }
 
     private static void Rows(SqliteConnection connection, SqliteTransaction? transaction, StreamWriter text, string sql, long planId)

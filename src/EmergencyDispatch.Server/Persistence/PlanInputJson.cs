@@ -13,7 +13,9 @@ namespace EmergencyDispatch.Server.Persistence;
 /// <c>start_date</c>, <c>horizon_days</c> and the sorted lists <c>products</c>, <c>factories</c>, <c>capabilities</c>,
 /// <c>availability</c> (days of the horizon only), <c>lanes</c>, <c>demands</c> (with <c>demand_id</c>, <c>submitter</c>,
 /// <c>request_id</c> and the plan's <c>key</c>), <c>commitments</c> and <c>exclusions</c> (factory and demand key pairs
-/// the plan must not use; absent in plans stored before re-planning existed). Fields in a fixed order, no blanks, numbers in
+/// the plan must not use; absent in plans stored before re-planning existed), and, only when there are any,
+/// <c>stock_lots</c> (open quantities), <c>materials</c>, <c>bom</c> and <c>material_supply</c>; a commitment from a lot
+/// has a <c>source</c>. Fields in a fixed order, no blanks, numbers in
 /// their shortest round-trip form, only what JSON requires escaped: the same input always gives the same bytes.
 /// </summary>
 public static class PlanInputJson
@@ -77,12 +79,55 @@ public static class PlanInputJson
                 w.WriteString("key", c.DemandKey);
                 w.WriteString("production_date", Date(c.ProductionDate));
                 w.WriteNumber("quantity", c.Quantity);
+                if (c.Source != Sources.Capacity)
+                    w.WriteString("source", c.Source);
             });
             Array(w, "exclusions", input.Exclusions, e =>
             {
                 w.WriteString("factory_id", e.FactoryId);
                 w.WriteString("key", e.DemandKey);
             });
+            // Written only when there are any, so that a plan without them keeps the bytes it had before they existed.
+            if (input.StockLots.Count > 0)
+            {
+                Array(w, "stock_lots", input.StockLots, l =>
+                {
+                    w.WriteString("stock_id", l.StockId);
+                    w.WriteString("factory_id", l.FactoryId);
+                    w.WriteString("sku", l.Sku);
+                    w.WriteNumber("quantity", l.Quantity);
+                    w.WriteString("available_date", Date(l.AvailableDate));
+                    w.WriteNumber("unit_cost", l.UnitCost);
+                });
+            }
+            if (input.Materials.Count > 0)
+            {
+                Array(w, "materials", input.Materials, m =>
+                {
+                    w.WriteString("material_id", m.MaterialId);
+                    w.WriteString("name", m.Name);
+                    w.WriteString("unit", m.Unit);
+                });
+            }
+            if (input.Bom.Count > 0)
+            {
+                Array(w, "bom", input.Bom, b =>
+                {
+                    w.WriteString("sku", b.Sku);
+                    w.WriteString("material_id", b.MaterialId);
+                    w.WriteNumber("per_unit", b.PerUnit);
+                });
+            }
+            if (input.MaterialSupply.Count > 0)
+            {
+                Array(w, "material_supply", input.MaterialSupply, m =>
+                {
+                    w.WriteString("material_id", m.MaterialId);
+                    w.WriteString("region", m.Region);
+                    w.WriteString("date", Date(m.Date));
+                    w.WriteNumber("quantity", m.Quantity);
+                });
+            }
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
@@ -114,13 +159,25 @@ public static class PlanInputJson
                 new Lane(S(l, "from_region"), S(l, "to_region"), l.GetProperty("lead_days").GetInt32(), l.GetProperty("unit_cost").GetDouble())),
             demands,
             root.GetProperty("commitments").EnumerateArray().Select(c =>
-                new Commitment(S(c, "factory_id"), S(c, "key"), ParseDate(c.GetProperty("production_date")), c.GetProperty("quantity").GetInt64())),
+                new Commitment(S(c, "factory_id"), S(c, "key"), ParseDate(c.GetProperty("production_date")), c.GetProperty("quantity").GetInt64(),
+                    c.TryGetProperty("source", out var source) ? source.GetString()! : Sources.Capacity)),
             ParseDate(root.GetProperty("start_date")),
             root.GetProperty("horizon_days").GetInt32(),
             root.TryGetProperty("exclusions", out var exclusions)
                 ? exclusions.EnumerateArray().Select(e => new Exclusion(S(e, "factory_id"), S(e, "key"))).ToList()
-                : []);
+                : [],
+            new SupplyInputs(
+                Items(root, "stock_lots").Select(l => new StockLot(S(l, "stock_id"), S(l, "factory_id"), S(l, "sku"), l.GetProperty("quantity").GetInt64(),
+                    ParseDate(l.GetProperty("available_date")), l.GetProperty("unit_cost").GetDouble())),
+                Items(root, "materials").Select(m => new Material(S(m, "material_id"), S(m, "name"), S(m, "unit"))),
+                Items(root, "bom").Select(b => new BomLine(S(b, "sku"), S(b, "material_id"), b.GetProperty("per_unit").GetDouble())),
+                Items(root, "material_supply").Select(m => new MaterialSupply(S(m, "material_id"), S(m, "region"), ParseDate(m.GetProperty("date")),
+                    m.GetProperty("quantity").GetDouble()))));
     }
+
+    /// <summary>The items of an array written only when not empty: none when it is absent.</summary>
+    private static IEnumerable<JsonElement> Items(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var array) ? [.. array.EnumerateArray()] : [];
 
     private static void Array<T>(Utf8JsonWriter w, string name, IEnumerable<T> items, Action<T> fields)
     {

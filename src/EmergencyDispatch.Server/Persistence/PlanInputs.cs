@@ -3,6 +3,13 @@ using EmergencyDispatch.Planning.Plans;
 
 namespace EmergencyDispatch.Server.Persistence;
 
+/// <summary>What a plan may draw on besides the factories' capacity: stock lots (open quantities) and materials.</summary>
+public sealed record SupplyInputs(
+    IEnumerable<StockLot> StockLots, IEnumerable<Material> Materials, IEnumerable<BomLine> Bom, IEnumerable<MaterialSupply> MaterialSupply)
+{
+    public static readonly SupplyInputs None = new([], [], [], []);
+}
+
 /// <summary>One open demand as planned: its stored id and submitter, and the key the plan and its files know it by.</summary>
 public sealed record PlannedDemand(long DemandId, string Submitter, string RequestId, string Key);
 
@@ -44,10 +51,11 @@ public sealed class PlanInputs
         IEnumerable<AvailabilityDay> availability,
         IEnumerable<Lane> lanes,
         IReadOnlyList<(long DemandId, string Submitter, DemandLine Line)> demands,
-        IEnumerable<(long DemandId, string FactoryId, DateOnly ProductionDate, long Quantity)> commitments,
+        IEnumerable<(long DemandId, string FactoryId, DateOnly ProductionDate, long Quantity, string Source)> commitments,
         IEnumerable<(string FactoryId, long DemandId)> exclusions,
         DateOnly startDate,
-        int horizonDays)
+        int horizonDays,
+        SupplyInputs? supply = null)
     {
         var shared = demands.GroupBy(d => d.Line.RequestId, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
         var keyed = demands
@@ -58,9 +66,10 @@ public sealed class PlanInputs
         return FromKeyed(
             products, factories, capabilities, availability, lanes,
             keyed.Select(d => (d.Planned, d.Line with { RequestId = d.Planned.Key })).ToList(),
-            commitments.Where(c => keyOf.ContainsKey(c.DemandId)).Select(c => new Commitment(c.FactoryId, keyOf[c.DemandId], c.ProductionDate, c.Quantity)),
+            commitments.Where(c => keyOf.ContainsKey(c.DemandId)).Select(c => new Commitment(c.FactoryId, keyOf[c.DemandId], c.ProductionDate, c.Quantity, c.Source)),
             startDate, horizonDays,
-            exclusions.Where(e => keyOf.ContainsKey(e.DemandId)).Select(e => new Exclusion(e.FactoryId, keyOf[e.DemandId])));
+            exclusions.Where(e => keyOf.ContainsKey(e.DemandId)).Select(e => new Exclusion(e.FactoryId, keyOf[e.DemandId])),
+            supply);
     }
 
     /// <summary>Sorts everything; the demand lines already carry their key as RequestId (as stored in a plan's inputs).</summary>
@@ -74,8 +83,10 @@ public sealed class PlanInputs
         IEnumerable<Commitment> commitments,
         DateOnly startDate,
         int horizonDays,
-        IEnumerable<Exclusion>? exclusions = null)
+        IEnumerable<Exclusion>? exclusions = null,
+        SupplyInputs? supply = null)
     {
+        supply ??= SupplyInputs.None;
         var sorted = demands.OrderBy(d => d.Planned.Key, StringComparer.Ordinal).ToList();
         var input = new PlanningInput(
             [.. products.OrderBy(p => p.Sku, StringComparer.Ordinal)],
@@ -85,11 +96,15 @@ public sealed class PlanInputs
             [.. lanes.OrderBy(l => l.FromRegion, StringComparer.Ordinal).ThenBy(l => l.ToRegion, StringComparer.Ordinal)],
             [.. sorted.Select(d => d.Line)],
             [.. commitments.OrderBy(c => c.FactoryId, StringComparer.Ordinal).ThenBy(c => c.DemandKey, StringComparer.Ordinal)
-                .ThenBy(c => c.ProductionDate).ThenBy(c => c.Quantity)],
+                .ThenBy(c => c.ProductionDate).ThenBy(c => c.Quantity).ThenBy(c => c.Source, StringComparer.Ordinal)],
             startDate,
             horizonDays)
         {
             Exclusions = [.. (exclusions ?? []).Distinct().OrderBy(e => e.FactoryId, StringComparer.Ordinal).ThenBy(e => e.DemandKey, StringComparer.Ordinal)],
+            StockLots = [.. supply.StockLots.OrderBy(l => l.StockId, StringComparer.Ordinal)],
+            Materials = [.. supply.Materials.OrderBy(m => m.MaterialId, StringComparer.Ordinal)],
+            Bom = [.. supply.Bom.OrderBy(b => b.Sku, StringComparer.Ordinal).ThenBy(b => b.MaterialId, StringComparer.Ordinal)],
+            MaterialSupply = [.. supply.MaterialSupply.OrderBy(m => m.MaterialId, StringComparer.Ordinal).ThenBy(m => m.Region, StringComparer.Ordinal).ThenBy(m => m.Date)],
         };
         return new PlanInputs(input, [.. sorted.Select(d => d.Planned)]);
     }

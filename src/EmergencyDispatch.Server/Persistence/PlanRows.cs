@@ -38,7 +38,11 @@ public sealed record PlanPriorityRow(
 
 /// <summary>One assignment; <c>Seq</c> is its row in assignments.csv, <c>RequestKey</c> the demand's key there.</summary>
 public sealed record PlanAssignmentRow(
-    long Seq, string FactoryId, long DemandId, string RequestKey, string Sku, string ProductionDate, string ArrivalDate, long Quantity);
+    long Seq, string FactoryId, long DemandId, string RequestKey, string Sku, string ProductionDate, string ArrivalDate, long Quantity, string Source);
+
+/// <summary>One material move a plan needs; <c>Seq</c> is its row in material_flows.csv.</summary>
+public sealed record PlanMaterialFlowRow(
+    long Seq, string MaterialId, string FromRegion, string ToRegion, string ShipDate, string ArrivalDate, double Quantity);
 
 /// <summary>One demand's outcome; <c>Reason</c> is a code or empty, <c>Binding</c> the binding factories joined by ';'.</summary>
 public sealed record PlanOutcomeRow(
@@ -52,7 +56,10 @@ public sealed record NewPlan(
     IReadOnlyList<PlanStepRow> Steps,
     IReadOnlyList<PlanPriorityRow> Priorities,
     IReadOnlyList<PlanAssignmentRow> Assignments,
-    IReadOnlyList<PlanOutcomeRow> Outcomes);
+    IReadOnlyList<PlanOutcomeRow> Outcomes)
+{
+    public IReadOnlyList<PlanMaterialFlowRow> MaterialFlows { get; init; } = [];
+}
 
 /// <summary>A stored plan's summary: its row, step values, tiers and its largest shortfalls.</summary>
 public sealed record StoredPlan(

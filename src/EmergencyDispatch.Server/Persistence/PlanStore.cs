@@ -1,6 +1,7 @@
 using System.Globalization;
 using Dapper;
 using EmergencyDispatch.Planning.Model;
+using EmergencyDispatch.Planning.Plans;
 using Microsoft.Data.Sqlite;
 
 namespace EmergencyDispatch.Server.Persistence;
@@ -51,6 +52,7 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
         public long DemandId { get; init; }
         public string ProductionDate { get; init; } = "";
         public long Remaining { get; init; }
+        public string Source { get; init; } = "";
     }
 
     /// <summary>
@@ -82,7 +84,7 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
         var accepted = connection.Query<CommitmentRow>(
             """
             SELECT assignment_id AS AssignmentId, factory_id AS FactoryId, demand_id AS DemandId, production_date AS ProductionDate,
-                   CAST(quantity - produced AS INTEGER) AS Remaining
+                   CAST(quantity - produced AS INTEGER) AS Remaining, source
             FROM assignment
             WHERE status = 'ACCEPTED' AND quantity > produced AND production_date >= @from AND production_date < @frozenEnd
             ORDER BY assignment_id
@@ -95,15 +97,31 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
             FROM assignment WHERE status IN ('PENDING', 'ACCEPTED') AND quantity > produced
             """, transaction: transaction).AsList();
 
-        // A commitment must still be a possible assignment: its demand open, its factory able to make the sku and to
-        // ship it on a lane (or within its region).
+        // Stock lots with what their sites reported shipped from them taken off; lots with nothing left are not offered.
+        var lots = connection.Query<StockLotDetailRow>(
+            """
+            SELECT stock_id AS StockId, factory_id AS FactoryId, sku, quantity, available_date AS AvailableDate, unit_cost AS UnitCost,
+                   CAST(COALESCE((SELECT SUM(a.produced) FROM assignment a WHERE a.source = 'stock:' || stock_lot.stock_id), 0) AS INTEGER) AS Shipped
+            FROM stock_lot
+            """, transaction: transaction).Where(l => l.Open > 0).ToList();
+        var materials = connection.Query<MaterialRow>("SELECT material_id AS MaterialId, name, unit FROM material", transaction: transaction).AsList();
+        var bom = connection.Query<BomRow>("SELECT sku, material_id AS MaterialId, per_unit AS PerUnit FROM bom", transaction: transaction).AsList();
+        // Supply dated before the start counts on its first day; supply after the horizon cannot be used.
+        var supply = connection.Query<MaterialSupplyRow>(
+            "SELECT material_id AS MaterialId, region, date, quantity FROM material_supply WHERE date < @to",
+            new { to = Text(startDate.AddDays(horizonDays)) }, transaction).AsList();
+
+        // A commitment must still be a possible assignment: its demand open, its factory able to make the sku (or its
+        // lot still held at the site, of the sku, with units left) and to ship it on a lane (or within its region).
         var open = demands.ToDictionary(d => d.DemandId);
         var regionOf = factories.ToDictionary(f => f.FactoryId, f => f.Region, StringComparer.Ordinal);
         var makes = capabilities.Select(c => (c.FactoryId, c.Sku)).ToHashSet();
+        var holds = lots.Select(l => (Sources.Stock(l.StockId), l.FactoryId, l.Sku)).ToHashSet();
         var laneSet = lanes.Select(l => (l.FromRegion, l.ToRegion)).ToHashSet();
         var commitments = accepted
             .Where(c => open.TryGetValue(c.DemandId, out var d) && regionOf.TryGetValue(c.FactoryId, out var region)
-                && makes.Contains((c.FactoryId, d.Sku)) && (region == d.Region || laneSet.Contains((region, d.Region))))
+                && (c.Source == Sources.Capacity ? makes.Contains((c.FactoryId, d.Sku)) : holds.Contains((c.Source, c.FactoryId, d.Sku)))
+                && (region == d.Region || laneSet.Contains((region, d.Region))))
             .ToList();
 
         var inputs = PlanInputs.Create(
@@ -113,10 +131,15 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
             availability.Select(a => new AvailabilityDay(a.FactoryId, Date(a.Date), a.Factor)),
             lanes.Select(l => new Lane(l.FromRegion, l.ToRegion, (int)l.LeadDays, l.UnitCost)),
             demands.Select(d => (d.DemandId, d.Submitter, new DemandLine(d.RequestId, d.Sku, d.Open, d.Region, Date(d.DueDate), (Priority)(int)d.Priority))).ToList(),
-            commitments.Select(c => (c.DemandId, c.FactoryId, Date(c.ProductionDate), c.Remaining)),
+            commitments.Select(c => (c.DemandId, c.FactoryId, Date(c.ProductionDate), c.Remaining, c.Source)),
             rejected.Where(r => regionOf.ContainsKey(r.FactoryId)),
             startDate,
-            horizonDays);
+            horizonDays,
+            new SupplyInputs(
+                lots.Select(l => new StockLot(l.StockId, l.FactoryId, l.Sku, l.Open, Date(l.AvailableDate), l.UnitCost)),
+                materials.Select(m => new Material(m.MaterialId, m.Name, m.Unit)),
+                bom.Select(b => new BomLine(b.Sku, b.MaterialId, b.PerUnit)),
+                supply.Select(m => new MaterialSupply(m.MaterialId, m.Region, Date(m.Date), m.Quantity))));
         return new PlanSnapshot(inputs, activePlanId, loopVersion, [.. commitments.Select(c => (c.AssignmentId, c.Remaining))], baseline);
     }
 
@@ -177,7 +200,7 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
         connection.Query<PlanAssignmentRow>(
             """
             SELECT seq, factory_id AS FactoryId, demand_id AS DemandId, request_key AS RequestKey, sku,
-                   production_date AS ProductionDate, arrival_date AS ArrivalDate, quantity
+                   production_date AS ProductionDate, arrival_date AS ArrivalDate, quantity, source
             FROM plan_assignment WHERE plan_id = @planId ORDER BY seq
             """, new { planId }, transaction);
 
@@ -221,8 +244,11 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
 
         // A national plan has ~17,000 assignments: one prepared statement re-bound per row, not a command each.
         BulkInsert(connection, transaction, planId, "plan_assignment",
-            ["seq", "factory_id", "demand_id", "request_key", "sku", "production_date", "arrival_date", "quantity"],
-            plan.Assignments, a => [a.Seq, a.FactoryId, a.DemandId, a.RequestKey, a.Sku, a.ProductionDate, a.ArrivalDate, a.Quantity]);
+            ["seq", "factory_id", "demand_id", "request_key", "sku", "production_date", "arrival_date", "quantity", "source"],
+            plan.Assignments, a => [a.Seq, a.FactoryId, a.DemandId, a.RequestKey, a.Sku, a.ProductionDate, a.ArrivalDate, a.Quantity, a.Source]);
+        BulkInsert(connection, transaction, planId, "plan_material_flow",
+            ["seq", "material_id", "from_region", "to_region", "ship_date", "arrival_date", "quantity"],
+            plan.MaterialFlows, f => [f.Seq, f.MaterialId, f.FromRegion, f.ToRegion, f.ShipDate, f.ArrivalDate, f.Quantity]);
         BulkInsert(connection, transaction, planId, "plan_outcome",
             ["seq", "demand_id", "request_key", "priority", "quantity", "on_time", "late", "unmet", "reason", "binding"],
             plan.Outcomes, o => [o.Seq, o.DemandId, o.RequestKey, o.Priority, o.Quantity, o.OnTime, o.Late, o.Unmet, o.Reason, o.Binding]);
@@ -327,11 +353,27 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
         var rows = connection.Query<PlanAssignmentRow>(
             """
             SELECT seq, factory_id AS FactoryId, demand_id AS DemandId, request_key AS RequestKey, sku,
-                   production_date AS ProductionDate, arrival_date AS ArrivalDate, quantity
+                   production_date AS ProductionDate, arrival_date AS ArrivalDate, quantity, source
             FROM plan_assignment WHERE plan_id = @planId AND seq > @afterSeq ORDER BY seq LIMIT @limit
             """, new { planId, afterSeq, limit = size + 1 }).AsList();
         return RegistryStore.PageOf(rows, size, r => [r.Seq.ToString(CultureInfo.InvariantCulture)]);
     }
+
+    /// <summary>A page of a plan's material flows in material_flows.csv order, after row <paramref name="afterSeq"/>.</summary>
+    public Page<PlanMaterialFlowRow> ListMaterialFlows(long planId, long afterSeq, int size)
+    {
+        using var connection = database.Open();
+        var rows = connection.Query<PlanMaterialFlowRow>(
+            """
+            SELECT seq, material_id AS MaterialId, from_region AS FromRegion, to_region AS ToRegion, ship_date AS ShipDate,
+                   arrival_date AS ArrivalDate, quantity
+            FROM plan_material_flow WHERE plan_id = @planId AND seq > @afterSeq ORDER BY seq LIMIT @limit
+            """, new { planId, afterSeq, limit = size + 1 }).AsList();
+        return RegistryStore.PageOf(rows, size, r => [r.Seq.ToString(CultureInfo.InvariantCulture)]);
+    }
+
+    /// <summary>Every material flow of a plan in material_flows.csv order.</summary>
+    public IReadOnlyList<PlanMaterialFlowRow> MaterialFlows(long planId) => ListMaterialFlows(planId, -1, int.MaxValue - 1).Items;
 
     /// <summary>A page of a plan's outcomes in outcomes.csv order, after row <paramref name="afterSeq"/>.</summary>
     public Page<PlanOutcomeRow> ListOutcomes(long planId, long afterSeq, int size)

@@ -15,13 +15,13 @@ public static class PlanRecords
         var inputs = snapshot.Inputs;
         var assignments = PlanFiles.InFileOrder(result.Assignments)
             .Select((a, i) => new PlanAssignmentRow(
-                i, a.FactoryId, inputs.ByKey[a.DemandKey].DemandId, a.DemandKey, a.Sku, Date(a.ProductionDate), Date(a.ArrivalDate), a.Quantity))
+                i, a.FactoryId, inputs.ByKey[a.DemandKey].DemandId, a.DemandKey, a.Sku, Date(a.ProductionDate), Date(a.ArrivalDate), a.Quantity, a.Source))
             .ToList();
         var demands = inputs.Input.Demands.ToDictionary(d => d.RequestId, StringComparer.Ordinal);
         var outcomes = PlanFiles.InFileOrder(result.Outcomes)
             .Select((o, i) => new PlanOutcomeRow(
                 i, inputs.ByKey[o.DemandKey].DemandId, o.DemandKey, (long)demands[o.DemandKey].Priority, o.Quantity, o.OnTime, o.Late, o.Unmet,
-                Codes.Reasons.Code(o.Reason), string.Join(';', o.BindingFactories)))
+                Codes.Reasons.Code(o.Reason), string.Join(';', o.Reason == ShortfallReason.MaterialShortage ? o.BindingMaterials : o.BindingFactories)))
             .ToList();
         var steps = result.StepValues
             .Select((v, i) => new PlanStepRow(i, v.Step.Name, v.Value, result.Timings.FirstOrDefault(t => t.Step == v.Step)?.Elapsed.TotalSeconds ?? 0))
@@ -53,7 +53,13 @@ public static class PlanRecords
             var (kept, moved, dropped, added) = ReplanDiff.Compute(snapshot.Baseline, assignments);
             plan = plan with { UnitsKept = kept, UnitsMoved = moved, UnitsDropped = dropped, UnitsAdded = added };
         }
-        return new NewPlan(plan, PlanInputJson.Write(inputs), snapshot.Commitments, steps, Tiers(inputs.Input, result.Outcomes), assignments, outcomes);
+        var flows = PlanFiles.InFileOrder(result.MaterialFlows)
+            .Select((f, i) => new PlanMaterialFlowRow(i, f.MaterialId, f.FromRegion, f.ToRegion, Date(f.ShipDate), Date(f.ArrivalDate), f.Quantity))
+            .ToList();
+        return new NewPlan(plan, PlanInputJson.Write(inputs), snapshot.Commitments, steps, Tiers(inputs.Input, result.Outcomes), assignments, outcomes)
+        {
+            MaterialFlows = flows,
+        };
     }
 
     /// <summary>What the plan gives each tier; the smallest fill ratio is over the tier's servable demands (1 when none).</summary>

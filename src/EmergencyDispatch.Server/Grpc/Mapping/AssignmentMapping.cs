@@ -32,5 +32,6 @@ public static class AssignmentMapping
         Reason = r.Reason,
         Version = r.Version,
         UpdatedAt = ApiValues.Time(r.UpdatedAt),
+        Source = r.Source,
     };
 }

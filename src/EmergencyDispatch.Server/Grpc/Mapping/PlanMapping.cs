@@ -72,6 +72,17 @@ public static class PlanMapping
         ProductionDate = r.ProductionDate,
         ArrivalDate = r.ArrivalDate,
         Quantity = r.Quantity,
+        Source = r.Source,
+    };
+
+    public static Api.V1.MaterialFlow ToApi(PlanMaterialFlowRow r) => new()
+    {
+        MaterialId = r.MaterialId,
+        FromRegion = r.FromRegion,
+        ToRegion = r.ToRegion,
+        ShipDate = r.ShipDate,
+        ArrivalDate = r.ArrivalDate,
+        Quantity = r.Quantity,
     };
 
     public static Api.V1.Outcome ToApi(PlanOutcomeRow r)
@@ -88,7 +99,7 @@ public static class PlanMapping
             Reason = ApiValues.Reason(r.Reason),
         };
         if (r.Binding.Length > 0)
-            outcome.BindingFactories.AddRange(r.Binding.Split(';'));
+            (outcome.Reason == ShortfallReason.MaterialShortage ? outcome.BindingMaterials : outcome.BindingFactories).AddRange(r.Binding.Split(';'));
         return outcome;
     }
 }

@@ -44,6 +44,7 @@ CREATE TABLE material_supply (
 -- Where a plan's and a factory's units come from: 'capacity' or 'stock:<stock_id>' (assignments.csv's source).
 ALTER TABLE plan_assignment ADD COLUMN source TEXT NOT NULL DEFAULT 'capacity';
 ALTER TABLE assignment ADD COLUMN source TEXT NOT NULL DEFAULT 'capacity';
+ALTER TABLE assignment_change ADD COLUMN source TEXT NOT NULL DEFAULT 'capacity';
 CREATE INDEX assignment_by_source ON assignment (source) WHERE source <> 'capacity';
 
 -- The material moves a plan needs, in material_flows.csv order (seq 0..n-1).
