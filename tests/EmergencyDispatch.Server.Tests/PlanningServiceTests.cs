@@ -49,13 +49,13 @@ public sealed class PlanningServiceTests(SeededPlanFixture fixture) : IClassFixt
 
     private static DomainAssignment ToDomain(ApiAssignment a) => new(
         a.FactoryId, a.RequestId, a.Sku, DateOnly.Parse(a.ProductionDate, System.Globalization.CultureInfo.InvariantCulture),
-        DateOnly.Parse(a.ArrivalDate, System.Globalization.CultureInfo.InvariantCulture), a.Quantity);
+        DateOnly.Parse(a.ArrivalDate, System.Globalization.CultureInfo.InvariantCulture), a.Quantity, a.Source);
 
     /// <summary>An outcome as the API shows it, back in the planner's terms (the reason through its stored code).</summary>
     private static DomainOutcome ToDomain(ApiOutcome o) => new(
         o.RequestId, o.Quantity, o.OnTime, o.Late,
         System.Enum.GetValues<EmergencyDispatch.Planning.Plans.ShortfallReason>().Single(r => ApiValues.Reason(Codes.Reasons.Code(r)) == o.Reason),
-        [.. o.BindingFactories]);
+        [.. o.BindingFactories]) { BindingMaterials = [.. o.BindingMaterials] };
 
     private async Task<List<T>> PageThrough<T>(long planId, PlanView view, Func<GetPlanResponse, IEnumerable<T>> items, int pageSize)
     {

@@ -99,11 +99,21 @@ public static class PlanCommands
     private static Command Show(CliHost host)
     {
         var id = new Argument<long>("plan_id") { Description = "The plan's id." };
-        var command = new Command("show", "Show a stored plan's summary: request, steps, each priority and the largest shortfalls.") { id };
+        var command = new Command("show", "Show a stored plan's summary: request, steps, each priority, the largest shortfalls and, with materials, each material's supply, use and transfers.") { id };
         host.SetAction(command, async (context, ct) =>
         {
             var response = await context.Planning.GetPlanAsync(new GetPlanRequest { PlanId = context.Get(id), View = PlanView.Summary }, cancellationToken: ct);
             WriteSummary(context, response.Summary);
+            if (!context.Json && response.Summary.Materials.Count > 0)
+            {
+                // The transfers: material moved per lane over the horizon.
+                var (_, flows) = await ReadAllAsync(context.Planning, context.Get(id), PlanView.MaterialFlows, r => r.MaterialFlows.Select(ToDomain), ct);
+                var lanes = flows.GroupBy(f => (f.MaterialId, f.FromRegion, f.ToRegion))
+                    .Select(g => new[] { g.Key.MaterialId, g.Key.FromRegion, g.Key.ToRegion, g.Count().ToString(CultureInfo.InvariantCulture), g.Sum(f => f.Quantity).ToString("#,0.###", CultureInfo.InvariantCulture) })
+                    .ToList();
+                if (lanes.Count > 0)
+                    context.Console.Out.Write(Output.Table(["material", "from", "to", "moves", "quantity"], lanes));
+            }
             return ExitCodes.Ok;
         });
         return command;
@@ -121,8 +131,12 @@ public static class PlanCommands
             var client = context.Planning;
             var (summary, assignments) = await ReadAllAsync(client, planId, PlanView.Assignments, r => r.Assignments.Select(ToDomain), ct);
             var (_, outcomes) = await ReadAllAsync(client, planId, PlanView.Outcomes, r => r.Outcomes.Select(PlanSummaryView.ToDomain), ct);
+            // A plan made with materials exports its flows too (MODEL.md: material_flows.csv when the scenario has materials).
+            var flows = summary.Materials.Count > 0
+                ? (await ReadAllAsync(client, planId, PlanView.MaterialFlows, r => r.MaterialFlows.Select(ToDomain), ct)).Item2
+                : null;
 
-            PlanFiles.Write(directory, assignments, outcomes);
+            PlanFiles.Write(directory, assignments, outcomes, flows);
             // The file read back, so that what is on disk is what is checked.
             var (back, _) = PlanFiles.ReadAssignments(Path.Combine(directory, PlanFiles.AssignmentsFile));
             var written = PlanFiles.AssignmentsSha256(back ?? []);
@@ -272,7 +286,11 @@ public static class PlanCommands
     private static string Published(PlanSummary summary) => $"{ProtoText.Time(summary.PublishedAt)} by {summary.PublishedBy}";
 
     private static DomainAssignment ToDomain(Api.V1.Assignment a) =>
-        new(a.FactoryId, a.RequestId, a.Sku, Date(a.ProductionDate), Date(a.ArrivalDate), a.Quantity);
+        new(a.FactoryId, a.RequestId, a.Sku, Date(a.ProductionDate), Date(a.ArrivalDate), a.Quantity,
+            a.Source.Length == 0 ? EmergencyDispatch.Planning.Plans.Sources.Capacity : a.Source);
+
+    private static EmergencyDispatch.Planning.Plans.MaterialFlow ToDomain(Api.V1.MaterialFlow f) =>
+        new(f.MaterialId, f.FromRegion, f.ToRegion, Date(f.ShipDate), Date(f.ArrivalDate), f.Quantity);
 
     private static DateOnly Date(string text) => EmergencyDispatch.Planning.Model.IsoDate.Parse(text);
 }

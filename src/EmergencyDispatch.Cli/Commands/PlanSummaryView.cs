@@ -31,7 +31,20 @@ public static class PlanSummaryView
             .Select(o => new Shortfall(o.DemandKey, demands[o.DemandKey].Priority.ToCode(), o.Quantity, o.Late, o.Unmet, o.ReasonText))
             .ToList();
         Write(console, tiers, largest);
+        WriteMaterials(console, PlanMetrics.Materials(input, plan.Assignments, plan.MaterialFlows));
     }
+
+    /// <summary>Per material: supplied inside the horizon, used by the plan's production, moved between regions, and what is left.</summary>
+    public static void WriteMaterials(CliConsole console, IReadOnlyList<MaterialMetrics> materials)
+    {
+        if (materials.Count == 0)
+            return;
+        console.Out.Write(Output.Table(
+            ["material", "supplied", "used", "moved", "left"],
+            materials.Select(m => new[] { m.MaterialId, Q(m.Supplied), Q(m.Used), Q(m.Moved), Q(Math.Max(0, m.Supplied - m.Used)) })));
+    }
+
+    private static string Q(double quantity) => quantity.ToString("#,0.###", CultureInfo.InvariantCulture);
 
     /// <summary>A stored plan, from its summary (the server already picked the largest shortfalls), after what it kept from and changed in the active plan.</summary>
     public static void Write(CliConsole console, PlanSummary summary)
@@ -45,6 +58,7 @@ public static class PlanSummaryView
             .Select(o => new Shortfall(o.RequestId, ProtoText.Code(o.Priority), o.Quantity, o.Late, o.Unmet, ToDomain(o).ReasonText))
             .ToList();
         Write(console, tiers, largest);
+        WriteMaterials(console, [.. summary.Materials.Select(m => new MaterialMetrics(m.MaterialId, m.Supplied, m.Used, m.Moved))]);
     }
 
     public static void Write(CliConsole console, IReadOnlyList<Tier> tiers, IReadOnlyList<Shortfall> shortfalls)
@@ -100,7 +114,10 @@ public static class PlanSummaryView
             Api.V1.ShortfallReason.None => DomainReason.None,
             var other => throw new FormatException($"the server sent a shortfall reason this dispatchctl does not know ({other}); use a dispatchctl as new as the server"),
         },
-        [.. o.BindingFactories]);
+        [.. o.BindingFactories])
+    {
+        BindingMaterials = [.. o.BindingMaterials],
+    };
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 }

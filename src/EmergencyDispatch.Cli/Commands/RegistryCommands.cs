@@ -16,6 +16,10 @@ public static class RegistryCommands
         Group("capabilities", "What each factory can make per day.", Capabilities(host)),
         Group("lanes", "Transport lanes between regions.", Lanes(host)),
         Group("availability", "Days whose capacity factor was set (other days have factor 1).", Availability(host)),
+        Group("stock", "Stock lots held at sites: reserves, donations, purchases.", Stock(host)),
+        Group("materials", "Materials that production consumes.", Materials(host)),
+        Group("bom", "Bills of materials: what one unit of a sku consumes.", Bom(host)),
+        Group("supply", "Material arriving in regions by date.", Supply(host)),
         Product(host),
         Factory(host),
     };
@@ -122,6 +126,94 @@ public static class RegistryCommands
             ClearNextPageToken = r => r.NextPageToken = "",
             Columns = ["factory_id", "date", "factor"],
             Row = d => [d.FactoryId, d.Date, ProtoText.Number(d.Factor)],
+        }.RunAsync(context, paging, ct));
+        return command;
+    }
+
+    private static Command Stock(CliHost host)
+    {
+        var factory = new Option<string>("--factory") { Description = "Only lots at this site.", HelpName = "FACTORY_ID" };
+        var sku = new Option<string>("--sku") { Description = "Only lots of this sku.", HelpName = "SKU" };
+        var paging = new PagingOptions();
+        var command = new Command("list", "List stock lots with the units shipped from them and still open.") { factory, sku };
+        paging.AddTo(command);
+        host.SetAction(command, (context, ct) => new PagedList<ListStockLotsResponse, StockLotDetail>
+        {
+            Fetch = async (page, token) => await context.Registry.ListStockLotsAsync(
+                new ListStockLotsRequest { Page = page, FactoryId = context.Get(factory) ?? "", Sku = context.Get(sku) ?? "" }, cancellationToken: token),
+            Items = r => r.Lots,
+            NextPageToken = r => r.NextPageToken,
+            ClearNextPageToken = r => r.NextPageToken = "",
+            Columns = ["stock_id", "factory_id", "sku", "quantity", "available_date", "unit_cost", "shipped", "open"],
+            Row = l => [l.Lot.StockId, l.Lot.FactoryId, l.Lot.Sku, ProtoText.Number(l.Lot.Quantity), l.Lot.AvailableDate, ProtoText.Number(l.Lot.UnitCost),
+                ProtoText.Number(l.Shipped), ProtoText.Number(l.Open)],
+        }.RunAsync(context, paging, ct));
+        return command;
+    }
+
+    private static Command Materials(CliHost host)
+    {
+        var paging = new PagingOptions();
+        var command = new Command("list", "List materials by material_id.");
+        paging.AddTo(command);
+        host.SetAction(command, (context, ct) => new PagedList<ListMaterialsResponse, Material>
+        {
+            Fetch = async (page, token) => await context.Registry.ListMaterialsAsync(new ListMaterialsRequest { Page = page }, cancellationToken: token),
+            Items = r => r.Materials,
+            NextPageToken = r => r.NextPageToken,
+            ClearNextPageToken = r => r.NextPageToken = "",
+            Columns = ["material_id", "name", "unit"],
+            Row = m => [m.MaterialId, m.Name, m.Unit],
+        }.RunAsync(context, paging, ct));
+        return command;
+    }
+
+    private static Command Bom(CliHost host)
+    {
+        var sku = new Option<string>("--sku") { Description = "Only this sku's lines.", HelpName = "SKU" };
+        var material = new Option<string>("--material") { Description = "Only lines of this material.", HelpName = "MATERIAL_ID" };
+        var paging = new PagingOptions();
+        var command = new Command("list", "List bill-of-materials lines.") { sku, material };
+        paging.AddTo(command);
+        host.SetAction(command, (context, ct) => new PagedList<ListBomResponse, BomLine>
+        {
+            Fetch = async (page, token) => await context.Registry.ListBomAsync(
+                new ListBomRequest { Page = page, Sku = context.Get(sku) ?? "", MaterialId = context.Get(material) ?? "" }, cancellationToken: token),
+            Items = r => r.Lines,
+            NextPageToken = r => r.NextPageToken,
+            ClearNextPageToken = r => r.NextPageToken = "",
+            Columns = ["sku", "material_id", "per_unit"],
+            Row = b => [b.Sku, b.MaterialId, ProtoText.Number(b.PerUnit)],
+        }.RunAsync(context, paging, ct));
+        return command;
+    }
+
+    private static Command Supply(CliHost host)
+    {
+        var material = new Option<string>("--material") { Description = "Only this material.", HelpName = "MATERIAL_ID" };
+        var region = new Option<string>("--region") { Description = "Only this region.", HelpName = "REGION" };
+        var from = new Option<string>("--from") { Description = "Only supply on or after this date (yyyy-MM-dd).", HelpName = "DATE" };
+        var to = new Option<string>("--to") { Description = "Only supply on or before this date (yyyy-MM-dd).", HelpName = "DATE" };
+        var paging = new PagingOptions();
+        var command = new Command("list", "List material supply by material, region and date.") { material, region, from, to };
+        paging.AddTo(command);
+        host.SetAction(command, (context, ct) => new PagedList<ListMaterialSupplyResponse, MaterialSupply>
+        {
+            Fetch = async (page, token) => await context.Registry.ListMaterialSupplyAsync(
+                new ListMaterialSupplyRequest
+                {
+                    Page = page,
+                    MaterialId = context.Get(material) ?? "",
+                    Region = context.Get(region) ?? "",
+                    FromDate = context.Get(from) ?? "",
+                    ToDate = context.Get(to) ?? "",
+                },
+                cancellationToken: token),
+            Items = r => r.Supply,
+            NextPageToken = r => r.NextPageToken,
+            ClearNextPageToken = r => r.NextPageToken = "",
+            Columns = ["material_id", "region", "date", "quantity"],
+            Row = m => [m.MaterialId, m.Region, m.Date, ProtoText.Number(m.Quantity)],
         }.RunAsync(context, paging, ct));
         return command;
     }

@@ -22,6 +22,18 @@ public static class ProtoMapping
     public static Proto.Lane ToProto(Domain.Lane l) =>
         new() { FromRegion = l.FromRegion, ToRegion = l.ToRegion, LeadDays = l.LeadDays, UnitCost = l.UnitCost };
 
+    public static Proto.StockLot ToProto(Domain.StockLot l) => new()
+    {
+        StockId = l.StockId, FactoryId = l.FactoryId, Sku = l.Sku, Quantity = l.Quantity, AvailableDate = Date(l.AvailableDate), UnitCost = l.UnitCost,
+    };
+
+    public static Proto.Material ToProto(Domain.Material m) => new() { MaterialId = m.MaterialId, Name = m.Name, Unit = m.Unit };
+
+    public static Proto.BomLine ToProto(Domain.BomLine b) => new() { Sku = b.Sku, MaterialId = b.MaterialId, PerUnit = b.PerUnit };
+
+    public static Proto.MaterialSupply ToProto(Domain.MaterialSupply m) =>
+        new() { MaterialId = m.MaterialId, Region = m.Region, Date = Date(m.Date), Quantity = m.Quantity };
+
     public static Proto.DemandLine ToProto(Domain.DemandLine d) => new()
     {
         RequestId = d.RequestId,

@@ -7,7 +7,8 @@ using Rules = EmergencyDispatch.Planning.Model.Rules;
 namespace EmergencyDispatch.Cli.Import;
 
 /// <summary>
-/// Sends a checked scenario to the server in dependency order (products, factories, capabilities, availability, lanes, demands),
+/// Sends a checked scenario to the server in dependency order (products, factories, capabilities, availability, lanes,
+/// stock lots, materials, bills of materials, material supply, demands),
 /// each file in batches. Every write is idempotent, so an import that stopped half way can simply be run again.
 /// </summary>
 public sealed class ScenarioImporter(RegistryService.RegistryServiceClient registry, DemandService.DemandServiceClient demands)
@@ -32,6 +33,10 @@ public sealed class ScenarioImporter(RegistryService.RegistryServiceClient regis
         ScenarioReader.CapabilitiesFile,
         ScenarioReader.AvailabilityFile,
         ScenarioReader.LanesFile,
+        ScenarioReader.StockFile,
+        ScenarioReader.MaterialsFile,
+        ScenarioReader.BomFile,
+        ScenarioReader.MaterialSupplyFile,
         ScenarioReader.DemandsFile,
     ];
 
@@ -104,12 +109,28 @@ public sealed class ScenarioImporter(RegistryService.RegistryServiceClient regis
             ?? await SendAsync(files, ScenarioReader.LanesFile, ImportKind.Registry, scenario.Lanes.Count,
                 Items(scenario.Lanes, ProtoMapping.ToProto), batchSize, progress,
                 async batch => Counts(await registry.UpsertLanesAsync(new UpsertLanesRequest { Lanes = { batch } }, cancellationToken: ct)), ct)
+            ?? await SendOptionalAsync(files, ScenarioReader.StockFile, scenario.StockLots, ProtoMapping.ToProto, batchSize, progress,
+                async batch => Counts(await registry.UpsertStockLotsAsync(new UpsertStockLotsRequest { Lots = { batch } }, cancellationToken: ct)), ct)
+            ?? await SendOptionalAsync(files, ScenarioReader.MaterialsFile, scenario.Materials, ProtoMapping.ToProto, batchSize, progress,
+                async batch => Counts(await registry.UpsertMaterialsAsync(new UpsertMaterialsRequest { Materials = { batch } }, cancellationToken: ct)), ct)
+            ?? await SendOptionalAsync(files, ScenarioReader.BomFile, scenario.Bom, ProtoMapping.ToProto, batchSize, progress,
+                async batch => Counts(await registry.UpsertBomAsync(new UpsertBomRequest { Lines = { batch } }, cancellationToken: ct)), ct)
+            ?? await SendOptionalAsync(files, ScenarioReader.MaterialSupplyFile, scenario.MaterialSupply, ProtoMapping.ToProto, batchSize, progress,
+                async batch => Counts(await registry.UpsertMaterialSupplyAsync(new UpsertMaterialSupplyRequest { Supply = { batch } }, cancellationToken: ct)), ct)
             ?? await SendAsync(files, ScenarioReader.DemandsFile, ImportKind.Demands, scenario.Demands.Count,
                 demandItems, batchSize, progress,
                 async batch => Counts(await demands.SubmitDemandsAsync(new SubmitDemandsRequest { Lines = { batch } }, cancellationToken: ct)), ct,
                 skipped);
         return new ImportResult(files, failed) { OtherSubmitters = others };
     }
+
+    /// <summary>An optional file (stock, materials): sent like the others when it has rows, left out of the result when it has none.</summary>
+    private Task<ImportFailure?> SendOptionalAsync<TRow, TMessage>(
+        List<FileImportResult> files, string file, IReadOnlyList<(int Line, TRow Value)> rows, Func<TRow, TMessage> map, int batchSize,
+        IProgress<ImportProgress>? progress, Func<IReadOnlyList<TMessage>, Task<BatchCounts>> send, CancellationToken ct) =>
+        rows.Count == 0
+            ? Task.FromResult<ImportFailure?>(null)
+            : SendAsync(files, file, ImportKind.Registry, rows.Count, Items(rows, map), batchSize, progress, send, ct);
 
     /// <summary>One message to send and the CSV lines it came from (several for a merged availability range).</summary>
     private sealed record Outgoing<T>(T Message, IReadOnlyList<int> Lines);

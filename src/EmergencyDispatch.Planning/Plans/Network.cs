@@ -43,7 +43,8 @@ public sealed class Network
             .ToDictionary(g => g.Key, g => (IReadOnlyList<BomLine>)g.OrderBy(b => b.MaterialId, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
         MaterialIds = [.. input.Bom.Select(b => b.MaterialId).Distinct().Order(StringComparer.Ordinal)];
         _supply = [];
-        foreach (var s in input.MaterialSupply)
+        // Sums in key order, not input order: the same supply listed in another order gives the same bits.
+        foreach (var s in input.MaterialSupply.OrderBy(m => m.MaterialId, StringComparer.Ordinal).ThenBy(m => m.Region, StringComparer.Ordinal).ThenBy(m => m.Date))
         {
             var t = Math.Max(0, Day(s.Date));
             if (t >= Horizon)
@@ -58,6 +59,7 @@ public sealed class Network
             k => k,
             k => input.Capabilities
                 .Where(c => FactoryById.ContainsKey(c.FactoryId))
+                .OrderBy(c => c.FactoryId, StringComparer.Ordinal).ThenBy(c => c.Sku, StringComparer.Ordinal)
                 .SelectMany(c => BomOf(c.Sku).Where(b => b.MaterialId == k).Select(b => b.PerUnit * c.UnitsPerDay))
                 .DefaultIfEmpty(1)
                 .Average(),

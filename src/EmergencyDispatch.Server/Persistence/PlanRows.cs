@@ -59,11 +59,19 @@ public sealed record NewPlan(
     IReadOnlyList<PlanOutcomeRow> Outcomes)
 {
     public IReadOnlyList<PlanMaterialFlowRow> MaterialFlows { get; init; } = [];
+
+    public IReadOnlyList<PlanMaterialRow> Materials { get; init; } = [];
 }
+
+/// <summary>What a plan does with one material (see <c>0014_plan_materials.sql</c>).</summary>
+public sealed record PlanMaterialRow(string MaterialId, double Supplied, double Used, double Moved);
 
 /// <summary>A stored plan's summary: its row, step values, tiers and its largest shortfalls.</summary>
 public sealed record StoredPlan(
     PlanRow Plan,
     IReadOnlyList<PlanStepRow> Steps,
     IReadOnlyList<PlanPriorityRow> Priorities,
-    IReadOnlyList<PlanOutcomeRow> LargestShortfalls);
+    IReadOnlyList<PlanOutcomeRow> LargestShortfalls)
+{
+    public IReadOnlyList<PlanMaterialRow> Materials { get; init; } = [];
+}

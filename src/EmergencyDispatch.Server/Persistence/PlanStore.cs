@@ -246,6 +246,8 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
         BulkInsert(connection, transaction, planId, "plan_assignment",
             ["seq", "factory_id", "demand_id", "request_key", "sku", "production_date", "arrival_date", "quantity", "source"],
             plan.Assignments, a => [a.Seq, a.FactoryId, a.DemandId, a.RequestKey, a.Sku, a.ProductionDate, a.ArrivalDate, a.Quantity, a.Source]);
+        BulkInsert(connection, transaction, planId, "plan_material", ["material_id", "supplied", "used", "moved"],
+            plan.Materials, m => [m.MaterialId, m.Supplied, m.Used, m.Moved]);
         BulkInsert(connection, transaction, planId, "plan_material_flow",
             ["seq", "material_id", "from_region", "to_region", "ship_date", "arrival_date", "quantity"],
             plan.MaterialFlows, f => [f.Seq, f.MaterialId, f.FromRegion, f.ToRegion, f.ShipDate, f.ArrivalDate, f.Quantity]);
@@ -336,7 +338,9 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
             SELECT {OutcomeColumns} FROM plan_outcome
             WHERE plan_id = @planId AND late + unmet > 0 ORDER BY late + unmet DESC, seq LIMIT @limit
             """, new { planId, limit = LargestShortfallCount }).AsList();
-        return new StoredPlan(plan, steps, priorities, largest);
+        var materials = connection.Query<PlanMaterialRow>(
+            "SELECT material_id AS MaterialId, supplied, used, moved FROM plan_material WHERE plan_id = @planId ORDER BY material_id", new { planId }).AsList();
+        return new StoredPlan(plan, steps, priorities, largest) { Materials = materials };
     }
 
     /// <summary>The exact input a plan was made from, as stored (see <see cref="PlanInputJson"/>); null when there is no such plan.</summary>

@@ -59,6 +59,7 @@ public static class PlanRecords
         return new NewPlan(plan, PlanInputJson.Write(inputs), snapshot.Commitments, steps, Tiers(inputs.Input, result.Outcomes), assignments, outcomes)
         {
             MaterialFlows = flows,
+            Materials = [.. PlanMetrics.Materials(inputs.Input, result.Assignments, result.MaterialFlows).Select(m => new PlanMaterialRow(m.MaterialId, m.Supplied, m.Used, m.Moved))],
         };
     }
 

@@ -38,8 +38,9 @@ public sealed class DatabaseStartup(
             throw new InvalidOperationException($"The seed scenario {directory} is invalid: {string.Join("; ", errors.Take(10))}");
         await LoadAsync(scenario, cancellationToken);
         logger.LogInformation(
-            "Seeded {Products} products, {Factories} factories, {Capabilities} capabilities, {Lanes} lanes and {Demands} demands from {Directory}",
-            scenario.Products.Count, scenario.Factories.Count, scenario.Capabilities.Count, scenario.Lanes.Count, scenario.Demands.Count, directory);
+            "Seeded {Products} products, {Factories} factories, {Capabilities} capabilities, {Lanes} lanes, {Lots} stock lots, {Materials} materials and {Demands} demands from {Directory}",
+            scenario.Products.Count, scenario.Factories.Count, scenario.Capabilities.Count, scenario.Lanes.Count, scenario.StockLots.Count, scenario.Materials.Count,
+            scenario.Demands.Count, directory);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -54,6 +55,20 @@ public sealed class DatabaseStartup(
         var days = s.Availability.Select(a => new AvailabilityRow(a.FactoryId, IsoDate.Text(a.Date), a.Factor)).ToList();
         Check(await registry.UpsertAvailabilityAsync(days, Enumerable.Range(0, days.Count).ToList(), call, ct));
         await registry.UpsertLanesAsync(s.Lanes.Select(l => new LaneRow(l.FromRegion, l.ToRegion, l.LeadDays, l.UnitCost)).ToList(), call, ct);
+        if (s.StockLots.Count > 0)
+        {
+            Check(await registry.UpsertStockLotsAsync(
+                s.StockLots.Select(l => new StockLotRow(l.StockId, l.FactoryId, l.Sku, l.Quantity, IsoDate.Text(l.AvailableDate), l.UnitCost)).ToList(), call, ct));
+        }
+        if (s.Materials.Count > 0)
+            await registry.UpsertMaterialsAsync(s.Materials.Select(m => new MaterialRow(m.MaterialId, m.Name, m.Unit)).ToList(), call, ct);
+        if (s.Bom.Count > 0)
+            Check(await registry.UpsertBomAsync(s.Bom.Select(b => new BomRow(b.Sku, b.MaterialId, b.PerUnit)).ToList(), call, ct));
+        if (s.MaterialSupply.Count > 0)
+        {
+            Check(await registry.UpsertMaterialSupplyAsync(
+                s.MaterialSupply.Select(m => new MaterialSupplyRow(m.MaterialId, m.Region, IsoDate.Text(m.Date), m.Quantity)).ToList(), call, ct));
+        }
         foreach (var chunk in s.Demands.Chunk(BatchSize))
         {
             var result = await demand.SubmitAsync(call, chunk, ct);

@@ -60,6 +60,7 @@ public static class PlanMapping
             SmallestFillRatio = r.SmallestFillRatio,
         }));
         summary.LargestShortfalls.AddRange(stored.LargestShortfalls.Select(ToApi));
+        summary.Materials.AddRange(stored.Materials.Select(m => new MaterialSummary { MaterialId = m.MaterialId, Supplied = m.Supplied, Used = m.Used, Moved = m.Moved }));
         return summary;
     }
 
