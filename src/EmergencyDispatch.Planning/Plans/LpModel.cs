@@ -117,7 +117,7 @@ internal sealed class LpModel : IDisposable
             .OrderBy(g => g.Key, StringComparer.Ordinal);
         foreach (var group in users)
         {
-            var balance = new MaterialBalance(network, group.Key, group.Select(u => Context.Factories[u.p.Factory].Region).Distinct(), Solver, Row, direct: true);
+            var balance = new MaterialBalance(network, group.Key, group.Select(u => Context.Factories[u.p.Factory].Region).Distinct(), Solver, Row);
             foreach (var (line, p) in group)
                 balance.Use(p.Var, Context.Factories[p.Factory].Region, p.Day, line.PerUnit * p.UnitsPerDay);
             _materials.Add(balance);

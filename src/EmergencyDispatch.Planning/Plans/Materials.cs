@@ -14,40 +14,33 @@ internal sealed record MaterialMove(string Material, string From, string To, int
 
 /// <summary>
 /// MODEL.md constraint 8 for one material, added to an OR-Tools model: per region and day a stock variable and the row
-/// stock today − stock yesterday + moved out − moved in + use = supply, with moves along the lanes between regions.
-/// Material is measured in <see cref="Network.MaterialScale"/>. Only regions that matter get rows: those where
-/// production uses the material, and those on a way from a supply to a use; moves leave only regions material can reach.
+/// stock today − stock yesterday + moved out − moved in + use = supply. Material is measured in
+/// <see cref="Network.MaterialScale"/>. Moves go from each supplied region straight to each region that uses the
+/// material, taking the shortest way's lead time: lanes have no capacity and moves no cost, and material may wait
+/// anywhere, so every way from a supply to a use can be replaced by the direct move arriving on the same day or
+/// earlier. Both give the same uses; the direct one has far fewer columns and no material in transit through other
+/// regions, and each of its moves is the legs of its way along the real lanes (<see cref="SolvedLegs"/>). Only regions
+/// that matter get rows: those where production uses the material and those supplied with it that reach one.
 /// Callers add the use (<see cref="Use"/>) or fix it (<see cref="FixUse"/>).
 /// </summary>
 internal sealed class MaterialBalance
 {
     private readonly Dictionary<string, (Constraint Row, Variable Stock)[]> _rows;
-    private readonly List<(Lane Lane, int Day, Variable Var)> _moves = [];
+    private readonly List<(Way Way, int Day, Variable Var)> _moves = [];
     private readonly Solver _solver;
 
-    /// <summary>
-    /// The balance along the given lanes, or, when <paramref name="direct"/>, along one move from each supplied region
-    /// straight to each region that uses the material, taking the shortest way's lead time. Lanes have no capacity and
-    /// moves no cost, and material may wait anywhere, so every way from a supply to a use can be replaced by the direct
-    /// move arriving on the same day or earlier: both give the same uses, and the direct one has far fewer columns and
-    /// no material in transit through other regions. The plan's flows are then found along the real lanes
-    /// (<see cref="MaterialFlows"/>).
-    /// </summary>
-    public MaterialBalance(Network network, string material, IEnumerable<string> useRegions, Solver solver, Func<double, double, Constraint> row, bool direct = false)
+    /// <summary>The shortest way from a supplied region to a using region: its lanes in order and their lead days in all.</summary>
+    private sealed record Way(string From, string To, int Lead, IReadOnlyList<Lane> Lanes);
+
+    public MaterialBalance(Network network, string material, IEnumerable<string> useRegions, Solver solver, Func<double, double, Constraint> row)
     {
         Material = material;
         Scale = network.MaterialScale(material);
         _solver = solver;
         var uses = useRegions.ToHashSet(StringComparer.Ordinal);
-        var supplied = network.SupplyRegions(material).ToHashSet(StringComparer.Ordinal);
-        var reached = Reach(supplied, network.MovingLanes, l => l.FromRegion, l => l.ToRegion);
         var reaching = Reach(uses, network.MovingLanes, l => l.ToRegion, l => l.FromRegion);
-        Regions = direct
-            ? [.. uses.Union(supplied.Intersect(reaching)).Order(StringComparer.Ordinal)]
-            : [.. uses.Union(reached.Intersect(reaching)).Order(StringComparer.Ordinal)];
-        var lanes = direct
-            ? DirectLanes(network, supplied.Intersect(reaching).Order(StringComparer.Ordinal), uses)
-            : network.MovingLanes.Where(l => reached.Contains(l.FromRegion)).ToList();
+        var supplied = network.SupplyRegions(material).Where(reaching.Contains).ToList();
+        Regions = [.. uses.Union(supplied).Order(StringComparer.Ordinal)];
 
         var horizon = network.Horizon;
         _rows = new Dictionary<string, (Constraint, Variable)[]>(StringComparer.Ordinal);
@@ -67,16 +60,15 @@ internal sealed class MaterialBalance
             }
             _rows[region] = days;
         }
-        foreach (var lane in lanes)
+        foreach (var way in Ways(network, supplied, uses))
         {
-            if (!_rows.TryGetValue(lane.FromRegion, out var from) || !_rows.TryGetValue(lane.ToRegion, out var to))
-                continue;
-            for (var t = 0; t + lane.LeadDays < horizon; t++)
+            var (from, to) = (_rows[way.From], _rows[way.To]);
+            for (var t = 0; t + way.Lead < horizon; t++)
             {
                 var move = solver.MakeNumVar(0, double.PositiveInfinity, "");
                 from[t].Row.SetCoefficient(move, 1);
-                to[t + lane.LeadDays].Row.SetCoefficient(move, -1);
-                _moves.Add((lane, t, move));
+                to[t + way.Lead].Row.SetCoefficient(move, -1);
+                _moves.Add((way, t, move));
             }
         }
     }
@@ -92,8 +84,6 @@ internal sealed class MaterialBalance
     /// <summary>The regions with a row per day, in order.</summary>
     public IReadOnlyList<string> Regions { get; }
 
-    /// <summary>The model's moves, in lane and day order; their variables are in <see cref="Scale"/>.</summary>
-    public IEnumerable<(Lane Lane, int Day, Variable Var)> Moves => _moves;
 
     /// <summary>Production that consumes <paramref name="perUnitOfVariable"/> of the material per unit of the variable, in a region on a day.</summary>
     public void Use(Variable variable, string region, int day, double perUnitOfVariable) =>
@@ -122,20 +112,59 @@ internal sealed class MaterialBalance
         return deficits;
     }
 
-    /// <summary>The solved moves in the material's unit, leaving out those below 1e-9 of the scale.</summary>
+    /// <summary>The solved moves straight from supply to use, in the material's unit, leaving out those below 1e-9 of the scale.</summary>
     public IEnumerable<MaterialMove> SolvedMoves() => _moves
-        .Select(m => new MaterialMove(Material, m.Lane.FromRegion, m.Lane.ToRegion, m.Day, m.Lane.LeadDays, m.Var.SolutionValue() * Scale))
+        .Select(m => new MaterialMove(Material, m.Way.From, m.Way.To, m.Day, m.Way.Lead, m.Var.SolutionValue() * Scale))
         .Where(m => m.Quantity > 1e-9 * Scale);
 
-    /// <summary>From each region of <paramref name="from"/> to each other region of <paramref name="to"/> it reaches: the least lead time along the lanes.</summary>
-    private static List<Lane> DirectLanes(Network network, IEnumerable<string> from, IReadOnlySet<string> to)
+    /// <summary>
+    /// The solved moves along the real lanes: each move's legs in turn (a leg leaves the day the one before arrives),
+    /// summed per lane and day, in lane and day order.
+    /// </summary>
+    public IEnumerable<MaterialMove> SolvedLegs()
+    {
+        var legs = new SortedDictionary<(string From, string To, int Day), (int Lead, double Quantity)>(
+            Comparer<(string From, string To, int Day)>.Create((a, b) =>
+            {
+                var c = string.CompareOrdinal(a.From, b.From);
+                if (c == 0)
+                    c = string.CompareOrdinal(a.To, b.To);
+                return c != 0 ? c : a.Day.CompareTo(b.Day);
+            }));
+        foreach (var (way, day, variable) in _moves)
+        {
+            var quantity = variable.SolutionValue() * Scale;
+            if (quantity <= 1e-9 * Scale)
+                continue;
+            var leaves = day;
+            foreach (var lane in way.Lanes)
+            {
+                var key = (lane.FromRegion, lane.ToRegion, leaves);
+                legs[key] = (lane.LeadDays, legs.GetValueOrDefault(key).Quantity + quantity);
+                leaves += lane.LeadDays;
+            }
+        }
+        return legs.Select(l => new MaterialMove(Material, l.Key.From, l.Key.To, l.Key.Day, l.Value.Lead, l.Value.Quantity));
+    }
+
+    /// <summary>The longest way a move takes, in lanes plus lead days (0 without moves).</summary>
+    public int LongestWay => _moves.Select(m => m.Way.Lanes.Count + m.Way.Lead).DefaultIfEmpty(0).Max();
+
+    /// <summary>The moves' columns with the weight of their way: each lane counts 1 plus its lead days.</summary>
+    public IEnumerable<(Variable Var, int Weight)> MoveWeights => _moves.Select(m => (m.Var, m.Way.Lanes.Count + m.Way.Lead));
+
+    /// <summary>
+    /// From each region of <paramref name="from"/> to each other region of <paramref name="to"/> it reaches inside the
+    /// horizon: the way of least lead time along the lanes (Dijkstra; of equal ways, the first found in lane order).
+    /// </summary>
+    private static List<Way> Ways(Network network, IEnumerable<string> from, IReadOnlySet<string> to)
     {
         var next = network.MovingLanes.ToLookup(l => l.FromRegion, StringComparer.Ordinal);
-        var direct = new List<Lane>();
+        var ways = new List<Way>();
         foreach (var origin in from)
         {
-            // Dijkstra over whole lead days.
             var lead = new Dictionary<string, int>(StringComparer.Ordinal) { [origin] = 0 };
+            var via = new Dictionary<string, Lane>(StringComparer.Ordinal);
             var queue = new PriorityQueue<string, int>();
             queue.Enqueue(origin, 0);
             while (queue.TryDequeue(out var region, out var days))
@@ -148,13 +177,21 @@ internal sealed class MaterialBalance
                     if (arrival < network.Horizon && (!lead.TryGetValue(lane.ToRegion, out var known) || arrival < known))
                     {
                         lead[lane.ToRegion] = arrival;
+                        via[lane.ToRegion] = lane;
                         queue.Enqueue(lane.ToRegion, arrival);
                     }
                 }
             }
-            direct.AddRange(to.Where(r => r != origin && lead.ContainsKey(r)).Order(StringComparer.Ordinal).Select(r => new Lane(origin, r, lead[r], 0)));
+            foreach (var region in to.Where(r => r != origin && lead.ContainsKey(r)).Order(StringComparer.Ordinal))
+            {
+                var lanes = new List<Lane>();
+                for (var at = region; at != origin; at = via[at].FromRegion)
+                    lanes.Add(via[at]);
+                lanes.Reverse();
+                ways.Add(new Way(origin, region, lead[region], lanes));
+            }
         }
-        return direct;
+        return ways;
     }
 
     /// <summary>The regions reachable from <paramref name="start"/> (itself included) along the edges.</summary>
@@ -264,8 +301,8 @@ internal sealed class MaterialStock
 
 /// <summary>
 /// The material moves a plan needs (MODEL.md <c>material_flows.csv</c>): for each material, the moves that cover the
-/// plan's use with the least material in transit (each unit moved weighs 1 + its lead days), found by an LP over the
-/// balance of constraint 8. Use a plan cannot cover shows as a deficit, which the LP keeps as small as it can first.
+/// plan's use with the least material in transit (a unit moved weighs 1 + its lead days per lane it takes), found by an
+/// LP over the balance of constraint 8 and given along the real lanes. Use a plan cannot cover shows as a deficit, which the LP keeps as small as it can first.
 /// Committed units need no material (MODEL.md constraint 4).
 /// </summary>
 internal static class MaterialFlows
@@ -287,17 +324,17 @@ internal static class MaterialFlows
             foreach (var ((_, region, day), quantity) in used.OrderBy(u => u.Key.Region, StringComparer.Ordinal).ThenBy(u => u.Key.Day))
                 balance.FixUse(region, day, quantity);
             var deficitColumns = balance.AddDeficits().ToList();
-            // A deficit weighs more than moving its material along any way the network has, so the LP covers what it can first.
-            var deficitWeight = (double)balance.Regions.Count * (network.Horizon + 1) * (1 + network.MovingLanes.Select(l => l.LeadDays).DefaultIfEmpty(0).Max()) + 1;
+            // A deficit weighs more than any rerouting of moves could cost to cover it, so the LP covers what it can first.
+            var deficitWeight = (double)balance.Regions.Count * (network.Horizon + 1) * (1 + balance.LongestWay) + 1;
             var objective = solver.Objective();
-            foreach (var (lane, _, variable) in balance.Moves)
-                objective.SetCoefficient(variable, 1 + lane.LeadDays);
+            foreach (var (variable, weight) in balance.MoveWeights)
+                objective.SetCoefficient(variable, weight);
             foreach (var (_, _, variable) in deficitColumns)
                 objective.SetCoefficient(variable, deficitWeight);
             objective.SetMinimization();
             if (solver.Solve() != Solver.ResultStatus.OPTIMAL)
                 throw new InvalidOperationException($"material {material}: the flow LP did not solve");
-            moves.AddRange(balance.SolvedMoves());
+            moves.AddRange(balance.SolvedLegs());
             deficits.AddRange(deficitColumns
                 .Select(d => (material, d.Region, d.Day, d.Var.SolutionValue() * balance.Scale))
                 .Where(d => d.Item4 > network.MaterialTolerance(material)));
