@@ -45,6 +45,41 @@ public sealed class ExplainDemandTests
         return rows;
     }
 
+    /// <summary>
+    /// Every competitor of a demand for materials that ran out, by the definition: the units the plan's production
+    /// (capacity, not stock) made on days up to its due date for demands of its priority or higher whose sku consumes
+    /// one of the materials (the bom table's), the largest first, ties by demand id.
+    /// </summary>
+    private static List<(long DemandId, string RequestKey, long Priority, long Units, string Materials)> SummedMaterials(
+        SqliteConnection connection, long planId, long demandId, string dueDate, long priority, IReadOnlyList<string> materials)
+    {
+        using var command = connection.CreateCommand();
+        var names = materials.Select((_, i) => "$m" + i).ToList();
+        command.CommandText = $"""
+            SELECT a.demand_id, a.request_key, d.priority, SUM(a.quantity) AS units,
+                   (SELECT group_concat(b.material_id) FROM bom b WHERE b.sku = a.sku AND b.material_id IN ({string.Join(", ", names)}))
+            FROM plan_assignment a JOIN demand d ON d.demand_id = a.demand_id
+            WHERE a.plan_id = $plan AND a.source = 'capacity' AND a.production_date <= $due AND a.demand_id <> $demand AND d.priority <= $priority
+              AND a.sku IN (SELECT sku FROM bom WHERE material_id IN ({string.Join(", ", names)}))
+            GROUP BY a.demand_id, a.request_key, d.priority, a.sku
+            ORDER BY units DESC, a.demand_id
+            """;
+        command.Parameters.AddWithValue("$plan", planId);
+        command.Parameters.AddWithValue("$due", dueDate);
+        command.Parameters.AddWithValue("$demand", demandId);
+        command.Parameters.AddWithValue("$priority", priority);
+        for (var i = 0; i < names.Count; i++)
+            command.Parameters.AddWithValue(names[i], materials[i]);
+        using var reader = command.ExecuteReader();
+        var rows = new List<(long, string, long, long, string)>();
+        while (reader.Read())
+        {
+            rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3),
+                string.Join(",", reader.GetString(4).Split(',').Order(StringComparer.Ordinal))));
+        }
+        return rows;
+    }
+
     private static SqliteConnection Open(string path)
     {
         var connection = new SqliteConnection($"Data Source={path};Pooling=False");
@@ -78,10 +113,13 @@ public sealed class ExplainDemandTests
             var explained = await audit.ExplainDemandAsync(new ExplainDemandRequest { DemandId = demandId, Page = new PageRequest { PageSize = 1000 } });
             foreach (var inPlan in explained.Plans)
             {
-                var expected = inPlan.Outcome.BindingFactories.Count == 0 ? []
+                var expected = inPlan.Outcome.BindingMaterials.Count > 0
+                    ? SummedMaterials(connection, inPlan.PlanId, demandId, explained.DueDate, (long)inPlan.Outcome.Priority, inPlan.Outcome.BindingMaterials)
+                    : inPlan.Outcome.BindingFactories.Count == 0 ? []
                     : Summed(connection, inPlan.PlanId, demandId, explained.DueDate, (long)inPlan.Outcome.Priority, inPlan.Outcome.BindingFactories);
                 var shown = expected.Take(EmergencyDispatch.Server.Grpc.AuditGrpcService.MaxCompetitors).ToList();
-                Assert.Equal(shown, inPlan.Competitors.Select(c => (c.DemandId, c.RequestId, (long)c.Priority, c.Units, string.Join(",", c.Factories))));
+                Assert.Equal(shown, inPlan.Competitors.Select(c => (c.DemandId, c.RequestId, (long)c.Priority, c.Units,
+                    string.Join(",", inPlan.Outcome.BindingMaterials.Count > 0 ? c.Materials : c.Factories))));
                 Assert.Equal(expected.Count - shown.Count, inPlan.MoreCompetitors);
                 Assert.Equal(expected.Sum(c => c.Units) - shown.Sum(c => c.Units), inPlan.MoreUnits);
                 named += shown.Count;

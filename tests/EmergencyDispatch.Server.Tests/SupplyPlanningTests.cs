@@ -122,6 +122,47 @@ public sealed class SupplyPlanningTests : IDisposable
     }
 
     [Fact]
+    public async Task ExplainDemandNamesTheMaterialThatRanOutAndTheDemandThatTookIt()
+    {
+        await Register();
+        await new DemandService.DemandServiceClient(_channel).SubmitDemandsAsync(
+            Fixtures.Batch(Fixtures.Line("D-LOW", 2000, due: "2020-02-08", priority: Priority.Low)));
+        var plan = await Plan();
+
+        var explained = await _audit.ExplainDemandAsync(new ExplainDemandRequest { RequestId = "D-LOW" });
+
+        var inPlan = Assert.Single(explained.Plans);
+        Assert.Equal(plan.PlanId, inPlan.PlanId);
+        Assert.Equal(ShortfallReason.MaterialShortage, inPlan.Outcome.Reason);
+        Assert.Equal(["MELTBLOWN"], inPlan.Outcome.BindingMaterials);
+        var competitor = Assert.Single(inPlan.Competitors);
+        Assert.Equal(("D-1", Priority.Critical, 3000L), (competitor.RequestId, competitor.Priority, competitor.Units));
+        Assert.Equal(["MELTBLOWN"], competitor.Materials);
+        Assert.Empty(competitor.Factories);
+    }
+
+    [Fact]
+    public async Task DiffPlansComparesSourcesAndMaterialMoves()
+    {
+        await Register();
+        var before = await Plan();
+        // 5 t in R1 from the start, enough for all F1 can make in the horizon: nothing needs to come from R2.
+        await _registry.UpsertMaterialSupplyAsync(new UpsertMaterialSupplyRequest
+        {
+            Supply = { new MaterialSupply { MaterialId = "MELTBLOWN", Region = "R1", Date = Start, Quantity = 5 } },
+        });
+        var after = await Plan();
+
+        var diff = await _audit.DiffPlansAsync(new DiffPlansRequest { PlanA = before.PlanId, PlanB = after.PlanId });
+
+        Assert.Equal([("capacity", 3000L, 5000L), ("stock:RESERVE-1", 1500L, 1500L)], diff.Sources.Select(s => (s.Source, s.UnitsA, s.UnitsB)));
+        var fabric = Assert.Single(diff.Materials);
+        Assert.Equal(("MELTBLOWN", 3.0, 5.0, 1.0, 0.0), (fabric.MaterialId, Math.Round(fabric.UsedA, 9), Math.Round(fabric.UsedB, 9), Math.Round(fabric.MovedA, 9), fabric.MovedB));
+        var lane = Assert.Single(fabric.Lanes);
+        Assert.Equal(("R2", "R1"), (lane.FromRegion, lane.ToRegion));
+    }
+
+    [Fact]
     public async Task TheLedgerCoversEachUnitsSourceAndThePlansMaterialFlows()
     {
         await Register();

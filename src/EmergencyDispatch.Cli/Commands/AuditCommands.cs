@@ -62,9 +62,14 @@ public static class AuditCommands
                 var o = p.Outcome;
                 context.Console.WriteLine(
                     $"plan {ProtoText.Number(p.PlanId)} ({ProtoText.Code(p.Status)}): {N(o.OnTime)} on time, {N(o.Late)} late, {N(o.Unmet)} unmet of {N(o.Quantity)}"
-                    + (o.Reason == ShortfallReason.None ? "" : $"; {o.Reason}" + (o.BindingFactories.Count > 0 ? $" at {string.Join(", ", o.BindingFactories)}" : "")));
+                    + (o.Reason == ShortfallReason.None ? "" : $"; {o.Reason}" + (o.BindingFactories.Count > 0 ? $" at {string.Join(", ", o.BindingFactories)}" : ""))
+                    + (o.BindingMaterials.Count > 0 ? $" of {string.Join(", ", o.BindingMaterials)}" : ""));
                 foreach (var c in p.Competitors.Take(10))
-                    context.Console.WriteLine($"  {N(c.Units)} units went to {c.RequestId} ({ProtoText.Code(c.Priority)}) from {string.Join(", ", c.Factories)}");
+                {
+                    context.Console.WriteLine(c.Materials.Count > 0
+                        ? $"  {N(c.Units)} units made with {string.Join(", ", c.Materials)} went to {c.RequestId} ({ProtoText.Code(c.Priority)})"
+                        : $"  {N(c.Units)} units went to {c.RequestId} ({ProtoText.Code(c.Priority)}) from {string.Join(", ", c.Factories)}");
+                }
                 var more = Math.Max(0, p.Competitors.Count - 10) + p.MoreCompetitors;
                 if (more > 0)
                     context.Console.WriteLine($"  … and {more} more demands ({N(p.Competitors.Skip(10).Sum(c => c.Units) + p.MoreUnits)} units)");
@@ -273,6 +278,18 @@ public static class AuditCommands
                     ProtoText.Number(d.Kept), ProtoText.Number(d.Moved), ProtoText.Number(d.Dropped), ProtoText.Number(d.Added),
                 ],
                 rows);
+            // Where the units come from, and the materials, once either plan draws on stock or uses one.
+            if (response.Sources.Any(s => s.Source != EmergencyDispatch.Planning.Plans.Sources.Capacity))
+            {
+                WriteLargest(context, "sources", ["source", "units_a", "units_b"], [.. response.Sources],
+                    s => [s.Source, ProtoText.Number(s.UnitsA), ProtoText.Number(s.UnitsB)], rows);
+            }
+            if (response.Materials.Count > 0)
+            {
+                WriteLargest(context, "materials", ["material_id", "used_a", "used_b", "moved_a", "moved_b", "lanes that differ"], [.. response.Materials],
+                    m => [m.MaterialId, ProtoText.Number(m.UsedA), ProtoText.Number(m.UsedB), ProtoText.Number(m.MovedA), ProtoText.Number(m.MovedB), ProtoText.Number(m.Lanes.Count)],
+                    rows);
+            }
             return ExitCodes.Ok;
         });
         return command;

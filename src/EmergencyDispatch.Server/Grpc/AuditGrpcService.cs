@@ -108,6 +108,30 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
             Dropped = d.Dropped,
             Added = d.Added,
         }));
+        var sourceUnits = a.Select(r => (r.Source, A: r.Quantity, B: 0L)).Concat(b.Select(r => (r.Source, A: 0L, B: r.Quantity)))
+            .GroupBy(r => r.Source, StringComparer.Ordinal)
+            .OrderBy(g => g.Key == EmergencyDispatch.Planning.Plans.Sources.Capacity ? 0 : 1).ThenBy(g => g.Key, StringComparer.Ordinal);
+        response.Sources.AddRange(sourceUnits.Select(g => new SourceDiff { Source = g.Key, UnitsA = g.Sum(r => r.A), UnitsB = g.Sum(r => r.B) }));
+        var (usedA, usedB) = (store.Get(request.PlanA)!.Materials, store.Get(request.PlanB)!.Materials);
+        var (flowsA, flowsB) = (store.MaterialFlows(request.PlanA), store.MaterialFlows(request.PlanB));
+        foreach (var material in usedA.Select(m => m.MaterialId).Union(usedB.Select(m => m.MaterialId)).Order(StringComparer.Ordinal))
+        {
+            var lanes = flowsA.Where(f => f.MaterialId == material).Select(f => (f.FromRegion, f.ToRegion, A: f.Quantity, B: 0.0))
+                .Concat(flowsB.Where(f => f.MaterialId == material).Select(f => (f.FromRegion, f.ToRegion, A: 0.0, B: f.Quantity)))
+                .GroupBy(f => (f.FromRegion, f.ToRegion))
+                .Select(g => new MaterialLaneDiff { FromRegion = g.Key.FromRegion, ToRegion = g.Key.ToRegion, MovedA = g.Sum(f => f.A), MovedB = g.Sum(f => f.B) })
+                .Where(l => l.MovedA != l.MovedB)
+                .OrderBy(l => l.FromRegion, StringComparer.Ordinal).ThenBy(l => l.ToRegion, StringComparer.Ordinal);
+            response.Materials.Add(new MaterialDiff
+            {
+                MaterialId = material,
+                UsedA = usedA.FirstOrDefault(m => m.MaterialId == material)?.Used ?? 0,
+                UsedB = usedB.FirstOrDefault(m => m.MaterialId == material)?.Used ?? 0,
+                MovedA = usedA.FirstOrDefault(m => m.MaterialId == material)?.Moved ?? 0,
+                MovedB = usedB.FirstOrDefault(m => m.MaterialId == material)?.Moved ?? 0,
+                Lanes = { lanes },
+            });
+        }
         response.Factories.AddRange(factories.Where(f => f.Added != 0 || f.Removed != 0).Select(f => new FactoryDiff
         {
             FactoryId = f.FactoryId,
@@ -189,9 +213,13 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
             DueDate = demand.DueDate,
             NextPageToken = Paging.Token(page),
         };
+        static bool ForMaterial(PlanOutcomeRow o) => o.Reason == Codes.Reasons.Code(EmergencyDispatch.Planning.Plans.ShortfallReason.MaterialShortage);
+        static IReadOnlyList<string> Binding(PlanOutcomeRow o) => o.Binding.Length == 0 ? [] : o.Binding.Split(';');
         var competitors = audit.Competitors(demand.DemandId, demand.DueDate,
-            [.. page.Items.Select(p => (p.PlanId, (IReadOnlyList<string>)(p.Outcome.Binding.Length == 0 ? [] : p.Outcome.Binding.Split(';')), p.Outcome.Priority))],
-            MaxCompetitors, context.CancellationToken);
+            [.. page.Items.Where(p => !ForMaterial(p.Outcome)).Select(p => (p.PlanId, Binding(p.Outcome), p.Outcome.Priority))],
+            MaxCompetitors, context.CancellationToken).ToDictionary();
+        foreach (var p in page.Items.Where(p => ForMaterial(p.Outcome) && p.Outcome.Binding.Length > 0))
+            competitors[p.PlanId] = audit.MaterialCompetitors(p.PlanId, demand.DemandId, demand.DueDate, p.Outcome.Priority, Binding(p.Outcome), MaxCompetitors);
         foreach (var planned in page.Items)
         {
             var outcome = planned.Outcome;
@@ -211,6 +239,7 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
                     Priority = (Priority)(int)c.Priority,
                     Units = c.Units,
                     Factories = { c.Factories },
+                    Materials = { c.Materials },
                 }));
                 entry.MoreCompetitors = (int)(ranked.Total - ranked.Largest.Count);
                 entry.MoreUnits = ranked.TotalUnits - ranked.Largest.Sum(c => c.Units);

@@ -10,7 +10,11 @@ public sealed record DemandIdentity(long DemandId, string Submitter, string Requ
 public sealed record PlannedOutcome(long PlanId, string Status, long CreatedAt, PlanOutcomeRow Outcome);
 
 /// <summary>Units a plan gave another demand from the binding factories (ordinal order).</summary>
-public sealed record CompetitorUnits(long DemandId, string RequestKey, long Priority, long Units, IReadOnlyList<string> Factories);
+public sealed record CompetitorUnits(long DemandId, string RequestKey, long Priority, long Units, IReadOnlyList<string> Factories)
+{
+    /// <summary>For a material shortage: which of the materials that ran out the competitor's sku consumes.</summary>
+    public IReadOnlyList<string> Materials { get; init; } = [];
+}
 
 /// <summary>The demands that competed with one in a plan: the largest, and how many there were and their units in all.</summary>
 public sealed record PlanCompetitors(IReadOnlyList<CompetitorUnits> Largest, long Total, long TotalUnits);
@@ -57,6 +61,52 @@ public sealed class AuditStore(Database database)
     /// number at most it) that got the most units from the plan's binding factories on production days up to
     /// <paramref name="dueDate"/> (ties by demand id), with how many such demands there are and their units in all.
     /// </summary>
+    /// <summary>
+    /// The demands that competed with one for materials that ran out in a plan: those of higher or equal priority
+    /// (priority number at most <paramref name="priority"/>) whose sku consumes one of <paramref name="materials"/> (by the
+    /// plan's own bill of materials), with the units the plan's production made for them on days up to the due date;
+    /// the largest first, ties by demand id.
+    /// </summary>
+    public PlanCompetitors MaterialCompetitors(long planId, long demandId, string dueDate, long priority, IReadOnlyList<string> materials, int top)
+    {
+        using var connection = database.Open();
+        var json = connection.QuerySingleOrDefault<string>("SELECT inputs_json FROM plan_input WHERE plan_id = @planId", new { planId });
+        var consumes = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        if (json is not null)
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(json);
+            if (document.RootElement.TryGetProperty("bom", out var bom))
+            {
+                foreach (var line in bom.EnumerateArray())
+                {
+                    var material = line.GetProperty("material_id").GetString()!;
+                    if (materials.Contains(material, StringComparer.Ordinal))
+                    {
+                        var sku = line.GetProperty("sku").GetString()!;
+                        if (!consumes.TryGetValue(sku, out var list))
+                            consumes[sku] = list = [];
+                        list.Add(material);
+                    }
+                }
+            }
+        }
+        if (consumes.Count == 0)
+            return new PlanCompetitors([], 0, 0);
+        var rows = connection.Query<(long DemandId, string RequestKey, long Priority, string Sku, long Units)>(
+            """
+            SELECT a.demand_id, a.request_key, o.priority, a.sku, SUM(a.quantity)
+            FROM plan_assignment a JOIN plan_outcome o ON o.plan_id = a.plan_id AND o.demand_id = a.demand_id
+            WHERE a.plan_id = @planId AND a.source = 'capacity' AND a.sku IN @skus AND a.production_date <= @dueDate
+              AND a.demand_id <> @demandId AND o.priority <= @priority
+            GROUP BY a.demand_id, a.request_key, o.priority, a.sku
+            """, new { planId, skus = consumes.Keys.ToList(), dueDate, demandId, priority }).AsList();
+        var ranked = rows.OrderByDescending(r => r.Units).ThenBy(r => r.DemandId).ToList();
+        return new PlanCompetitors(
+            [.. ranked.Take(top).Select(r => new CompetitorUnits(r.DemandId, r.RequestKey, r.Priority, r.Units, []) { Materials = consumes[r.Sku] })],
+            ranked.Count,
+            ranked.Sum(r => r.Units));
+    }
+
     public IReadOnlyDictionary<long, PlanCompetitors> Competitors(
         long demandId, string dueDate, IReadOnlyList<(long PlanId, IReadOnlyList<string> Factories, long Priority)> plans, int top,
         CancellationToken cancellationToken = default)
