@@ -39,6 +39,57 @@ public class ImportAgainstServerTests
     }
 
     [Fact]
+    public async Task StockAndMaterialFilesAreImportedAndListedAndAnUnknownMaterialIsRefusedAtItsCsvLine()
+    {
+        using var factory = new DispatchFactory();
+        using var channel = factory.CreateChannel();
+        using var folder = new ScenarioFolder();
+        folder.Write(ScenarioReader.StockFile, """
+            stock_id,factory_id,sku,quantity,available_date,unit_cost
+            RES-1,F2,BLANKET,300,2025-02-20,0
+            """);
+        folder.Write(ScenarioReader.MaterialsFile, """
+            material_id,name,unit
+            PLASTIC,PET resin,t
+            """);
+        folder.Write(ScenarioReader.BomFile, """
+            sku,material_id,per_unit
+            WATER,PLASTIC,0.0002
+            """);
+        folder.Write(ScenarioReader.MaterialSupplyFile, """
+            material_id,region,date,quantity
+            PLASTIC,HB,2025-03-01,0.1
+            PLASTIC,HB,2025-03-02,0.05
+            """);
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var root = DispatchCli.CreateRootCommand(CliConsole.FromWriters(output, error), _ => channel);
+
+        var imported = await root.Parse(["import", folder.Path]).InvokeAsync();
+        var listed = await root.Parse(["registry", "stock", "list"]).InvokeAsync();
+        await root.Parse(["registry", "bom", "list", "--material", "PLASTIC"]).InvokeAsync();
+        await root.Parse(["registry", "supply", "list", "--region", "HB", "--from", "2025-03-02"]).InvokeAsync();
+        await root.Parse(["registry", "materials", "list"]).InvokeAsync();
+
+        Assert.Equal((ExitCodes.Ok, ExitCodes.Ok), (imported, listed));
+        var text = output.ToString();
+        Assert.Contains("RES-1", text);
+        Assert.Contains("PET resin", text);
+        Assert.Contains("0.0002", text);
+        Assert.Contains("2025-03-02", text);
+
+        // A bill of materials naming a material the scenario does not define is refused at its line before anything is sent.
+        folder.Write(ScenarioReader.BomFile, """
+            sku,material_id,per_unit
+            WATER,PLASTIC,0.0002
+            BLANKET,COTTON,0.5
+            """);
+        var (rows, errors) = ScenarioReader.ReadRows(folder.Path);
+        Assert.Contains(errors, e => e.ToString().StartsWith("bom.csv:3: material_id: ", StringComparison.Ordinal));
+        Assert.Null(rows);
+    }
+
+    [Fact]
     public async Task ChangedDemandLineIsRejectedAtItsCsvLine()
     {
         using var factory = new DispatchFactory();
