@@ -360,7 +360,17 @@ internal sealed class LpModel : IDisposable
             objective.SetCoefficient(v, c / scale);
         objective.SetOptimizationDirection(step.Maximise);
         Solver.SetTimeLimit((long)Math.Max(1, timeLimit.TotalMilliseconds));
-        return Solver.Solve();
+        var status = Solver.Solve();
+        if (status == Solver.ResultStatus.INFEASIBLE && Solver.SolverVersion().StartsWith("Glop", StringComparison.OrdinalIgnoreCase))
+        {
+            // Every step's model is feasible by construction (the last solution satisfies every hold). GLOP's presolve
+            // can still conclude otherwise on a model of many fixed rows and columns, within its tolerances; the same
+            // model without presolve solves. Deterministic: the same model takes the same path.
+            Solver.SetSolverSpecificParametersAsString("use_preprocessing: false");
+            status = Solver.Solve();
+            Solver.SetSolverSpecificParametersAsString("use_preprocessing: true");
+        }
+        return status;
     }
 
     /// <summary>

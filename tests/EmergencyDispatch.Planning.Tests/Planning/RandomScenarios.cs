@@ -131,9 +131,13 @@ public static class RandomScenarios
     /// a unit; about half the regions receive one or two supplies of it (dated from the day before the start to the
     /// horizon's last day, 5–100 each), usually less than the factories could use, so material binds somewhere.
     /// </summary>
-    public static PlanningInput BuildWithMaterials(int seed)
+    public static PlanningInput BuildWithMaterials(int seed) => WithMaterials(Build(seed), seed);
+
+    /// <summary>The scenario of <see cref="BuildWithStock"/> with the materials of <see cref="BuildWithMaterials"/>: lots need none.</summary>
+    public static PlanningInput BuildWithStockAndMaterials(int seed) => WithMaterials(BuildWithStock(seed), seed);
+
+    private static PlanningInput WithMaterials(PlanningInput input, int seed)
     {
-        var input = Build(seed);
         var random = new Random(seed * 15485863 + 5);
         var regions = input.Factories.Select(f => f.Region).Concat(input.Lanes.SelectMany(l => new[] { l.FromRegion, l.ToRegion }))
             .Distinct().Order(StringComparer.Ordinal).ToList();
