@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using EmergencyDispatch.Api.V1;
 using EmergencyDispatch.Planning.Scenarios;
+using Rules = EmergencyDispatch.Planning.Model.Rules;
 using Grpc.Core;
 using Grpc.Net.Client;
 
@@ -167,14 +168,14 @@ public static class HostileBenchmark
             await Task.Yield();
         }
 
-        /// <summary>Also writes calls of the largest size allowed (10,000 factory-days of availability) as fast as it is let.</summary>
+        /// <summary>Also writes calls of the largest size allowed (<see cref="Rules.MaxAvailabilityDaysPerCall"/> factory-days of availability) as fast as it is let.</summary>
         public void Write(string writerKey)
         {
             var ct = _stop.Token;
             var registry = new RegistryService.RegistryServiceClient(Add(writerKey));
             var big = new UpsertAvailabilityRequest();
             var first = new DateOnly(2021, 1, 1);
-            for (var range = 0; range < 100; range++)
+            for (var range = 0; range < Rules.MaxAvailabilityDaysPerCall / 100; range++)
                 big.Ranges.Add(new AvailabilityRange
                 {
                     FactoryId = factory,

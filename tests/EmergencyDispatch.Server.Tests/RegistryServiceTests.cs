@@ -180,21 +180,21 @@ public sealed class RegistryServiceTests : IDisposable
     }
 
     [Fact]
-    public async Task OneAvailabilityCallWritesAtMostTenThousandFactoryDays()
+    public async Task OneAvailabilityCallWritesAtMostAThousandFactoryDays()
     {
         await _registry.UpsertFactoriesAsync(new UpsertFactoriesRequest { Factories = { new Factory { FactoryId = "F1", Name = "One", Region = "R1" } } });
-        // Whole years from 2000: 27 of them are 9,862 days, 28 are 10,227.
+        // Whole years from 2000: 2 of them are 731 days, 3 are 1,096.
         static UpsertAvailabilityRequest Years(int count) => new()
         {
             Ranges = { Enumerable.Range(2000, count).Select(y => new AvailabilityRange { FactoryId = "F1", FromDate = $"{y}-01-01", ToDate = $"{y}-12-31", Factor = 0.5 }) },
         };
 
-        var written = await _registry.UpsertAvailabilityAsync(Years(27));
-        var refused = await Rpc.Fails(StatusCode.ResourceExhausted, () => _registry.UpsertAvailabilityAsync(Years(28)).ResponseAsync);
-        var stored = await _registry.ListAvailabilityAsync(new ListAvailabilityRequest { FactoryId = "F1", FromDate = "2027-01-01", Page = new PageRequest { PageSize = 10 } });
+        var written = await _registry.UpsertAvailabilityAsync(Years(2));
+        var refused = await Rpc.Fails(StatusCode.ResourceExhausted, () => _registry.UpsertAvailabilityAsync(Years(3)).ResponseAsync);
+        var stored = await _registry.ListAvailabilityAsync(new ListAvailabilityRequest { FactoryId = "F1", FromDate = "2002-01-01", Page = new PageRequest { PageSize = 10 } });
 
-        Assert.Equal(9_862, written.Created);
-        Assert.Contains("more than 10000 factory-days", refused.Status.Detail);
+        Assert.Equal(731, written.Created);
+        Assert.Contains("more than 1000 factory-days", refused.Status.Detail);
         Assert.Empty(stored.Days);
     }
 }

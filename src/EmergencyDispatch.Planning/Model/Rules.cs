@@ -49,8 +49,12 @@ public static class Rules
     // Requests.
     public const int MaxBatch = 10_000;
 
-    /// <summary>Most factory-days one availability call may write (its ranges' days summed): as many rows as a batch of anything else.</summary>
-    public const int MaxAvailabilityDaysPerCall = MaxBatch;
+    /// <summary>
+    /// Most factory-days one availability call may write (its ranges' days summed): a few milliseconds of the single
+    /// writer, so that other callers' writes never wait long behind one (the CLI's import sends larger files in calls
+    /// of this size).
+    /// </summary>
+    public const int MaxAvailabilityDaysPerCall = 1_000;
     public const int DefaultPageSize = 100;
     public const int MaxPageSize = 1000;
     /// <summary>Most request_ids one ListDemands filters on (import looks its file up in groups of this many).</summary>

@@ -39,7 +39,7 @@ public sealed class DemandStore(Database database, Writer writer, AssignmentFeed
         writer.WriteAsync(call, (connection, transaction) => Submit(connection, transaction, call.Actor, lines), ct,
             r => r.Violations.Count > 0 || r.ConflictLine is not null ? null
                 : Ledger.Describe("demand", [.. r.Demands.Select(d => d.DemandId.ToString(System.Globalization.CultureInfo.InvariantCulture))])
-                  + (r.Replayed > 0 ? $", {r.Replayed} replayed" : ""));
+                  + (r.Replayed > 0 ? $", {r.Replayed} replayed" : ""), weight: lines.Count);
 
     private SubmitResult Submit(SqliteConnection connection, SqliteTransaction transaction, string submitter, IReadOnlyList<DemandLine> lines)
     {

@@ -13,7 +13,7 @@ public sealed class RegistryStore(Database database, Writer writer, TimeProvider
             """
             INSERT INTO product (sku, name, unit, updated_at) VALUES (@Sku, @Name, @Unit, @At)
             ON CONFLICT (sku) DO UPDATE SET name = excluded.name, unit = excluded.unit, updated_at = excluded.updated_at
-            """), ct, _ => Ledger.Describe("product", [.. rows.Select(r => r.Sku)]));
+            """), ct, _ => Ledger.Describe("product", [.. rows.Select(r => r.Sku)]), weight: rows.Count);
 
     public Task<UpsertCounts> UpsertFactoriesAsync(IReadOnlyList<FactoryRow> rows, CallInfo call, CancellationToken ct) =>
         writer.WriteAsync(call, (c, t) => Upsert(c, t, rows,
@@ -21,7 +21,7 @@ public sealed class RegistryStore(Database database, Writer writer, TimeProvider
             """
             INSERT INTO factory (factory_id, name, region, updated_at) VALUES (@FactoryId, @Name, @Region, @At)
             ON CONFLICT (factory_id) DO UPDATE SET name = excluded.name, region = excluded.region, updated_at = excluded.updated_at
-            """), ct, _ => Ledger.Describe("factory", [.. rows.Select(r => r.FactoryId)]));
+            """), ct, _ => Ledger.Describe("factory", [.. rows.Select(r => r.FactoryId)]), weight: rows.Count);
 
     /// <summary>Upserts capabilities of existing factories and skus; unknown ones are refused and nothing is stored.</summary>
     public Task<WriteResult<UpsertCounts>> UpsertCapabilitiesAsync(IReadOnlyList<CapabilityRow> rows, CallInfo call, CancellationToken ct) =>
@@ -37,7 +37,7 @@ public sealed class RegistryStore(Database database, Writer writer, TimeProvider
                 INSERT INTO capability (factory_id, sku, units_per_day, unit_cost, updated_at) VALUES (@FactoryId, @Sku, @UnitsPerDay, @UnitCost, @At)
                 ON CONFLICT (factory_id, sku) DO UPDATE SET units_per_day = excluded.units_per_day, unit_cost = excluded.unit_cost, updated_at = excluded.updated_at
                 """), []);
-        }, ct, r => r.Violations.Count > 0 ? null : Ledger.Describe("capability", [.. rows.Select(x => $"{x.FactoryId}/{x.Sku}")]));
+        }, ct, r => r.Violations.Count > 0 ? null : Ledger.Describe("capability", [.. rows.Select(x => $"{x.FactoryId}/{x.Sku}")]), weight: rows.Count);
 
     /// <summary>Upserts availability days of existing factories; <paramref name="rangeOfRow"/> gives the request item each day came from.</summary>
     public Task<WriteResult<UpsertCounts>> UpsertAvailabilityAsync(IReadOnlyList<AvailabilityRow> rows, IReadOnlyList<int> rangeOfRow, CallInfo call, CancellationToken ct) =>
@@ -49,13 +49,58 @@ public sealed class RegistryStore(Database database, Writer writer, TimeProvider
                 return WriteResult<UpsertCounts>.Invalid(missing.Select(i => rangeOfRow[i]).Distinct()
                     .Select(i => new Violation($"ranges[{i}].factory_id", $"unknown factory '{rows[missing.First(m => rangeOfRow[m] == i)].FactoryId}'")).ToList());
             }
-            return new WriteResult<UpsertCounts>(Upsert(c, t, rows,
-                "SELECT factory_id AS FactoryId, date, factor FROM availability WHERE factory_id = @FactoryId AND date = @Date",
-                """
-                INSERT INTO availability (factory_id, date, factor, updated_at) VALUES (@FactoryId, @Date, @Factor, @At)
-                ON CONFLICT (factory_id, date) DO UPDATE SET factor = excluded.factor, updated_at = excluded.updated_at
-                """), []);
-        }, ct, r => r.Violations.Count > 0 ? null : Ledger.Describe("availability", [.. rows.Select(x => $"{x.FactoryId}/{x.Date}")]));
+            return new WriteResult<UpsertCounts>(UpsertAvailabilityDays(c, t, rows), []);
+        }, ct, r => r.Violations.Count > 0 ? null : Ledger.Describe("availability", [.. rows.Select(x => $"{x.FactoryId}/{x.Date}")]), weight: rows.Count);
+
+    /// <summary>
+    /// <see cref="Upsert"/> for availability days, the registry's largest writes (up to
+    /// <see cref="Rules.MaxAvailabilityDaysPerCall"/> rows a call): two statements prepared once and re-bound per row.
+    /// </summary>
+    private UpsertCounts UpsertAvailabilityDays(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<AvailabilityRow> rows)
+    {
+        var at = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        using var select = connection.CreateCommand();
+        select.Transaction = transaction;
+        select.CommandText = "SELECT factor FROM availability WHERE factory_id = $factory AND date = $date";
+        var selectFactory = select.Parameters.Add("$factory", SqliteType.Text);
+        var selectDate = select.Parameters.Add("$date", SqliteType.Text);
+        select.Prepare();
+        using var upsert = connection.CreateCommand();
+        upsert.Transaction = transaction;
+        upsert.CommandText = """
+            INSERT INTO availability (factory_id, date, factor, updated_at) VALUES ($factory, $date, $factor, $at)
+            ON CONFLICT (factory_id, date) DO UPDATE SET factor = excluded.factor, updated_at = excluded.updated_at
+            """;
+        var upsertFactory = upsert.Parameters.Add("$factory", SqliteType.Text);
+        var upsertDate = upsert.Parameters.Add("$date", SqliteType.Text);
+        var upsertFactor = upsert.Parameters.Add("$factor", SqliteType.Real);
+        upsert.Parameters.AddWithValue("$at", at);
+        upsert.Prepare();
+        int created = 0, updated = 0, unchanged = 0;
+        foreach (var row in rows)
+        {
+            selectFactory.Value = row.FactoryId;
+            selectDate.Value = row.Date;
+            if (select.ExecuteScalar() is double existing)
+            {
+                if (existing.Equals(row.Factor))
+                {
+                    unchanged++;
+                    continue;
+                }
+                updated++;
+            }
+            else
+            {
+                created++;
+            }
+            upsertFactory.Value = row.FactoryId;
+            upsertDate.Value = row.Date;
+            upsertFactor.Value = row.Factor;
+            upsert.ExecuteNonQuery();
+        }
+        return new UpsertCounts(created, updated, unchanged);
+    }
 
     /// <summary>A violation per item whose key is not in the table, named <c>items[i].field</c>.</summary>
     private static List<Violation> Unknown(SqliteConnection c, SqliteTransaction t, string table, string column, List<string> keys, string items, string field, string what) =>
@@ -67,7 +112,7 @@ public sealed class RegistryStore(Database database, Writer writer, TimeProvider
             """
             INSERT INTO lane (from_region, to_region, lead_days, unit_cost, updated_at) VALUES (@FromRegion, @ToRegion, @LeadDays, @UnitCost, @At)
             ON CONFLICT (from_region, to_region) DO UPDATE SET lead_days = excluded.lead_days, unit_cost = excluded.unit_cost, updated_at = excluded.updated_at
-            """), ct, _ => Ledger.Describe("lane", [.. rows.Select(r => $"{r.FromRegion}>{r.ToRegion}")]));
+            """), ct, _ => Ledger.Describe("lane", [.. rows.Select(r => $"{r.FromRegion}>{r.ToRegion}")]), weight: rows.Count);
 
     /// <summary>Upserts stock lots at existing sites of existing skus; unknown ones are refused and nothing is stored.</summary>
     public Task<WriteResult<UpsertCounts>> UpsertStockLotsAsync(IReadOnlyList<StockLotRow> rows, CallInfo call, CancellationToken ct) =>
@@ -85,7 +130,7 @@ public sealed class RegistryStore(Database database, Writer writer, TimeProvider
                 ON CONFLICT (stock_id) DO UPDATE SET factory_id = excluded.factory_id, sku = excluded.sku, quantity = excluded.quantity,
                     available_date = excluded.available_date, unit_cost = excluded.unit_cost, updated_at = excluded.updated_at
                 """), []);
-        }, ct, r => r.Violations.Count > 0 ? null : Ledger.Describe("stock_lot", [.. rows.Select(x => x.StockId)]));
+        }, ct, r => r.Violations.Count > 0 ? null : Ledger.Describe("stock_lot", [.. rows.Select(x => x.StockId)]), weight: rows.Count);
 
     public Task<UpsertCounts> UpsertMaterialsAsync(IReadOnlyList<MaterialRow> rows, CallInfo call, CancellationToken ct) =>
         writer.WriteAsync(call, (c, t) => Upsert(c, t, rows,
@@ -93,7 +138,7 @@ public sealed class RegistryStore(Database database, Writer writer, TimeProvider
             """
             INSERT INTO material (material_id, name, unit, updated_at) VALUES (@MaterialId, @Name, @Unit, @At)
             ON CONFLICT (material_id) DO UPDATE SET name = excluded.name, unit = excluded.unit, updated_at = excluded.updated_at
-            """), ct, _ => Ledger.Describe("material", [.. rows.Select(r => r.MaterialId)]));
+            """), ct, _ => Ledger.Describe("material", [.. rows.Select(r => r.MaterialId)]), weight: rows.Count);
 
     /// <summary>Upserts bill-of-materials lines of existing skus and materials; unknown ones are refused and nothing is stored.</summary>
     public Task<WriteResult<UpsertCounts>> UpsertBomAsync(IReadOnlyList<BomRow> rows, CallInfo call, CancellationToken ct) =>
@@ -109,7 +154,7 @@ public sealed class RegistryStore(Database database, Writer writer, TimeProvider
                 INSERT INTO bom (sku, material_id, per_unit, updated_at) VALUES (@Sku, @MaterialId, @PerUnit, @At)
                 ON CONFLICT (sku, material_id) DO UPDATE SET per_unit = excluded.per_unit, updated_at = excluded.updated_at
                 """), []);
-        }, ct, r => r.Violations.Count > 0 ? null : Ledger.Describe("bom", [.. rows.Select(x => $"{x.Sku}/{x.MaterialId}")]));
+        }, ct, r => r.Violations.Count > 0 ? null : Ledger.Describe("bom", [.. rows.Select(x => $"{x.Sku}/{x.MaterialId}")]), weight: rows.Count);
 
     /// <summary>Upserts supply of existing materials; unknown ones are refused and nothing is stored.</summary>
     public Task<WriteResult<UpsertCounts>> UpsertMaterialSupplyAsync(IReadOnlyList<MaterialSupplyRow> rows, CallInfo call, CancellationToken ct) =>
@@ -124,7 +169,7 @@ public sealed class RegistryStore(Database database, Writer writer, TimeProvider
                 INSERT INTO material_supply (material_id, region, date, quantity, updated_at) VALUES (@MaterialId, @Region, @Date, @Quantity, @At)
                 ON CONFLICT (material_id, region, date) DO UPDATE SET quantity = excluded.quantity, updated_at = excluded.updated_at
                 """), []);
-        }, ct, r => r.Violations.Count > 0 ? null : Ledger.Describe("material_supply", [.. rows.Select(x => $"{x.MaterialId}/{x.Region}/{x.Date}")]));
+        }, ct, r => r.Violations.Count > 0 ? null : Ledger.Describe("material_supply", [.. rows.Select(x => $"{x.MaterialId}/{x.Region}/{x.Date}")]), weight: rows.Count);
 
     private const string StockLotColumns =
         "stock_id AS StockId, factory_id AS FactoryId, sku, quantity, available_date AS AvailableDate, unit_cost AS UnitCost";
