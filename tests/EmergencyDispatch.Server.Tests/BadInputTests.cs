@@ -99,6 +99,8 @@ public sealed class BadInputTests : IDisposable
         {
             b.UseSetting("Dispatch:Security:RequestsPerSecond", "1000000");
             b.UseSetting("Dispatch:Security:Burst", "1000000");
+            b.UseSetting("Dispatch:Security:RowsPerSecond", "100000000");
+            b.UseSetting("Dispatch:Security:RowsBurst", "100000000");
             // Thousands of refusals logged to the console would take longer than the calls; errors are collected instead.
             b.ConfigureLogging(l => l.ClearProviders().AddProvider(_serverErrors));
         });

@@ -116,6 +116,36 @@ public sealed class SecurityTests : IDisposable
     }
 
     [Fact]
+    public async Task PastItsShareOfRowsAKeysWritesGetResourceExhaustedWithARetryTimeAndReadsAndOtherKeysGoOn()
+    {
+        // 10,000 rows at once (the least the bucket holds: one largest batch), then one row a second.
+        using var app = With(("Dispatch:Security:RowsPerSecond", "1"), ("Dispatch:Security:RowsBurst", "1"));
+        var token = DispatchFactory.ReadAdminTokenAfterStart(app, _factory.DatabasePath);
+        using var channel = DispatchFactory.CreateChannel(app.Server, token);
+        var admin = new AdminService.AdminServiceClient(channel);
+        var other = (await admin.CreateApiKeyAsync(new CreateApiKeyRequest { Name = "other", Role = ApiRole.Coordinator })).Token;
+        var registry = new RegistryService.RegistryServiceClient(channel);
+        static UpsertProductsRequest Products(int count, string prefix) => new()
+        {
+            Products = { Enumerable.Range(0, count).Select(i => new Product { Sku = $"{prefix}{i}", Name = "item", Unit = "piece" }) },
+        };
+
+        var first = await registry.UpsertProductsAsync(Products(9_990, "A"));
+        var call = registry.UpsertProductsAsync(Products(20, "B"));
+        var e = await Rpc.Fails(StatusCode.ResourceExhausted, () => call.ResponseAsync);
+        var retry = call.GetTrailers().GetValue("retry-after-ms");
+        var listed = await registry.ListProductsAsync(new ListProductsRequest { Page = new PageRequest { PageSize = 1 } });
+        using var otherChannel = DispatchFactory.CreateChannel(app.Server, other);
+        var byOther = await new RegistryService.RegistryServiceClient(otherChannel).UpsertProductsAsync(Products(20, "B"));
+
+        Assert.Equal(9_990, first.Created);
+        Assert.Contains("share of rows", e.Status.Detail, StringComparison.Ordinal);
+        Assert.InRange(int.Parse(retry!, System.Globalization.CultureInfo.InvariantCulture), 1, 60_000);
+        Assert.Single(listed.Products);
+        Assert.Equal(20, byOther.Created);
+    }
+
+    [Fact]
     public async Task CallsWithoutValidCredentialsAreLimitedPerAddressAndAKnownKeyStillPasses()
     {
         using var app = With(("Dispatch:Security:AnonymousPerSecond", "0.5"), ("Dispatch:Security:AnonymousBurst", "3"));

@@ -75,6 +75,8 @@ public sealed class SecurityInterceptor(Authenticator authenticator, CallLimits 
             throw GrpcErrors.Error(StatusCode.PermissionDenied, $"the {Caller.RoleName(caller.Role)} role may not call {context.Method.TrimStart('/')}");
         if (!limits.TryTake(caller.Partition, out var retryAfter))
             throw Limited(context, retryAfter, "rate limit of this key reached");
+        if (request is IMessage written && WriteRows.Of(context.Method, written) is { } rows && !limits.TryTakeRows(caller.Partition, rows, out retryAfter))
+            throw Limited(context, retryAfter, $"this key has written its share of rows for now ({rows} in this call)");
         if (rule.FactoryScoped && caller.Role == Role.Factory && request is IMessage message)
             HoldToOwnFactory(message, caller.FactoryId!);
         context.UserState[CallerKey] = caller;

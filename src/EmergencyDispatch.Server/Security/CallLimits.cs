@@ -6,14 +6,15 @@ using Microsoft.Extensions.Options;
 namespace EmergencyDispatch.Server.Security;
 
 /// <summary>
-/// What a caller may hold at once, from System.Threading.RateLimiting: a token bucket per key (or token subject), a
-/// token bucket per peer address for calls without valid credentials (open methods such as health, and failed
+/// What a caller may hold at once, from System.Threading.RateLimiting: a token bucket per key (or token subject) of
+/// requests and one of rows written, a token bucket per peer address for calls without valid credentials (open methods such as health, and failed
 /// authentications), and a count of open streams per caller. Each is partitioned; a partition idle for ten seconds
 /// (a full bucket, no stream open) is evicted, so keys and addresses seen once hold no memory.
 /// </summary>
 public sealed class CallLimits : IDisposable
 {
     private readonly PartitionedRateLimiter<string> _keys;
+    private readonly PartitionedRateLimiter<string> _rows;
     private readonly PartitionedRateLimiter<string> _anonymous;
     private readonly PartitionedRateLimiter<string> _streams;
 
@@ -22,6 +23,8 @@ public sealed class CallLimits : IDisposable
         var o = options.Value;
         StreamsPerCaller = o.StreamsPerCaller;
         _keys = Buckets(o.RequestsPerSecond, o.Burst);
+        RowsBurst = Math.Max(Planning.Model.Rules.MaxBatch, o.RowsBurst);
+        _rows = Buckets(o.RowsPerSecond, RowsBurst);
         _anonymous = Buckets(o.AnonymousPerSecond, o.AnonymousBurst);
         var streams = new ConcurrencyLimiterOptions { PermitLimit = o.StreamsPerCaller, QueueLimit = 0 };
         _streams = PartitionedRateLimiter.Create<string, string>(p => RateLimitPartition.GetConcurrencyLimiter(p, _ => streams));
@@ -32,6 +35,13 @@ public sealed class CallLimits : IDisposable
 
     /// <summary>Takes one request from a key's bucket; false, with the wait until the next one, when it is empty.</summary>
     public bool TryTake(string partition, out TimeSpan retryAfter) => Take(_keys, partition, out retryAfter);
+
+    /// <summary>The most rows a key's row bucket holds.</summary>
+    public int RowsBurst { get; }
+
+    /// <summary>Takes <paramref name="rows"/> from a key's bucket of rows written; false, with the wait, when it holds fewer.</summary>
+    public bool TryTakeRows(string partition, int rows, out TimeSpan retryAfter) =>
+        Take(_rows, partition, out retryAfter, Math.Clamp(rows, 1, RowsBurst));
 
     /// <summary>Takes one call without valid credentials from an address's bucket; false, with the wait, when it is empty.</summary>
     public bool TryTakeAnonymous(string address, out TimeSpan retryAfter) => Take(_anonymous, address, out retryAfter);
@@ -69,13 +79,14 @@ public sealed class CallLimits : IDisposable
     public void Dispose()
     {
         _keys.Dispose();
+        _rows.Dispose();
         _anonymous.Dispose();
         _streams.Dispose();
     }
 
-    private static bool Take(PartitionedRateLimiter<string> limiter, string partition, out TimeSpan retryAfter)
+    private static bool Take(PartitionedRateLimiter<string> limiter, string partition, out TimeSpan retryAfter, int permits = 1)
     {
-        using var lease = limiter.AttemptAcquire(partition);
+        using var lease = limiter.AttemptAcquire(partition, permits);
         retryAfter = TimeSpan.Zero;
         if (lease.IsAcquired)
             return true;

@@ -16,6 +16,16 @@ public sealed class SecurityOptions
     public int Burst { get; set; } = 1000;
 
     /// <summary>
+    /// Rows each key (or token subject) may write per second on average (items of upsert and SubmitDemands batches,
+    /// factory-days of UpsertAvailability); past it, RESOURCE_EXHAUSTED with the wait. The single writer is shared:
+    /// this is one caller's share of it, well above what an import or the intake benchmark writes.
+    /// </summary>
+    public double RowsPerSecond { get; set; } = 100_000;
+
+    /// <summary>Rows a key may write at once after being idle (the bucket's size; at least one largest batch).</summary>
+    public int RowsBurst { get; set; } = 200_000;
+
+    /// <summary>
     /// Calls without valid credentials per second from one peer address (an IPv6 peer's /64) on average: calls to
     /// open methods (health, reflection) and calls whose authentication failed. Past it, RESOURCE_EXHAUSTED, and a key
     /// not already known is not looked up until the address's bucket refills.
