@@ -45,6 +45,9 @@ internal sealed class LpModel : IDisposable
     /// <summary>Every step held so far: its objective's scale and its row duals, for checking columns added later.</summary>
     private readonly List<(Step Step, double Scale, double[] Duals)> _held = [];
 
+    /// <summary>Whether the solver is GLOP, whose presolve may need a second try (see <see cref="Optimise"/>).</summary>
+    private readonly bool _glop;
+
     private Step? _current;
     private double _currentScale = 1;
 
@@ -53,6 +56,7 @@ internal sealed class LpModel : IDisposable
         Context = context;
         Component = component;
         Solver = Solver.CreateSolver(solverId) ?? throw new InvalidOperationException($"OR-Tools has no {solverId} solver");
+        _glop = string.Equals(solverId, "GLOP", StringComparison.OrdinalIgnoreCase);
         Solver.SuppressOutput();
 
         // Variables and constraints; shipments enter with the step that first needs them (see Activate).
@@ -361,7 +365,7 @@ internal sealed class LpModel : IDisposable
         objective.SetOptimizationDirection(step.Maximise);
         Solver.SetTimeLimit((long)Math.Max(1, timeLimit.TotalMilliseconds));
         var status = Solver.Solve();
-        if (status == Solver.ResultStatus.INFEASIBLE && Solver.SolverVersion().StartsWith("Glop", StringComparison.OrdinalIgnoreCase))
+        if (status == Solver.ResultStatus.INFEASIBLE && _glop)
         {
             // Every step's model is feasible by construction (the last solution satisfies every hold). GLOP's presolve
             // can still conclude otherwise on a model of many fixed rows and columns, within its tolerances; the same

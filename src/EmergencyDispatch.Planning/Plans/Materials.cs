@@ -84,7 +84,6 @@ internal sealed class MaterialBalance
     /// <summary>The regions with a row per day, in order.</summary>
     public IReadOnlyList<string> Regions { get; }
 
-
     /// <summary>Production that consumes <paramref name="perUnitOfVariable"/> of the material per unit of the variable, in a region on a day.</summary>
     public void Use(Variable variable, string region, int day, double perUnitOfVariable) =>
         _rows[region][day].Row.SetCoefficient(variable, perUnitOfVariable / Scale);
@@ -155,40 +154,21 @@ internal sealed class MaterialBalance
 
     /// <summary>
     /// From each region of <paramref name="from"/> to each other region of <paramref name="to"/> it reaches inside the
-    /// horizon: the way of least lead time along the lanes (Dijkstra; of equal ways, the first found in lane order).
+    /// horizon: the way of least lead time along the lanes (<see cref="Network.WaysFrom"/>).
     /// </summary>
     private static List<Way> Ways(Network network, IEnumerable<string> from, IReadOnlySet<string> to)
     {
-        var next = network.MovingLanes.ToLookup(l => l.FromRegion, StringComparer.Ordinal);
         var ways = new List<Way>();
         foreach (var origin in from)
         {
-            var lead = new Dictionary<string, int>(StringComparer.Ordinal) { [origin] = 0 };
-            var via = new Dictionary<string, Lane>(StringComparer.Ordinal);
-            var queue = new PriorityQueue<string, int>();
-            queue.Enqueue(origin, 0);
-            while (queue.TryDequeue(out var region, out var days))
-            {
-                if (days > lead[region])
-                    continue;
-                foreach (var lane in next[region])
-                {
-                    var arrival = days + lane.LeadDays;
-                    if (arrival < network.Horizon && (!lead.TryGetValue(lane.ToRegion, out var known) || arrival < known))
-                    {
-                        lead[lane.ToRegion] = arrival;
-                        via[lane.ToRegion] = lane;
-                        queue.Enqueue(lane.ToRegion, arrival);
-                    }
-                }
-            }
-            foreach (var region in to.Where(r => r != origin && lead.ContainsKey(r)).Order(StringComparer.Ordinal))
+            var reached = network.WaysFrom(origin);
+            foreach (var region in to.Where(r => r != origin && reached.ContainsKey(r)).Order(StringComparer.Ordinal))
             {
                 var lanes = new List<Lane>();
-                for (var at = region; at != origin; at = via[at].FromRegion)
-                    lanes.Add(via[at]);
+                for (var at = region; reached[at].Via is { } lane; at = lane.FromRegion)
+                    lanes.Add(lane);
                 lanes.Reverse();
-                ways.Add(new Way(origin, region, lead[region], lanes));
+                ways.Add(new Way(origin, region, reached[region].Lead, lanes));
             }
         }
         return ways;
@@ -243,15 +223,21 @@ internal sealed class MaterialStock
         }
     }
 
+    /// <summary>What is left under <paramref name="moves"/> once the plan's production took its material (<see cref="MaterialFlows.Use"/>).</summary>
+    public static MaterialStock After(Network network, IEnumerable<MaterialMove> moves, IReadOnlyList<Assignment> assignments)
+    {
+        var stock = new MaterialStock(network, moves);
+        foreach (var ((material, region, day), quantity) in MaterialFlows.Use(network, assignments))
+            Add(stock.Days(material, region), day, -quantity);
+        return stock;
+    }
+
     /// <summary>The material of <paramref name="units"/> of a sku made in a region on a day is used.</summary>
     public void Use(string sku, string region, int day, double units)
     {
         foreach (var line in _network.BomOf(sku))
             Add(Days(line.MaterialId, region), day, -line.PerUnit * units);
     }
-
-    /// <summary>A quantity of a material used in a region on a day.</summary>
-    public void UseMaterial(string material, string region, int day, double quantity) => Add(Days(material, region), day, -quantity);
 
     /// <summary>The material left for a use on a day: the least stock of that day and every later one.</summary>
     public double Available(string material, string region, int day)

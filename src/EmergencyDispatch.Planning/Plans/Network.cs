@@ -11,6 +11,10 @@ public sealed class Network
     private readonly Dictionary<(string From, string To), (int Lead, double Cost)> _lanes;
     private readonly Dictionary<string, double[]> _factors;
     private readonly HashSet<(string FactoryId, string RequestId)> _excluded;
+    private readonly Dictionary<(string Material, string Region), double[]> _supply = [];
+    private readonly Dictionary<string, double> _materialScale;
+    private readonly Dictionary<string, Dictionary<string, int>> _earliest = new(StringComparer.Ordinal);
+    private readonly ILookup<string, Lane> _lanesFrom;
 
     public Network(PlanningInput input)
     {
@@ -42,7 +46,6 @@ public sealed class Network
             .GroupBy(b => b.Sku, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<BomLine>)g.OrderBy(b => b.MaterialId, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
         MaterialIds = [.. input.Bom.Select(b => b.MaterialId).Distinct().Order(StringComparer.Ordinal)];
-        _supply = [];
         // Sums in key order, not input order: the same supply listed in another order gives the same bits.
         foreach (var s in input.MaterialSupply.OrderBy(m => m.MaterialId, StringComparer.Ordinal).ThenBy(m => m.Region, StringComparer.Ordinal).ThenBy(m => m.Date))
         {
@@ -55,6 +58,7 @@ public sealed class Network
         }
         MovingLanes = [.. input.Lanes.Where(l => l.FromRegion != l.ToRegion)
             .OrderBy(l => l.FromRegion, StringComparer.Ordinal).ThenBy(l => l.ToRegion, StringComparer.Ordinal)];
+        _lanesFrom = MovingLanes.ToLookup(l => l.FromRegion, StringComparer.Ordinal);
         _materialScale = MaterialIds.ToDictionary(
             k => k,
             k => input.Capabilities
@@ -65,9 +69,6 @@ public sealed class Network
                 .Average(),
             StringComparer.Ordinal);
     }
-
-    private readonly Dictionary<(string Material, string Region), double[]> _supply;
-    private readonly Dictionary<string, double> _materialScale;
 
     /// <summary>The materials a unit of the sku consumes (MODEL.md bill of materials), in material id order; empty when it needs none.</summary>
     public IReadOnlyList<BomLine> BomOf(string sku) => BomBySku.TryGetValue(sku, out var lines) ? lines : [];
@@ -108,38 +109,49 @@ public sealed class Network
         }
     }
 
-    private readonly Dictionary<string, Dictionary<string, int>> _earliest = new(StringComparer.Ordinal);
-
-    /// <summary>Dijkstra from every region's first supply day over lead days.</summary>
+    /// <summary>From every supplied region's first supply day, the least lead time of a way to each region it reaches.</summary>
     private Dictionary<string, int> EarliestMaterialDays(string material)
     {
         var earliest = new Dictionary<string, int>(StringComparer.Ordinal);
-        var queue = new PriorityQueue<string, int>();
-        foreach (var region in SupplyRegions(material))
+        foreach (var origin in SupplyRegions(material))
         {
-            var first = Array.FindIndex(Supply(material, region)!, q => q > 0);
-            if (first >= 0)
+            var first = Array.FindIndex(Supply(material, origin)!, q => q > 0);
+            if (first < 0)
+                continue;
+            foreach (var (region, (lead, _)) in WaysFrom(origin))
             {
-                earliest[region] = first;
-                queue.Enqueue(region, first);
+                if (first + lead < Horizon && (!earliest.TryGetValue(region, out var known) || first + lead < known))
+                    earliest[region] = first + lead;
             }
         }
-        var next = MovingLanes.ToLookup(l => l.FromRegion, StringComparer.Ordinal);
-        while (queue.TryDequeue(out var region, out var day))
+        return earliest;
+    }
+
+    /// <summary>
+    /// The regions a region reaches along the lanes between regions with less than <see cref="Horizon"/> lead days in
+    /// all (itself with 0): for each, the least lead time and the last lane of such a way (null for the origin).
+    /// Dijkstra over whole days; of equal ways, the first found in lane order.
+    /// </summary>
+    public Dictionary<string, (int Lead, Lane? Via)> WaysFrom(string origin)
+    {
+        var ways = new Dictionary<string, (int Lead, Lane? Via)>(StringComparer.Ordinal) { [origin] = (0, null) };
+        var queue = new PriorityQueue<string, int>();
+        queue.Enqueue(origin, 0);
+        while (queue.TryDequeue(out var region, out var days))
         {
-            if (day > earliest[region])
+            if (days > ways[region].Lead)
                 continue;
-            foreach (var lane in next[region])
+            foreach (var lane in _lanesFrom[region])
             {
-                var arrival = day + lane.LeadDays;
-                if (arrival < Horizon && (!earliest.TryGetValue(lane.ToRegion, out var known) || arrival < known))
+                var arrival = days + lane.LeadDays;
+                if (arrival < Horizon && (!ways.TryGetValue(lane.ToRegion, out var known) || arrival < known.Lead))
                 {
-                    earliest[lane.ToRegion] = arrival;
+                    ways[lane.ToRegion] = (arrival, lane);
                     queue.Enqueue(lane.ToRegion, arrival);
                 }
             }
         }
-        return earliest;
+        return ways;
     }
 
     /// <summary>The first day a factory in a region can make a sku, as far as the sku's materials go (0 for a sku that needs none).</summary>
@@ -162,6 +174,10 @@ public sealed class Network
 
     /// <summary>The first day of the horizon a lot can ship on (a lot available before the start ships from day 0); may be past the horizon.</summary>
     public int FirstDay(StockLot lot) => Math.Max(0, Day(lot.AvailableDate));
+
+    /// <summary>Whether a lot can reach a demand on time: a lane from its site (not excluded) and a first day early enough.</summary>
+    public bool ArrivesInTime(StockLot lot, DemandLine demand) =>
+        Route(lot.FactoryId, demand) is { } route && FirstDay(lot) <= LastOnTimeDay(demand, route.Lead);
 
     /// <summary>The last day of the horizon from which a lane of <paramref name="lead"/> days still arrives by the demand's due date (may be negative).</summary>
     public int LastOnTimeDay(DemandLine demand, int lead) => Math.Min(Horizon - 1, Day(demand.DueDate) - lead);
@@ -212,7 +228,7 @@ public sealed class Network
     public bool IsServable(DemandLine demand)
     {
         if (LotsBySku.TryGetValue(demand.Sku, out var lots)
-            && lots.Any(l => Route(l.FactoryId, demand) is { } route && FirstDay(l) <= LastOnTimeDay(demand, route.Lead)))
+            && lots.Any(l => ArrivesInTime(l, demand)))
             return true;
         if (!CapabilitiesBySku.TryGetValue(demand.Sku, out var capabilities))
             return false;

@@ -194,7 +194,7 @@ internal sealed class PlanContext
         var demand = Demands[di];
         foreach (var lot in Network.LotsBySku.GetValueOrDefault(demand.Sku) ?? [])
         {
-            if (LotOpen[LotIndex[lot.StockId]] > 0 && Network.Route(lot.FactoryId, demand) is { } route && Network.FirstDay(lot) <= Network.LastOnTimeDay(demand, route.Lead))
+            if (LotOpen[LotIndex[lot.StockId]] > 0 && Network.ArrivesInTime(lot, demand))
                 return true;
         }
         foreach (var c in Network.CapabilitiesBySku.GetValueOrDefault(demand.Sku) ?? [])

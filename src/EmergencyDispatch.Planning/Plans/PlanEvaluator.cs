@@ -155,7 +155,6 @@ public static class PlanEvaluator
         else
         {
             var valid = new List<MaterialFlow>();
-            var lanes = network.Input.Lanes.ToDictionary(l => (l.FromRegion, l.ToRegion), l => l.LeadDays);
             for (var i = 0; i < flows.Count; i++)
             {
                 var f = flows[i];
@@ -163,7 +162,7 @@ public static class PlanEvaluator
                 var day = network.Day(f.ShipDate);
                 if (!network.MaterialIds.Contains(f.MaterialId))
                     problems.Add($"{where}: no sku consumes material {f.MaterialId}");
-                else if (f.FromRegion == f.ToRegion || !lanes.TryGetValue((f.FromRegion, f.ToRegion), out var lead))
+                else if (f.FromRegion == f.ToRegion || network.Lane(f.FromRegion, f.ToRegion) is not { Lead: var lead })
                     problems.Add($"{where}: no lane from {f.FromRegion} to another region {f.ToRegion}");
                 else if (day < 0 || day >= network.Horizon)
                     problems.Add($"{where}: ship date is outside the horizon");
@@ -176,10 +175,7 @@ public static class PlanEvaluator
             }
             moves = MaterialFlows.ToMoves(network, valid);
         }
-        var stock = new MaterialStock(network, moves);
-        foreach (var ((material, region, day), quantity) in MaterialFlows.Use(network, assignments))
-            stock.UseMaterial(material, region, day, quantity);
-        foreach (var (material, region, day, left) in stock.Negative())
+        foreach (var (material, region, day, left) in MaterialStock.After(network, moves, assignments).Negative())
             problems.Add($"material {material} in {region} on {Text(network.Date(day))}: {Number(-left)} more used and moved out than supplied and moved in");
     }
 

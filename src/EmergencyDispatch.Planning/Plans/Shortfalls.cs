@@ -19,9 +19,7 @@ internal static class Shortfalls
         }
 
         // Material left once the plan took its share, under the moves it needs.
-        var materials = new MaterialStock(network, moves);
-        foreach (var ((material, region, day), quantity) in MaterialFlows.Use(network, assignments))
-            materials.UseMaterial(material, region, day, quantity);
+        var materials = MaterialStock.After(network, moves, assignments);
 
         var binding = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         var outcomes = PlanEvaluator.Outcomes(network.Input, assignments, demand =>
@@ -56,7 +54,7 @@ internal static class Shortfalls
             return [];
         // A lot with units left that could still arrive on time: stock, not material, was there to take.
         if ((network.LotsBySku.GetValueOrDefault(demand.Sku) ?? []).Any(l => lotLeft[context.LotIndex[l.StockId]] >= 1
-                && network.Route(l.FactoryId, demand) is { } route && network.FirstDay(l) <= network.LastOnTimeDay(demand, route.Lead)))
+                && network.ArrivesInTime(l, demand)))
             return [];
         var shortOf = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var c in network.CapabilitiesBySku.GetValueOrDefault(demand.Sku) ?? [])
@@ -88,9 +86,7 @@ internal static class Shortfalls
         var binding = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var siteLots in (network.LotsBySku.GetValueOrDefault(demand.Sku) ?? []).GroupBy(l => l.FactoryId))
         {
-            if (network.Route(siteLots.Key, demand) is not { } route)
-                continue;
-            var inTime = siteLots.Where(l => network.FirstDay(l) <= network.LastOnTimeDay(demand, route.Lead)).ToList();
+            var inTime = siteLots.Where(l => network.ArrivesInTime(l, demand)).ToList();
             if (inTime.Count > 0 && inTime.All(l => lotLeft[context.LotIndex[l.StockId]] < 1))
                 binding.Add(siteLots.Key);
         }

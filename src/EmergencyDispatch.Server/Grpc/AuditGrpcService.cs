@@ -76,11 +76,7 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
         if (request.PlanB <= 0)
             v.Add(new Violation("plan_b", "must be a plan id (greater than 0)"));
         GrpcErrors.ThrowIfAny(v);
-        foreach (var id in new[] { request.PlanA, request.PlanB })
-        {
-            if (store.Get(id) is null)
-                GrpcErrors.ThrowNotFound<bool>($"plan {id} does not exist");
-        }
+        var (planA, planB) = (Existing(request.PlanA), Existing(request.PlanB));
         var a = store.Assignments(request.PlanA);
         var b = store.Assignments(request.PlanB);
         var (demands, factories) = PlanDiff.Compute(Placed(a), Placed(b));
@@ -112,9 +108,10 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
             .GroupBy(r => r.Source, StringComparer.Ordinal)
             .OrderBy(g => g.Key == EmergencyDispatch.Planning.Plans.Sources.Capacity ? 0 : 1).ThenBy(g => g.Key, StringComparer.Ordinal);
         response.Sources.AddRange(sourceUnits.Select(g => new SourceDiff { Source = g.Key, UnitsA = g.Sum(r => r.A), UnitsB = g.Sum(r => r.B) }));
-        var (usedA, usedB) = (store.Get(request.PlanA)!.Materials, store.Get(request.PlanB)!.Materials);
+        var usedA = planA.Materials.ToDictionary(m => m.MaterialId, StringComparer.Ordinal);
+        var usedB = planB.Materials.ToDictionary(m => m.MaterialId, StringComparer.Ordinal);
         var (flowsA, flowsB) = (store.MaterialFlows(request.PlanA), store.MaterialFlows(request.PlanB));
-        foreach (var material in usedA.Select(m => m.MaterialId).Union(usedB.Select(m => m.MaterialId)).Order(StringComparer.Ordinal))
+        foreach (var material in usedA.Keys.Union(usedB.Keys).Order(StringComparer.Ordinal))
         {
             var lanes = flowsA.Where(f => f.MaterialId == material).Select(f => (f.FromRegion, f.ToRegion, A: f.Quantity, B: 0.0))
                 .Concat(flowsB.Where(f => f.MaterialId == material).Select(f => (f.FromRegion, f.ToRegion, A: 0.0, B: f.Quantity)))
@@ -125,10 +122,10 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
             response.Materials.Add(new MaterialDiff
             {
                 MaterialId = material,
-                UsedA = usedA.FirstOrDefault(m => m.MaterialId == material)?.Used ?? 0,
-                UsedB = usedB.FirstOrDefault(m => m.MaterialId == material)?.Used ?? 0,
-                MovedA = usedA.FirstOrDefault(m => m.MaterialId == material)?.Moved ?? 0,
-                MovedB = usedB.FirstOrDefault(m => m.MaterialId == material)?.Moved ?? 0,
+                UsedA = usedA.GetValueOrDefault(material)?.Used ?? 0,
+                UsedB = usedB.GetValueOrDefault(material)?.Used ?? 0,
+                MovedA = usedA.GetValueOrDefault(material)?.Moved ?? 0,
+                MovedB = usedB.GetValueOrDefault(material)?.Moved ?? 0,
                 Lanes = { lanes },
             });
         }
@@ -329,6 +326,8 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
 
     private static IEnumerable<PlacedUnits> Placed(IEnumerable<PlanAssignmentRow> rows) =>
         rows.Select(r => new PlacedUnits(r.DemandId, r.FactoryId, r.ProductionDate, r.Quantity));
+
+    private StoredPlan Existing(long planId) => store.Get(planId) ?? GrpcErrors.ThrowNotFound<StoredPlan>($"plan {planId} does not exist");
 
     private static long RequirePlanId(long planId, string field)
     {

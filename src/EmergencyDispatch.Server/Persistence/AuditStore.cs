@@ -71,25 +71,10 @@ public sealed class AuditStore(Database database)
     {
         using var connection = database.Open();
         var json = connection.QuerySingleOrDefault<string>("SELECT inputs_json FROM plan_input WHERE plan_id = @planId", new { planId });
-        var consumes = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        if (json is not null)
-        {
-            using var document = System.Text.Json.JsonDocument.Parse(json);
-            if (document.RootElement.TryGetProperty("bom", out var bom))
-            {
-                foreach (var line in bom.EnumerateArray())
-                {
-                    var material = line.GetProperty("material_id").GetString()!;
-                    if (materials.Contains(material, StringComparer.Ordinal))
-                    {
-                        var sku = line.GetProperty("sku").GetString()!;
-                        if (!consumes.TryGetValue(sku, out var list))
-                            consumes[sku] = list = [];
-                        list.Add(material);
-                    }
-                }
-            }
-        }
+        var consumes = (json is null ? [] : PlanInputJson.ReadBom(json))
+            .Where(b => materials.Contains(b.MaterialId, StringComparer.Ordinal))
+            .GroupBy(b => b.Sku, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(b => b.MaterialId).ToList(), StringComparer.Ordinal);
         if (consumes.Count == 0)
             return new PlanCompetitors([], 0, 0);
         var rows = connection.Query<(long DemandId, string RequestKey, long Priority, string Sku, long Units)>(

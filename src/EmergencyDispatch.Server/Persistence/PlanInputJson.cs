@@ -170,10 +170,19 @@ public static class PlanInputJson
                 Items(root, "stock_lots").Select(l => new StockLot(S(l, "stock_id"), S(l, "factory_id"), S(l, "sku"), l.GetProperty("quantity").GetInt64(),
                     ParseDate(l.GetProperty("available_date")), l.GetProperty("unit_cost").GetDouble())),
                 Items(root, "materials").Select(m => new Material(S(m, "material_id"), S(m, "name"), S(m, "unit"))),
-                Items(root, "bom").Select(b => new BomLine(S(b, "sku"), S(b, "material_id"), b.GetProperty("per_unit").GetDouble())),
+                Items(root, "bom").Select(BomLineOf),
                 Items(root, "material_supply").Select(m => new MaterialSupply(S(m, "material_id"), S(m, "region"), ParseDate(m.GetProperty("date")),
                     m.GetProperty("quantity").GetDouble()))));
     }
+
+    /// <summary>The bill of materials of a stored input alone (empty without one).</summary>
+    public static IReadOnlyList<BomLine> ReadBom(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return [.. Items(document.RootElement, "bom").Select(BomLineOf)];
+    }
+
+    private static BomLine BomLineOf(JsonElement b) => new(S(b, "sku"), S(b, "material_id"), b.GetProperty("per_unit").GetDouble());
 
     /// <summary>The items of an array written only when not empty: none when it is absent.</summary>
     private static IEnumerable<JsonElement> Items(JsonElement root, string name) =>

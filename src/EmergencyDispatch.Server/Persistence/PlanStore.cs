@@ -98,12 +98,7 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
             """, transaction: transaction).AsList();
 
         // Stock lots with what their sites reported shipped from them taken off; lots with nothing left are not offered.
-        var lots = connection.Query<StockLotDetailRow>(
-            """
-            SELECT stock_id AS StockId, factory_id AS FactoryId, sku, quantity, available_date AS AvailableDate, unit_cost AS UnitCost,
-                   CAST(COALESCE((SELECT SUM(a.produced) FROM assignment a WHERE a.source = 'stock:' || stock_lot.stock_id), 0) AS INTEGER) AS Shipped
-            FROM stock_lot
-            """, transaction: transaction).Where(l => l.Open > 0).ToList();
+        var lots = connection.Query<StockLotDetailRow>(RegistryStore.StockLotDetailSelect, transaction: transaction).Where(l => l.Open > 0).ToList();
         var materials = connection.Query<MaterialRow>("SELECT material_id AS MaterialId, name, unit FROM material", transaction: transaction).AsList();
         var bom = connection.Query<BomRow>("SELECT sku, material_id AS MaterialId, per_unit AS PerUnit FROM bom", transaction: transaction).AsList();
         // Supply dated before the start counts on its first day; supply after the horizon cannot be used.

@@ -175,7 +175,7 @@ public sealed class RegistryStore(Database database, Writer writer, TimeProvider
         "stock_id AS StockId, factory_id AS FactoryId, sku, quantity, available_date AS AvailableDate, unit_cost AS UnitCost";
 
     /// <summary>A lot's columns and the units reported shipped from it (what its site reported produced on assignments from it).</summary>
-    private const string StockLotDetailSelect = $"""
+    internal const string StockLotDetailSelect = $"""
         SELECT {StockLotColumns},
                CAST(COALESCE((SELECT SUM(a.produced) FROM assignment a WHERE a.source = 'stock:' || stock_lot.stock_id), 0) AS INTEGER) AS Shipped
         FROM stock_lot
