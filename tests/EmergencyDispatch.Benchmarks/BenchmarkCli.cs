@@ -26,7 +26,8 @@ public static class BenchmarkCli
                 var limit = double.Parse(Option(args, "--time-limit") ?? "600", System.Globalization.CultureInfo.InvariantCulture);
                 var size = Option(args, "--size") ?? "all";
                 var supply = args.Contains("--supply");
-                return size == "all" ? await PlanBenchmark.RunAllAsync(limit, supply) : PlanBenchmark.Run(size, limit, supply);
+                var options = int.Parse(Option(args, "--options") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+                return size == "all" ? await PlanBenchmark.RunAllAsync(limit, supply, options) : PlanBenchmark.Run(size, limit, supply, options);
             case "loop":
                 if (server is not null)
                 {

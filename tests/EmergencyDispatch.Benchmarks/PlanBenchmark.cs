@@ -19,12 +19,12 @@ public static class PlanBenchmark
     };
 
     /// <summary>Runs every size in a child process, one after the other.</summary>
-    public static async Task<int> RunAllAsync(double timeLimit, bool supply)
+    public static async Task<int> RunAllAsync(double timeLimit, bool supply, int options)
     {
         foreach (var size in Sizes.Keys)
         {
             var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
-            foreach (var a in new[] { "plan", "--size", size, "--time-limit", timeLimit.ToString(CultureInfo.InvariantCulture) }.Concat(supply ? ["--supply"] : []))
+            foreach (var a in new[] { "plan", "--size", size, "--time-limit", timeLimit.ToString(CultureInfo.InvariantCulture) }.Concat(supply ? ["--supply"] : []).Concat(["--options", options.ToString(CultureInfo.InvariantCulture)]))
                 start.ArgumentList.Add(a);
             using var child = Process.Start(start)!;
             await child.WaitForExitAsync();
@@ -36,20 +36,23 @@ public static class PlanBenchmark
 
     /// <summary>
     /// One size; with <paramref name="supply"/>, plus what the supply issue measures: 10 depots, 100 stock lots and 3
-    /// materials consumed by two thirds of the skus.
+    /// materials consumed by two thirds of the skus; with <paramref name="options"/>, that many options (conversions and
+    /// expansions, ready on days 2–8, ramps of 0–3 days) and a budget of a third of their fixed costs.
     /// </summary>
-    public static int Run(string size, double timeLimit, bool supply)
+    public static int Run(string size, double timeLimit, bool supply, int options = 0)
     {
         var (factories, demands) = Sizes[size];
         var generated = ScenarioGenerator.Generate(new GeneratorOptions
         {
             Factories = factories, Demands = demands, Skus = 30, Regions = 31, Days = 14, Seed = 1,
-            Depots = supply ? 10 : 0, Lots = supply ? 100 : 0, Materials = supply ? 3 : 0,
+            Depots = supply ? 10 : 0, Lots = supply ? 100 : 0, Materials = supply ? 3 : 0, Options = options,
         });
         var input = PlanningInput.From(generated.Scenario);
         var extra = supply
             ? $"; {input.StockLots.Count} stock lots ({generated.Scenario.Factories.Count - factories} depots), {input.Materials.Count} materials consumed by {input.Bom.Select(b => b.Sku).Distinct().Count()} skus"
             : "";
+        if (options > 0)
+            extra += string.Create(CultureInfo.InvariantCulture, $"; {input.Options.Count} options, budget {input.OptionBudget:N0} of {input.Options.Sum(o => o.FixedCost):N0} in fixed costs");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{size}: {factories:N0} factories, {demands:N0} demands, 30 skus, 31 regions, 14 days, demand/capacity {generated.Ratio:0.000}{extra}"));
 
@@ -72,6 +75,14 @@ public static class PlanBenchmark
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  lp model: {model.Parts} parts (largest {model.LargestPartDemands:N0} demands), {model.Columns:N0} columns, {model.Rows:N0} rows; materials {model.MaterialColumns:N0} columns, {model.MaterialRows:N0} rows; {lp.Plan.MaterialFlows.Count:N0} material flows"));
+        }
+        if (options > 0)
+        {
+            var taken = lp.Plan.Decisions.Where(d => d.Taken).ToList();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  options: {taken.Count} of {lp.Plan.Decisions.Count} taken, {taken.Sum(d => d.Units):N0} units on their lines, {lp.Plan.StepValues.Single(v => v.Step.Kind == StepKind.OptionCost).Value:N0} spent"));
+            Console.WriteLine("  gap to the LP bound per step (plan value / bound): " + string.Join(", ", lp.Plan.StepValues.Zip(lp.Plan.Bounds).Select(p =>
+                string.Create(CultureInfo.InvariantCulture, $"{p.First.Step.Name} {Gap(p.First.Value, p.Second.Value)}"))));
         }
         Console.WriteLine("  lp time per step: " + string.Join(", ", lp.Plan.Timings.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Step.Name} {t.Elapsed.TotalSeconds:0.00}"))));
         Console.WriteLine("  step values (lp / greedy):");
@@ -103,4 +114,8 @@ public static class PlanBenchmark
         var result = plan();
         return (result, clock.Elapsed.TotalSeconds);
     }
+
+    /// <summary>How far a plan's value is from its LP bound, relative to the bound.</summary>
+    private static string Gap(double value, double bound) =>
+        string.Create(CultureInfo.InvariantCulture, $"{100 * Math.Abs(bound - value) / Math.Max(1e-9, Math.Abs(bound)):0.###}%");
 }

@@ -153,7 +153,7 @@ public sealed class AuditServiceTests : IDisposable
 
         var all = await _audit.ListPlansAsync(new ListPlansRequest());
         Assert.Equal([second.PlanId, first.PlanId], all.Plans.Select(p => p.PlanId));
-        Assert.Equal(14, all.Plans[0].StepValues.Count);
+        Assert.Equal(EmergencyDispatch.Planning.Plans.Step.All.Count, all.Plans[0].StepValues.Count);
         var active = await _audit.ListPlansAsync(new ListPlansRequest { Statuses = { PlanStatus.Active } });
         Assert.Equal(first.PlanId, Assert.Single(active.Plans).PlanId);
         var page = await _audit.ListPlansAsync(new ListPlansRequest { Page = new PageRequest { PageSize = 1 } });

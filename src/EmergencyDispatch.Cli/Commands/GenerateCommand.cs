@@ -21,6 +21,13 @@ public static class GenerateCommand
         var depots = Count("--depots", "Reserve depots (sites with no capabilities) holding stock.", GeneratorOptions.MaxDepots, 0, min: 0);
         var lots = Count("--lots", "Stock lots: the reserve at depots, donations and purchases arriving mid-horizon.", GeneratorOptions.MaxLots, 0, min: 0);
         var materials = Count("--materials", "Materials consumed by two thirds of the skus, supplied in a few regions and short in others.", GeneratorOptions.MaxMaterials, 0, min: 0);
+        var optionCount = Count("--options", "Options: conversions and expansions of lines, ready on days 2–8, with fixed costs.", GeneratorOptions.MaxOptions, 0, min: 0);
+        var budgetShare = new Option<double>("--option-budget-share")
+        {
+            Description = "The option budget as a share (0–1) of the options' fixed costs in all.",
+            HelpName = "F",
+            DefaultValueFactory = _ => defaults.OptionBudgetShare,
+        };
         var seed = new Option<long>("--seed")
         {
             Description = "The seed: the same seed and sizes give the same files, byte for byte, on any machine.",
@@ -47,7 +54,7 @@ public static class GenerateCommand
 
         var command = new Command("generate", "Write a synthetic scenario folder: factories, lanes, closures and demand at 80–130% of capacity.")
         {
-            factories, demands, skus, regions, days, depots, lots, materials, seed, start, output,
+            factories, demands, skus, regions, days, depots, lots, materials, optionCount, budgetShare, seed, start, output,
         };
         host.SetAction(command, (context, _) =>
         {
@@ -62,6 +69,8 @@ public static class GenerateCommand
                 Depots = context.Get(depots),
                 Lots = context.Get(lots),
                 Materials = context.Get(materials),
+                Options = context.Get(optionCount),
+                OptionBudgetShare = context.Get(budgetShare),
                 Seed = context.Get(seed),
                 StartDate = startDate,
             };
@@ -98,6 +107,7 @@ public static class GenerateCommand
             .. s.Materials.Count > 0
                 ? [Row(ScenarioReader.MaterialsFile, s.Materials.Count), Row(ScenarioReader.BomFile, s.Bom.Count), Row(ScenarioReader.MaterialSupplyFile, s.MaterialSupply.Count)]
                 : Array.Empty<string[]>(),
+            .. s.Options.Count > 0 ? [Row(ScenarioReader.OptionsFile, s.Options.Count)] : Array.Empty<string[]>(),
         ]));
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"demand/capacity: {generated.Ratio:0.0000} ({generated.DemandUnits:N0} units demanded, {generated.Capacity:N0} units of capacity over {options.Days} days)"));

@@ -32,6 +32,32 @@ public static class PlanSummaryView
             .ToList();
         Write(console, tiers, largest);
         WriteMaterials(console, PlanMetrics.Materials(input, plan.Assignments, plan.MaterialFlows));
+        WriteOptions(console, input, plan);
+    }
+
+    /// <summary>The options the plan takes, with their units and fixed costs, and the budget spent; the steps where the plan is below its LP bound.</summary>
+    public static void WriteOptions(CliConsole console, PlanningInput input, PlanResult plan)
+    {
+        if (input.Options.Count == 0)
+            return;
+        var options = input.Options.ToDictionary(o => o.OptionId, StringComparer.Ordinal);
+        var committed = input.CommittedOptions.ToHashSet(StringComparer.Ordinal);
+        var taken = plan.Decisions.Where(d => d.Taken).ToList();
+        if (taken.Count > 0)
+        {
+            console.Out.Write(Output.Table(
+                ["option", "factory", "sku", "units", "fixed cost"],
+                taken.Select(d => new[] { d.OptionId, options[d.OptionId].FactoryId, options[d.OptionId].Sku, N(d.Units), committed.Contains(d.OptionId) ? "committed" : Q(options[d.OptionId].FixedCost) })));
+        }
+        var spent = plan.StepValues.FirstOrDefault(v => v.Step.Kind == StepKind.OptionCost)?.Value ?? 0;
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"options: {taken.Count} of {plan.Decisions.Count} taken, {Q(spent)} of the budget {Q(input.OptionBudget)} spent"));
+        foreach (var (value, bound) in plan.StepValues.Zip(plan.Bounds))
+        {
+            var gap = Math.Abs(bound.Value - value.Value);
+            if (gap > 1e-6 * Math.Max(1, Math.Abs(bound.Value)))
+                console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {value.Step.Name}: {value.Value:0.######}, LP bound {bound.Value:0.######} (gap {100 * gap / Math.Max(1e-12, Math.Abs(bound.Value)):0.###}%)"));
+        }
     }
 
     /// <summary>Per material: supplied inside the horizon, used by the plan's production, moved between regions, and what is left.</summary>

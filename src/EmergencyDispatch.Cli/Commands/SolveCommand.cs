@@ -36,14 +36,26 @@ public static class SolveCommand
                 r.AddError($"--time-limit {problem}.");
         });
 
-        var command = new Command("solve", "Plan a scenario folder locally and write assignments.csv, outcomes.csv and summary.json.")
+        var budget = new Option<double?>("--option-budget")
         {
-            directory, output, planner, timeLimit,
+            Description = "The most the plan may spend on the fixed costs of options (options.csv); default: scenario.json's option_budget, else 0.",
+            HelpName = "B",
+        };
+        budget.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double?>() is { } value && Rules.CheckFixedCost(value) is { } problem)
+                r.AddError($"--option-budget {problem}.");
+        });
+
+        var command = new Command("solve", "Plan a scenario folder locally and write assignments.csv, outcomes.csv, decisions.csv (with options), material_flows.csv (with materials) and summary.json.")
+        {
+            directory, output, planner, timeLimit, budget,
         };
         host.SetAction(command, (context, cancellationToken) => Task.FromResult(Run(
             context.Console,
             context.Get(directory)!,
             context.Get(output)!,
+            context.Get(budget),
             new PlannerOptions
             {
                 Planner = context.Get(planner) == "greedy" ? PlannerKind.Greedy : PlannerKind.Lp,
@@ -53,7 +65,7 @@ public static class SolveCommand
         return command;
     }
 
-    private static int Run(CliConsole console, string directory, string output, PlannerOptions options, CancellationToken cancellationToken)
+    private static int Run(CliConsole console, string directory, string output, double? budget, PlannerOptions options, CancellationToken cancellationToken)
     {
         var (scenario, errors) = ScenarioReader.Read(directory);
         if (scenario is null)
@@ -68,13 +80,14 @@ public static class SolveCommand
             return ExitCodes.InvalidInput;
         }
 
-        var input = PlanningInput.From(scenario);
+        var input = PlanningInput.From(scenario) with { OptionBudget = budget ?? scenario.OptionBudget };
         var clock = Stopwatch.StartNew();
         var plan = Planner.Plan(input, options, new Progress<PlanProgress>(p =>
             console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"step {p.StepIndex + 1}/{p.StepCount} {p.Step.Name} at {p.Elapsed.TotalSeconds:0.00} s"))),
             cancellationToken);
         var elapsed = clock.Elapsed;
-        PlanFiles.Write(output, plan.Assignments, plan.Outcomes, input.Materials.Count > 0 || input.Bom.Count > 0 ? plan.MaterialFlows : null);
+        PlanFiles.Write(output, plan.Assignments, plan.Outcomes, input.Materials.Count > 0 || input.Bom.Count > 0 ? plan.MaterialFlows : null,
+            input.Options.Count > 0 ? plan.Decisions : null);
         File.WriteAllText(Path.Combine(output, SummaryFile), Summary(plan, options, elapsed));
 
         PlanSummaryView.Write(console, input, plan);
@@ -97,7 +110,9 @@ public static class SolveCommand
         {
             step = v.Step.Name,
             value = v.Value,
+            lp_bound = plan.Bounds.FirstOrDefault(b => b.Step == v.Step)?.Value,
             seconds = plan.Timings.FirstOrDefault(t => t.Step == v.Step)?.Elapsed.TotalSeconds,
         }),
+        options_taken = plan.Decisions.Where(d => d.Taken).Select(d => new { option = d.OptionId, units = d.Units }),
     }, new JsonSerializerOptions { WriteIndented = true });
 }

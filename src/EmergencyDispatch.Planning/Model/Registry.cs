@@ -24,6 +24,13 @@ public sealed record DemandLine(string RequestId, string Sku, long Quantity, str
 /// </summary>
 public sealed record StockLot(string StockId, string FactoryId, string Sku, long Quantity, DateOnly AvailableDate, double UnitCost);
 
+/// <summary>
+/// A production line a factory can add (MODEL.md "option"): a conversion of its lines to a sku it does not make yet, or
+/// an expansion of one it does. Its own capacity of <see cref="UnitsPerDay"/> from <see cref="ReadyDate"/>, reached
+/// over <see cref="RampDays"/> more days; used only when the plan takes it, at <see cref="FixedCost"/> once.
+/// </summary>
+public sealed record ProductionOption(string OptionId, string FactoryId, string Sku, double UnitsPerDay, double UnitCost, DateOnly ReadyDate, int RampDays, double FixedCost);
+
 /// <summary>An input that production consumes, such as melt-blown fabric.</summary>
 public sealed record Material(string MaterialId, string Name, string Unit);
 

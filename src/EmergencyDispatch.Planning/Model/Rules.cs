@@ -32,6 +32,10 @@ public static class Rules
     public const double MaxPerUnit = 1e6;
     /// <summary>Most of a material one supply line may bring.</summary>
     public const double MaxMaterialQuantity = 1e12;
+    /// <summary>Most days an option's line may take to reach full capacity after its ready date.</summary>
+    public const int MaxRampDays = 365;
+    /// <summary>Most an option may cost to take, and most a plan may spend on options.</summary>
+    public const double MaxFixedCost = 1e15;
 
     // Dates.
     public static readonly DateOnly MinDate = new(2000, 1, 1);
@@ -178,6 +182,13 @@ public static class Rules
 
     /// <summary>Checks a quantity of material supplied: greater than 0, at most 1e12.</summary>
     public static string? CheckMaterialQuantity(double value) => CheckNumber(value, 0, MaxMaterialQuantity, minInclusive: false);
+
+    /// <summary>Checks an option's ramp: whole days, 0 to 365.</summary>
+    public static string? CheckRampDays(long days) =>
+        days is < 0 or > MaxRampDays ? $"must be a whole number of days from 0 to {MaxRampDays}, got {days}" : null;
+
+    /// <summary>Checks an option's fixed cost or a plan's option budget: 0 to 1e15.</summary>
+    public static string? CheckFixedCost(double value) => CheckNumber(value, 0, MaxFixedCost, minInclusive: true);
 
     /// <summary>Checks a lane's lead time: whole days, 0 to 365.</summary>
     public static string? CheckLeadDays(long days) =>

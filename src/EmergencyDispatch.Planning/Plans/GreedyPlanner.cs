@@ -3,7 +3,7 @@ namespace EmergencyDispatch.Planning.Plans;
 /// <summary>
 /// The baseline of APS heuristics: demand sorted by priority, then due date, each served in turn from the earliest
 /// free capacity or stock that arrives on time, then from the earliest free capacity or stock at all (late); production
-/// takes only the material already in its region.
+/// takes only the material already in its region. It takes no option: only work committed on an option's line stays.
 /// </summary>
 internal static class GreedyPlanner
 {

@@ -23,8 +23,11 @@ internal static class IntegerPolish
     /// <summary>Branch-and-bound nodes per step before the polish gives up and the rounded plan stands.</summary>
     private const int NodeLimit = 20_000;
 
-    /// <summary>One candidate x[s,d,t] and what a unit of it scores: a factory's capacity, or (<see cref="Lot"/> ≥ 0) a stock lot at its site.</summary>
-    private sealed record Column(int Factory, int Demand, int Day, int Lead, double Load, bool OnTime, int DaysLate, double UnitCost, double LaneCost, int Lot = -1);
+    /// <summary>
+    /// One candidate x[s,d,t] and what a unit of it scores: a factory's capacity, (<see cref="Option"/> ≥ 0) the line
+    /// of an option the rounded plan takes, or (<see cref="Lot"/> ≥ 0) a stock lot at its site.
+    /// </summary>
+    private sealed record Column(int Factory, int Demand, int Day, int Lead, double Load, bool OnTime, int DaysLate, double UnitCost, double LaneCost, int Lot = -1, int Option = -1);
 
     /// <summary>
     /// The rounded plan if it is within tolerance of the continuous optimum on every step. Otherwise the strict integer
@@ -39,7 +42,9 @@ internal static class IntegerPolish
         var input = context.Network.Input;
         var tolerance = optimum.Select(v => Tolerance(context, v)).ToArray();
         var best = rounded;
-        if (Reach(PlanEvaluator.Evaluate(input, rounded), optimum, tolerance) == optimum.Count || Columns(context) is not { Count: > 0 } columns)
+        // The options stay as the rounded plan decided them: the polish re-divides whole units, it takes no new line.
+        var taken = PlanEvaluator.Decisions(context.Network, rounded).Where(d => d.Taken).Select(d => context.OptionIndex.GetValueOrDefault(d.OptionId, -1)).Where(oi => oi >= 0).ToList();
+        if (Reach(PlanEvaluator.Evaluate(input, rounded), optimum, tolerance) == optimum.Count || Columns(context, taken) is not { Count: > 0 } columns)
             return best;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var attempts = 0;
@@ -161,9 +166,16 @@ internal static class IntegerPolish
         var x = columns.Select(c => solver.MakeIntVar(0, context.OpenQuantity[c.Demand], "")).ToArray();
 
         // Shared capacity per factory-day; stock per lot; material per region and day; no over-delivery per demand.
-        foreach (var group in columns.Select((c, n) => (c, n)).Where(p => p.c.Lot < 0).GroupBy(p => (p.c.Factory, p.c.Day)))
+        foreach (var group in columns.Select((c, n) => (c, n)).Where(p => p.c.Lot < 0 && p.c.Option < 0).GroupBy(p => (p.c.Factory, p.c.Day)))
         {
             var row = solver.MakeConstraint(double.NegativeInfinity, context.Capacity[group.Key.Factory][group.Key.Day], "");
+            foreach (var (c, n) in group)
+                row.SetCoefficient(x[n], c.Load);
+        }
+        // An option's line per day.
+        foreach (var group in columns.Select((c, n) => (c, n)).Where(p => p.c.Option >= 0).GroupBy(p => (p.c.Option, p.c.Day)))
+        {
+            var row = solver.MakeConstraint(double.NegativeInfinity, context.OptionCapacity[group.Key.Option][group.Key.Day], "");
             foreach (var (c, n) in group)
                 row.SetCoefficient(x[n], c.Load);
         }
@@ -291,7 +303,9 @@ internal static class IntegerPolish
             .Select(p => new Assignment(
                 context.Factories[p.c.Factory].FactoryId, context.Demands[p.c.Demand].RequestId, context.Demands[p.c.Demand].Sku,
                 context.Network.Date(p.c.Day), context.Network.Date(p.c.Day + p.c.Lead), p.Units,
-                p.c.Lot >= 0 ? Sources.Stock(context.Lots[p.c.Lot].StockId) : Sources.Capacity));
+                p.c.Lot >= 0 ? Sources.Stock(context.Lots[p.c.Lot].StockId)
+                    : p.c.Option >= 0 ? Sources.Option(context.Options[p.c.Option].OptionId)
+                    : Sources.Capacity));
         var plan = Rounding.Merge(context, assignments.Concat(context.Committed));
         // The MIP's tolerances admit tiny violations; a plan that breaks a constraint by exact arithmetic is not taken.
         return PlanEvaluator.Check(context.Network.Input, plan).Count == 0 ? plan : null;
@@ -303,10 +317,11 @@ internal static class IntegerPolish
     }
 
     /// <summary>
-    /// Every x[s,d,t] a plan could use (capable factory, lane, capacity left that day; a lot with units left, on its
-    /// first day, since shipping later can only arrive later), or null past the limit.
+    /// Every x[s,d,t] a plan could use (capable factory, lane, capacity left that day; the line of a taken option with
+    /// capacity that day; a lot with units left, on its first day, since shipping later can only arrive later), or
+    /// null past the limit.
     /// </summary>
-    private static List<Column>? Columns(PlanContext context)
+    private static List<Column>? Columns(PlanContext context, IReadOnlyList<int> taken)
     {
         var columns = new List<Column>();
         var network = context.Network;
@@ -326,6 +341,21 @@ internal static class IntegerPolish
                     return null;
                 columns.Add(new Column(context.FactoryIndex[lot.FactoryId], d, t, route.Lead, 0, t + route.Lead <= due,
                     Math.Max(0, t + route.Lead - due), lot.UnitCost, route.Cost, li));
+            }
+            foreach (var oi in taken.Where(oi => context.Options[oi].Sku == demand.Sku))
+            {
+                var option = context.Options[oi];
+                if (network.Route(option.FactoryId, demand) is not { } route)
+                    continue;
+                for (var t = 0; t < network.Horizon; t++)
+                {
+                    if (context.OptionCapacity[oi][t] <= 0)
+                        continue;
+                    if (columns.Count == MaxColumns)
+                        return null;
+                    columns.Add(new Column(context.FactoryIndex[option.FactoryId], d, t, route.Lead, 1 / option.UnitsPerDay, t + route.Lead <= due,
+                        Math.Max(0, t + route.Lead - due), option.UnitCost, route.Cost, Option: oi));
+                }
             }
             if (!network.CapabilitiesBySku.TryGetValue(demand.Sku, out var capabilities))
                 continue;

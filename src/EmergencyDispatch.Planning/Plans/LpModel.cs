@@ -17,8 +17,11 @@ internal sealed class LpModel : IDisposable
     /// <summary>Reduced costs and duals smaller than this are zero (the simplex tolerances of GLOP and CLP).</summary>
     private const double ZeroTolerance = 1e-7;
 
-    /// <summary>Production of one sku by one factory on one day, in days of the factory's full capacity.</summary>
-    public sealed record Production(int Factory, string Sku, int Day, double UnitsPerDay, double UnitCost, Variable Var);
+    /// <summary>
+    /// Production of one sku by one factory on one day, in days of the factory's full capacity; or, when
+    /// <see cref="Option"/> is not negative, on that option's line, in days of the line's full rate.
+    /// </summary>
+    public sealed record Production(int Factory, string Sku, int Day, double UnitsPerDay, double UnitCost, Variable Var, int Option = -1);
 
     /// <summary>Units a stock lot puts into its site's inventory on its first day, in units of the inventory's scale.</summary>
     public sealed record Draw(int Lot, int Day, double Scale, double UnitCost, Variable Var);
@@ -48,6 +51,21 @@ internal sealed class LpModel : IDisposable
     /// <summary>Whether the solver is GLOP, whose presolve may need a second try (see <see cref="Optimise"/>).</summary>
     private readonly bool _glop;
 
+    /// <summary>Each option's decision y[o] (MODEL.md), relaxed to [0, 1] in the LP; fixed at 1 for a committed option.</summary>
+    private readonly Dictionary<int, Variable> _taken = [];
+
+    /// <summary>Whether the budget row (MODEL.md constraint 7) is in this model.</summary>
+    private bool _budgetRow;
+
+    /// <summary>Steps held by a row on their value (after a mixed-integer solve) rather than on their optimal face; shipments added later enter these rows.</summary>
+    private readonly List<(Step Step, Constraint Row, double Scale)> _valueHolds = [];
+
+    /// <summary>The mixed-integer solution of the last step, by variable index, when the LP's was fractional in the decisions; null when the LP's stands.</summary>
+    private double[]? _integer;
+
+    /// <summary>Each column's index in the solver, where a step may need a mixed-integer solve (a priced option is in this part); else null.</summary>
+    private readonly Dictionary<Variable, int>? _index;
+
     private Step? _current;
     private double _currentScale = 1;
 
@@ -58,15 +76,18 @@ internal sealed class LpModel : IDisposable
         Solver = Solver.CreateSolver(solverId) ?? throw new InvalidOperationException($"OR-Tools has no {solverId} solver");
         _glop = string.Equals(solverId, "GLOP", StringComparison.OrdinalIgnoreCase);
         Solver.SuppressOutput();
+        if (component.Options.Any(context.IsPriced))
+            _index = new Dictionary<Variable, int>(ReferenceEqualityComparer.Instance);
 
         // Variables and constraints; shipments enter with the step that first needs them (see Activate).
         var byOrigin = AddProduction();
         AddSharedCapacity();
+        AddOptionLines();
         AddMaterialBalances();
         AddInventoryBalances(byOrigin, LotsByOrigin());
         AddDemandRows();
         foreach (var tier in Priorities.InOrder)
-            _ratios[tier] = Solver.MakeNumVar(0, 1, "");
+            _ratios[tier] = Column(0, 1);
     }
 
     /// <summary>
@@ -76,6 +97,14 @@ internal sealed class LpModel : IDisposable
     private Dictionary<(Origin Origin, string Sku), List<Production>> AddProduction()
     {
         var byOrigin = new Dictionary<(Origin Origin, string Sku), List<Production>>();
+        void Add(Production p)
+        {
+            _productions.Add(p);
+            var key = (Context.OriginOf(p.Factory), p.Sku);
+            if (!byOrigin.TryGetValue(key, out var list))
+                byOrigin[key] = list = [];
+            list.Add(p);
+        }
         foreach (var fi in Component.Factories)
         {
             foreach (var capability in Context.CapabilitiesOf(fi))
@@ -83,15 +112,20 @@ internal sealed class LpModel : IDisposable
                 // No production before the sku's materials can be there.
                 for (var t = Context.Network.FirstMaterialDay(capability.Sku, Context.Factories[fi].Region); t < Context.Network.Horizon; t++)
                 {
-                    if (Context.Capacity[fi][t] <= 0)
-                        continue;
-                    var p = new Production(fi, capability.Sku, t, capability.UnitsPerDay, capability.UnitCost, Solver.MakeNumVar(0, double.PositiveInfinity, ""));
-                    _productions.Add(p);
-                    var key = (Context.OriginOf(fi), capability.Sku);
-                    if (!byOrigin.TryGetValue(key, out var list))
-                        byOrigin[key] = list = [];
-                    list.Add(p);
+                    if (Context.Capacity[fi][t] > 0)
+                        Add(new Production(fi, capability.Sku, t, capability.UnitsPerDay, capability.UnitCost, Column(0, double.PositiveInfinity)));
                 }
+            }
+        }
+        // Option lines (MODEL.md constraint 6): from the ready day, where the ramp and the factory's factor leave capacity.
+        foreach (var oi in Component.Options)
+        {
+            var option = Context.Options[oi];
+            var fi = Context.FactoryIndex[option.FactoryId];
+            for (var t = Context.Network.FirstMaterialDay(option.Sku, Context.Factories[fi].Region); t < Context.Network.Horizon; t++)
+            {
+                if (Context.OptionCapacity[oi][t] > 0)
+                    Add(new Production(fi, option.Sku, t, option.UnitsPerDay, option.UnitCost, Column(0, double.PositiveInfinity), oi));
             }
         }
         return byOrigin;
@@ -100,12 +134,40 @@ internal sealed class LpModel : IDisposable
     /// <summary>MODEL.md constraint 1: a factory's lines share its capacity within a day, Σ production / units_per_day ≤ factor (after commitments).</summary>
     private void AddSharedCapacity()
     {
-        foreach (var group in _productions.GroupBy(p => (p.Factory, p.Day)))
+        foreach (var group in _productions.Where(p => p.Option < 0).GroupBy(p => (p.Factory, p.Day)))
         {
             var row = Row(double.NegativeInfinity, Context.Capacity[group.Key.Factory][group.Key.Day]);
             foreach (var p in group)
                 row.SetCoefficient(p.Var, 1);
         }
+    }
+
+    /// <summary>
+    /// MODEL.md constraints 6 and 7: an option's line makes at most its capacity of the day times y[o], and the options
+    /// taken that are not committed cost at most the budget (a row only where the budget can bind). A committed
+    /// option has y = 1. Lines with no production column (no capacity in time) get no decision.
+    /// </summary>
+    private void AddOptionLines()
+    {
+        foreach (var group in _productions.Where(p => p.Option >= 0).GroupBy(p => p.Option))
+        {
+            var committed = Context.OptionCommitted[group.Key];
+            var y = _taken[group.Key] = Column(committed ? 1 : 0, 1);
+            foreach (var p in group)
+            {
+                var row = Row(double.NegativeInfinity, 0);
+                row.SetCoefficient(p.Var, 1);
+                row.SetCoefficient(y, -Context.OptionCapacity[p.Option][p.Day]);
+            }
+        }
+        var budget = Context.Network.Input.OptionBudget;
+        var priced = _taken.Keys.Where(Context.IsPriced).Order().ToList();
+        if (priced.Count == 0 || !Context.BudgetCanBind)
+            return;
+        _budgetRow = true;
+        var budgetRow = Row(double.NegativeInfinity, 1);
+        foreach (var oi in priced)
+            budgetRow.SetCoefficient(_taken[oi], Context.Options[oi].FixedCost / budget);
     }
 
     /// <summary>
@@ -121,7 +183,7 @@ internal sealed class LpModel : IDisposable
             .OrderBy(g => g.Key, StringComparer.Ordinal);
         foreach (var group in users)
         {
-            var balance = new MaterialBalance(network, group.Key, group.Select(u => Context.Factories[u.p.Factory].Region).Distinct(), Solver, Row);
+            var balance = new MaterialBalance(network, group.Key, group.Select(u => Context.Factories[u.p.Factory].Region).Distinct(), Solver, Row, Indexed);
             foreach (var (line, p) in group)
                 balance.Use(p.Var, Context.Factories[p.Factory].Region, p.Day, line.PerUnit * p.UnitsPerDay);
             _materials.Add(balance);
@@ -165,7 +227,7 @@ internal sealed class LpModel : IDisposable
             Variable? previous = null;
             for (var t = 0; t < horizon; t++)
             {
-                var stock = Solver.MakeNumVar(0, double.PositiveInfinity, "");
+                var stock = Column(0, double.PositiveInfinity);
                 (balances[t], index[t]) = RowWithIndex(0, 0);
                 balances[t].SetCoefficient(stock, 1);
                 if (previous is not null)
@@ -177,7 +239,7 @@ internal sealed class LpModel : IDisposable
             foreach (var li in lots)
             {
                 var lot = Context.Lots[li];
-                var draw = new Draw(li, Context.Network.FirstDay(lot), scale, lot.UnitCost, Solver.MakeNumVar(0, Context.LotOpen[li] / scale, ""));
+                var draw = new Draw(li, Context.Network.FirstDay(lot), scale, lot.UnitCost, Column(0, Context.LotOpen[li] / scale));
                 _draws.Add(draw);
                 balances[draw.Day].SetCoefficient(draw.Var, -1);
             }
@@ -265,13 +327,13 @@ internal sealed class LpModel : IDisposable
     public bool Measures(Step step) => step.Kind == StepKind.FairShare ? HasServable(step.Tier!.Value) : Terms(step).Any();
 
     /// <summary>The fair-share ratio the last solve reached for a tier.</summary>
-    public double Ratio(Priority tier) => _ratios[tier].SolutionValue();
+    public double Ratio(Priority tier) => ValueOf(_ratios[tier]);
 
     /// <summary>
     /// Holds a tier's fair share at the value reached over all parts: every servable demand here keeps at least that
     /// share on time. A bound, not a face: a part whose own optimum is higher need not keep it.
     /// </summary>
-    public void HoldRatio(Priority tier, double value) => _ratios[tier].SetLb(Math.Max(0, value - 1e-9));
+    public void HoldRatio(Priority tier, double value) => _ratios[tier].SetLb(Math.Max(0, value - (_integer is null ? 1e-9 : IntegerHoldSlack)));
 
     public Solver Solver { get; }
 
@@ -285,6 +347,20 @@ internal sealed class LpModel : IDisposable
     public int MaterialRows { get; private set; }
 
     private Constraint Row(double lb, double ub) => RowWithIndex(lb, ub).Row;
+
+    /// <summary>A new column, unnamed (names cost time); its index recorded where a mixed-integer solve may need it.</summary>
+    private Variable Column(double lb, double ub)
+    {
+        var v = Solver.MakeNumVar(lb, ub, "");
+        Indexed(v);
+        return v;
+    }
+
+    private void Indexed(Variable v)
+    {
+        if (_index is not null)
+            _index[v] = _index.Count;
+    }
 
     private (Constraint Row, int Index) RowWithIndex(double lb, double ub)
     {
@@ -304,11 +380,17 @@ internal sealed class LpModel : IDisposable
             if (Math.Abs(reducedCost) > ZeroTolerance)
                 return;
         }
-        var s = new Shipment(demand, origin, day, lane.Lead, lane.Cost, daysLate, Solver.MakeNumVar(0, double.PositiveInfinity, ""));
+        var s = new Shipment(demand, origin, day, lane.Lead, lane.Cost, daysLate, Column(0, double.PositiveInfinity));
         _shipments.Add(s);
         _shipmentsOf[demand].Add(s);
         balances.Rows[day].SetCoefficient(s.Var, inventoryCoefficient);
         demandRow.Row.SetCoefficient(s.Var, 1);
+        foreach (var (step, row, scale) in _valueHolds)
+        {
+            var c = ShipmentCoefficient(step, demand, daysLate, lane.Cost) / scale;
+            if (c != 0)
+                row.SetCoefficient(s.Var, c);
+        }
     }
 
     private static double Dual(double[] duals, int row) => row < duals.Length ? duals[row] : 0;
@@ -326,6 +408,15 @@ internal sealed class LpModel : IDisposable
         if (step.Kind == StepKind.FairShare)
         {
             yield return (_ratios[step.Tier!.Value], 1);
+            yield break;
+        }
+        if (step.Kind == StepKind.OptionCost)
+        {
+            foreach (var (oi, y) in _taken.OrderBy(t => t.Key))
+            {
+                if (Context.IsPriced(oi))
+                    yield return (y, Context.Options[oi].FixedCost);
+            }
             yield break;
         }
         foreach (var p in _productions)
@@ -349,11 +440,25 @@ internal sealed class LpModel : IDisposable
     }
 
     /// <summary>The value of a step's measure in the current solution, in units of the step (commitments not included).</summary>
-    public double Value(Step step) => Terms(step).Sum(t => t.Coefficient * t.Var.SolutionValue());
+    public double Value(Step step) => Terms(step).Sum(t => t.Coefficient * ValueOf(t.Var));
 
-    /// <summary>Optimises one step (its objective scaled to coefficients of at most 1); returns the solver's status.</summary>
+    /// <summary>The LP relaxation's value of the last step solved (decisions y relaxed), in units of the step: a bound on what any plan reaches there.</summary>
+    public double Bound { get; private set; }
+
+    /// <summary>A variable's value in the last step's solution: the mixed-integer one where it was solved for, else the LP's.</summary>
+    private double ValueOf(Variable v) => _integer is { } values ? values[_index![v]] : v.SolutionValue();
+
+    /// <summary>
+    /// Optimises one step (its objective scaled to coefficients of at most 1); returns the solver's status. Where the
+    /// decisions y matter to the step (the budget row is in the model, or the step is option cost or after it) and the
+    /// LP left a priced one fractional, the step's mixed-integer optimum (MODEL.md: every reference is mixed-integer,
+    /// y binary) is found by branching on the fractional decisions (<see cref="BranchOnDecisions"/>);
+    /// <see cref="Bound"/> keeps the LP's value.
+    /// </summary>
     public Solver.ResultStatus Optimise(Step step, TimeSpan timeLimit)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        _integer = null;
         var terms = Terms(step).ToList();
         var objective = Solver.Objective();
         objective.Clear();
@@ -363,6 +468,26 @@ internal sealed class LpModel : IDisposable
         foreach (var (v, c) in terms)
             objective.SetCoefficient(v, c / scale);
         objective.SetOptimizationDirection(step.Maximise);
+        var status = SolveLp(timeLimit);
+        if (status != Solver.ResultStatus.OPTIMAL)
+            return status;
+        Bound = step.Kind == StepKind.FairShare ? Ratio(step.Tier!.Value) : Value(step);
+        if ((_budgetRow || step.Kind is StepKind.OptionCost or StepKind.Cost) && FirstFractional() is not null)
+            status = BranchOnDecisions(step, timeLimit - clock.Elapsed);
+        if (status is Solver.ResultStatus.OPTIMAL or Solver.ResultStatus.FEASIBLE && _index is not null)
+            _lastDecisions = [.. _taken.Where(t => Context.IsPriced(t.Key)).OrderBy(t => t.Key).Select(t => Math.Round(ValueOf(t.Value)))];
+        return status;
+    }
+
+    /// <summary>LPs solved by the branch and bound over decisions (rounded plans included), over all steps so far.</summary>
+    public int Nodes { get; private set; }
+
+    /// <summary>The priced decisions of the last step's plan, rounded (whole where they mattered), in option order; null before the first.</summary>
+    private double[]? _lastDecisions;
+
+    /// <summary>Solves the LP as it stands within the time limit.</summary>
+    private Solver.ResultStatus SolveLp(TimeSpan timeLimit)
+    {
         Solver.SetTimeLimit((long)Math.Max(1, timeLimit.TotalMilliseconds));
         var status = Solver.Solve();
         if (status == Solver.ResultStatus.INFEASIBLE && _glop)
@@ -377,12 +502,185 @@ internal sealed class LpModel : IDisposable
         return status;
     }
 
+    /// <summary>A decision within this of 0 or 1 is whole.</summary>
+    private const double IntegralTolerance = 1e-6;
+
+    /// <summary>Relative slack of a step held on the value a branch and bound reached: far below MODEL.md's tolerance.</summary>
+    private const double IntegerHoldSlack = 1e-7;
+
+    /// <summary>
+    /// The relative gap (of the step's scaled objective) at which a whole plan is good enough: a node whose LP bound does
+    /// not beat the best by more is not explored. Five times inside MODEL.md's 0.5%.
+    /// </summary>
+    private const double Gap = 1e-3;
+
+    /// <summary>Nodes a step's branch and bound may solve before it keeps the best whole plan found (or fails without one).</summary>
+    private const int NodeLimit = 2000;
+
+    /// <summary>The priced decision of the current LP solution farthest from whole (the lowest option index on a tie), or null when all are whole.</summary>
+    private Variable? FirstFractional()
+    {
+        Variable? chosen = null;
+        var farthest = IntegralTolerance;
+        foreach (var (oi, y) in _taken.OrderBy(t => t.Key))
+        {
+            if (!Context.IsPriced(oi))
+                continue;
+            var value = y.SolutionValue();
+            var distance = Math.Abs(value - Math.Round(value));
+            if (distance > farthest)
+                (chosen, farthest) = (y, distance);
+        }
+        return chosen;
+    }
+
+    /// <summary>
+    /// A rounded plan, then, unless it is within <see cref="Gap"/> of the LP bound, a depth-first branch and bound over
+    /// the priced decisions, each node the same LP with some decisions fixed to 0 or 1; a node is pruned when it is
+    /// infeasible or its LP bound does not beat the best whole plan found by more than <see cref="Gap"/>. The first branch is the one the step leans to: a
+    /// line open for the service steps, closed for the cost steps. The LP relaxation leaves few decisions fractional
+    /// (MODEL.md's performance notes), so the tree is small. The best whole plan is kept in <see cref="_integer"/>.
+    /// Deterministic: the same model takes the same path.
+    /// </summary>
+    private Solver.ResultStatus BranchOnDecisions(Step step, TimeSpan timeLimit)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var variables = Solver.variables();
+        var priced = _taken.Where(t => Context.IsPriced(t.Key)).OrderBy(t => t.Key).Select(t => t.Value).ToList();
+        var bounds = priced.Select(y => (Lb: y.Lb(), Ub: y.Ub())).ToArray();
+        var position = new Dictionary<Variable, int>(ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < priced.Count; i++)
+            position[priced[i]] = i;
+        var sign = step.Maximise ? 1.0 : -1.0;
+        var open = step.Kind is StepKind.OptionCost or StepKind.Cost ? 0.0 : 1.0;
+        double[]? best = null;
+        var bestValue = double.NegativeInfinity;
+        var complete = true;
+        var stack = new Stack<(int Decision, double Value)[]>();
+        stack.Push([]);
+        var nodes = 0;
+        var root = sign * Solver.Objective().Value();
+        bool CloseEnough() => best is not null && root - bestValue <= Gap * Math.Max(1, Math.Abs(root));
+        try
+        {
+            // First a rounded plan (MODEL.md's performance notes: rounding the few fractional decisions and solving the
+            // LP again comes within a hair of the bound): whole decisions stay; the fractional ones open, most open
+            // first, while the budget allows (for the cost steps, every one opens: the lines the LP uses stay usable).
+            var rounded = new double[priced.Count];
+            var budget = Context.Network.Input.OptionBudget;
+            var spent = 0.0;
+            var costs = _taken.Where(t => Context.IsPriced(t.Key)).OrderBy(t => t.Key).Select(t => Context.Options[t.Key].FixedCost).ToArray();
+            var order = Enumerable.Range(0, priced.Count).OrderByDescending(i => priced[i].SolutionValue()).ThenBy(i => i).ToList();
+            foreach (var i in order)
+            {
+                var value = priced[i].SolutionValue();
+                var up = value >= 1 - IntegralTolerance || (value > IntegralTolerance && (open == 0 || !_budgetRow || spent + costs[i] <= budget * (1 + 1e-12)));
+                rounded[i] = up ? 1 : 0;
+                spent += up ? costs[i] : 0;
+            }
+            if (!_budgetRow || spent <= budget * (1 + 1e-12))
+            {
+                for (var i = 0; i < priced.Count; i++)
+                    priced[i].SetBounds(rounded[i], rounded[i]);
+                nodes++;
+                if (SolveLp(timeLimit - clock.Elapsed) == Solver.ResultStatus.OPTIMAL)
+                {
+                    best = [.. variables.Select(v => v.SolutionValue())];
+                    bestValue = sign * Solver.Objective().Value();
+                }
+            }
+            // Then the decisions of the last step's plan, which meets every hold: the step always has a whole plan.
+            if (!CloseEnough() && _lastDecisions is { } last)
+            {
+                for (var i = 0; i < priced.Count; i++)
+                    priced[i].SetBounds(last[i], last[i]);
+                nodes++;
+                if (SolveLp(timeLimit - clock.Elapsed) == Solver.ResultStatus.OPTIMAL && (best is null || sign * Solver.Objective().Value() > bestValue))
+                {
+                    best = [.. variables.Select(v => v.SolutionValue())];
+                    bestValue = sign * Solver.Objective().Value();
+                }
+            }
+            if (CloseEnough())
+                stack.Clear();
+
+            while (stack.TryPop(out var fixings))
+            {
+                if (nodes++ >= NodeLimit || clock.Elapsed >= timeLimit)
+                {
+                    complete = false;
+                    break;
+                }
+                for (var i = 0; i < priced.Count; i++)
+                    priced[i].SetBounds(bounds[i].Lb, bounds[i].Ub);
+                foreach (var (i, value) in fixings)
+                    priced[i].SetBounds(value, value);
+                var status = SolveLp(timeLimit - clock.Elapsed);
+                if (status == Solver.ResultStatus.INFEASIBLE)
+                    continue;
+                if (status != Solver.ResultStatus.OPTIMAL)
+                {
+                    complete = false;
+                    if (status != Solver.ResultStatus.NOT_SOLVED && status != Solver.ResultStatus.FEASIBLE)
+                        return status;
+                    break;
+                }
+                var objective = sign * Solver.Objective().Value();
+                if (best is not null && objective <= bestValue + Gap * Math.Max(1, Math.Abs(bestValue)))
+                    continue;
+                if (FirstFractional() is not { } y)
+                {
+                    best = [.. variables.Select(v => v.SolutionValue())];
+                    bestValue = objective;
+                    if (CloseEnough())
+                        break;
+                    continue;
+                }
+                var decision = position[y];
+                stack.Push([.. fixings, (decision, 1 - open)]);
+                stack.Push([.. fixings, (decision, open)]);
+            }
+        }
+        finally
+        {
+            for (var i = 0; i < priced.Count; i++)
+                priced[i].SetBounds(bounds[i].Lb, bounds[i].Ub);
+        }
+        Nodes += nodes;
+        if (best is null)
+            return complete ? Solver.ResultStatus.INFEASIBLE : Solver.ResultStatus.NOT_SOLVED;
+        _integer = best;
+        return complete ? Solver.ResultStatus.OPTIMAL : Solver.ResultStatus.FEASIBLE;
+    }
+
+    /// <summary>
+    /// Holds the step just solved: on its optimal face (<see cref="HoldOptimalFace"/>) when the LP's solution stands,
+    /// or, after a mixed-integer solve, by a row keeping its measure at the value reached, up to
+    /// <see cref="IntegerHoldSlack"/> (MODEL.md reference (b): later steps see this step at the plan's own value).
+    /// </summary>
+    public void Hold()
+    {
+        if (_integer is not { } values)
+        {
+            HoldOptimalFace();
+            return;
+        }
+        var step = _current!;
+        var terms = Terms(step).ToList();
+        var value = terms.Sum(t => t.Coefficient / _currentScale * values[_index![t.Var]]);
+        var slack = IntegerHoldSlack * Math.Max(1, Math.Abs(value));
+        var row = step.Maximise ? Row(value - slack, double.PositiveInfinity) : Row(double.NegativeInfinity, value + slack);
+        foreach (var (v, c) in terms)
+            row.SetCoefficient(v, c / _currentScale);
+        _valueHolds.Add((step, row, _currentScale));
+    }
+
     /// <summary>
     /// Restricts the model to the optimal face of the step just solved: columns with a nonzero reduced cost stay at
     /// their bound, rows with a nonzero dual stay tight. Every point left has the same objective value (complementary
     /// slackness), so later steps cannot worsen it, and no slack is needed.
     /// </summary>
-    public void HoldOptimalFace()
+    private void HoldOptimalFace()
     {
         // Read the whole solution first: changing a bound invalidates the solver's solution.
         var variables = Solver.variables().ToList();
@@ -410,13 +708,21 @@ internal sealed class LpModel : IDisposable
     }
 
     /// <summary>The current solution in units: what each factory produced, what each lot released, what each region shipped to each demand.</summary>
-    public LpSolution Solution() => new(
-        _productions.Select(p => (p.Factory, p.Sku, p.Day, p.Var.SolutionValue() * p.UnitsPerDay)).Where(p => p.Item4 > 1e-9).ToList(),
-        _shipments.Select(s => (s.Demand, s.Origin, s.Day, s.Lead, s.Var.SolutionValue() * Context.Demands[s.Demand].Quantity)).Where(s => s.Item5 > 1e-9).ToList())
+    /// <remarks>Production on the line of an option the solution does not take is left out (a solver's tolerance may leave a trace of it).</remarks>
+    public LpSolution Solution()
     {
-        Draws = _draws.Select(d => (d.Lot, d.Day, d.Var.SolutionValue() * d.Scale)).Where(d => d.Item3 > 1e-9).ToList(),
-        Moves = _materials.SelectMany(m => m.SolvedMoves()).ToList(),
-    };
+        var taken = _taken.Keys.Where(oi => Context.OptionCommitted[oi] || (Context.IsPriced(oi) ? ValueOf(_taken[oi]) >= 0.5 : ValueOf(_taken[oi]) > 1e-9)).Order().ToList();
+        var lines = taken.ToHashSet();
+        return new(
+            _productions.Where(p => p.Option < 0 || lines.Contains(p.Option))
+                .Select(p => new ProductionUnits(p.Factory, p.Sku, p.Day, ValueOf(p.Var) * p.UnitsPerDay, p.Option)).Where(p => p.Units > 1e-9).ToList(),
+            _shipments.Select(s => (s.Demand, s.Origin, s.Day, s.Lead, ValueOf(s.Var) * Context.Demands[s.Demand].Quantity)).Where(s => s.Item5 > 1e-9).ToList())
+        {
+            Draws = _draws.Select(d => (d.Lot, d.Day, ValueOf(d.Var) * d.Scale)).Where(d => d.Item3 > 1e-9).ToList(),
+            Moves = _materials.SelectMany(m => m.SolvedMoves(ValueOf)).ToList(),
+            Taken = taken,
+        };
+    }
 
     public void Dispose()
     {
@@ -430,12 +736,18 @@ internal sealed class LpModel : IDisposable
 
 /// <summary>A solved LP: what each factory produced, and what each region shipped to each demand on which day.</summary>
 internal sealed record LpSolution(
-    IReadOnlyList<(int Factory, string Sku, int Day, double Units)> Production,
+    IReadOnlyList<ProductionUnits> Production,
     IReadOnlyList<(int Demand, Origin Origin, int Day, int Lead, double Units)> Shipments)
 {
+    /// <summary>The options the solution takes (committed ones included), by index in <see cref="PlanContext.Options"/>.</summary>
+    public IReadOnlyList<int> Taken { get; init; } = [];
+
     /// <summary>Units each stock lot released into its site's inventory, on its first day.</summary>
     public IReadOnlyList<(int Lot, int Day, double Units)> Draws { get; init; } = [];
 
     /// <summary>Material moved between regions, in the material's unit.</summary>
     public IReadOnlyList<MaterialMove> Moves { get; init; } = [];
 }
+
+/// <summary>Units a factory produced of a sku on a day: with its own capacity, or (<see cref="Option"/> ≥ 0) on that option's line.</summary>
+internal readonly record struct ProductionUnits(int Factory, string Sku, int Day, double Units, int Option = -1);

@@ -28,15 +28,18 @@ internal sealed class MaterialBalance
     private readonly Dictionary<string, (Constraint Row, Variable Stock)[]> _rows;
     private readonly List<(Way Way, int Day, Variable Var)> _moves = [];
     private readonly Solver _solver;
+    private readonly Action<Variable>? _created;
 
     /// <summary>The shortest way from a supplied region to a using region: its lanes in order and their lead days in all.</summary>
     private sealed record Way(string From, string To, int Lead, IReadOnlyList<Lane> Lanes);
 
-    public MaterialBalance(Network network, string material, IEnumerable<string> useRegions, Solver solver, Func<double, double, Constraint> row)
+    /// <remarks><paramref name="created"/>, when given, hears of every column the balance adds, in order.</remarks>
+    public MaterialBalance(Network network, string material, IEnumerable<string> useRegions, Solver solver, Func<double, double, Constraint> row, Action<Variable>? created = null)
     {
         Material = material;
         Scale = network.MaterialScale(material);
         _solver = solver;
+        _created = created;
         var uses = useRegions.ToHashSet(StringComparer.Ordinal);
         var reaching = Reach(uses, network.MovingLanes, l => l.ToRegion, l => l.FromRegion);
         var supplied = network.SupplyRegions(material).Where(reaching.Contains).ToList();
@@ -53,6 +56,7 @@ internal sealed class MaterialBalance
                 var rhs = (supply?[t] ?? 0) / Scale;
                 var r = row(rhs, rhs);
                 var stock = solver.MakeNumVar(0, double.PositiveInfinity, "");
+                created?.Invoke(stock);
                 r.SetCoefficient(stock, 1);
                 if (t > 0)
                     r.SetCoefficient(days[t - 1].Stock, -1);
@@ -66,6 +70,7 @@ internal sealed class MaterialBalance
             for (var t = 0; t + way.Lead < horizon; t++)
             {
                 var move = solver.MakeNumVar(0, double.PositiveInfinity, "");
+                created?.Invoke(move);
                 from[t].Row.SetCoefficient(move, 1);
                 to[t + way.Lead].Row.SetCoefficient(move, -1);
                 _moves.Add((way, t, move));
@@ -104,6 +109,7 @@ internal sealed class MaterialBalance
             for (var t = 0; t < _rows[region].Length; t++)
             {
                 var deficit = _solver.MakeNumVar(0, double.PositiveInfinity, "");
+                _created?.Invoke(deficit);
                 _rows[region][t].Row.SetCoefficient(deficit, -1);
                 deficits.Add((region, t, deficit));
             }
@@ -112,8 +118,9 @@ internal sealed class MaterialBalance
     }
 
     /// <summary>The solved moves straight from supply to use, in the material's unit, leaving out those below 1e-9 of the scale.</summary>
-    public IEnumerable<MaterialMove> SolvedMoves() => _moves
-        .Select(m => new MaterialMove(Material, m.Way.From, m.Way.To, m.Day, m.Way.Lead, m.Var.SolutionValue() * Scale))
+    /// <remarks><paramref name="valueOf"/> reads a column's value in the solution (the LP's, or a mixed-integer one).</remarks>
+    public IEnumerable<MaterialMove> SolvedMoves(Func<Variable, double> valueOf) => _moves
+        .Select(m => new MaterialMove(Material, m.Way.From, m.Way.To, m.Day, m.Way.Lead, valueOf(m.Var) * Scale))
         .Where(m => m.Quantity > 1e-9 * Scale);
 
     /// <summary>
@@ -342,7 +349,7 @@ internal static class MaterialFlows
             .ToDictionary(g => g.Key, g => g.Sum(c => c.Quantity));
         foreach (var a in assignments)
         {
-            if (a.Source != Sources.Capacity || !network.FactoryById.TryGetValue(a.FactoryId, out var factory))
+            if (!Sources.Produces(a.Source) || !network.FactoryById.TryGetValue(a.FactoryId, out var factory))
                 continue;
             var key = (a.FactoryId, a.DemandKey, a.ProductionDate, a.Source);
             var covered = Math.Min(a.Quantity, committed.GetValueOrDefault(key));

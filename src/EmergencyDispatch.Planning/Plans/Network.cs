@@ -42,6 +42,21 @@ public sealed class Network
             .GroupBy(l => l.Sku, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<StockLot>)g.ToList(), StringComparer.Ordinal);
         LotById = Lots.ToDictionary(l => l.StockId, StringComparer.Ordinal);
+        var rejected = input.RejectedOptions.ToHashSet(StringComparer.Ordinal);
+        // Accepted options, and options with accepted work on their line (a factory that accepted work keeps the line).
+        CommittedOptions = input.CommittedOptions
+            .Concat(input.Commitments.Select(c => Sources.OptionId(c.Source)).OfType<string>())
+            .Where(id => !rejected.Contains(id))
+            .ToHashSet(StringComparer.Ordinal);
+        AllOptionsById = input.Options.Where(o => FactoryById.ContainsKey(o.FactoryId)).ToDictionary(o => o.OptionId, StringComparer.Ordinal);
+        // An option the plan could take: not rejected, and committed or within the budget on its own.
+        Options = [.. AllOptionsById.Values
+            .Where(o => !rejected.Contains(o.OptionId) && (CommittedOptions.Contains(o.OptionId) || o.FixedCost <= input.OptionBudget))
+            .OrderBy(o => o.OptionId, StringComparer.Ordinal)];
+        OptionById = Options.ToDictionary(o => o.OptionId, StringComparer.Ordinal);
+        OptionsBySku = Options
+            .GroupBy(o => o.Sku, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<ProductionOption>)g.ToList(), StringComparer.Ordinal);
         BomBySku = input.Bom
             .GroupBy(b => b.Sku, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<BomLine>)g.OrderBy(b => b.MaterialId, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
@@ -164,6 +179,33 @@ public sealed class Network
     /// </summary>
     public double MaterialTolerance(string material) => 1e-6 * MaterialScale(material);
 
+    /// <summary>The options the plan could take (MODEL.md "servable"): at a factory that exists, not rejected, and committed or with a fixed cost within the budget; in id order.</summary>
+    public IReadOnlyList<ProductionOption> Options { get; }
+
+    public IReadOnlyDictionary<string, ProductionOption> OptionById { get; }
+
+    /// <summary>Every option at a factory that exists, whether the plan could take it or not.</summary>
+    public IReadOnlyDictionary<string, ProductionOption> AllOptionsById { get; }
+
+    /// <summary>The options the plan could take, per sku, in id order.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<ProductionOption>> OptionsBySku { get; }
+
+    /// <summary>Options their factory accepted, or with accepted work on their line: taken, their fixed cost spent already (MODEL.md constraint 4).</summary>
+    public IReadOnlySet<string> CommittedOptions { get; }
+
+    /// <summary>
+    /// An option line's capacity on day t in days of its full rate (MODEL.md constraint 6): its factory's factor times
+    /// the ramp, 0 before the ready day r and min(1, (t − r + 1) / (ramp_days + 1)) from it on.
+    /// </summary>
+    public double OptionFactor(ProductionOption option, int day)
+    {
+        var ready = Day(option.ReadyDate);
+        if (day < ready)
+            return 0;
+        var ramp = Math.Min(1.0, (day - ready + 1) / (double)(option.RampDays + 1));
+        return Factor(option.FactoryId, day) * ramp;
+    }
+
     /// <summary>Stock lots at sites that exist, in stock id order.</summary>
     public IReadOnlyList<StockLot> Lots { get; }
 
@@ -223,13 +265,24 @@ public sealed class Network
 
     /// <summary>
     /// Whether a demand can get anything on time, ignoring materials and other demand: a capable factory open on a day,
-    /// or a lot available by a day, from which a lane arrives by the due date.
+    /// the line of an option the plan could take with capacity on a day, or a lot available by a day, from which a lane
+    /// arrives by the due date.
     /// </summary>
     public bool IsServable(DemandLine demand)
     {
         if (LotsBySku.TryGetValue(demand.Sku, out var lots)
             && lots.Any(l => ArrivesInTime(l, demand)))
             return true;
+        foreach (var o in OptionsBySku.GetValueOrDefault(demand.Sku) ?? [])
+        {
+            if (Route(o.FactoryId, demand) is not { } route)
+                continue;
+            for (var t = 0; t <= LastOnTimeDay(demand, route.Lead); t++)
+            {
+                if (OptionFactor(o, t) > 0)
+                    return true;
+            }
+        }
         if (!CapabilitiesBySku.TryGetValue(demand.Sku, out var capabilities))
             return false;
         foreach (var c in capabilities)
@@ -246,8 +299,9 @@ public sealed class Network
         return false;
     }
 
-    /// <summary>Whether any source (a capable factory, a lot of the sku) has a lane to the demand's region (and is not excluded from it).</summary>
+    /// <summary>Whether any source (a capable factory, an option the plan could take, a lot of the sku) has a lane to the demand's region (and is not excluded from it).</summary>
     public bool HasCapableFactory(DemandLine demand) =>
         (CapabilitiesBySku.TryGetValue(demand.Sku, out var capabilities) && capabilities.Any(c => Route(c.FactoryId, demand) is not null))
+        || (OptionsBySku.TryGetValue(demand.Sku, out var options) && options.Any(o => Route(o.FactoryId, demand) is not null))
         || (LotsBySku.TryGetValue(demand.Sku, out var lots) && lots.Any(l => Route(l.FactoryId, demand) is not null));
 }

@@ -4,7 +4,7 @@ namespace EmergencyDispatch.Planning.Plans;
 
 /// <summary>
 /// What one unit adds to each summed step of MODEL.md's objective: the one place the on-time, delivered, lateness and
-/// cost measures are defined. The LP, the integer polish and the evaluator all weigh units with it. A tier's fair
+/// cost measures are defined. The option-cost step weighs decisions, not units: a unit adds nothing to it. The LP, the integer polish and the evaluator all weigh units with it. A tier's fair
 /// share is a ratio over its demands, not a sum over units, so it has no per-unit coefficient.
 /// </summary>
 public static class Objective
@@ -28,7 +28,8 @@ public static class Objective
         StepKind.Lateness => Math.Max(0, daysLate) * priority.LatenessWeight(),
         // Units × the lane's unit cost (the production cost is added where the unit is made).
         StepKind.Cost => laneCost,
-        StepKind.FairShare => 0,
+        // An option's fixed cost is paid once for its line, not per unit (see the option-cost step).
+        StepKind.FairShare or StepKind.OptionCost => 0,
         _ => throw new ArgumentOutOfRangeException(nameof(step), step, "not a step of the objective"),
     };
 

@@ -32,6 +32,10 @@ internal sealed class PlanContext
         Lots = Network.Lots;
         LotIndex = Lots.Select((l, i) => (l.StockId, i)).ToDictionary(x => x.StockId, x => x.i, StringComparer.Ordinal);
         LotOpen = Lots.Select(l => l.Quantity).ToArray();
+        Options = Network.Options;
+        OptionIndex = Options.Select((o, i) => (o.OptionId, i)).ToDictionary(x => x.OptionId, x => x.i, StringComparer.Ordinal);
+        OptionCapacity = Options.Select(o => Enumerable.Range(0, horizon).Select(t => Network.OptionFactor(o, t)).ToArray()).ToArray();
+        OptionCommitted = Options.Select(o => Network.CommittedOptions.Contains(o.OptionId)).ToArray();
         Committed = [];
         foreach (var c in input.Commitments)
         {
@@ -40,16 +44,25 @@ internal sealed class PlanContext
             var demand = Demands[di];
             var t = Network.Day(c.ProductionDate);
             var lot = Sources.StockId(c.Source) is { } stockId ? LotIndex.GetValueOrDefault(stockId, -1) : (int?)null;
+            var option = Sources.OptionId(c.Source) is { } optionId ? OptionIndex.GetValueOrDefault(optionId, -1) : (int?)null;
             Capability? capability = null;
             var possible = t >= 0 && t < horizon && c.Quantity > 0
                 && (lot is { } li
                     ? li >= 0 && Lots[li].FactoryId == c.FactoryId && Lots[li].Sku == demand.Sku && t >= Network.FirstDay(Lots[li])
-                    : Network.Capability.TryGetValue((c.FactoryId, demand.Sku), out capability));
+                    : option is { } oi
+                        ? oi >= 0 && Options[oi].FactoryId == c.FactoryId && Options[oi].Sku == demand.Sku
+                        : Network.Capability.TryGetValue((c.FactoryId, demand.Sku), out capability));
             if (!possible || Network.Lane(Factories[fi].Region, demand.Region) is not { } lane)
                 throw new ArgumentException($"commitment of {c.FactoryId} to {c.DemandKey} on {c.ProductionDate:yyyy-MM-dd} from {c.Source}: not a possible assignment of this plan");
             // Commitments consume capacity (or stock) before anything else is planned.
             if (lot is { } held)
+            {
                 LotOpen[held] = Math.Max(0, LotOpen[held] - c.Quantity);
+            }
+            else if (option is { } line)
+            {
+                OptionCapacity[line][t] = Math.Max(0, OptionCapacity[line][t] - c.Quantity / Options[line].UnitsPerDay);
+            }
             else
                 Capacity[fi][t] = Math.Max(0, Capacity[fi][t] - c.Quantity / capability!.UnitsPerDay);
             OpenQuantity[di] = Math.Max(0, OpenQuantity[di] - c.Quantity);
@@ -63,6 +76,7 @@ internal sealed class PlanContext
             .Where(c => FactoryIndex.ContainsKey(c.FactoryId))
             .Select(c => (c.Sku, c.FactoryId))
             .Concat(Lots.Select(l => (l.Sku, l.FactoryId)))
+            .Concat(Options.Select(o => (o.Sku, o.FactoryId)))
             .GroupBy(c => c.Sku, StringComparer.Ordinal)
             .ToDictionary(
                 g => g.Key,
@@ -76,8 +90,8 @@ internal sealed class PlanContext
     public Network Network { get; }
 
     /// <summary>
-    /// The independent parts of the plan: skus made by a common factory or consuming a common material, with their
-    /// factories, lots and demands. Nothing couples two parts (capacity is per factory, inventory per sku, material per
+    /// The independent parts of the plan: skus made by a common factory, consuming a common material or, where the
+    /// budget can bind, with options that compete for it; with their factories, options, lots and demands. Nothing couples two parts (capacity is per factory, inventory per sku, material per
     /// material, lanes have no capacity), so each is its own LP; only the objective's tier totals and fair shares span them. Demands of a sku nobody makes or holds are
     /// in no part.
     /// </summary>
@@ -106,6 +120,16 @@ internal sealed class PlanContext
         }
         foreach (var lot in Lots)
             parent.TryAdd(lot.Sku, lot.Sku);
+        // An option's line has its own capacity: it joins its sku, not its factory's other skus. Where the budget can
+        // bind (the options it could pay for cost more in all), it couples every part with such an option.
+        foreach (var option in Options)
+            parent.TryAdd(option.Sku, option.Sku);
+        if (BudgetCanBind)
+        {
+            var priced = Enumerable.Range(0, Options.Count).Where(IsPriced).Select(o => Options[o].Sku).Distinct().Order(StringComparer.Ordinal).ToList();
+            for (var i = 1; i < priced.Count; i++)
+                Union(priced[0], priced[i]);
+        }
         // Skus that consume a common material share its supply (MODEL.md constraint 8).
         foreach (var users in Network.BomBySku.Where(b => parent.ContainsKey(b.Key))
             .SelectMany(b => b.Value.Select(line => (line.MaterialId, Sku: b.Key)))
@@ -122,15 +146,21 @@ internal sealed class PlanContext
         var lots = Enumerable.Range(0, Lots.Count)
             .GroupBy(li => Find(Lots[li].Sku), StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var options = Enumerable.Range(0, Options.Count)
+            .GroupBy(oi => Find(Options[oi].Sku), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         var demands = Enumerable.Range(0, Demands.Count)
             .Where(di => parent.ContainsKey(Demands[di].Sku))
             .GroupBy(di => Find(Demands[di].Sku), StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.ToHashSet(), StringComparer.Ordinal);
-        return factories.Keys.Union(lots.Keys).Order(StringComparer.Ordinal)
+        return factories.Keys.Union(lots.Keys).Union(options.Keys).Order(StringComparer.Ordinal)
             .Select(root => new PlanComponent(
                 factories.TryGetValue(root, out var f) ? f : [],
                 demands.TryGetValue(root, out var d) ? d : [],
-                lots.TryGetValue(root, out var l) ? l : []))
+                lots.TryGetValue(root, out var l) ? l : [])
+            {
+                Options = options.TryGetValue(root, out var o) ? o : [],
+            })
             .ToList();
     }
 
@@ -155,6 +185,23 @@ internal sealed class PlanContext
 
     /// <summary>Units of each lot not yet committed.</summary>
     public long[] LotOpen { get; }
+
+    /// <summary>The options the plan could take (<see cref="Network.Options"/>), in id order.</summary>
+    public IReadOnlyList<ProductionOption> Options { get; }
+
+    public IReadOnlyDictionary<string, int> OptionIndex { get; }
+
+    /// <summary>Each option line's capacity per day, in days of its full rate, left after commitments (MODEL.md constraint 6).</summary>
+    public double[][] OptionCapacity { get; }
+
+    /// <summary>Whether each option is committed: accepted by its factory (or with accepted work on its line), taken, its fixed cost spent already.</summary>
+    public bool[] OptionCommitted { get; }
+
+    /// <summary>Whether taking an option costs the plan: it is not committed and has a fixed cost (MODEL.md constraint 7 and the option-cost step).</summary>
+    public bool IsPriced(int option) => !OptionCommitted[option] && Options[option].FixedCost > 0;
+
+    /// <summary>Whether the budget can bind: the priced options the plan could take cost more in all than the budget.</summary>
+    public bool BudgetCanBind => Enumerable.Range(0, Options.Count).Where(IsPriced).Sum(o => Options[o].FixedCost) > Network.Input.OptionBudget;
 
     /// <summary>Committed units of each demand that arrive on time.</summary>
     public long[] CommittedOnTime { get; }
@@ -208,6 +255,17 @@ internal sealed class PlanContext
                     return true;
             }
         }
+        foreach (var o in Network.OptionsBySku.GetValueOrDefault(demand.Sku) ?? [])
+        {
+            if (Network.Route(o.FactoryId, demand) is not { } lane)
+                continue;
+            var oi = OptionIndex[o.OptionId];
+            for (var t = Network.FirstMaterialDay(demand.Sku, Network.FactoryById[o.FactoryId].Region); t <= Network.LastOnTimeDay(demand, lane.Lead); t++)
+            {
+                if (OptionCapacity[oi][t] > 0)
+                    return true;
+            }
+        }
         return false;
     }
 }
@@ -226,5 +284,8 @@ internal readonly record struct Origin(string Region, string? OwnFactory) : ICom
     }
 }
 
-/// <summary>One independent part of a plan: its factories (in order), its demands and its stock lots (in order).</summary>
-internal sealed record PlanComponent(IReadOnlyList<int> Factories, IReadOnlySet<int> Demands, IReadOnlyList<int> Lots);
+/// <summary>One independent part of a plan: its factories (in order), its demands and its stock lots (in order), and the options whose lines it plans.</summary>
+internal sealed record PlanComponent(IReadOnlyList<int> Factories, IReadOnlySet<int> Demands, IReadOnlyList<int> Lots)
+{
+    public IReadOnlyList<int> Options { get; init; } = [];
+}

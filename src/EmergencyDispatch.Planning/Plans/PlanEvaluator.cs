@@ -16,6 +16,9 @@ public static class PlanEvaluator
 
     private static readonly Step CostStep = Step.All.Single(s => s.Kind == StepKind.Cost);
 
+    /// <summary>Relative slack on the budget, for sums of fixed costs.</summary>
+    private const double BudgetTolerance = 1e-9;
+
     /// <summary>
     /// The broken constraints of a plan, one sentence each; empty when the plan is feasible. Where skus consume
     /// materials, the material balance (MODEL.md constraint 8) is checked under <paramref name="flows"/>, or, when none
@@ -29,6 +32,7 @@ public static class PlanEvaluator
         var delivered = new Dictionary<string, long>(StringComparer.Ordinal);
         var placed = new Dictionary<(string FactoryId, string RequestId, int Day, string Source), long>();
         var shipped = new Dictionary<string, long>(StringComparer.Ordinal);
+        var lineLoad = new Dictionary<(string OptionId, int Day), double>();
         // A commitment of an excluded pair stays as it was accepted; nothing else may use the pair.
         var committedPairs = input.Commitments.Select(c => (c.FactoryId, c.DemandKey)).ToHashSet();
 
@@ -70,6 +74,23 @@ public static class PlanEvaluator
             }
             delivered[demand.RequestId] = delivered.GetValueOrDefault(demand.RequestId) + a.Quantity;
             placed[(a.FactoryId, a.DemandKey, day, a.Source)] = placed.GetValueOrDefault((a.FactoryId, a.DemandKey, day, a.Source)) + a.Quantity;
+            if (Sources.OptionId(a.Source) is { } optionId)
+            {
+                if (!network.AllOptionsById.TryGetValue(optionId, out var option))
+                {
+                    problems.Add($"{where}: unknown source {a.Source}");
+                    continue;
+                }
+                if (!network.OptionById.ContainsKey(optionId))
+                    problems.Add($"{where}: option {optionId} is not available to this plan (rejected, or its fixed cost exceeds the budget)");
+                if (option.FactoryId != a.FactoryId)
+                    problems.Add($"{where}: option {optionId} is a line of {option.FactoryId}, not {a.FactoryId}");
+                if (option.Sku != demand.Sku)
+                    problems.Add($"{where}: option {optionId} makes {option.Sku}, not the demand's sku {demand.Sku}");
+                if (day >= 0 && day < network.Horizon)
+                    lineLoad[(optionId, day)] = lineLoad.GetValueOrDefault((optionId, day)) + a.Quantity / option.UnitsPerDay;
+                continue;
+            }
             if (a.Source != Sources.Capacity)
             {
                 if (Sources.StockId(a.Source) is not { } stockId || !network.LotById.TryGetValue(stockId, out var lot))
@@ -102,6 +123,19 @@ public static class PlanEvaluator
             if (used > factor + CapacityTolerance)
                 problems.Add($"factory {factoryId} on {Text(network.Date(day))}: uses {Number(used)} days of capacity, factor is {Number(factor)}");
         }
+
+        // An option's line: its days of full rate on one day stay within its factory's factor times its ramp.
+        foreach (var ((optionId, day), used) in lineLoad.OrderBy(l => l.Key.OptionId, StringComparer.Ordinal).ThenBy(l => l.Key.Day))
+        {
+            var factor = network.OptionFactor(network.AllOptionsById[optionId], day);
+            if (used > factor + CapacityTolerance)
+                problems.Add($"option {optionId} on {Text(network.Date(day))}: uses {Number(used)} days of its line, its capacity is {Number(factor)} (factor × ramp)");
+        }
+
+        // The budget: the fixed costs of the options taken and not committed.
+        var spent = OptionCost(network, assignments);
+        if (spent > input.OptionBudget * (1 + BudgetTolerance) + BudgetTolerance)
+            problems.Add($"options taken cost {Number(spent)} in fixed costs, the budget is {Number(input.OptionBudget)}");
 
         // A lot ships at most its quantity.
         foreach (var (stockId, units) in shipped.OrderBy(s => s.Key, StringComparer.Ordinal))
@@ -195,6 +229,7 @@ public static class PlanEvaluator
             var lane = network.FactoryById.TryGetValue(a.FactoryId, out var factory) ? network.Lane(factory.Region, demand.Region) : null;
             var unitCost = a.Source == Sources.Capacity
                 ? network.Capability.TryGetValue((a.FactoryId, demand.Sku), out var capability) ? capability.UnitCost : (double?)null
+                : Sources.OptionId(a.Source) is { } optionId ? network.AllOptionsById.TryGetValue(optionId, out var option) ? option.UnitCost : null
                 : Sources.StockId(a.Source) is { } stockId && network.LotById.TryGetValue(stockId, out var lot) ? lot.UnitCost : null;
             if (lane is null || unitCost is null)
                 throw new ArgumentException($"assignment {a.FactoryId} → {a.DemandKey} from {a.Source}: no capability, lot or lane; check the plan first", nameof(assignments));
@@ -203,6 +238,7 @@ public static class PlanEvaluator
             cost += a.Quantity * Objective.PerUnit(CostStep, demand.Priority, daysLate, unitCost.Value, lane.Value.Cost);
         }
 
+        var optionCost = OptionCost(network, assignments);
         var values = new List<StepValue>(Step.All.Count);
         foreach (var step in Step.All)
         {
@@ -216,12 +252,44 @@ public static class PlanEvaluator
                 StepKind.OnTime => tier.Sum(d => (double)units.GetValueOrDefault(d.RequestId).OnTime),
                 StepKind.Delivered => tier.Sum(d => (double)units.GetValueOrDefault(d.RequestId).OnTime + units.GetValueOrDefault(d.RequestId).Late),
                 StepKind.Lateness => lateness,
+                StepKind.OptionCost => optionCost,
                 StepKind.Cost => cost,
                 _ => throw new InvalidOperationException(),
             };
             values.Add(new StepValue(step, value));
         }
         return values;
+    }
+
+    /// <summary>
+    /// Every option at a factory that exists, in id order: taken when it is committed or the plan uses its line
+    /// (MODEL.md: an option none of the plan's assignments use is not taken), and the plan's units on its line.
+    /// </summary>
+    public static IReadOnlyList<OptionDecision> Decisions(Network network, IReadOnlyList<Assignment> assignments)
+    {
+        var units = LineUnits(assignments);
+        return network.AllOptionsById.Values
+            .OrderBy(o => o.OptionId, StringComparer.Ordinal)
+            .Select(o => new OptionDecision(o.OptionId, units.GetValueOrDefault(o.OptionId) > 0 || network.CommittedOptions.Contains(o.OptionId), units.GetValueOrDefault(o.OptionId)))
+            .ToList();
+    }
+
+    /// <summary>The option-cost step: the fixed costs of the options the plan's assignments use that are not committed, in id order.</summary>
+    private static double OptionCost(Network network, IReadOnlyList<Assignment> assignments) =>
+        LineUnits(assignments)
+            .Where(u => u.Value > 0 && !network.CommittedOptions.Contains(u.Key) && network.AllOptionsById.ContainsKey(u.Key))
+            .OrderBy(u => u.Key, StringComparer.Ordinal)
+            .Sum(u => network.AllOptionsById[u.Key].FixedCost);
+
+    private static Dictionary<string, long> LineUnits(IReadOnlyList<Assignment> assignments)
+    {
+        var units = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var a in assignments)
+        {
+            if (Sources.OptionId(a.Source) is { } optionId)
+                units[optionId] = units.GetValueOrDefault(optionId) + a.Quantity;
+        }
+        return units;
     }
 
     /// <summary>

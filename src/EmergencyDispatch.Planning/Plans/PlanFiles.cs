@@ -5,8 +5,8 @@ using EmergencyDispatch.Planning.Scenarios;
 namespace EmergencyDispatch.Planning.Plans;
 
 /// <summary>
-/// A plan's export (MODEL.md "Scenario files"): <c>assignments.csv</c>, <c>outcomes.csv</c> and, with materials,
-/// <c>material_flows.csv</c>, written in a stable row order
+/// A plan's export (MODEL.md "Scenario files"): <c>assignments.csv</c>, <c>outcomes.csv</c>, with options
+/// <c>decisions.csv</c> and with materials <c>material_flows.csv</c>, written in a stable row order
 /// so that two plans of the same inputs can be compared byte for byte, and read back.
 /// </summary>
 public static class PlanFiles
@@ -14,6 +14,9 @@ public static class PlanFiles
     public const string AssignmentsFile = "assignments.csv";
     public const string OutcomesFile = "outcomes.csv";
     public const string MaterialFlowsFile = "material_flows.csv";
+    public const string DecisionsFile = "decisions.csv";
+
+    public static readonly string[] DecisionColumns = ["option_id", "taken", "units"];
 
     public static readonly string[] MaterialFlowColumns = ["material_id", "from_region", "to_region", "ship_date", "arrival_date", "quantity"];
 
@@ -27,13 +30,24 @@ public static class PlanFiles
     /// Writes the files of a plan into <paramref name="directory"/>, creating it and replacing files of the same names:
     /// assignments and outcomes, and the material flows when <paramref name="flows"/> is given (a scenario with materials).
     /// </summary>
-    public static void Write(string directory, IEnumerable<Assignment> assignments, IEnumerable<Outcome> outcomes, IEnumerable<MaterialFlow>? flows = null)
+    /// <remarks>The decisions when <paramref name="decisions"/> is given (a scenario with options).</remarks>
+    public static void Write(string directory, IEnumerable<Assignment> assignments, IEnumerable<Outcome> outcomes, IEnumerable<MaterialFlow>? flows = null, IEnumerable<OptionDecision>? decisions = null)
     {
         Directory.CreateDirectory(directory);
         ScenarioWriter.WriteFile(directory, AssignmentsFile, w => WriteAssignments(w, assignments));
         ScenarioWriter.WriteFile(directory, OutcomesFile, w => WriteOutcomes(w, outcomes));
         if (flows is not null)
             ScenarioWriter.WriteFile(directory, MaterialFlowsFile, w => WriteMaterialFlows(w, flows));
+        if (decisions is not null)
+            ScenarioWriter.WriteFile(directory, DecisionsFile, w => WriteDecisions(w, decisions));
+    }
+
+    /// <summary>Writes every option's decision, in option_id order: taken 1 or 0, and the plan's units on its line.</summary>
+    public static void WriteDecisions(TextWriter writer, IEnumerable<OptionDecision> decisions)
+    {
+        ScenarioWriter.WriteRow(writer, DecisionColumns);
+        foreach (var d in decisions.OrderBy(d => d.OptionId, StringComparer.Ordinal))
+            ScenarioWriter.WriteRow(writer, [d.OptionId, d.Taken ? "1" : "0", ScenarioWriter.Number(d.Units)]);
     }
 
     /// <summary>Writes material flows ordered by material_id, from_region, to_region, ship_date; quantities round-trip exactly.</summary>

@@ -61,13 +61,27 @@ public sealed record PlanResult(
 
     /// <summary>The size of the LP the plan was solved with, as of its last step; null for the greedy baseline.</summary>
     public ModelSize? Size { get; init; }
+
+    /// <summary>Every option of the input at a factory that exists, in id order: whether the plan takes it and its units (MODEL.md decisions.csv).</summary>
+    public IReadOnlyList<OptionDecision> Decisions { get; init; } = [];
+
+    /// <summary>
+    /// The LP relaxation's value of each completed step (decisions y relaxed, earlier steps held as the plan held
+    /// them), commitments included: no plan does better there. Equal to the step's optimum where the LP's decisions
+    /// were whole; empty for the greedy baseline.
+    /// </summary>
+    public IReadOnlyList<StepValue> Bounds { get; init; } = [];
 }
+
+/// <summary>Whether a plan takes an option, and the units it plans on the option's line.</summary>
+public sealed record OptionDecision(string OptionId, bool Taken, long Units);
 
 /// <summary>
 /// How large a plan's LP was: its independent parts, and over all parts the columns and rows, of which
 /// <see cref="MaterialRows"/> rows and <see cref="MaterialColumns"/> columns (stocks and moves) balance materials.
 /// </summary>
-public sealed record ModelSize(int Parts, int LargestPartDemands, long Columns, long Rows, long MaterialColumns, long MaterialRows);
+/// <see cref="DecisionNodes"/> counts the LPs solved to make the option decisions whole (rounded plans and branch and bound nodes).
+public sealed record ModelSize(int Parts, int LargestPartDemands, long Columns, long Rows, long MaterialColumns, long MaterialRows, long DecisionNodes = 0);
 
 /// <summary>Progress reported while planning: the step reached and the time since the start.</summary>
 public sealed record PlanProgress(Step Step, int StepIndex, int StepCount, TimeSpan Elapsed);
@@ -93,6 +107,7 @@ public static class Planner
         // The continuous optimum of each completed step, commitments included: MODEL.md's reference (a).
         var committed = PlanEvaluator.Evaluate(input, context.Committed);
         var optimum = new List<StepValue>();
+        var bounds = new List<StepValue>();
         try
         {
             using var interrupt = cancellationToken.Register(() => models.ForEach(m => m.Solver.InterruptSolve()));
@@ -110,6 +125,9 @@ public static class Planner
                 optimum.Add(new StepValue(steps[k], steps[k].Kind == StepKind.FairShare
                     ? reached.Where(r => r.Measured).Select(r => r.Value).DefaultIfEmpty(1.0).Min()
                     : committed[k].Value + reached.Where(r => r.Measured).Sum(r => r.Value)));
+                bounds.Add(new StepValue(steps[k], steps[k].Kind == StepKind.FairShare
+                    ? reached.Where(r => r.Measured).Select(r => r.Bound).DefaultIfEmpty(1.0).Min()
+                    : committed[k].Value + reached.Where(r => r.Measured).Sum(r => r.Bound)));
                 completed = k;
                 timings.Add(new StepTiming(steps[k], clock.Elapsed - started));
             }
@@ -129,16 +147,17 @@ public static class Planner
             {
                 Draws = [.. solutions.SelectMany(s => s?.Draws ?? [])],
                 Moves = [.. solutions.SelectMany(s => s?.Moves ?? [])],
+                Taken = [.. solutions.SelectMany(s => s?.Taken ?? []).Order()],
             });
         var size = new ModelSize(models.Count, models.Select(m => m.Component.Demands.Count).DefaultIfEmpty(0).Max(),
-            models.Sum(m => (long)m.Columns), models.Sum(m => (long)m.Rows), models.Sum(m => (long)m.MaterialColumns), models.Sum(m => (long)m.MaterialRows));
+            models.Sum(m => (long)m.Columns), models.Sum(m => (long)m.Rows), models.Sum(m => (long)m.MaterialColumns), models.Sum(m => (long)m.MaterialRows), models.Sum(m => (long)m.Nodes));
         var completion = completed == steps.Count - 1 ? PlanCompletion.Complete
             : failure is not null ? PlanCompletion.SolverFailed
             : PlanCompletion.TimeLimit;
         if (completion == PlanCompletion.Complete)
             assignments = IntegerPolish.Polish(context, assignments, optimum, options.TimeLimit - clock.Elapsed, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
-        return Result(context, assignments, completion, completed >= 0 ? steps[completed] : null, timings) with { Failure = failure, Size = size };
+        return Result(context, assignments, completion, completed >= 0 ? steps[completed] : null, timings) with { Failure = failure, Size = size, Bounds = bounds };
     }
 
     /// <summary>
@@ -149,13 +168,13 @@ public static class Planner
     /// A fair share that is 0 whatever the plan (<see cref="PlanContext.FairShareIsZero"/>) is not solved for: every
     /// part holds 0, which bounds nothing, and keeps its last solution.
     /// </summary>
-    private static ((LpSolution? Solution, double Value, bool Measured)[]? Solved, string? FailedWith) Optimise(
+    private static ((LpSolution? Solution, double Value, double Bound, bool Measured)[]? Solved, string? FailedWith) Optimise(
         List<LpModel> models, Step step, bool last, PlannerOptions options, TimeSpan budget, CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         if (budget <= TimeSpan.Zero || cancellationToken.IsCancellationRequested)
             return (null, null);
-        var solved = new (LpSolution? Solution, double Value, bool Measured)[models.Count];
+        var solved = new (LpSolution? Solution, double Value, double Bound, bool Measured)[models.Count];
         var zero = step.Kind == StepKind.FairShare && models.Count > 0 && models[0].Context.FairShareIsZero(step.Tier!.Value);
         var measured = new bool[models.Count];
         var failed = false;
@@ -173,7 +192,7 @@ public static class Planner
                 return;
             if (zero)
             {
-                solved[i] = (null, 0, true);
+                solved[i] = (null, 0, 0, true);
                 return;
             }
             var remaining = budget - clock.Elapsed;
@@ -193,9 +212,9 @@ public static class Planner
                 state.Stop();
                 return;
             }
-            solved[i] = (model.Solution(), step.Kind == StepKind.FairShare ? model.Ratio(step.Tier!.Value) : model.Value(step), true);
+            solved[i] = (model.Solution(), step.Kind == StepKind.FairShare ? model.Ratio(step.Tier!.Value) : model.Value(step), model.Bound, true);
             if (step.Kind != StepKind.FairShare && !last)
-                model.HoldOptimalFace();
+                model.Hold();
         });
         if (failed)
             return (null, failedWith);
@@ -218,6 +237,7 @@ public static class Planner
         return new(assignments, Shortfalls.Explain(context, assignments, moves), PlanEvaluator.Evaluate(context.Network.Input, assignments), completion, last, timings)
         {
             MaterialFlows = MaterialFlows.ToFlows(context.Network, moves),
+            Decisions = PlanEvaluator.Decisions(context.Network, assignments),
         };
     }
 }

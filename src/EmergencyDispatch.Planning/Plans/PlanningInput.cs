@@ -7,13 +7,14 @@ namespace EmergencyDispatch.Planning.Plans;
 /// Units a factory already accepted for a demand on a day inside the frozen window (MODEL.md constraint 4):
 /// kept exactly as they are and counted for the demand, before anything else is planned.
 /// </summary>
-/// <see cref="Source"/> says what made them (see <see cref="Sources"/>): the factory's capacity or one of its stock lots
-/// (for a lot, the production date is the day it ships).
+/// <see cref="Source"/> says what made them (see <see cref="Sources"/>): the factory's capacity, one of its options' lines
+/// or one of its stock lots (for a lot, the production date is the day it ships).
 public sealed record Commitment(string FactoryId, string DemandKey, DateOnly ProductionDate, long Quantity, string Source = Sources.Capacity);
 
 /// <summary>
 /// What a unit comes from (MODEL.md "Decision"), as <c>assignments.csv</c> writes it in its <c>source</c> column:
-/// <c>capacity</c>, the factory's own capabilities, or <c>stock:&lt;stock_id&gt;</c>, a lot held at the site.
+/// <c>capacity</c>, the factory's own capabilities; <c>option:&lt;option_id&gt;</c>, the line of an option the plan takes;
+/// or <c>stock:&lt;stock_id&gt;</c>, a lot held at the site.
 /// </summary>
 public static class Sources
 {
@@ -21,18 +22,31 @@ public static class Sources
 
     private const string StockPrefix = "stock:";
 
+    private const string OptionPrefix = "option:";
+
     public static string Stock(string stockId) => StockPrefix + stockId;
 
-    /// <summary>The lot a source names, or null for capacity.</summary>
+    public static string Option(string optionId) => OptionPrefix + optionId;
+
+    /// <summary>The lot a source names, or null for capacity and options.</summary>
     public static string? StockId(string source) =>
         source.StartsWith(StockPrefix, StringComparison.Ordinal) ? source[StockPrefix.Length..] : null;
 
-    /// <summary>Checks a source as a file or a request writes it: capacity, or stock: and a valid id.</summary>
+    /// <summary>The option a source names, or null for capacity and lots.</summary>
+    public static string? OptionId(string source) =>
+        source.StartsWith(OptionPrefix, StringComparison.Ordinal) ? source[OptionPrefix.Length..] : null;
+
+    /// <summary>Whether a source produces (capacity or an option's line, which consume materials) rather than ships a lot.</summary>
+    public static bool Produces(string source) => source == Capacity || OptionId(source) is not null;
+
+    /// <summary>Checks a source as a file or a request writes it: capacity, or stock: or option: and a valid id.</summary>
     public static string? Check(string? source) =>
         source == Capacity ? null
         : source is not null && source.StartsWith(StockPrefix, StringComparison.Ordinal)
             ? Rules.CheckId(source[StockPrefix.Length..]) is { } problem ? $"stock lot id {problem}" : null
-            : $"'{ErrorText.Quote(source ?? "")}' is not capacity or stock:<stock_id>";
+        : source is not null && source.StartsWith(OptionPrefix, StringComparison.Ordinal)
+            ? Rules.CheckId(source[OptionPrefix.Length..]) is { } optionProblem ? $"option id {optionProblem}" : null
+            : $"'{ErrorText.Quote(source ?? "")}' is not capacity, option:<option_id> or stock:<stock_id>";
 }
 
 /// <summary>
@@ -70,6 +84,18 @@ public sealed record PlanningInput(
 
     public IReadOnlyList<MaterialSupply> MaterialSupply { get; init; } = [];
 
+    /// <summary>Lines the factories can add (MODEL.md options).</summary>
+    public IReadOnlyList<ProductionOption> Options { get; init; } = [];
+
+    /// <summary>The most the plan may spend on the fixed costs of options it takes and that are not committed.</summary>
+    public double OptionBudget { get; init; }
+
+    /// <summary>Options their factory accepted (MODEL.md constraint 4): taken, their fixed cost spent already.</summary>
+    public IReadOnlyList<string> CommittedOptions { get; init; } = [];
+
+    /// <summary>Options their factory rejected and no coordinator cleared: not available to the plan.</summary>
+    public IReadOnlyList<string> RejectedOptions { get; init; } = [];
+
     /// <summary>The plan input of a scenario folder, with no commitments; the scenario must name its start date.</summary>
     public static PlanningInput From(Scenario scenario, IReadOnlyList<Commitment>? commitments = null) => new(
         scenario.Products, scenario.Factories, scenario.Capabilities, scenario.Availability, scenario.Lanes, scenario.Demands,
@@ -81,6 +107,8 @@ public sealed record PlanningInput(
         Materials = scenario.Materials,
         Bom = scenario.Bom,
         MaterialSupply = scenario.MaterialSupply,
+        Options = scenario.Options,
+        OptionBudget = scenario.OptionBudget,
     };
 }
 

@@ -8,13 +8,15 @@ internal static class Rounding
     private const double CapacityEpsilon = 1e-12;
 
     /// <summary>
-    /// One continuous allocation: units of a factory's production on a day for a demand, or, when <see cref="Lot"/> is
-    /// not negative, units of that stock lot at the factory's site shipped on the lot's first day.
+    /// One continuous allocation: units of a factory's production on a day for a demand (on an option's line when
+    /// <see cref="Option"/> is not negative), or, when <see cref="Lot"/> is not negative, units of that stock lot at
+    /// the factory's site shipped on the lot's first day.
     /// </summary>
-    private sealed class Piece(int factory, int demand, int day, int lead, double units, int lot = -1)
+    private sealed class Piece(int factory, int demand, int day, int lead, double units, int lot = -1, int option = -1)
     {
         public int Factory { get; } = factory;
         public int Lot { get; } = lot;
+        public int Option { get; } = option;
         public int Demand { get; } = demand;
         public int Day { get; } = day;
         public int Lead { get; } = lead;
@@ -27,6 +29,10 @@ internal static class Rounding
     {
         var pieces = Disaggregate(context, solution);
         var residual = context.Capacity.Select(days => (double[])days.Clone()).ToArray();
+        // An option's line has capacity only where the solution takes the option (MODEL.md constraint 6, y = 1).
+        var lineResidual = context.OptionCapacity.Select(days => new double[days.Length]).ToArray();
+        foreach (var oi in solution.Taken)
+            lineResidual[oi] = (double[])context.OptionCapacity[oi].Clone();
         var lotLeft = (long[])context.LotOpen.Clone();
         var open = (long[])context.OpenQuantity.Clone();
         var order = DemandOrder(context);
@@ -57,19 +63,20 @@ internal static class Rounding
             }
             lotLeft[group.Key] -= group.Sum(p => p.Whole);
         }
-        foreach (var group in pieces.Where(p => p.Lot < 0).GroupBy(p => (p.Factory, p.Day)))
+        foreach (var group in pieces.Where(p => p.Lot < 0).GroupBy(p => (p.Factory, p.Option, p.Day)))
         {
             var rates = group.ToDictionary(p => p, p => 1 / UnitsPerDay(context, p));
             var used = group.Sum(p => p.Whole * rates[p]);
+            var days = group.Key.Option < 0 ? residual[group.Key.Factory] : lineResidual[group.Key.Option];
             foreach (var p in group.OrderByDescending(p => order[p.Demand]))
             {
-                while (used > context.Capacity[group.Key.Factory][group.Key.Day] + CapacityEpsilon && p.Whole > 0)
+                while (used > days[group.Key.Day] + CapacityEpsilon && p.Whole > 0)
                 {
                     p.Whole--;
                     used -= rates[p];
                 }
             }
-            residual[group.Key.Factory][group.Key.Day] -= used;
+            days[group.Key.Day] -= used;
         }
         foreach (var p in pieces)
             open[p.Demand] -= p.Whole;
@@ -108,7 +115,8 @@ internal static class Rounding
             .ThenByDescending(p => p.Units - p.Whole)
             .ThenBy(p => p.Factory)
             .ThenBy(p => p.Day)
-            .ThenBy(p => p.Lot))
+            .ThenBy(p => p.Lot)
+            .ThenBy(p => p.Option))
         {
             if (p.Units - p.Whole < 1e-6 || open[p.Demand] <= 0)
                 continue;
@@ -125,9 +133,10 @@ internal static class Rounding
             {
                 var rate = 1 / UnitsPerDay(context, p);
                 var (sku, region) = (context.Demands[p.Demand].Sku, context.Factories[p.Factory].Region);
-                if (residual[p.Factory][p.Day] + CapacityEpsilon < rate || materials.Fits(sku, region, p.Day) < 1)
+                var days = p.Option < 0 ? residual[p.Factory] : lineResidual[p.Option];
+                if (days[p.Day] + CapacityEpsilon < rate || materials.Fits(sku, region, p.Day) < 1)
                     continue;
-                residual[p.Factory][p.Day] -= rate;
+                days[p.Day] -= rate;
                 materials.Use(sku, region, p.Day, 1);
             }
             p.Whole++;
@@ -142,7 +151,9 @@ internal static class Rounding
             .Select(p => new Assignment(
                 context.Factories[p.Factory].FactoryId, context.Demands[p.Demand].RequestId, context.Demands[p.Demand].Sku,
                 context.Network.Date(p.Day), context.Network.Date(p.Day + p.Lead), p.Whole,
-                p.Lot >= 0 ? Sources.Stock(context.Lots[p.Lot].StockId) : Sources.Capacity))
+                p.Lot >= 0 ? Sources.Stock(context.Lots[p.Lot].StockId)
+                    : p.Option >= 0 ? Sources.Option(context.Options[p.Option].OptionId)
+                    : Sources.Capacity))
             .Concat(context.Committed));
     }
 
@@ -174,20 +185,22 @@ internal static class Rounding
     private static bool OnTime(PlanContext context, Piece p) =>
         p.Day + p.Lead <= context.Network.Day(context.Demands[p.Demand].DueDate);
 
-    private static double UnitsPerDay(PlanContext context, Piece p) =>
-        context.Network.Capability[(context.Factories[p.Factory].FactoryId, context.Demands[p.Demand].Sku)].UnitsPerDay;
+    private static double UnitsPerDay(PlanContext context, Piece p) => p.Option >= 0
+        ? context.Options[p.Option].UnitsPerDay
+        : context.Network.Capability[(context.Factories[p.Factory].FactoryId, context.Demands[p.Demand].Sku)].UnitsPerDay;
 
     private static List<Piece> Disaggregate(PlanContext context, LpSolution solution)
     {
         var pieces = new List<Piece>();
-        // Each pool's entries: factory, day, units left, lot (-1 for production); a day's production before its lots.
+        // Each pool's entries: factory, day, units left, lot (-1 for production), option (-1 for capacity); a day's
+        // production before its lots, a factory's capacity before its options' lines.
         var pools = solution.Production
-            .Select(p => (Key: (context.OriginOf(p.Factory), p.Sku), Entry: new double[] { p.Factory, p.Day, p.Units, -1 }))
+            .Select(p => (Key: (context.OriginOf(p.Factory), p.Sku), Entry: new double[] { p.Factory, p.Day, p.Units, -1, p.Option }))
             .Concat(solution.Draws.Select(d => (
                 Key: (context.OriginOf(context.FactoryIndex[context.Lots[d.Lot].FactoryId]), context.Lots[d.Lot].Sku),
-                Entry: new double[] { context.FactoryIndex[context.Lots[d.Lot].FactoryId], d.Day, d.Units, d.Lot })))
+                Entry: new double[] { context.FactoryIndex[context.Lots[d.Lot].FactoryId], d.Day, d.Units, d.Lot, -1 })))
             .GroupBy(p => p.Key)
-            .ToDictionary(g => g.Key, g => g.Select(p => p.Entry).OrderBy(e => e[1]).ThenBy(e => e[3]).ThenBy(e => e[0]).ToList());
+            .ToDictionary(g => g.Key, g => g.Select(p => p.Entry).OrderBy(e => e[1]).ThenBy(e => e[3]).ThenBy(e => e[0]).ThenBy(e => e[4]).ToList());
         var shipments = solution.Shipments
             .OrderBy(s => s.Origin)
             .ThenBy(s => context.Demands[s.Demand].Sku, StringComparer.Ordinal)
@@ -210,13 +223,13 @@ internal static class Rounding
                     continue;
                 entry[2] -= take;
                 need -= take;
-                pieces.Add(new Piece((int)entry[0], s.Demand, (int)entry[1], s.Lead, take, (int)entry[3]));
+                pieces.Add(new Piece((int)entry[0], s.Demand, (int)entry[1], s.Lead, take, (int)entry[3], (int)entry[4]));
             }
         }
         // Pieces of one source, demand and day are one allocation.
         return pieces
-            .GroupBy(p => (p.Factory, p.Demand, p.Day, p.Lead, p.Lot))
-            .Select(g => new Piece(g.Key.Factory, g.Key.Demand, g.Key.Day, g.Key.Lead, g.Sum(p => p.Units), g.Key.Lot))
+            .GroupBy(p => (p.Factory, p.Demand, p.Day, p.Lead, p.Lot, p.Option))
+            .Select(g => new Piece(g.Key.Factory, g.Key.Demand, g.Key.Day, g.Key.Lead, g.Sum(p => p.Units), g.Key.Lot, g.Key.Option))
             .ToList();
     }
 }

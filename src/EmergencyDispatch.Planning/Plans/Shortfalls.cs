@@ -10,10 +10,15 @@ internal static class Shortfalls
         // Capacity left on each factory-day once the plan took its share.
         var left = context.Factories.Select(f => Enumerable.Range(0, network.Horizon).Select(t => network.Factor(f.FactoryId, t)).ToArray()).ToArray();
         var lotLeft = context.Lots.Select(l => l.Quantity).ToArray();
+        // An option's line has capacity only where the plan takes the option.
+        var taken = PlanEvaluator.Decisions(network, assignments).Where(d => d.Taken).Select(d => d.OptionId).ToHashSet(StringComparer.Ordinal);
+        var lineLeft = context.Options.Select(o => Enumerable.Range(0, network.Horizon).Select(t => taken.Contains(o.OptionId) ? network.OptionFactor(o, t) : 0).ToArray()).ToArray();
         foreach (var a in assignments)
         {
             if (Sources.StockId(a.Source) is { } stockId)
                 lotLeft[context.LotIndex[stockId]] -= a.Quantity;
+            else if (Sources.OptionId(a.Source) is { } optionId && context.OptionIndex.TryGetValue(optionId, out var oi))
+                lineLeft[oi][network.Day(a.ProductionDate)] -= a.Quantity / context.Options[oi].UnitsPerDay;
             else
                 left[context.FactoryIndex[a.FactoryId]][network.Day(a.ProductionDate)] -= a.Quantity / network.Capability[(a.FactoryId, a.Sku)].UnitsPerDay;
         }
@@ -28,12 +33,12 @@ internal static class Shortfalls
                     return (ShortfallReason.NoCapableFactory, []);
                 if (!network.IsServable(demand))
                     return (ShortfallReason.NoOnTimeRoute, []);
-                if (MaterialsShort(context, left, lotLeft, materials, demand) is { Count: > 0 } shortOf)
+                if (MaterialsShort(context, left, lineLeft, lotLeft, materials, demand) is { Count: > 0 } shortOf)
                 {
                     binding[demand.RequestId] = shortOf;
                     return (ShortfallReason.MaterialShortage, []);
                 }
-                return (ShortfallReason.CapacityShortage, Binding(context, left, lotLeft, demand));
+                return (ShortfallReason.CapacityShortage, Binding(context, left, lineLeft, lotLeft, demand));
             });
         return outcomes
             .Select(o => binding.TryGetValue(o.DemandKey, out var shortOf) ? o with { BindingMaterials = shortOf } : o)
@@ -47,7 +52,7 @@ internal static class Shortfalls
     /// some material (and at least one such day exists, and no lot in time has units left): then material, not
     /// capacity, is what the demand waited for.
     /// </summary>
-    private static List<string> MaterialsShort(PlanContext context, double[][] left, long[] lotLeft, MaterialStock materials, EmergencyDispatch.Planning.Model.DemandLine demand)
+    private static List<string> MaterialsShort(PlanContext context, double[][] left, double[][] lineLeft, long[] lotLeft, MaterialStock materials, EmergencyDispatch.Planning.Model.DemandLine demand)
     {
         var network = context.Network;
         if (network.BomOf(demand.Sku).Count == 0)
@@ -57,15 +62,19 @@ internal static class Shortfalls
                 && network.ArrivesInTime(l, demand)))
             return [];
         var shortOf = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var c in network.CapabilitiesBySku.GetValueOrDefault(demand.Sku) ?? [])
+        // Each producing source of the sku with a route: its factory, its capacity left per day in units.
+        var sources = (network.CapabilitiesBySku.GetValueOrDefault(demand.Sku) ?? [])
+            .Select(c => (c.FactoryId, Left: (Func<int, double>)(t => network.Factor(c.FactoryId, t) <= 0 ? 0 : left[context.FactoryIndex[c.FactoryId]][t] * c.UnitsPerDay)))
+            .Concat((network.OptionsBySku.GetValueOrDefault(demand.Sku) ?? [])
+                .Select(o => (o.FactoryId, Left: (Func<int, double>)(t => lineLeft[context.OptionIndex[o.OptionId]][t] * o.UnitsPerDay))));
+        foreach (var (factoryId, unitsLeft) in sources)
         {
-            if (network.Route(c.FactoryId, demand) is not { } lane)
+            if (network.Route(factoryId, demand) is not { } lane)
                 continue;
-            var fi = context.FactoryIndex[c.FactoryId];
-            var region = context.Factories[fi].Region;
+            var region = network.FactoryById[factoryId].Region;
             for (var t = 0; t <= network.LastOnTimeDay(demand, lane.Lead); t++)
             {
-                if (network.Factor(c.FactoryId, t) <= 0 || left[fi][t] * c.UnitsPerDay < 1)
+                if (unitsLeft(t) < 1)
                     continue;
                 var missing = materials.Short(demand.Sku, region, t).ToList();
                 if (missing.Count == 0)
@@ -77,10 +86,10 @@ internal static class Shortfalls
     }
 
     /// <summary>
-    /// Sites with an on-time route to the demand whose capacity on every such day is used up, or whose lots of the sku
-    /// available in time are used up; in id order.
+    /// Sites with an on-time route to the demand whose capacity on every such day is used up, whose options' lines of
+    /// the sku (not taken: no capacity at all) are, or whose lots of the sku available in time are used up; in id order.
     /// </summary>
-    private static List<string> Binding(PlanContext context, double[][] left, long[] lotLeft, EmergencyDispatch.Planning.Model.DemandLine demand)
+    private static List<string> Binding(PlanContext context, double[][] left, double[][] lineLeft, long[] lotLeft, EmergencyDispatch.Planning.Model.DemandLine demand)
     {
         var network = context.Network;
         var binding = new SortedSet<string>(StringComparer.Ordinal);
@@ -99,6 +108,15 @@ internal static class Shortfalls
             var open = Enumerable.Range(0, Math.Max(0, last + 1)).Where(t => network.Factor(c.FactoryId, t) > 0).ToList();
             if (open.Count > 0 && open.All(t => left[fi][t] * c.UnitsPerDay < 1))
                 binding.Add(c.FactoryId);
+        }
+        foreach (var o in network.OptionsBySku.GetValueOrDefault(demand.Sku) ?? [])
+        {
+            if (network.Route(o.FactoryId, demand) is not { } lane)
+                continue;
+            var oi = context.OptionIndex[o.OptionId];
+            var open = Enumerable.Range(0, Math.Max(0, network.LastOnTimeDay(demand, lane.Lead) + 1)).Where(t => network.OptionFactor(o, t) > 0).ToList();
+            if (open.Count > 0 && open.All(t => lineLeft[oi][t] * o.UnitsPerDay < 1))
+                binding.Add(o.FactoryId);
         }
         return [.. binding];
     }

@@ -13,11 +13,13 @@ public enum StepKind
     Delivered,
     /// <summary>Σ late units × days late × tier weight; minimised.</summary>
     Lateness,
-    /// <summary>Σ units × (capability unit cost + lane unit cost); minimised.</summary>
+    /// <summary>Σ fixed_cost over the options taken and not committed; minimised.</summary>
+    OptionCost,
+    /// <summary>Σ units × (the source's unit cost + lane unit cost); minimised.</summary>
     Cost,
 }
 
-/// <summary>One step of the lexicographic objective; <see cref="Tier"/> is null for lateness and cost.</summary>
+/// <summary>One step of the lexicographic objective; <see cref="Tier"/> is null for lateness, option cost and cost.</summary>
 public sealed record Step(StepKind Kind, Priority? Tier)
 {
     public bool Maximise => Kind is StepKind.FairShare or StepKind.OnTime or StepKind.Delivered;
@@ -29,18 +31,20 @@ public sealed record Step(StepKind Kind, Priority? Tier)
         StepKind.OnTime => $"{Tier!.Value.ToCode()}.on_time",
         StepKind.Delivered => $"{Tier!.Value.ToCode()}.delivered",
         StepKind.Lateness => "lateness",
+        StepKind.OptionCost => "option_cost",
         StepKind.Cost => "cost",
         _ => throw new InvalidOperationException(),
     };
 
     public override string ToString() => Name;
 
-    /// <summary>The 14 steps in MODEL.md order: fair share and on-time per tier, delivered per tier, lateness, cost.</summary>
+    /// <summary>The 15 steps in MODEL.md order: fair share and on-time per tier, delivered per tier, lateness, option cost, cost.</summary>
     public static IReadOnlyList<Step> All { get; } =
     [
         .. Priorities.InOrder.SelectMany(p => new[] { new Step(StepKind.FairShare, p), new Step(StepKind.OnTime, p) }),
         .. Priorities.InOrder.Select(p => new Step(StepKind.Delivered, p)),
         new Step(StepKind.Lateness, null),
+        new Step(StepKind.OptionCost, null),
         new Step(StepKind.Cost, null),
     ];
 }

@@ -24,6 +24,12 @@ public sealed record Scenario(
 
     /// <summary>Material supply (<c>material_supply.csv</c>).</summary>
     public IReadOnlyList<MaterialSupply> MaterialSupply { get; init; } = [];
+
+    /// <summary>Options (<c>options.csv</c>): lines the factories can add.</summary>
+    public IReadOnlyList<ProductionOption> Options { get; init; } = [];
+
+    /// <summary>The most the plan may spend on the fixed costs of options (scenario.json <c>option_budget</c>, default 0).</summary>
+    public double OptionBudget { get; init; }
 }
 
 /// <summary>A problem in a scenario file, printed as <c>file:line: field: problem</c>.</summary>
@@ -51,6 +57,10 @@ public sealed record ScenarioRows(
 
     public IReadOnlyList<(int Line, MaterialSupply Value)> MaterialSupply { get; init; } = [];
 
+    public IReadOnlyList<(int Line, ProductionOption Value)> Options { get; init; } = [];
+
+    public double OptionBudget { get; init; }
+
     /// <summary>The scenario without line numbers.</summary>
     public Scenario ToScenario() => new(
         Products.Select(r => r.Value).ToList(),
@@ -66,5 +76,7 @@ public sealed record ScenarioRows(
         Materials = Materials.Select(r => r.Value).ToList(),
         Bom = Bom.Select(r => r.Value).ToList(),
         MaterialSupply = MaterialSupply.Select(r => r.Value).ToList(),
+        Options = Options.Select(r => r.Value).ToList(),
+        OptionBudget = OptionBudget,
     };
 }

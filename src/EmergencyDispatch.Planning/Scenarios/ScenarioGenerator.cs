@@ -27,6 +27,7 @@ public sealed class GeneratorOptions
     public const int MaxDepots = 999;
     public const int MaxLots = 100_000;
     public const int MaxMaterials = 3;
+    public const int MaxOptions = 10_000;
 
     /// <summary>Reserve depots: sites with no capabilities, in the industrial hubs first, that hold stock lots.</summary>
     public int Depots { get; init; }
@@ -40,6 +41,15 @@ public sealed class GeneratorOptions
     /// <summary>Materials (0–3): each consumed by some product families, supplied in a few regions, short in others.</summary>
     public int Materials { get; init; }
 
+    /// <summary>
+    /// Options: half conversions of a factory to a sku it does not make, half expansions of a line it has; ready on
+    /// days 2–8, ramps of 0–3 days, fixed costs of 3–10 days of the line's output at its unit cost.
+    /// </summary>
+    public int Options { get; init; }
+
+    /// <summary>The option budget as a share (0–1) of the options' fixed costs in all (scenario.json <c>option_budget</c>).</summary>
+    public double OptionBudgetShare { get; init; } = 1.0 / 3;
+
     /// <summary>The options that are out of range, each with its property name.</summary>
     public IReadOnlyList<Violation> Validate()
     {
@@ -52,6 +62,8 @@ public sealed class GeneratorOptions
         Rules.Add(v, nameof(Depots), Depots is < 0 or > MaxDepots ? $"must be from 0 to {MaxDepots}, got {Depots}" : null);
         Rules.Add(v, nameof(Lots), Lots is < 0 or > MaxLots ? $"must be from 0 to {MaxLots}, got {Lots}" : null);
         Rules.Add(v, nameof(Materials), Materials is < 0 or > MaxMaterials ? $"must be from 0 to {MaxMaterials}, got {Materials}" : null);
+        Rules.Add(v, nameof(Options), Options is < 0 or > MaxOptions ? $"must be from 0 to {MaxOptions}, got {Options}" : null);
+        Rules.Add(v, nameof(OptionBudgetShare), Rules.CheckNumber(OptionBudgetShare, 0, 1, minInclusive: true));
         // Due dates reach a few days past the horizon.
         Rules.Add(v, nameof(StartDate), StartDate < Rules.MinDate || StartDate.AddDays(MaxDays + 10) > Rules.MaxDate
             ? $"must be between {Rules.MinDate:yyyy-MM-dd} and {Rules.MaxDate.AddDays(-MaxDays - 10):yyyy-MM-dd}"
@@ -115,7 +127,7 @@ public static class ScenarioGenerator
 
     // Random streams, one per part.
     private const ulong RegionStream = 1, LaneStream = 2, SkuStream = 3, FactoryStream = 4, AvailabilityStream = 5, DemandStream = 6, RatioStream = 7,
-        StockStream = 8, MaterialStream = 9;
+        StockStream = 8, MaterialStream = 9, OptionStream = 10;
 
     /// <summary>Generates a scenario; throws <see cref="ArgumentException"/> for options out of range.</summary>
     public static GeneratedScenario Generate(GeneratorOptions o)
@@ -134,6 +146,7 @@ public static class ScenarioGenerator
         var depots = MakeDepots(o, regions);
         var lots = MakeLots(o, skus, factories, depots);
         var (materials, bom, supply) = MakeMaterials(o, regions, skus, factories);
+        var options = MakeOptions(o, skus, factories);
 
         var scenario = new Scenario(
             skus.Select(s => new Product(s.Sku, s.Name, s.Unit)).ToList(),
@@ -151,6 +164,8 @@ public static class ScenarioGenerator
             Materials = materials,
             Bom = bom,
             MaterialSupply = supply,
+            Options = options,
+            OptionBudget = Math.Round(o.OptionBudgetShare * options.Sum(x => x.FixedCost)),
         };
         var unreachable = CountUnreachable(scenario);
         return new GeneratedScenario(scenario, capacity, demands.Sum(d => d.Quantity), target, unreachable);
@@ -570,6 +585,31 @@ public static class ScenarioGenerator
                 $"{regions[order[i % order.Length]].Code} reserve depot {i / order.Length + 1}",
                 regions[order[i % order.Length]].Code))
             .ToList();
+    }
+
+    // Options: conversions (a carmaker to masks, a textile firm to gowns) and expansions (a mask maker adds a line).
+
+    private static List<ProductionOption> MakeOptions(GeneratorOptions o, SkuInfo[] skus, List<FactoryInfo> factories)
+    {
+        var rng = new SplitMix64(o.Seed, OptionStream);
+        var skuPick = new WeightedPick(skus.Select(s => (long)s.Popularity));
+        var width = Math.Max(2, Digits(o.Options));
+        var options = new List<ProductionOption>(o.Options);
+        for (var i = 0; i < o.Options && factories.Count > 0; i++)
+        {
+            var factory = factories[rng.Below(factories.Count)];
+            var expansion = rng.Below(2) == 0 && factory.Lines.Length > 0;
+            var line = expansion ? factory.Lines[rng.Below(factory.Lines.Length)] : null;
+            var sku = line is not null ? skus[line.Sku] : skus[skuPick.Next(rng)];
+            var unitsPerDay = RoundUnits(line is not null ? line.UnitsPerDay * (rng.Between(30, 80) / 100.0) : sku.UnitsPerDay * (rng.Between(50, 150) / 100.0));
+            var unitCost = RoundCost((line?.UnitCost ?? sku.UnitCost) * (rng.Between(100, 140) / 100.0));
+            var ready = Math.Min(o.Days - 1, rng.Between(2, 8));
+            var ramp = rng.Between(0, 3);
+            var fixedCost = RoundCost(Math.Max(1, unitsPerDay) * Math.Max(0.01, unitCost) * rng.Between(3, 10));
+            options.Add(new ProductionOption("OPT-" + (i + 1).ToString(CultureInfo.InvariantCulture).PadLeft(width, '0'),
+                factory.Id, sku.Sku, Math.Max(1, unitsPerDay), unitCost, o.StartDate.AddDays(Math.Max(0, ready)), ramp, fixedCost));
+        }
+        return options;
     }
 
     private static List<StockLot> MakeLots(GeneratorOptions o, SkuInfo[] skus, List<FactoryInfo> factories, List<Factory> depots)

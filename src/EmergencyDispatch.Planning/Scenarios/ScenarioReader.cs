@@ -17,6 +17,7 @@ public static class ScenarioReader
     public const string MaterialsFile = "materials.csv";
     public const string BomFile = "bom.csv";
     public const string MaterialSupplyFile = "material_supply.csv";
+    public const string OptionsFile = "options.csv";
     public const string ScenarioFile = "scenario.json";
 
     public static readonly string[] ProductColumns = ["sku", "name", "unit"];
@@ -29,6 +30,7 @@ public static class ScenarioReader
     public static readonly string[] MaterialColumns = ["material_id", "name", "unit"];
     public static readonly string[] BomColumns = ["sku", "material_id", "per_unit"];
     public static readonly string[] MaterialSupplyColumns = ["material_id", "region", "date", "quantity"];
+    public static readonly string[] OptionColumns = ["option_id", "factory_id", "sku", "units_per_day", "unit_cost", "ready_date", "ramp_days", "fixed_cost"];
 
     /// <summary>Reads a whole folder; the scenario is null when any error was found.</summary>
     public static (Scenario? Scenario, IReadOnlyList<ScenarioError> Errors) Read(string directory)
@@ -57,7 +59,8 @@ public static class ScenarioReader
         var materials = ReadFile(directory, MaterialsFile, required: false, errors, MaterialColumns, ParseMaterial);
         var bom = ReadFile(directory, BomFile, required: false, errors, BomColumns, ParseBomLine);
         var supply = ReadFile(directory, MaterialSupplyFile, required: false, errors, MaterialSupplyColumns, ParseMaterialSupply);
-        var (start, horizon) = ReadScenarioJson(directory, errors);
+        var options = ReadFile(directory, OptionsFile, required: false, errors, OptionColumns, ParseOption);
+        var (start, horizon, budget) = ReadScenarioJson(directory, errors);
 
         CheckUnique(products, ProductsFile, "sku", p => p.Sku, errors);
         CheckUnique(factories, FactoriesFile, "factory_id", f => f.FactoryId, errors);
@@ -68,6 +71,7 @@ public static class ScenarioReader
         CheckUnique(stock, StockFile, "stock_id", l => l.StockId, errors);
         CheckUnique(materials, MaterialsFile, "material_id", m => m.MaterialId, errors);
         CheckUnique(bom, BomFile, "sku,material_id", b => (b.Sku, b.MaterialId), errors);
+        CheckUnique(options, OptionsFile, "option_id", o => o.OptionId, errors);
         CheckUnique(supply, MaterialSupplyFile, "material_id,region,date", m => (m.MaterialId, m.Region, m.Date), errors);
 
         var skus = products.Select(p => p.Value.Sku).ToHashSet(StringComparer.Ordinal);
@@ -99,6 +103,13 @@ public static class ScenarioReader
             if (!skus.Contains(l.Sku))
                 errors.Add(new ScenarioError(StockFile, line, "sku", $"unknown sku '{l.Sku}'"));
         }
+        foreach (var (line, o) in options)
+        {
+            if (!factoryIds.Contains(o.FactoryId))
+                errors.Add(new ScenarioError(OptionsFile, line, "factory_id", $"unknown factory '{o.FactoryId}'"));
+            if (!skus.Contains(o.Sku))
+                errors.Add(new ScenarioError(OptionsFile, line, "sku", $"unknown sku '{o.Sku}'"));
+        }
         var materialIds = materials.Select(m => m.Value.MaterialId).ToHashSet(StringComparer.Ordinal);
         foreach (var (line, b) in bom)
         {
@@ -123,6 +134,8 @@ public static class ScenarioReader
             Materials = materials,
             Bom = bom,
             MaterialSupply = supply,
+            Options = options,
+            OptionBudget = budget,
         }, errors);
     }
 
@@ -301,6 +314,23 @@ public static class ScenarioReader
         return new StockLot(f[0], f[1], f[2], quantity, available, cost);
     }
 
+    public static ProductionOption ParseOption(string[] f, List<Violation> v)
+    {
+        Rules.Add(v, "option_id", Rules.CheckId(f[0]));
+        Rules.Add(v, "factory_id", Rules.CheckId(f[1]));
+        Rules.Add(v, "sku", Rules.CheckId(f[2]));
+        var unitsPerDay = Number(f[3], "units_per_day", Rules.CheckUnitsPerDay, v);
+        var cost = Number(f[4], "unit_cost", Rules.CheckUnitCost, v);
+        Rules.Add(v, "ready_date", Rules.CheckDate(f[5], out var ready));
+        var ramp = 0;
+        if (!int.TryParse(f[6], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out ramp))
+            v.Add(new Violation("ramp_days", $"'{ErrorText.Quote(f[6])}' is not a whole number"));
+        else
+            Rules.Add(v, "ramp_days", Rules.CheckRampDays(ramp));
+        var fixedCost = Number(f[7], "fixed_cost", Rules.CheckFixedCost, v);
+        return new ProductionOption(f[0], f[1], f[2], unitsPerDay, cost, ready, ramp, fixedCost);
+    }
+
     public static Material ParseMaterial(string[] f, List<Violation> v)
     {
         Rules.Add(v, "material_id", Rules.CheckId(f[0]));
@@ -358,11 +388,11 @@ public static class ScenarioReader
         }
     }
 
-    private static (DateOnly? Start, int Horizon) ReadScenarioJson(string directory, List<ScenarioError> errors)
+    private static (DateOnly? Start, int Horizon, double OptionBudget) ReadScenarioJson(string directory, List<ScenarioError> errors)
     {
         var path = Path.Combine(directory, ScenarioFile);
         if (!File.Exists(path))
-            return (null, Rules.DefaultHorizonDays);
+            return (null, Rules.DefaultHorizonDays, 0);
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(path));
@@ -383,12 +413,20 @@ public static class ScenarioReader
                 else if (Rules.CheckHorizonDays(horizon) is { } problem)
                     errors.Add(new ScenarioError(ScenarioFile, 0, "horizon_days", problem));
             }
-            return (start, horizon);
+            var budget = 0.0;
+            if (doc.RootElement.TryGetProperty("option_budget", out var b))
+            {
+                if (b.ValueKind != JsonValueKind.Number || !b.TryGetDouble(out budget))
+                    errors.Add(new ScenarioError(ScenarioFile, 0, "option_budget", "must be a number"));
+                else if (Rules.CheckFixedCost(budget) is { } problem)
+                    errors.Add(new ScenarioError(ScenarioFile, 0, "option_budget", problem));
+            }
+            return (start, horizon, budget);
         }
         catch (JsonException e)
         {
             errors.Add(new ScenarioError(ScenarioFile, (int)(e.LineNumber ?? -1) + 1, "json", "is not valid JSON"));
-            return (null, Rules.DefaultHorizonDays);
+            return (null, Rules.DefaultHorizonDays, 0);
         }
     }
 }

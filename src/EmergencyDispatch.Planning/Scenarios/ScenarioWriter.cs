@@ -37,7 +37,16 @@ public static class ScenarioWriter
             WriteFile(directory, ScenarioReader.BomFile, w => WriteBom(w, scenario.Bom));
             WriteFile(directory, ScenarioReader.MaterialSupplyFile, w => WriteMaterialSupply(w, scenario.MaterialSupply));
         }
-        WriteFile(directory, ScenarioReader.ScenarioFile, w => w.Write(ScenarioJson(scenario.StartDate, scenario.HorizonDays)));
+        if (scenario.Options.Count > 0)
+            WriteFile(directory, ScenarioReader.OptionsFile, w => WriteOptions(w, scenario.Options));
+        WriteFile(directory, ScenarioReader.ScenarioFile, w => w.Write(ScenarioJson(scenario.StartDate, scenario.HorizonDays, scenario.OptionBudget)));
+    }
+
+    public static void WriteOptions(TextWriter writer, IEnumerable<ProductionOption> options)
+    {
+        WriteRow(writer, ScenarioReader.OptionColumns);
+        foreach (var o in options)
+            WriteRow(writer, [o.OptionId, o.FactoryId, o.Sku, Number(o.UnitsPerDay), Number(o.UnitCost), Date(o.ReadyDate), Number(o.RampDays), Number(o.FixedCost)]);
     }
 
     public static void WriteStock(TextWriter writer, IEnumerable<StockLot> lots)
@@ -111,12 +120,14 @@ public static class ScenarioWriter
     }
 
     /// <summary>The scenario.json text: <c>{"start_date": "yyyy-MM-dd", "horizon_days": H}</c>, without the start date when there is none.</summary>
-    public static string ScenarioJson(DateOnly? startDate, int horizonDays)
+    /// <summary>scenario.json; <c>option_budget</c> only when it is not 0, so a scenario without options writes what it wrote before.</summary>
+    public static string ScenarioJson(DateOnly? startDate, int horizonDays, double optionBudget = 0)
     {
         var horizon = Number(horizonDays);
+        var budget = optionBudget != 0 ? $", \"option_budget\": {Number(optionBudget)}" : "";
         return startDate is { } start
-            ? $"{{\"start_date\": \"{Date(start)}\", \"horizon_days\": {horizon}}}\n"
-            : $"{{\"horizon_days\": {horizon}}}\n";
+            ? $"{{\"start_date\": \"{Date(start)}\", \"horizon_days\": {horizon}{budget}}}\n"
+            : $"{{\"horizon_days\": {horizon}{budget}}}\n";
     }
 
     /// <summary>Creates or replaces one file, written through a buffered UTF-8 writer without a byte order mark.</summary>

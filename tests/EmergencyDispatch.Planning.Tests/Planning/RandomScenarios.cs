@@ -136,6 +136,35 @@ public static class RandomScenarios
     /// <summary>The scenario of <see cref="BuildWithStock"/> with the materials of <see cref="BuildWithMaterials"/>: lots need none.</summary>
     public static PlanningInput BuildWithStockAndMaterials(int seed) => WithMaterials(BuildWithStock(seed), seed);
 
+    /// <summary>
+    /// The scenario of <see cref="Build"/> with one to four options (conversions to a sku the factory does not make
+    /// and expansions of one it does; ready from before the start to late in the horizon, ramps of 0–2 days, fixed costs
+    /// 10–100) and a budget of 30–90% of their fixed costs, so that it binds now and then; sometimes one option is
+    /// committed and another rejected.
+    /// </summary>
+    public static PlanningInput BuildWithOptions(int seed) => WithOptions(Build(seed), seed);
+
+    /// <summary>The scenario of <see cref="BuildWithOptions"/> with the materials of <see cref="BuildWithMaterials"/>: lines consume them too.</summary>
+    public static PlanningInput BuildWithOptionsAndMaterials(int seed) => WithMaterials(BuildWithOptions(seed), seed);
+
+    private static PlanningInput WithOptions(PlanningInput input, int seed)
+    {
+        var random = new Random(seed * 32452843 + 11);
+        var options = Enumerable.Range(0, random.Next(1, 5)).Select(o => new ProductionOption(
+            $"O{o}",
+            Pick(random, input.Factories.ToList()).FactoryId,
+            Pick(random, input.Products.ToList()).Sku,
+            random.Next(1, 9) * 5,
+            random.Next(0, 11) / 2.0,
+            Start.AddDays(random.Next(-1, input.HorizonDays)),
+            random.Next(0, 3),
+            random.Next(1, 11) * 10)).ToList();
+        var budget = Math.Round(options.Sum(o => o.FixedCost) * (0.3 + 0.6 * random.NextDouble()));
+        var committed = options.Count > 1 && random.NextDouble() < 0.25 ? new[] { options[0].OptionId } : [];
+        var rejected = options.Count > 2 && random.NextDouble() < 0.25 ? new[] { options[^1].OptionId } : [];
+        return input with { Options = options, OptionBudget = budget, CommittedOptions = committed, RejectedOptions = rejected };
+    }
+
     private static PlanningInput WithMaterials(PlanningInput input, int seed)
     {
         var random = new Random(seed * 15485863 + 5);

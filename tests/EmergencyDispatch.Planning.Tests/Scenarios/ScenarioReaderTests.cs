@@ -436,4 +436,65 @@ public class ScenarioReaderTests
             ],
             errors);
     }
+
+    [Fact]
+    public void OptionsAndTheBudgetAreReadAndWrittenBackTheSame()
+    {
+        using var folder = new ScenarioFolder()
+            .Write(ScenarioReader.OptionsFile, """
+                option_id,factory_id,sku,units_per_day,unit_cost,ready_date,ramp_days,fixed_cost
+                CONVERT-1,F2,WATER,500,0.4,2025-03-04,2,25000
+                EXPAND-1,F1,BLANKET,50,1.5,2025-03-02,0,800.5
+                """)
+            .Write(ScenarioReader.ScenarioFile, """{"start_date": "2025-03-01", "horizon_days": 7, "option_budget": 30000}""");
+
+        var (scenario, errors) = ScenarioReader.Read(folder.Path);
+        using var copy = new ScenarioFolder();
+        ScenarioWriter.Write(scenario!, copy.Path);
+        var (again, againErrors) = ScenarioReader.Read(copy.Path);
+
+        Assert.Empty(errors);
+        Assert.Equal(new ProductionOption("CONVERT-1", "F2", "WATER", 500, 0.4, new DateOnly(2025, 3, 4), 2, 25000), scenario!.Options[0]);
+        Assert.Equal(30000, scenario.OptionBudget);
+        Assert.Empty(againErrors);
+        Assert.Equal(scenario.Options, again!.Options);
+        Assert.Equal(30000, again.OptionBudget);
+    }
+
+    [Fact]
+    public void BadOptionRowsAndBudgetsAreReportedWithTheirLinesAndFields()
+    {
+        using var folder = new ScenarioFolder()
+            .Write(ScenarioReader.OptionsFile, """
+                option_id,factory_id,sku,units_per_day,unit_cost,ready_date,ramp_days,fixed_cost
+                O1,NOWHERE,WATER,10,1,2025-03-02,0,10
+                O2,F1,GLOVES,10,1,2025-03-02,0,10
+                O3,F1,WATER,0,1,2025-03-02,0,10
+                O4,F1,WATER,10,1,1850-03-02,0,10
+                O5,F1,WATER,10,1,2025-03-02,1.5,10
+                O6,F1,WATER,10,1,2025-03-02,400,10
+                O7,F1,WATER,10,1,2025-03-02,0,-5
+                O8,F1,WATER,10,1,2025-03-02,0,lots
+                O1,F1,WATER,10,1,2025-03-02,0,10
+                """)
+            .Write(ScenarioReader.ScenarioFile, """{"start_date": "2025-03-01", "option_budget": "a lot"}""");
+
+        var errors = folder.ErrorLocations();
+
+        Assert.Equal(
+            [
+                "options.csv:4: units_per_day", "options.csv:5: ready_date", "options.csv:6: ramp_days", "options.csv:7: ramp_days",
+                "options.csv:8: fixed_cost", "options.csv:9: fixed_cost", "scenario.json: option_budget", "options.csv:10: option_id",
+                "options.csv:2: factory_id", "options.csv:3: sku",
+            ],
+            errors);
+    }
+
+    [Fact]
+    public void ANegativeBudgetIsRefused()
+    {
+        using var folder = new ScenarioFolder().Write(ScenarioReader.ScenarioFile, """{"start_date": "2025-03-01", "option_budget": -1}""");
+
+        Assert.Equal(["scenario.json: option_budget"], folder.ErrorLocations());
+    }
 }

@@ -72,7 +72,7 @@ public static class GlpkReference
                 ? a
                 : lp.Optimum(k, planValues.Take(k).ToList());
             var reference = step.Maximise ? Math.Min(a, b) : Math.Max(a, b);
-            var tolerance = Math.Max(0.005 * Math.Abs(reference), lp.Unit(step));
+            var tolerance = Math.Max(0.005 * Math.Abs(reference), lp.UnitOf(step, plan.Assignments));
             // The references carry the hold slack of earlier steps, amplified; a margin far below any tolerance absorbs it.
             var margin = tolerance + Noise * Math.Max(1, Math.Abs(reference));
             var ok = step.Maximise ? value >= reference - margin : value <= reference + margin;
@@ -120,6 +120,8 @@ public static class GlpkReference
         /// <summary>Relative and absolute slack when an earlier step is held at a value.</summary>
         private const double HoldSlack = 1e-9;
 
+        private const double MixedIntegerHoldSlack = 1e-7;
+
         private readonly PlanningInput _input;
         private readonly List<Column> _columns = [];
         private readonly bool[] _capable;
@@ -127,8 +129,14 @@ public static class GlpkReference
         private readonly List<string> _rows = [];
         private readonly HashSet<string> _materialSkus;
 
-        /// <summary>One variable x[s,d,t]: its demand, what one unit of it uses of its factory-day (none from a lot), and what it scores.</summary>
-        private sealed record Column(int Demand, string FactoryId, int Day, double Load, bool OnTime, int DaysLate, double Cost, long Committed, string? Lot = null);
+        /// <summary>
+        /// One variable x[s,d,t]: its demand, what one unit of it uses of its factory-day or its option's line (none
+        /// from a lot), and what it scores.
+        /// </summary>
+        private sealed record Column(int Demand, string FactoryId, int Day, double Load, bool OnTime, int DaysLate, double Cost, long Committed, string? Lot = null, string? Option = null);
+
+        /// <summary>The options the plan could take that are not committed: each a binary y.</summary>
+        private readonly List<ProductionOption> _decided = [];
 
         public NaiveLp(PlanningInput input)
         {
@@ -150,6 +158,23 @@ public static class GlpkReference
             var commitments = input.Commitments
                 .GroupBy(c => (c.FactoryId, c.DemandKey, Day: c.ProductionDate.DayNumber - input.StartDate.DayNumber, c.Source))
                 .ToDictionary(g => g.Key, g => g.Sum(c => c.Quantity));
+            // Options: rejected ones are out; accepted ones, and those with accepted work on their line, are taken and
+            // free; the others can be taken when their fixed cost fits the budget, each a binary decision.
+            var committedOptions = input.CommittedOptions
+                .Concat(input.Commitments.Where(c => c.Source.StartsWith("option:", StringComparison.Ordinal)).Select(c => c.Source["option:".Length..]))
+                .ToHashSet(StringComparer.Ordinal);
+            var options = input.Options
+                .Where(o => regionOf.ContainsKey(o.FactoryId) && !input.RejectedOptions.Contains(o.OptionId)
+                    && (committedOptions.Contains(o.OptionId) || o.FixedCost <= input.OptionBudget))
+                .ToList();
+            _committedOptions = committedOptions;
+            _decided.AddRange(options.Where(o => !committedOptions.Contains(o.OptionId)));
+            // An option's line on day t: its factory's factor × min(1, (t − ready + 1) / (ramp + 1)) from its ready day.
+            double LineCapacity(ProductionOption o, int t)
+            {
+                var ready = o.ReadyDate.DayNumber - input.StartDate.DayNumber;
+                return t < ready ? 0 : factor[o.FactoryId][t] * Math.Min(1, (t - ready + 1) / (double)(o.RampDays + 1));
+            }
 
             // Variables.
             _capable = new bool[demands.Count];
@@ -195,6 +220,26 @@ public static class GlpkReference
                         commitments.Remove((lot.FactoryId, d.RequestId, t, source));
                     }
                 }
+                // Option lines: any day their capacity is positive (or a commitment holds work there).
+                foreach (var o in options.Where(o => o.Sku == d.Sku))
+                {
+                    var lane = Lane(regionOf[o.FactoryId], d.Region);
+                    if (lane is not { } l || input.Exclusions.Contains(new Exclusion(o.FactoryId, d.RequestId)))
+                        continue;
+                    _capable[i] = true;
+                    var source = "option:" + o.OptionId;
+                    for (var t = 0; t < horizon; t++)
+                    {
+                        var committed = commitments.GetValueOrDefault((o.FactoryId, d.RequestId, t, source));
+                        var open = LineCapacity(o, t) > 0;
+                        if (!open && committed == 0)
+                            continue;
+                        var onTime = t + l.Lead <= due;
+                        _servable[i] |= open && onTime;
+                        _columns.Add(new Column(i, o.FactoryId, t, 1 / o.UnitsPerDay, onTime, Math.Max(0, t + l.Lead - due), o.UnitCost + l.Cost, committed, Option: o.OptionId));
+                        commitments.Remove((o.FactoryId, d.RequestId, t, source));
+                    }
+                }
             }
             if (commitments.Count > 0)
             {
@@ -205,8 +250,27 @@ public static class GlpkReference
             // Constraints.
             // Shared capacity: per factory and day, Σ x / units_per_day ≤ factor.
             // (Row names are numbered: ids may hold '-', which LP format reads as a minus.)
-            foreach (var (g, r) in _columns.Select((c, n) => (c, n)).Where(p => p.c.Lot is null).GroupBy(p => (p.c.FactoryId, p.c.Day)).Select((g, r) => (g, r)))
+            foreach (var (g, r) in _columns.Select((c, n) => (c, n)).Where(p => p.c.Lot is null && p.c.Option is null).GroupBy(p => (p.c.FactoryId, p.c.Day)).Select((g, r) => (g, r)))
                 _rows.Add(Row($"cap_{r}", g.Select(p => (X(p.n), p.c.Load)), "<=", factor[g.Key.FactoryId][g.Key.Day]));
+            // Option lines: per option and day, Σ x / units_per_day ≤ capacity × y (y = 1 for a committed option).
+            foreach (var (g, r) in _columns.Select((c, n) => (c, n)).Where(p => p.c.Option is not null).GroupBy(p => (p.c.Option!, p.c.Day)).Select((g, r) => (g, r)))
+            {
+                var o = options.Single(o => o.OptionId == g.Key.Item1);
+                var capacity = LineCapacity(o, g.Key.Day);
+                var terms = g.Select(p => (X(p.n), p.c.Load)).ToList();
+                if (committedOptions.Contains(o.OptionId))
+                {
+                    _rows.Add(Row($"line_{r}", terms, "<=", capacity));
+                }
+                else
+                {
+                    terms.Add((Y(o.OptionId), -capacity));
+                    _rows.Add(Row($"line_{r}", terms, "<=", 0));
+                }
+            }
+            // Budget: Σ fixed_cost × y ≤ option_budget over the options not committed.
+            if (_decided.Count > 0)
+                _rows.Add(Row("budget", _decided.Select(o => (Y(o.OptionId), o.FixedCost)), "<=", input.OptionBudget));
             // Stock: per lot, Σ x ≤ quantity.
             foreach (var (g, r) in _columns.Select((c, n) => (c, n)).Where(p => p.c.Lot is not null).GroupBy(p => p.c.Lot!).Select((g, r) => (g, r)))
                 _rows.Add(Row($"lot_{r}", g.Select(p => (X(p.n), 1.0)), "<=", input.StockLots.Single(l => l.StockId == g.Key).Quantity));
@@ -291,7 +355,9 @@ public static class GlpkReference
             lp.Append("Subject To\n");
             foreach (var row in _rows)
                 lp.Append(row);
-            // Every earlier step keeps its value, up to a slack of 1e-9 relative plus 1e-9 absolute.
+            // Every earlier step keeps its value, up to a slack of 1e-9 relative plus 1e-9 absolute; with decisions, whose
+            // branch and bound solves in floating point, 1e-7.
+            var slack = _decided.Count > 0 ? MixedIntegerHoldSlack : HoldSlack;
             for (var j = 0; j < k; j++)
             {
                 var earlier = Step.All[j];
@@ -300,11 +366,11 @@ public static class GlpkReference
                     continue;
                 var v = held[j];
                 lp.Append(earlier.Maximise
-                    ? Row($"hold_{j}", terms, ">=", v - HoldSlack * Math.Abs(v) - HoldSlack)
-                    : Row($"hold_{j}", terms, "<=", v + HoldSlack * Math.Abs(v) + HoldSlack));
+                    ? Row($"hold_{j}", terms, ">=", v - slack * Math.Abs(v) - slack)
+                    : Row($"hold_{j}", terms, "<=", v + slack * Math.Abs(v) + slack));
             }
 
-            // Bounds: x ≥ its commitment, 0 ≤ z ≤ 1.
+            // Bounds: x ≥ its commitment, 0 ≤ z ≤ 1, y binary.
             lp.Append("Bounds\n");
             for (var n = 0; n < _columns.Count; n++)
             {
@@ -313,10 +379,16 @@ public static class GlpkReference
             }
             foreach (var tier in Priorities.InOrder.Where(HasServable))
                 lp.Append(CultureInfo.InvariantCulture, $" 0 <= {Z(tier)} <= 1\n");
+            if (_decided.Count > 0)
+            {
+                lp.Append("Binaries\n");
+                foreach (var o in _decided)
+                    lp.Append(' ').Append(Y(o.OptionId)).Append('\n');
+            }
             lp.Append("End\n");
 
-            // Solve.
-            return Glpsol.Solve(lp.ToString(), step.Name);
+            // Solve: exact rational simplex for an LP; branch and bound where there are decisions.
+            return Glpsol.Solve(lp.ToString(), step.Name, mixedInteger: _decided.Count > 0);
         }
 
         /// <summary>One unit of a step's measure (see <see cref="Tolerance"/>).</summary>
@@ -326,8 +398,16 @@ public static class GlpkReference
                 .Select(d => 1.0 / d.Quantity)
                 .DefaultIfEmpty(0)
                 .Max(),
+            // For the option-cost step MODEL.md's unit is the smallest fixed cost of an option the plan takes (see UnitOf).
             _ => 1,
         };
+
+        /// <summary>One unit of a step's measure for a given plan: for the option-cost step, the smallest fixed cost of an option it takes and that is not committed (1 when none).</summary>
+        public double UnitOf(Step step, IReadOnlyList<Assignment> plan) => step.Kind != StepKind.OptionCost
+            ? Unit(step)
+            : _decided.Where(o => plan.Any(a => a.Source == "option:" + o.OptionId && a.Quantity > 0)).Select(o => o.FixedCost).DefaultIfEmpty(1).Min();
+
+        private readonly HashSet<string> _committedOptions;
 
         /// <summary>Whether the sku consumes a material: then a shortfall of a servable demand may be MATERIAL_SHORTAGE as well.</summary>
         public bool UsesMaterial(string sku) => _materialSkus.Contains(sku);
@@ -355,6 +435,7 @@ public static class GlpkReference
                 StepKind.Delivered => columns.Where(p => demands[p.c.Demand].Priority == step.Tier).Select(p => (X(p.n), 1.0)).ToList(),
                 StepKind.Lateness => columns.Where(p => p.c.DaysLate > 0)
                     .Select(p => (X(p.n), (double)p.c.DaysLate * demands[p.c.Demand].Priority.LatenessWeight())).ToList(),
+                StepKind.OptionCost => _decided.Where(o => o.FixedCost > 0).Select(o => (Y(o.OptionId), o.FixedCost)).ToList(),
                 StepKind.Cost => columns.Where(p => p.c.Cost > 0).Select(p => (X(p.n), p.c.Cost)).ToList(),
                 _ => throw new InvalidOperationException(),
             };
@@ -364,6 +445,9 @@ public static class GlpkReference
         private static string X(int n) => $"x{n}";
 
         private static string Z(Priority tier) => $"z_{tier.ToCode()}";
+
+        /// <summary>The decision of an option, numbered by its place in id order (ids may hold '-').</summary>
+        private string Y(string optionId) => $"y{_input.Options.Select(o => o.OptionId).Order(StringComparer.Ordinal).ToList().IndexOf(optionId)}";
 
         private static string Row(string name, IEnumerable<(string Var, double Coef)> terms, string sense, double rhs) =>
             $"{Terms(name, terms)} {sense} {Number(rhs)}\n";
@@ -388,7 +472,7 @@ public static class GlpkReference
     /// <summary>Runs glpsol on an LP file and reads the optimum from its plain-text solution file.</summary>
     private static class Glpsol
     {
-        public static double Solve(string lp, string what)
+        public static double Solve(string lp, string what, bool mixedInteger = false)
         {
             var lpPath = Path.Combine(Path.GetTempPath(), $"glpk-reference-{Guid.NewGuid():N}.lp");
             var solutionPath = Path.ChangeExtension(lpPath, ".sol");
@@ -402,7 +486,8 @@ public static class GlpkReference
                     UseShellExecute = false,
                 };
                 // --exact: rational simplex; the later steps are ill-conditioned and small problems solve in milliseconds.
-                foreach (var arg in new[] { "--lp", lpPath, "--exact", "--write", solutionPath })
+                // With binaries: branch and bound to a zero gap, each node's LP in floating point.
+                foreach (var arg in mixedInteger ? new[] { "--lp", lpPath, "--mipgap", "0", "--write", solutionPath } : new[] { "--lp", lpPath, "--exact", "--write", solutionPath })
                     start.ArgumentList.Add(arg);
                 Process process;
                 try
@@ -425,6 +510,17 @@ public static class GlpkReference
                     var output = stdout.Result + stderr.Result;
                     if (process.ExitCode != 0 || !File.Exists(solutionPath))
                         throw new InvalidOperationException($"glpsol failed on {what} (exit {process.ExitCode}):\n{output}\n{lp}");
+
+                    if (mixedInteger)
+                    {
+                        // The solution line is "s mip ROWS COLS STATUS OBJECTIVE"; o means optimal.
+                        var mip = File.ReadLines(solutionPath).FirstOrDefault(l => l.StartsWith("s mip ", StringComparison.Ordinal))
+                            ?? throw new InvalidOperationException($"glpsol wrote no integer solution for {what}:\n{output}");
+                        var parts = mip.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                        if (parts.Length != 6 || parts[4] != "o")
+                            throw new InvalidOperationException($"glpsol found no integer optimum for {what} ({mip}):\n{output}\n{lp}");
+                        return double.Parse(parts[5], NumberStyles.Float, CultureInfo.InvariantCulture);
+                    }
 
                     // The solution line is "s bas ROWS COLS PRIMAL DUAL OBJECTIVE"; f f means primal and dual feasible: optimal.
                     var line = File.ReadLines(solutionPath).FirstOrDefault(l => l.StartsWith("s bas ", StringComparison.Ordinal))
