@@ -650,7 +650,8 @@ internal sealed class LpModel : IDisposable
         if (best is null)
             return complete ? Solver.ResultStatus.INFEASIBLE : Solver.ResultStatus.NOT_SOLVED;
         _integer = best;
-        return complete ? Solver.ResultStatus.OPTIMAL : Solver.ResultStatus.FEASIBLE;
+        // Out of nodes with a whole plan in hand: the step is done, its gap to the bound reported (Bound); out of time: the time limit's.
+        return complete || clock.Elapsed < timeLimit ? Solver.ResultStatus.OPTIMAL : Solver.ResultStatus.FEASIBLE;
     }
 
     /// <summary>
@@ -658,7 +659,8 @@ internal sealed class LpModel : IDisposable
     /// or, after a mixed-integer solve, by a row keeping its measure at the value reached, up to
     /// <see cref="IntegerHoldSlack"/> (MODEL.md reference (b): later steps see this step at the plan's own value).
     /// </summary>
-    public void Hold()
+    /// <remarks>The LP solved again with the decisions fixed gets at most <paramref name="timeLimit"/>; past it, the row.</remarks>
+    public void Hold(TimeSpan timeLimit)
     {
         if (_integer is not { } values)
         {
@@ -666,6 +668,28 @@ internal sealed class LpModel : IDisposable
             return;
         }
         var step = _current!;
+        // The whole plan's decisions fixed, its LP is solved again and held on its optimal face; then every decision
+        // whose reduced cost there is zero is free again (moving it keeps the step's value), the others stay fixed.
+        var priced = _taken.Where(t => Context.IsPriced(t.Key)).OrderBy(t => t.Key).Select(t => t.Value).ToList();
+        var bounds = priced.Select(y => (Lb: y.Lb(), Ub: y.Ub())).ToArray();
+        foreach (var y in priced)
+        {
+            var whole = Math.Round(values[_index![y]]);
+            y.SetBounds(whole, whole);
+        }
+        if (timeLimit > TimeSpan.Zero && SolveLp(timeLimit) == Solver.ResultStatus.OPTIMAL)
+        {
+            var free = priced.Select(y => Math.Abs(y.ReducedCost()) <= ZeroTolerance).ToArray();
+            HoldOptimalFace();
+            for (var i = 0; i < priced.Count; i++)
+            {
+                if (free[i])
+                    priced[i].SetBounds(bounds[i].Lb, bounds[i].Ub);
+            }
+            return;
+        }
+        for (var i = 0; i < priced.Count; i++)
+            priced[i].SetBounds(bounds[i].Lb, bounds[i].Ub);
         var terms = Terms(step).ToList();
         var value = terms.Sum(t => t.Coefficient / _currentScale * values[_index![t.Var]]);
         var slack = IntegerHoldSlack * Math.Max(1, Math.Abs(value));

@@ -214,7 +214,7 @@ public static class Planner
             }
             solved[i] = (model.Solution(), step.Kind == StepKind.FairShare ? model.Ratio(step.Tier!.Value) : model.Value(step), model.Bound, true);
             if (step.Kind != StepKind.FairShare && !last)
-                model.Hold();
+                model.Hold(budget - clock.Elapsed);
         });
         if (failed)
             return (null, failedWith);
