@@ -20,6 +20,7 @@ public static class DispatchCli
         root.Add(RegistryCommands.Create(host));
         root.Add(GenerateCommand.Create(host));
         root.Add(SolveCommand.Create(host));
+        root.Add(OptionsCommands.Create(host));
         root.Add(PlanCommands.Create(host));
         root.Add(AssignmentsCommands.Create(host));
         root.Add(FactoryCommands.Create(host));

@@ -36,15 +36,16 @@ public static class SolveCommand
                 r.AddError($"--time-limit {problem}.");
         });
 
-        var budget = new Option<double?>("--option-budget")
+        var budget = new Option<string?>("--option-budget")
         {
             Description = "The most the plan may spend on the fixed costs of options (options.csv); default: scenario.json's option_budget, else 0.",
             HelpName = "B",
         };
         budget.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<double?>() is { } value && Rules.CheckFixedCost(value) is { } problem)
-                r.AddError($"--option-budget {problem}.");
+            if (r.GetValueOrDefault<string?>() is { } text && OptionsCommands.ParseBudgets(text, out var values) is var problem
+                && (problem is not null || values.Count != 1))
+                r.AddError($"--option-budget {problem ?? "is one number"}.");
         });
 
         var command = new Command("solve", "Plan a scenario folder locally and write assignments.csv, outcomes.csv, decisions.csv (with options), material_flows.csv (with materials) and summary.json.")
@@ -55,7 +56,7 @@ public static class SolveCommand
             context.Console,
             context.Get(directory)!,
             context.Get(output)!,
-            context.Get(budget),
+            context.Get(budget) is { } text && OptionsCommands.ParseBudgets(text, out var values) is null ? values[0] : null,
             new PlannerOptions
             {
                 Planner = context.Get(planner) == "greedy" ? PlannerKind.Greedy : PlannerKind.Lp,

@@ -192,4 +192,22 @@ public sealed class OptionTests
         Assert.Equal(600, values.Single(v => v.Step.Kind == StepKind.OptionCost).Value);
         Assert.Equal(22, values.Single(v => v.Step.Kind == StepKind.Cost).Value);
     }
+
+    [Fact]
+    public void TheFrontierShowsWhatEachBudgetBuys()
+    {
+        var input = Input([Demand("CG", 100, 5, Priority.Critical, sku: "G"), Demand("LM", 1100, 5, Priority.Low)],
+            [Option("O-GOWN", 50, 0, 800, factory: "TEX", sku: "G"), Option("O-MASK", 100, 0, 800)], budget: 0);
+
+        var points = OptionFrontier.Sweep(input, [0, 1000, 1600], new PlannerOptions());
+
+        Assert.Equal([0.0, 1000, 1600], points.Select(p => p.Budget));
+        Assert.Equal([[], ["O-GOWN"], ["O-GOWN", "O-MASK"]], points.Select(p => p.OptionsTaken.ToArray()));
+        Assert.Equal([0.0, 800, 1600], points.Select(p => p.Spent));
+        Assert.Equal([0L, 100, 100], points.Select(p => p.Tiers.Single(t => t.Priority == Priority.Critical).OnTime));
+        Assert.Equal([600L, 600, 1100], points.Select(p => p.Tiers.Single(t => t.Priority == Priority.Low).OnTime));
+        // Each point is the plan of its budget.
+        var alone = Planner.Plan(input with { OptionBudget = 1000 }, new PlannerOptions());
+        Assert.Equal(alone.StepValues.Select(v => v.Value), points[1].StepValues.Select(v => v.Value));
+    }
 }
