@@ -70,18 +70,8 @@ public static class OptionsCommands
 
     private static int Run(CliConsole console, string directory, List<double> budgets, PlannerOptions options, CancellationToken cancellationToken)
     {
-        var (scenario, errors) = ScenarioReader.Read(directory);
-        if (scenario is null)
-        {
-            foreach (var error in errors)
-                console.Error.WriteLine(error.ToString());
+        if (SolveCommand.ReadPlannable(console, directory) is not { } scenario)
             return ExitCodes.InvalidInput;
-        }
-        if (scenario.StartDate is null)
-        {
-            console.Error.WriteLine($"{ScenarioReader.ScenarioFile}: start_date: is required to plan");
-            return ExitCodes.InvalidInput;
-        }
         var points = OptionFrontier.Sweep(PlanningInput.From(scenario), budgets, options, cancellationToken);
         console.Out.Write(Output.Table(
             ["budget", "options", "spent", "priority", "fair share", "on time", "delivered"],

@@ -68,18 +68,8 @@ public static class SolveCommand
 
     private static int Run(CliConsole console, string directory, string output, double? budget, PlannerOptions options, CancellationToken cancellationToken)
     {
-        var (scenario, errors) = ScenarioReader.Read(directory);
-        if (scenario is null)
-        {
-            foreach (var error in errors)
-                console.Error.WriteLine(error.ToString());
+        if (ReadPlannable(console, directory) is not { } scenario)
             return ExitCodes.InvalidInput;
-        }
-        if (scenario.StartDate is null)
-        {
-            console.Error.WriteLine($"{ScenarioReader.ScenarioFile}: start_date: is required to plan");
-            return ExitCodes.InvalidInput;
-        }
 
         var input = PlanningInput.From(scenario) with { OptionBudget = budget ?? scenario.OptionBudget };
         var clock = Stopwatch.StartNew();
@@ -97,6 +87,24 @@ public static class SolveCommand
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{options.Planner} plan: {plan.Completion}, last step {plan.LastCompletedStep?.Name ?? "none (greedy fallback)"}, {plan.Assignments.Count:N0} assignments in {elapsed.TotalSeconds:0.00} s; written to {output}"));
         return ExitCodes.Ok;
+    }
+
+    /// <summary>A scenario folder that can be planned (checked, with a start date), or null after printing why not.</summary>
+    public static Scenario? ReadPlannable(CliConsole console, string directory)
+    {
+        var (scenario, errors) = ScenarioReader.Read(directory);
+        if (scenario is null)
+        {
+            foreach (var error in errors)
+                console.Error.WriteLine(error.ToString());
+            return null;
+        }
+        if (scenario.StartDate is null)
+        {
+            console.Error.WriteLine($"{ScenarioReader.ScenarioFile}: start_date: is required to plan");
+            return null;
+        }
+        return scenario;
     }
 
     /// <summary>The plan's step values and timings as JSON, in step order.</summary>
