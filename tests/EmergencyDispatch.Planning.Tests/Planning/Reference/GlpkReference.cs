@@ -122,6 +122,8 @@ public static class GlpkReference
 
         private const double MixedIntegerHoldSlack = 1e-7;
 
+        private const double LooseMixedIntegerHoldSlack = 1e-5;
+
         private readonly PlanningInput _input;
         private readonly List<Column> _columns = [];
         private readonly bool[] _capable;
@@ -341,6 +343,17 @@ public static class GlpkReference
         /// <summary>The optimum of step k with steps 0..k-1 held at the given values.</summary>
         public double Optimum(int k, IReadOnlyList<double> held)
         {
+            if (_decided.Count == 0)
+                return Optimum(k, held, HoldSlack)!.Value;
+            // With decisions: branch and bound in floating point accepts its own solutions within its tolerances, so an
+            // earlier optimum held at 1e-7 can leave no integer point; then at 1e-5.
+            return Optimum(k, held, MixedIntegerHoldSlack) ?? Optimum(k, held, LooseMixedIntegerHoldSlack)
+                ?? throw new InvalidOperationException($"glpsol found no integer optimum for {Step.All[k]} with earlier steps held at 1e-5");
+        }
+
+        /// <summary>The optimum of step k with steps 0..k-1 held at the given values up to <paramref name="slack"/>; null when glpsol finds no integer point.</summary>
+        private double? Optimum(int k, IReadOnlyList<double> held, double slack)
+        {
             var step = Step.All[k];
             var (objective, constant) = Expression(step);
             if (objective.Count == 0)
@@ -355,9 +368,7 @@ public static class GlpkReference
             lp.Append("Subject To\n");
             foreach (var row in _rows)
                 lp.Append(row);
-            // Every earlier step keeps its value, up to a slack of 1e-9 relative plus 1e-9 absolute; with decisions, whose
-            // branch and bound solves in floating point, 1e-7.
-            var slack = _decided.Count > 0 ? MixedIntegerHoldSlack : HoldSlack;
+            // Every earlier step keeps its value, up to the slack relative plus the slack absolute.
             for (var j = 0; j < k; j++)
             {
                 var earlier = Step.All[j];
@@ -472,7 +483,8 @@ public static class GlpkReference
     /// <summary>Runs glpsol on an LP file and reads the optimum from its plain-text solution file.</summary>
     private static class Glpsol
     {
-        public static double Solve(string lp, string what, bool mixedInteger = false)
+        /// <remarks>With <paramref name="mixedInteger"/>, null when glpsol finds no integer point.</remarks>
+        public static double? Solve(string lp, string what, bool mixedInteger = false)
         {
             var lpPath = Path.Combine(Path.GetTempPath(), $"glpk-reference-{Guid.NewGuid():N}.lp");
             var solutionPath = Path.ChangeExtension(lpPath, ".sol");
@@ -517,6 +529,8 @@ public static class GlpkReference
                         var mip = File.ReadLines(solutionPath).FirstOrDefault(l => l.StartsWith("s mip ", StringComparison.Ordinal))
                             ?? throw new InvalidOperationException($"glpsol wrote no integer solution for {what}:\n{output}");
                         var parts = mip.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                        if (parts.Length == 6 && parts[4] == "n")
+                            return null;
                         if (parts.Length != 6 || parts[4] != "o")
                             throw new InvalidOperationException($"glpsol found no integer optimum for {what} ({mip}):\n{output}\n{lp}");
                         return double.Parse(parts[5], NumberStyles.Float, CultureInfo.InvariantCulture);
