@@ -10,7 +10,9 @@ namespace EmergencyDispatch.Planning.Plans;
 /// late day. Every solution maps back to x[f,d,t] with step values at least as good (see <see cref="Rounding"/>).
 /// Quantities are scaled so that every row's coefficients are near 1: production in days of a factory's capacity,
 /// shipments as fractions of the demand, inventory in days of a typical factory of the sku.
-/// Earlier steps are held on their optimal face, not by a slack: see <see cref="HoldOptimalFace"/>.
+/// Earlier steps are held on their optimal face, not by a slack: see <see cref="HoldOptimalFace"/>. Option lines have
+/// production columns of their own and a decision y relaxed to [0, 1]; where the decisions matter to a step they are
+/// made whole (<see cref="BranchOnDecisions"/>) and the step is held on the face of its LP with them fixed (<see cref="Hold"/>).
 /// </summary>
 internal sealed class LpModel : IDisposable
 {

@@ -4,8 +4,9 @@ namespace EmergencyDispatch.Planning.Plans;
 
 /// <summary>
 /// What one unit adds to each summed step of MODEL.md's objective: the one place the on-time, delivered, lateness and
-/// cost measures are defined. The option-cost step weighs decisions, not units: a unit adds nothing to it. The LP, the integer polish and the evaluator all weigh units with it. A tier's fair
-/// share is a ratio over its demands, not a sum over units, so it has no per-unit coefficient.
+/// cost measures are defined. The LP, the integer polish and the evaluator all weigh units with it. A tier's fair
+/// share is a ratio over its demands, not a sum over units, so it has no per-unit coefficient; the option-cost step
+/// weighs decisions (the fixed costs of the options taken), so a unit adds nothing to it either.
 /// </summary>
 public static class Objective
 {
