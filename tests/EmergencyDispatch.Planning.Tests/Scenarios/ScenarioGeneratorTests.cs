@@ -62,6 +62,40 @@ public sealed class ScenarioGeneratorTests : IDisposable
     }
 
     [Fact]
+    public void OptionsAreConversionsAndExpansionsReadyOnDays2To8WithABudgetOfTheShareAsked()
+    {
+        var options = new GeneratorOptions { Factories = 200, Demands = 500, Skus = 20, Regions = 12, Days = 14, Options = 120, OptionBudgetShare = 0.25 };
+        var scenario = ScenarioGenerator.Generate(options).Scenario;
+        ScenarioWriter.Write(scenario, Path.Combine(_directory, "options"));
+        var (read, errors) = ScenarioReader.Read(Path.Combine(_directory, "options"));
+
+        Assert.Empty(errors);
+        Assert.Equal(120, read!.Options.Count);
+        Assert.Equal(scenario.Options, read.Options);
+        Assert.Equal(Math.Round(0.25 * scenario.Options.Sum(o => o.FixedCost)), read.OptionBudget);
+        var makes = scenario.Capabilities.Select(c => (c.FactoryId, c.Sku)).ToHashSet();
+        var conversions = scenario.Options.Count(o => !makes.Contains((o.FactoryId, o.Sku)));
+        Assert.InRange(conversions, 30, 90);
+        Assert.All(scenario.Options, o =>
+        {
+            Assert.InRange(o.ReadyDate.DayNumber - options.StartDate.DayNumber, 2, 8);
+            Assert.InRange(o.RampDays, 0, 3);
+            Assert.True(o.FixedCost > 0 && o.UnitsPerDay > 0);
+        });
+        Assert.Equal(scenario.Options.Count, scenario.Options.Select(o => o.OptionId).Distinct().Count());
+    }
+
+    [Fact]
+    public void WithoutOptionsNoOptionsFileIsWritten()
+    {
+        var scenario = ScenarioGenerator.Generate(new GeneratorOptions { Factories = 20, Demands = 50 }).Scenario;
+        ScenarioWriter.Write(scenario, Path.Combine(_directory, "none"));
+
+        Assert.False(File.Exists(Path.Combine(_directory, "none", ScenarioReader.OptionsFile)));
+        Assert.DoesNotContain("option_budget", File.ReadAllText(Path.Combine(_directory, "none", ScenarioReader.ScenarioFile)));
+    }
+
+    [Fact]
     public void OutputIsPinnedSoThatEveryMachineAndRuntimeWritesTheSameBytes()
     {
         // Update this hash only when the generator is changed on purpose.
