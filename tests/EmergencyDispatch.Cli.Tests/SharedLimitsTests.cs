@@ -391,6 +391,9 @@ public sealed class SharedLimitsTests(LimitsFixture fixture) : IClassFixture<Lim
         { Rules.MaxTimeLimitSeconds, 1_000_000, false },
         { Rules.MaxTimeLimitSeconds + 1, 0, false },
         { 0, 1_000_000, true },
+        // Plans store the limit in whole milliseconds: less than one is refused, not stored as 0.
+        { 0, 999_999, false },
+        { 0, 366, false },
     };
 
     [Theory]

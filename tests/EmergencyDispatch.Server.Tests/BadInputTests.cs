@@ -396,6 +396,7 @@ public sealed class BadInputTests : IDisposable
         // Stock and materials registered after the plans, so that the plans above are the small registry's.
         await registry.UpsertFactoriesAsync(new UpsertFactoriesRequest { Factories = { new Api.V1.Factory { FactoryId = "DEPOT", Name = "Reserve", Region = "R2" } } });
         await registry.UpsertStockLotsAsync(new UpsertStockLotsRequest { Lots = { SupplyLot("R-1"), SupplyLot("R-2") } });
+        await registry.UpsertOptionsAsync(new UpsertOptionsRequest { Options = { Line("O-1"), Line("O-2") } });
         await registry.UpsertMaterialsAsync(new UpsertMaterialsRequest { Materials = { Fabric("MELTBLOWN"), Fabric("NONWOVEN") } });
         await registry.UpsertBomAsync(new UpsertBomRequest { Lines = { new BomLine { Sku = "MASK", MaterialId = "MELTBLOWN", PerUnit = 1e-6 }, new BomLine { Sku = "SUIT", MaterialId = "NONWOVEN", PerUnit = 0.002 } } });
         await registry.UpsertMaterialSupplyAsync(new UpsertMaterialSupplyRequest { Supply = { Supplied("2020-02-03"), Supplied("2020-02-04") } });
@@ -415,6 +416,7 @@ public sealed class BadInputTests : IDisposable
             (await registry.ListFactoriesAsync(new ListFactoriesRequest { Page = one })).NextPageToken,
             (await registry.ListAvailabilityAsync(new ListAvailabilityRequest { Page = one })).NextPageToken,
             (await registry.ListStockLotsAsync(new ListStockLotsRequest { Page = one })).NextPageToken,
+            (await registry.ListOptionsAsync(new ListOptionsRequest { Page = one })).NextPageToken,
             (await registry.ListMaterialsAsync(new ListMaterialsRequest { Page = one })).NextPageToken,
             (await registry.ListBomAsync(new ListBomRequest { Page = one })).NextPageToken,
             (await registry.ListMaterialSupplyAsync(new ListMaterialSupplyRequest { Page = one })).NextPageToken,
@@ -450,6 +452,9 @@ public sealed class BadInputTests : IDisposable
     }
 
     /// <summary>A valid, realistic request of every RPC, made afresh for each call.</summary>
+    private static ProductionOption Line(string id) =>
+        new() { OptionId = id, FactoryId = "F2", Sku = "MASK", UnitsPerDay = 800, UnitCost = 0.6, ReadyDate = "2020-02-06", RampDays = 2, FixedCost = 250_000 };
+
     private static StockLot SupplyLot(string id) =>
         new() { StockId = id, FactoryId = "DEPOT", Sku = "MASK", Quantity = 5000, AvailableDate = "2020-02-01", UnitCost = 0.2 };
 
@@ -501,6 +506,9 @@ public sealed class BadInputTests : IDisposable
             ["RegistryService/UpsertStockLots"] = () => new UpsertStockLotsRequest { Lots = { SupplyLot("R-1"), SupplyLot("R-3") } },
             ["RegistryService/GetStockLot"] = () => new GetStockLotRequest { StockId = "R-1" },
             ["RegistryService/ListStockLots"] = () => new ListStockLotsRequest { Page = Page(10), FactoryId = "DEPOT", Sku = "MASK" },
+            ["RegistryService/UpsertOptions"] = () => new UpsertOptionsRequest { Options = { Line("O-1"), Line("O-3") } },
+            ["RegistryService/GetOption"] = () => new GetOptionRequest { OptionId = "O-1" },
+            ["RegistryService/ListOptions"] = () => new ListOptionsRequest { Page = Page(10), FactoryId = "F2", Sku = "MASK" },
             ["RegistryService/UpsertMaterials"] = () => new UpsertMaterialsRequest { Materials = { Fabric("MELTBLOWN"), Fabric("ELASTIC") } },
             ["RegistryService/GetMaterial"] = () => new GetMaterialRequest { MaterialId = "MELTBLOWN" },
             ["RegistryService/ListMaterials"] = () => new ListMaterialsRequest { Page = Page(10) },

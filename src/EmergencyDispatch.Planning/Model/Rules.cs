@@ -202,9 +202,10 @@ public static class Rules
     public static string? CheckFrozenDays(long days, int horizonDays) =>
         days < 0 || days > horizonDays ? $"must be from 0 to horizon_days ({horizonDays}), got {days}" : null;
 
-    /// <summary>Checks a solve's time limit in seconds: more than 0, at most 600.</summary>
+    /// <summary>Checks a solve's time limit in seconds: at least a millisecond (plans store it in whole milliseconds), at most 600.</summary>
     public static string? CheckTimeLimitSeconds(double seconds) =>
         !double.IsFinite(seconds) || seconds <= 0 ? "must be more than 0 seconds"
+        : seconds < 0.001 ? "must be at least 0.001 seconds (1 ms)"
         : seconds > MaxTimeLimitSeconds ? $"must be at most {MaxTimeLimitSeconds} seconds ({MaxTimeLimit.TotalMinutes:0} minutes)"
         : null;
 

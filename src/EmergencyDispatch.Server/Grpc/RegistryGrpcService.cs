@@ -220,6 +220,44 @@ public sealed class RegistryGrpcService(RegistryStore store) : RegistryService.R
         return Task.FromResult(new ListStockLotsResponse { Lots = { page.Items.Select(RegistryMapping.ToApi) }, NextPageToken = Paging.Token(page) });
     }
 
+    public override async Task<UpsertResponse> UpsertOptions(UpsertOptionsRequest request, ServerCallContext context)
+    {
+        var v = Batch.Check("options", request.Options.Count);
+        for (var i = 0; i < request.Options.Count; i++)
+        {
+            var o = request.Options[i];
+            Rules.Add(v, $"options[{i}].option_id", Rules.CheckId(o.OptionId));
+            Rules.Add(v, $"options[{i}].factory_id", Rules.CheckId(o.FactoryId));
+            Rules.Add(v, $"options[{i}].sku", Rules.CheckId(o.Sku));
+            Rules.Add(v, $"options[{i}].units_per_day", Rules.CheckUnitsPerDay(o.UnitsPerDay));
+            Rules.Add(v, $"options[{i}].unit_cost", Rules.CheckUnitCost(o.UnitCost));
+            Rules.Add(v, $"options[{i}].ready_date", Rules.CheckDate(o.ReadyDate, out _));
+            Rules.Add(v, $"options[{i}].ramp_days", Rules.CheckRampDays(o.RampDays));
+            Rules.Add(v, $"options[{i}].fixed_cost", Rules.CheckFixedCost(o.FixedCost));
+        }
+        Batch.CheckUnique(v, "options", request.Options, o => o.OptionId, "option_id");
+        GrpcErrors.ThrowIfAny(v);
+        return Upserted(await store.UpsertOptionsAsync(
+            request.Options.Select(o => new OptionRow(o.OptionId, o.FactoryId, o.Sku, o.UnitsPerDay, o.UnitCost, IsoDate.Text(IsoDate.Parse(o.ReadyDate)), o.RampDays, o.FixedCost)).ToList(),
+            Callers.Call(context), context.CancellationToken));
+    }
+
+    public override Task<Api.V1.ProductionOption> GetOption(GetOptionRequest request, ServerCallContext context)
+    {
+        GrpcErrors.ThrowIfAny(RequestFields.Check("option_id", Rules.CheckId(request.OptionId)));
+        var row = store.GetOption(request.OptionId) ?? GrpcErrors.ThrowNotFound<OptionRow>($"option '{request.OptionId}' does not exist");
+        return Task.FromResult(RegistryMapping.ToApi(row));
+    }
+
+    public override Task<ListOptionsResponse> ListOptions(ListOptionsRequest request, ServerCallContext context)
+    {
+        var factoryId = RequestFields.OptionalId(request.FactoryId, "factory_id");
+        var sku = RequestFields.OptionalId(request.Sku, "sku");
+        var (size, after) = Paging.Read(request.Page, 1);
+        var page = store.ListOptions(factoryId, sku, after, size);
+        return Task.FromResult(new ListOptionsResponse { Options = { page.Items.Select(RegistryMapping.ToApi) }, NextPageToken = Paging.Token(page) });
+    }
+
     public override async Task<UpsertResponse> UpsertMaterials(UpsertMaterialsRequest request, ServerCallContext context)
     {
         var v = Batch.Check("materials", request.Materials.Count);

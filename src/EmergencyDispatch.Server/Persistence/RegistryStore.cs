@@ -132,6 +132,52 @@ public sealed class RegistryStore(Database database, Writer writer, TimeProvider
                 """), []);
         }, ct, r => r.Violations.Count > 0 ? null : Ledger.Describe("stock_lot", [.. rows.Select(x => x.StockId)]), weight: rows.Count);
 
+    /// <summary>Upserts options of existing factories and skus; unknown ones are refused and nothing is stored.</summary>
+    public Task<WriteResult<UpsertCounts>> UpsertOptionsAsync(IReadOnlyList<OptionRow> rows, CallInfo call, CancellationToken ct) =>
+        writer.WriteAsync(call, (c, t) =>
+        {
+            var violations = Unknown(c, t, "factory", "factory_id", rows.Select(r => r.FactoryId).ToList(), "options", "factory_id", "factory");
+            violations.AddRange(Unknown(c, t, "product", "sku", rows.Select(r => r.Sku).ToList(), "options", "sku", "sku"));
+            if (violations.Count > 0)
+                return WriteResult<UpsertCounts>.Invalid(violations);
+            return new WriteResult<UpsertCounts>(Upsert(c, t, rows,
+                $"SELECT {OptionColumns} FROM production_option WHERE option_id = @OptionId",
+                """
+                INSERT INTO production_option (option_id, factory_id, sku, units_per_day, unit_cost, ready_date, ramp_days, fixed_cost, updated_at)
+                VALUES (@OptionId, @FactoryId, @Sku, @UnitsPerDay, @UnitCost, @ReadyDate, @RampDays, @FixedCost, @At)
+                ON CONFLICT (option_id) DO UPDATE SET factory_id = excluded.factory_id, sku = excluded.sku, units_per_day = excluded.units_per_day,
+                    unit_cost = excluded.unit_cost, ready_date = excluded.ready_date, ramp_days = excluded.ramp_days,
+                    fixed_cost = excluded.fixed_cost, updated_at = excluded.updated_at
+                """), []);
+        }, ct, r => r.Violations.Count > 0 ? null : Ledger.Describe("production_option", [.. rows.Select(x => x.OptionId)]), weight: rows.Count);
+
+    private const string OptionColumns =
+        "option_id AS OptionId, factory_id AS FactoryId, sku, units_per_day AS UnitsPerDay, unit_cost AS UnitCost, ready_date AS ReadyDate, ramp_days AS RampDays, fixed_cost AS FixedCost";
+
+    public OptionRow? GetOption(string optionId)
+    {
+        using var connection = database.Open();
+        return connection.QuerySingleOrDefault<OptionRow>($"SELECT {OptionColumns} FROM production_option WHERE option_id = @optionId", new { optionId });
+    }
+
+    public Page<OptionRow> ListOptions(string? factoryId, string? sku, string[]? after, int size) =>
+        ListByFactoryAndSku<OptionRow>($"SELECT {OptionColumns} FROM production_option", "option_id", factoryId, sku, after, size, r => r.OptionId);
+
+    /// <summary>A page of rows keyed by one id column, optionally of one factory (or site) and one sku.</summary>
+    private Page<T> ListByFactoryAndSku<T>(string select, string key, string? factoryId, string? sku, string[]? after, int size, Func<T, string> keyOf)
+    {
+        using var connection = database.Open();
+        var filters = new List<string> { $"{key} > @after" };
+        if (factoryId is not null)
+            filters.Add("factory_id = @factoryId");
+        if (sku is not null)
+            filters.Add("sku = @sku");
+        var rows = connection.Query<T>(
+            $"{select} WHERE {string.Join(" AND ", filters)} ORDER BY {key} LIMIT @limit",
+            new { factoryId, sku, after = after?[0] ?? "", limit = size + 1 }).AsList();
+        return PageOf(rows, size, r => [keyOf(r)]);
+    }
+
     public Task<UpsertCounts> UpsertMaterialsAsync(IReadOnlyList<MaterialRow> rows, CallInfo call, CancellationToken ct) =>
         writer.WriteAsync(call, (c, t) => Upsert(c, t, rows,
             "SELECT material_id AS MaterialId, name, unit FROM material WHERE material_id = @MaterialId",
@@ -187,19 +233,8 @@ public sealed class RegistryStore(Database database, Writer writer, TimeProvider
         return connection.QuerySingleOrDefault<StockLotDetailRow>($"{StockLotDetailSelect} WHERE stock_id = @stockId", new { stockId });
     }
 
-    public Page<StockLotDetailRow> ListStockLots(string? factoryId, string? sku, string[]? after, int size)
-    {
-        using var connection = database.Open();
-        var filters = new List<string> { "stock_id > @after" };
-        if (factoryId is not null)
-            filters.Add("factory_id = @factoryId");
-        if (sku is not null)
-            filters.Add("sku = @sku");
-        var rows = connection.Query<StockLotDetailRow>(
-            $"{StockLotDetailSelect} WHERE {string.Join(" AND ", filters)} ORDER BY stock_id LIMIT @limit",
-            new { factoryId, sku, after = after?[0] ?? "", limit = size + 1 }).AsList();
-        return PageOf(rows, size, r => [r.StockId]);
-    }
+    public Page<StockLotDetailRow> ListStockLots(string? factoryId, string? sku, string[]? after, int size) =>
+        ListByFactoryAndSku<StockLotDetailRow>(StockLotDetailSelect, "stock_id", factoryId, sku, after, size, r => r.StockId);
 
     public MaterialRow? GetMaterial(string materialId)
     {

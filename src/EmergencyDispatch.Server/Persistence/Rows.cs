@@ -14,6 +14,9 @@ public sealed record AvailabilityRow(string FactoryId, string Date, double Facto
 
 public sealed record LaneRow(string FromRegion, string ToRegion, long LeadDays, double UnitCost);
 
+/// <summary>A line a factory can add (MODEL.md option); dates as <c>yyyy-MM-dd</c>.</summary>
+public sealed record OptionRow(string OptionId, string FactoryId, string Sku, double UnitsPerDay, double UnitCost, string ReadyDate, long RampDays, double FixedCost);
+
 public sealed record StockLotRow(string StockId, string FactoryId, string Sku, long Quantity, string AvailableDate, double UnitCost);
 
 /// <summary>

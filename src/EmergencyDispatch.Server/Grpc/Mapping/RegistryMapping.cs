@@ -17,6 +17,12 @@ public static class RegistryMapping
 
     public static Api.V1.Lane ToApi(LaneRow r) => new() { FromRegion = r.FromRegion, ToRegion = r.ToRegion, LeadDays = (int)r.LeadDays, UnitCost = r.UnitCost };
 
+    public static ProductionOption ToApi(OptionRow r) => new()
+    {
+        OptionId = r.OptionId, FactoryId = r.FactoryId, Sku = r.Sku, UnitsPerDay = r.UnitsPerDay, UnitCost = r.UnitCost,
+        ReadyDate = r.ReadyDate, RampDays = (int)r.RampDays, FixedCost = r.FixedCost,
+    };
+
     public static StockLotDetail ToApi(StockLotDetailRow r) => new()
     {
         Lot = new Api.V1.StockLot { StockId = r.StockId, FactoryId = r.FactoryId, Sku = r.Sku, Quantity = r.Quantity, AvailableDate = r.AvailableDate, UnitCost = r.UnitCost },
