@@ -90,6 +90,30 @@ public class ImportAgainstServerTests
     }
 
     [Fact]
+    public async Task OptionsAreImportedAndListed()
+    {
+        using var factory = new DispatchFactory();
+        using var channel = factory.CreateChannel();
+        using var folder = new ScenarioFolder();
+        folder.Write(ScenarioReader.OptionsFile, """
+            option_id,factory_id,sku,units_per_day,unit_cost,ready_date,ramp_days,fixed_cost
+            CONVERT-1,F2,WATER,500,0.4,2025-03-04,2,25000
+            EXPAND-1,F1,BLANKET,50,1.5,2025-03-02,0,800.5
+            """);
+        var output = new StringWriter();
+        var root = DispatchCli.CreateRootCommand(CliConsole.FromWriters(output, new StringWriter()), _ => channel);
+
+        var imported = await root.Parse(["import", folder.Path]).InvokeAsync();
+        var listed = await root.Parse(["registry", "options", "list", "--factory", "F2"]).InvokeAsync();
+
+        Assert.Equal((ExitCodes.Ok, ExitCodes.Ok), (imported, listed));
+        var text = output.ToString();
+        Assert.Contains("CONVERT-1", text);
+        Assert.Contains("25000", text.Replace(",", "", StringComparison.Ordinal));
+        Assert.DoesNotContain("EXPAND-1", text[text.IndexOf("option_id", StringComparison.Ordinal)..]);
+    }
+
+    [Fact]
     public async Task ChangedDemandLineIsRejectedAtItsCsvLine()
     {
         using var factory = new DispatchFactory();

@@ -17,6 +17,7 @@ public static class RegistryCommands
         Group("lanes", "Transport lanes between regions.", Lanes(host)),
         Group("availability", "Days whose capacity factor was set (other days have factor 1).", Availability(host)),
         Group("stock", "Stock lots held at sites: reserves, donations, purchases.", Stock(host)),
+        Group("options", "Options: lines a factory can add (conversions and expansions), with their fixed costs.", OptionsList(host)),
         Group("materials", "Materials that production consumes.", Materials(host)),
         Group("bom", "Bills of materials: what one unit of a sku consumes.", Bom(host)),
         Group("supply", "Material arriving in regions by date.", Supply(host)),
@@ -147,6 +148,27 @@ public static class RegistryCommands
             Columns = ["stock_id", "factory_id", "sku", "quantity", "available_date", "unit_cost", "shipped", "open"],
             Row = l => [l.Lot.StockId, l.Lot.FactoryId, l.Lot.Sku, ProtoText.Number(l.Lot.Quantity), l.Lot.AvailableDate, ProtoText.Number(l.Lot.UnitCost),
                 ProtoText.Number(l.Shipped), ProtoText.Number(l.Open)],
+        }.RunAsync(context, paging, ct));
+        return command;
+    }
+
+    private static Command OptionsList(CliHost host)
+    {
+        var factory = new Option<string>("--factory") { Description = "Only options of this factory.", HelpName = "FACTORY_ID" };
+        var sku = new Option<string>("--sku") { Description = "Only options of this sku.", HelpName = "SKU" };
+        var paging = new PagingOptions();
+        var command = new Command("list", "List options by option_id.") { factory, sku };
+        paging.AddTo(command);
+        host.SetAction(command, (context, ct) => new PagedList<ListOptionsResponse, ProductionOption>
+        {
+            Fetch = async (page, token) => await context.Registry.ListOptionsAsync(
+                new ListOptionsRequest { Page = page, FactoryId = context.Get(factory) ?? "", Sku = context.Get(sku) ?? "" }, cancellationToken: token),
+            Items = r => r.Options,
+            NextPageToken = r => r.NextPageToken,
+            ClearNextPageToken = r => r.NextPageToken = "",
+            Columns = ["option_id", "factory_id", "sku", "units_per_day", "unit_cost", "ready_date", "ramp_days", "fixed_cost"],
+            Row = o => [o.OptionId, o.FactoryId, o.Sku, ProtoText.Number(o.UnitsPerDay), ProtoText.Number(o.UnitCost), o.ReadyDate,
+                ProtoText.Number(o.RampDays), ProtoText.Number(o.FixedCost)],
         }.RunAsync(context, paging, ct));
         return command;
     }

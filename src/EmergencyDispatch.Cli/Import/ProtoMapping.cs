@@ -22,6 +22,12 @@ public static class ProtoMapping
     public static Proto.Lane ToProto(Domain.Lane l) =>
         new() { FromRegion = l.FromRegion, ToRegion = l.ToRegion, LeadDays = l.LeadDays, UnitCost = l.UnitCost };
 
+    public static Proto.ProductionOption ToProto(Domain.ProductionOption o) => new()
+    {
+        OptionId = o.OptionId, FactoryId = o.FactoryId, Sku = o.Sku, UnitsPerDay = o.UnitsPerDay, UnitCost = o.UnitCost,
+        ReadyDate = Date(o.ReadyDate), RampDays = o.RampDays, FixedCost = o.FixedCost,
+    };
+
     public static Proto.StockLot ToProto(Domain.StockLot l) => new()
     {
         StockId = l.StockId, FactoryId = l.FactoryId, Sku = l.Sku, Quantity = l.Quantity, AvailableDate = Date(l.AvailableDate), UnitCost = l.UnitCost,

@@ -111,6 +111,8 @@ public sealed class ScenarioImporter(RegistryService.RegistryServiceClient regis
                 async batch => Counts(await registry.UpsertLanesAsync(new UpsertLanesRequest { Lanes = { batch } }, cancellationToken: ct)), ct)
             ?? await SendOptionalAsync(files, ScenarioReader.StockFile, scenario.StockLots, ProtoMapping.ToProto, batchSize, progress,
                 async batch => Counts(await registry.UpsertStockLotsAsync(new UpsertStockLotsRequest { Lots = { batch } }, cancellationToken: ct)), ct)
+            ?? await SendOptionalAsync(files, ScenarioReader.OptionsFile, scenario.Options, ProtoMapping.ToProto, batchSize, progress,
+                async batch => Counts(await registry.UpsertOptionsAsync(new UpsertOptionsRequest { Options = { batch } }, cancellationToken: ct)), ct)
             ?? await SendOptionalAsync(files, ScenarioReader.MaterialsFile, scenario.Materials, ProtoMapping.ToProto, batchSize, progress,
                 async batch => Counts(await registry.UpsertMaterialsAsync(new UpsertMaterialsRequest { Materials = { batch } }, cancellationToken: ct)), ct)
             ?? await SendOptionalAsync(files, ScenarioReader.BomFile, scenario.Bom, ProtoMapping.ToProto, batchSize, progress,

@@ -60,6 +60,11 @@ public sealed class DatabaseStartup(
             Check(await registry.UpsertStockLotsAsync(
                 s.StockLots.Select(l => new StockLotRow(l.StockId, l.FactoryId, l.Sku, l.Quantity, IsoDate.Text(l.AvailableDate), l.UnitCost)).ToList(), call, ct));
         }
+        if (s.Options.Count > 0)
+        {
+            Check(await registry.UpsertOptionsAsync(
+                s.Options.Select(o => new OptionRow(o.OptionId, o.FactoryId, o.Sku, o.UnitsPerDay, o.UnitCost, IsoDate.Text(o.ReadyDate), o.RampDays, o.FixedCost)).ToList(), call, ct));
+        }
         if (s.Materials.Count > 0)
             await registry.UpsertMaterialsAsync(s.Materials.Select(m => new MaterialRow(m.MaterialId, m.Name, m.Unit)).ToList(), call, ct);
         if (s.Bom.Count > 0)
