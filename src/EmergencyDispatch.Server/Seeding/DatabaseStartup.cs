@@ -38,9 +38,9 @@ public sealed class DatabaseStartup(
             throw new InvalidOperationException($"The seed scenario {directory} is invalid: {string.Join("; ", errors.Take(10))}");
         await LoadAsync(scenario, cancellationToken);
         logger.LogInformation(
-            "Seeded {Products} products, {Factories} factories, {Capabilities} capabilities, {Lanes} lanes, {Lots} stock lots, {Materials} materials and {Demands} demands from {Directory}",
-            scenario.Products.Count, scenario.Factories.Count, scenario.Capabilities.Count, scenario.Lanes.Count, scenario.StockLots.Count, scenario.Materials.Count,
-            scenario.Demands.Count, directory);
+            "Seeded {Products} products, {Factories} factories, {Capabilities} capabilities, {Lanes} lanes, {Lots} stock lots, {Options} options, {Materials} materials and {Demands} demands from {Directory}",
+            scenario.Products.Count, scenario.Factories.Count, scenario.Capabilities.Count, scenario.Lanes.Count, scenario.StockLots.Count, scenario.Options.Count,
+            scenario.Materials.Count, scenario.Demands.Count, directory);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
