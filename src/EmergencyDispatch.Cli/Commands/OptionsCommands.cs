@@ -24,17 +24,7 @@ public static class OptionsCommands
             if (ParseBudgets(r.GetValueOrDefault<string>() ?? "", out _) is { } problem)
                 r.AddError($"--budgets {problem}.");
         });
-        var timeLimit = new Option<double>("--time-limit")
-        {
-            Description = $"Seconds each plan may take, at most {Rules.MaxTimeLimitSeconds} (default {Rules.DefaultTimeLimitSeconds}).",
-            HelpName = "S",
-            DefaultValueFactory = _ => Rules.DefaultTimeLimitSeconds,
-        };
-        timeLimit.Validators.Add(r =>
-        {
-            if (Rules.CheckTimeLimitSeconds(r.GetValueOrDefault<double>()) is { } problem)
-                r.AddError($"--time-limit {problem}.");
-        });
+        var timeLimit = SolveCommand.TimeLimitOption($"Seconds each plan may take, at most {Rules.MaxTimeLimitSeconds} (default {Rules.DefaultTimeLimitSeconds}).");
         var frontier = new Command("frontier", "Plan a scenario folder once per budget and print, per budget, the options taken and the service per priority.")
         {
             directory, budgets, timeLimit,

@@ -24,17 +24,7 @@ public static class SolveCommand
             DefaultValueFactory = _ => "lp",
         };
         planner.AcceptOnlyFromAmong("lp", "greedy");
-        var timeLimit = new Option<double>("--time-limit")
-        {
-            Description = $"Seconds the planner may take, at most {Rules.MaxTimeLimitSeconds} (default {Rules.DefaultTimeLimitSeconds}); when they run out, the plan of the last completed step is written.",
-            HelpName = "S",
-            DefaultValueFactory = _ => Rules.DefaultTimeLimitSeconds,
-        };
-        timeLimit.Validators.Add(r =>
-        {
-            if (Rules.CheckTimeLimitSeconds(r.GetValueOrDefault<double>()) is { } problem)
-                r.AddError($"--time-limit {problem}.");
-        });
+        var timeLimit = TimeLimitOption($"Seconds the planner may take, at most {Rules.MaxTimeLimitSeconds} (default {Rules.DefaultTimeLimitSeconds}); when they run out, the plan of the last completed step is written.");
 
         var budget = new Option<string?>("--option-budget")
         {
@@ -87,6 +77,23 @@ public static class SolveCommand
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{options.Planner} plan: {plan.Completion}, last step {plan.LastCompletedStep?.Name ?? "none (greedy fallback)"}, {plan.Assignments.Count:N0} assignments in {elapsed.TotalSeconds:0.00} s; written to {output}"));
         return ExitCodes.Ok;
+    }
+
+    /// <summary>A local plan's <c>--time-limit</c> in seconds, checked as every path checks it (default 60).</summary>
+    public static Option<double> TimeLimitOption(string description)
+    {
+        var timeLimit = new Option<double>("--time-limit")
+        {
+            Description = description,
+            HelpName = "S",
+            DefaultValueFactory = _ => Rules.DefaultTimeLimitSeconds,
+        };
+        timeLimit.Validators.Add(r =>
+        {
+            if (Rules.CheckTimeLimitSeconds(r.GetValueOrDefault<double>()) is { } problem)
+                r.AddError($"--time-limit {problem}.");
+        });
+        return timeLimit;
     }
 
     /// <summary>A scenario folder that can be planned (checked, with a start date), or null after printing why not.</summary>

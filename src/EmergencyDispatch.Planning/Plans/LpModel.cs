@@ -56,6 +56,9 @@ internal sealed class LpModel : IDisposable
     /// <summary>Each option's decision y[o] (MODEL.md), relaxed to [0, 1] in the LP; fixed at 1 for a committed option.</summary>
     private readonly Dictionary<int, Variable> _taken = [];
 
+    /// <summary>The decisions that cost the plan (not committed, with a fixed cost), in option order: the ones made whole.</summary>
+    private readonly List<(int Option, Variable Taken, double FixedCost)> _priced = [];
+
     /// <summary>Whether the budget row (MODEL.md constraint 7) is in this model.</summary>
     private bool _budgetRow;
 
@@ -162,14 +165,14 @@ internal sealed class LpModel : IDisposable
                 row.SetCoefficient(y, -Context.OptionCapacity[p.Option][p.Day]);
             }
         }
-        var budget = Context.Network.Input.OptionBudget;
-        var priced = _taken.Keys.Where(Context.IsPriced).Order().ToList();
-        if (priced.Count == 0 || !Context.BudgetCanBind)
+        _priced.AddRange(_taken.Where(t => Context.IsPriced(t.Key)).OrderBy(t => t.Key).Select(t => (t.Key, t.Value, Context.Options[t.Key].FixedCost)));
+        if (_priced.Count == 0 || !Context.BudgetCanBind)
             return;
         _budgetRow = true;
+        var budget = Context.Network.Input.OptionBudget;
         var budgetRow = Row(double.NegativeInfinity, 1);
-        foreach (var oi in priced)
-            budgetRow.SetCoefficient(_taken[oi], Context.Options[oi].FixedCost / budget);
+        foreach (var (_, y, cost) in _priced)
+            budgetRow.SetCoefficient(y, cost / budget);
     }
 
     /// <summary>
@@ -414,11 +417,8 @@ internal sealed class LpModel : IDisposable
         }
         if (step.Kind == StepKind.OptionCost)
         {
-            foreach (var (oi, y) in _taken.OrderBy(t => t.Key))
-            {
-                if (Context.IsPriced(oi))
-                    yield return (y, Context.Options[oi].FixedCost);
-            }
+            foreach (var (_, y, cost) in _priced)
+                yield return (y, cost);
             yield break;
         }
         foreach (var p in _productions)
@@ -477,7 +477,7 @@ internal sealed class LpModel : IDisposable
         if ((_budgetRow || step.Kind is StepKind.OptionCost or StepKind.Cost) && FirstFractional() is not null)
             status = BranchOnDecisions(step, timeLimit - clock.Elapsed);
         if (status is Solver.ResultStatus.OPTIMAL or Solver.ResultStatus.FEASIBLE && _index is not null)
-            _lastDecisions = [.. _taken.Where(t => Context.IsPriced(t.Key)).OrderBy(t => t.Key).Select(t => Math.Round(ValueOf(t.Value)))];
+            _lastDecisions = [.. _priced.Select(p => Math.Round(ValueOf(p.Taken)))];
         return status;
     }
 
@@ -524,10 +524,8 @@ internal sealed class LpModel : IDisposable
     {
         Variable? chosen = null;
         var farthest = IntegralTolerance;
-        foreach (var (oi, y) in _taken.OrderBy(t => t.Key))
+        foreach (var (_, y, _) in _priced)
         {
-            if (!Context.IsPriced(oi))
-                continue;
             var value = y.SolutionValue();
             var distance = Math.Abs(value - Math.Round(value));
             if (distance > farthest)
@@ -548,7 +546,7 @@ internal sealed class LpModel : IDisposable
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var variables = Solver.variables();
-        var priced = _taken.Where(t => Context.IsPriced(t.Key)).OrderBy(t => t.Key).Select(t => t.Value).ToList();
+        var priced = _priced.Select(p => p.Taken).ToList();
         var bounds = priced.Select(y => (Lb: y.Lb(), Ub: y.Ub())).ToArray();
         var position = new Dictionary<Variable, int>(ReferenceEqualityComparer.Instance);
         for (var i = 0; i < priced.Count; i++)
@@ -571,7 +569,7 @@ internal sealed class LpModel : IDisposable
             var rounded = new double[priced.Count];
             var budget = Context.Network.Input.OptionBudget;
             var spent = 0.0;
-            var costs = _taken.Where(t => Context.IsPriced(t.Key)).OrderBy(t => t.Key).Select(t => Context.Options[t.Key].FixedCost).ToArray();
+            var costs = _priced.Select(p => p.FixedCost).ToArray();
             var order = Enumerable.Range(0, priced.Count).OrderByDescending(i => priced[i].SolutionValue()).ThenBy(i => i).ToList();
             foreach (var i in order)
             {
@@ -672,7 +670,7 @@ internal sealed class LpModel : IDisposable
         var step = _current!;
         // The whole plan's decisions fixed, its LP is solved again and held on its optimal face; then every decision
         // whose reduced cost there is zero is free again (moving it keeps the step's value), the others stay fixed.
-        var priced = _taken.Where(t => Context.IsPriced(t.Key)).OrderBy(t => t.Key).Select(t => t.Value).ToList();
+        var priced = _priced.Select(p => p.Taken).ToList();
         var bounds = priced.Select(y => (Lb: y.Lb(), Ub: y.Ub())).ToArray();
         foreach (var y in priced)
         {

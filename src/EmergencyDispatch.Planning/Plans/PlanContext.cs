@@ -36,6 +36,7 @@ internal sealed class PlanContext
         OptionIndex = Options.Select((o, i) => (o.OptionId, i)).ToDictionary(x => x.OptionId, x => x.i, StringComparer.Ordinal);
         OptionCapacity = Options.Select(o => Enumerable.Range(0, horizon).Select(t => Network.OptionFactor(o, t)).ToArray()).ToArray();
         OptionCommitted = Options.Select(o => Network.CommittedOptions.Contains(o.OptionId)).ToArray();
+        BudgetCanBind = Enumerable.Range(0, Options.Count).Where(IsPriced).Sum(o => Options[o].FixedCost) > input.OptionBudget;
         Committed = [];
         foreach (var c in input.Commitments)
         {
@@ -201,7 +202,7 @@ internal sealed class PlanContext
     public bool IsPriced(int option) => !OptionCommitted[option] && Options[option].FixedCost > 0;
 
     /// <summary>Whether the budget can bind: the priced options the plan could take cost more in all than the budget.</summary>
-    public bool BudgetCanBind => Enumerable.Range(0, Options.Count).Where(IsPriced).Sum(o => Options[o].FixedCost) > Network.Input.OptionBudget;
+    public bool BudgetCanBind { get; }
 
     /// <summary>Committed units of each demand that arrive on time.</summary>
     public long[] CommittedOnTime { get; }
