@@ -401,6 +401,17 @@ public sealed class BadInputTests : IDisposable
         await registry.UpsertBomAsync(new UpsertBomRequest { Lines = { new BomLine { Sku = "MASK", MaterialId = "MELTBLOWN", PerUnit = 1e-6 }, new BomLine { Sku = "SUIT", MaterialId = "NONWOVEN", PerUnit = 0.002 } } });
         await registry.UpsertMaterialSupplyAsync(new UpsertMaterialSupplyRequest { Supply = { Supplied("2020-02-03"), Supplied("2020-02-04") } });
 
+        // A plan with a budget that takes a line of F1 (demand past its capacity), published: F1 has an option order.
+        await registry.UpsertOptionsAsync(new UpsertOptionsRequest
+        {
+            Options = { new ProductionOption { OptionId = "O-F1", FactoryId = "F1", Sku = "MASK", UnitsPerDay = 2000, UnitCost = 0.7, ReadyDate = "2020-02-04", RampDays = 1, FixedCost = 100_000 } },
+        });
+        await demand.SubmitDemandsAsync(Fixtures.Batch(Fixtures.Line("D-BIG", 12_000, due: "2020-02-09")));
+        PlanSummary withOption;
+        using (var call = planning.CreatePlan(new CreatePlanRequest { StartDate = "2020-02-03", HorizonDays = 7, OptionBudget = 1e6, Publish = true }))
+            withOption = (await PlanStreams.ReadAll(call))[^1].Plan;
+        var order = (await assignments.ListAssignmentsAsync(new ListAssignmentsRequest { FactoryId = "F1" })).OptionOrders.Single();
+
         var spare = await admin.CreateApiKeyAsync(new CreateApiKeyRequest { Name = "spare", Role = Role.Coordinator });
         await admin.CreateApiKeyAsync(new CreateApiKeyRequest { Name = "f1-line", Role = Role.Factory, FactoryId = "F1" });
         var keys = await admin.ListApiKeysAsync(new ListApiKeysRequest { Page = new PageRequest { PageSize = 1000 } });
@@ -431,7 +442,8 @@ public sealed class BadInputTests : IDisposable
         return new State
         {
             DemandIds = demandIds,
-            ActivePlanId = active.PlanId,
+            ActivePlanId = withOption.PlanId,
+            OptionOrderId = order.OrderId,
             DraftPlanId = draft.PlanId,
             AcceptedAssignmentId = accepted.AssignmentId,
             AssignmentIds = [.. listed.Assignments.Select(a => a.AssignmentId)],
@@ -532,6 +544,10 @@ public sealed class BadInputTests : IDisposable
             },
             ["PlanningService/GetPlan"] = () => new GetPlanRequest { PlanId = s.ActivePlanId, View = PlanView.Assignments, Page = Page(5) },
             ["PlanningService/PublishPlan"] = () => new PublishPlanRequest { PlanId = s.ActivePlanId },
+            ["PlanningService/SweepOptionBudgets"] = () => new SweepOptionBudgetsRequest
+            {
+                StartDate = "2020-02-03", HorizonDays = 5, TimeLimit = Duration.FromTimeSpan(TimeSpan.FromSeconds(10)), FrozenDays = 1, Budgets = { 0, 1e6 },
+            },
 
             ["AssignmentService/ListAssignments"] = () => new ListAssignmentsRequest
             {
@@ -546,6 +562,9 @@ public sealed class BadInputTests : IDisposable
             ["AssignmentService/UpdateAvailability"] = () => new UpdateAvailabilityRequest { FactoryId = "F2", FromDate = "2020-03-01", ToDate = "2020-03-03", Factor = 1.5 },
             ["AssignmentService/ListRejections"] = () => new ListRejectionsRequest { FactoryId = "F1", Page = Page(10) },
             ["AssignmentService/ClearRejection"] = () => new ClearRejectionRequest { FactoryId = "F2", DemandId = d1 },
+            ["AssignmentService/AcknowledgeOptionOrder"] = () => new AcknowledgeOptionOrderRequest { FactoryId = "F1", OrderId = s.OptionOrderId, Decision = Decision.Accept },
+            ["AssignmentService/ListOptionRejections"] = () => new ListOptionRejectionsRequest { FactoryId = "F1", Page = Page(10) },
+            ["AssignmentService/ClearOptionRejection"] = () => new ClearOptionRejectionRequest { OptionId = "O-F1" },
 
             ["AuditService/ListPlans"] = () => new ListPlansRequest
             {
@@ -737,6 +756,7 @@ public sealed class BadInputTests : IDisposable
         public required long ActivePlanId { get; init; }
         public required long DraftPlanId { get; init; }
         public required long AcceptedAssignmentId { get; init; }
+        public required long OptionOrderId { get; init; }
         public required List<long> AssignmentIds { get; init; }
         public required long Version { get; init; }
         public required long AdminKeyId { get; init; }

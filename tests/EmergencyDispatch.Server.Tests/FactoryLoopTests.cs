@@ -35,8 +35,10 @@ public sealed class Watcher : IAsyncDisposable
 
     public IReadOnlyList<WorkAssignment> Assignments => [.. Messages.Where(m => m.Assignment is not null).Select(m => m.Assignment)];
 
-    /// <summary>The version to resume from: the last assignment's or synced message's.</summary>
-    public long LastVersion => Messages.Select(m => m.Assignment?.Version ?? m.Synced.Version).DefaultIfEmpty(0).Max();
+    public IReadOnlyList<OptionOrder> OptionOrders => [.. Messages.Where(m => m.OptionOrder is not null).Select(m => m.OptionOrder)];
+
+    /// <summary>The version to resume from: the last assignment's, option order's or synced message's.</summary>
+    public long LastVersion => Messages.Select(m => m.Assignment?.Version ?? m.OptionOrder?.Version ?? m.Synced.Version).DefaultIfEmpty(0).Max();
 
     /// <summary>Waits until the collected messages satisfy the condition (at most 10 s).</summary>
     public async Task Until(Func<IReadOnlyList<WatchAssignmentsResponse>, bool> condition)

@@ -156,7 +156,7 @@ public sealed class LedgerTests : IDisposable
         var columns = PlanColumns();
         Assert.All(NotLedgered, c => Assert.Contains(c, columns));
         // Every trigger that guards plan columns goes; what is left to change is the file itself.
-        Tamper("DROP TRIGGER plan_is_immutable; DROP TRIGGER plan_replan_is_immutable; DROP TRIGGER plan_publication_is_immutable;");
+        Tamper("DROP TRIGGER plan_is_immutable; DROP TRIGGER plan_replan_is_immutable; DROP TRIGGER plan_publication_is_immutable; DROP TRIGGER plan_option_budget_is_immutable;");
         var id = second.PlanId;
 
         foreach (var column in columns.Except(NotLedgered))
@@ -189,14 +189,46 @@ public sealed class LedgerTests : IDisposable
 
         var columns = PlanColumns();
 
-        // Format 2 of a plan's canonical bytes covers every column of plan but its publication, read from the schema. A
-        // migration that adds a column changes the bytes of the plans stored before it: it needs a format 3 (and format 2
-        // keeps these columns by name), or every plan ledgered before it stops verifying.
+        // Formats 2 to 4 of a plan's canonical bytes cover every column of plan but its publication, read from the schema,
+        // less the columns added after the format (Ledger.PlanColumnsSince). A migration that adds a column changes the
+        // bytes of the plans stored before it: it needs a new format and an entry there, or every plan ledgered before it
+        // stops verifying.
         Assert.Equal(
             ["plan_id", "status", "created_at", "created_by", "start_date", "horizon_days", "planner", "time_limit_ms", "completion",
              "last_completed_step", "assignment_count", "demand_count", "assignments_sha256", "published_at", "published_by", "frozen_days",
-             "baseline_plan_id", "loop_version", "commitment_count", "exclusion_count", "units_kept", "units_moved", "units_dropped", "units_added"],
+             "baseline_plan_id", "loop_version", "commitment_count", "exclusion_count", "units_kept", "units_moved", "units_dropped", "units_added",
+             "option_budget"],
             columns);
+        Assert.Equal(columns.Where(c => c == "option_budget"), EmergencyDispatch.Server.Persistence.Ledger.PlanColumnsSince.Keys);
+        Assert.Equal(4, EmergencyDispatch.Server.Persistence.Ledger.PlanColumnsSince["option_budget"]);
+    }
+
+    [Fact]
+    public void APlanLedgeredInFormatThreeKeepsItsBytesWhenTheOptionBudgetColumnArrives()
+    {
+        using var connection = new SqliteConnection("Data Source=:memory:");
+        connection.Open();
+        var scripts = EmergencyDispatch.Server.Persistence.Migrator.Scripts().ToList();
+        foreach (var (_, _, sql) in scripts.Where(m => m.Version <= 15))
+            Run(connection, sql);
+        Run(connection, """
+            INSERT INTO plan (status, created_at, created_by, start_date, horizon_days, planner, time_limit_ms, completion, last_completed_step,
+                              assignment_count, demand_count, assignments_sha256, frozen_days, baseline_plan_id, loop_version,
+                              commitment_count, exclusion_count, units_kept, units_moved, units_dropped, units_added)
+            VALUES ('DRAFT', 1580688000000, 'admin', '2020-02-03', 5, 'LP', 60000, 'COMPLETE', 'cost', 0, 0, 'abc', 2, NULL, 7, 0, 0, 0, 0, 0, 0);
+            INSERT INTO plan_input (plan_id, inputs_json) VALUES (1, '{}');
+            """);
+        var before = EmergencyDispatch.Server.Persistence.Ledger.PlanDigest(connection, null, 1, 3);
+        foreach (var (_, _, sql) in scripts.Where(m => m.Version == 16))
+            Run(connection, sql);
+        var after = EmergencyDispatch.Server.Persistence.Ledger.PlanDigest(connection, null, 1, 3);
+        var current = EmergencyDispatch.Server.Persistence.Ledger.PlanDigest(connection, null, 1, 4);
+        Run(connection, "DROP TRIGGER plan_option_budget_is_immutable; UPDATE plan SET option_budget = 5 WHERE plan_id = 1;");
+
+        Assert.Equal(before, after);
+        Assert.NotEqual(after, current);
+        Assert.Equal(after, EmergencyDispatch.Server.Persistence.Ledger.PlanDigest(connection, null, 1, 3));
+        Assert.NotEqual(current, EmergencyDispatch.Server.Persistence.Ledger.PlanDigest(connection, null, 1, 4));
     }
 
     [Fact]
@@ -248,7 +280,7 @@ public sealed class LedgerTests : IDisposable
             Assert.True(before.Ok, before.Problem);
             Assert.True(after.Ok, after.Problem);
             Assert.Equal([("plan", 1L), ("plan", (long)EmergencyDispatch.Server.Persistence.Ledger.PlanFormat)], formats);
-            Assert.Equal(3, EmergencyDispatch.Server.Persistence.Ledger.PlanFormat);
+            Assert.Equal(4, EmergencyDispatch.Server.Persistence.Ledger.PlanFormat);
             Assert.False(relabelled.Ok);
             Assert.Equal(("plan", 1L), (relabelled.FirstBadKind, relabelled.FirstBadId));
         }

@@ -56,7 +56,7 @@ public static class OptionsCommands
         return null;
     }
 
-    public const int MaxBudgets = 20;
+    public const int MaxBudgets = Rules.MaxSweepBudgets;
 
     private static int Run(CliConsole console, string directory, List<double> budgets, PlannerOptions options, CancellationToken cancellationToken)
     {

@@ -37,6 +37,9 @@ public static class Rules
     /// <summary>Most an option may cost to take, and most a plan may spend on options.</summary>
     public const double MaxFixedCost = 1e15;
 
+    /// <summary>Most budgets one budget sweep plans.</summary>
+    public const int MaxSweepBudgets = 20;
+
     // Dates.
     public static readonly DateOnly MinDate = new(2000, 1, 1);
     public static readonly DateOnly MaxDate = new(2199, 12, 31);

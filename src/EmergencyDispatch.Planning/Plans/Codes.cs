@@ -73,4 +73,12 @@ public static class Codes
     public static readonly CodeTable<PlannerKind> Planners = new(
         (PlannerKind.Lp, "LP"),
         (PlannerKind.Greedy, "GREEDY"));
+
+    /// <summary>Where an option stands in a plan, as the plan tables store it.</summary>
+    public static readonly CodeTable<OptionState> OptionStates = new(
+        (OptionState.Taken, "TAKEN"),
+        (OptionState.NotTaken, "NOT_TAKEN"),
+        (OptionState.Committed, "COMMITTED"),
+        (OptionState.Rejected, "REJECTED"),
+        (OptionState.OverBudget, "OVER_BUDGET"));
 }

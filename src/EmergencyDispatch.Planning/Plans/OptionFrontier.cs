@@ -20,15 +20,18 @@ public static class OptionFrontier
     /// budgets' plans run side by side (<see cref="PlannerOptions.Threads"/> at once, one thread each: a budget that
     /// binds plans its options' parts as one LP), and a plan does not depend on its threads.
     /// </summary>
-    public static IReadOnlyList<FrontierPoint> Sweep(PlanningInput input, IReadOnlyList<double> budgets, PlannerOptions options, CancellationToken cancellationToken = default)
+    public static IReadOnlyList<FrontierPoint> Sweep(
+        PlanningInput input, IReadOnlyList<double> budgets, PlannerOptions options, CancellationToken cancellationToken = default,
+        Func<PlanningInput, PlannerOptions, PlanResult>? planner = null)
     {
+        planner ??= (i, o) => Planner.Plan(i, o, cancellationToken: cancellationToken);
         var points = new FrontierPoint[budgets.Count];
         var each = options with { Threads = 1 };
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Threads), CancellationToken = cancellationToken, TaskScheduler = options.Scheduler ?? TaskScheduler.Default };
         Parallel.For(0, budgets.Count, parallel, i =>
         {
             var atBudget = input with { OptionBudget = budgets[i] };
-            var plan = Planner.Plan(atBudget, each, cancellationToken: cancellationToken);
+            var plan = planner(atBudget, each);
             points[i] = new FrontierPoint(
                 budgets[i],
                 plan.Completion,

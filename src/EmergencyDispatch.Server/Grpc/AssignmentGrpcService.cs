@@ -28,11 +28,13 @@ public sealed class AssignmentGrpcService(
         if (after is not null)
             afterKey = (after[0], Paging.Number(after[1]));
         var page = store.List(request.FactoryId, from, to, request.IncludeWithdrawn, afterKey, size);
-        // An empty page is the only case where an unknown factory could hide: check it then, not on every call.
-        if (page.Items.Count == 0)
-            RequireFactory(request.FactoryId);
         var response = new ListAssignmentsResponse { NextPageToken = Paging.Token(page) };
         response.Assignments.AddRange(page.Items.Select(AssignmentMapping.ToApi));
+        if (after is null)
+            response.OptionOrders.AddRange(store.ListOptionOrders(request.FactoryId, request.IncludeWithdrawn).Select(AssignmentMapping.ToApi));
+        // An empty page is the only case where an unknown factory could hide: check it then, not on every call.
+        if (page.Items.Count == 0 && response.OptionOrders.Count == 0)
+            RequireFactory(request.FactoryId);
         return Task.FromResult(response);
     }
 
@@ -56,9 +58,9 @@ public sealed class AssignmentGrpcService(
         long last;
         if (request.AfterVersion == 0)
         {
-            var (assignments, version) = store.Snapshot(request.FactoryId);
-            foreach (var a in assignments)
-                await responseStream.WriteAsync(new WatchAssignmentsResponse { Assignment = AssignmentMapping.ToApi(a) }, ct);
+            var (work, version) = store.Snapshot(request.FactoryId);
+            foreach (var item in work)
+                await responseStream.WriteAsync(AssignmentMapping.ToApi(item), ct);
             last = version;
         }
         else
@@ -95,7 +97,7 @@ public sealed class AssignmentGrpcService(
             var changes = store.ChangesSince(factoryId, after, WatchBatch);
             foreach (var change in changes)
             {
-                await stream.WriteAsync(new WatchAssignmentsResponse { Assignment = AssignmentMapping.ToApi(change) }, ct);
+                await stream.WriteAsync(AssignmentMapping.ToApi(change), ct);
                 after = change.Version;
             }
             if (changes.Count < WatchBatch)
@@ -109,12 +111,7 @@ public sealed class AssignmentGrpcService(
         Rules.Add(v, "factory_id", Rules.CheckId(request.FactoryId));
         if (request.AssignmentId <= 0)
             v.Add(new Violation("assignment_id", "must be an assignment id (greater than 0)"));
-        if (request.Decision is not (Decision.Accept or Decision.Reject))
-            v.Add(new Violation("decision", "must be ACCEPT or REJECT"));
-        if (request.Decision == Decision.Reject && string.IsNullOrWhiteSpace(request.Reason))
-            v.Add(new Violation("reason", "is required to reject"));
-        else if (request.Reason.Length > 0)
-            Rules.Add(v, "reason", Rules.CheckReason(request.Reason));
+        CheckDecision(v, request.Decision, request.Reason);
         GrpcErrors.ThrowIfAny(v);
         var accept = request.Decision == Decision.Accept;
         var result = await store.AcknowledgeAsync(request.FactoryId, request.AssignmentId, accept,
@@ -210,6 +207,67 @@ public sealed class AssignmentGrpcService(
         GrpcErrors.ThrowIfAny(v);
         var cleared = await store.ClearRejectionAsync(request.FactoryId, request.DemandId, Callers.Call(context), context.CancellationToken);
         return new ClearRejectionResponse { Cleared = cleared };
+    }
+
+    public override async Task<OptionOrder> AcknowledgeOptionOrder(AcknowledgeOptionOrderRequest request, ServerCallContext context)
+    {
+        var v = new List<Violation>();
+        Rules.Add(v, "factory_id", Rules.CheckId(request.FactoryId));
+        if (request.OrderId <= 0)
+            v.Add(new Violation("order_id", "must be an option order id (greater than 0)"));
+        CheckDecision(v, request.Decision, request.Reason);
+        GrpcErrors.ThrowIfAny(v);
+        var accept = request.Decision == Decision.Accept;
+        var (outcome, order) = await store.AcknowledgeOptionOrderAsync(request.FactoryId, request.OrderId, accept,
+            request.Reason.Trim(), Callers.Call(context), context.CancellationToken);
+        return outcome switch
+        {
+            AcknowledgeOutcome.Applied or AcknowledgeOutcome.Unchanged => AssignmentMapping.ToApi(order!),
+            AcknowledgeOutcome.NotFound => GrpcErrors.ThrowNotFound<OptionOrder>($"factory {request.FactoryId} has no option order {request.OrderId}"),
+            _ => throw (accept
+                ? GrpcErrors.FailedPrecondition($"option order {request.OrderId} is {order!.Status}: it can no longer be accepted")
+                : GrpcErrors.FailedPrecondition($"option order {request.OrderId} is {order!.Status}: only a PENDING option order can be rejected")),
+        };
+    }
+
+    public override Task<ListOptionRejectionsResponse> ListOptionRejections(ListOptionRejectionsRequest request, ServerCallContext context)
+    {
+        if (request.FactoryId.Length > 0)
+            GrpcErrors.ThrowIfAny(RequestFields.Check("factory_id", Rules.CheckId(request.FactoryId)));
+        var (size, after) = Paging.Read(request.Page, 2);
+        (string, long)? afterKey = null;
+        if (after is not null)
+            afterKey = (after[0], Paging.Number(after[1]));
+        var page = store.ListOptionRejections(request.FactoryId.Length > 0 ? request.FactoryId : null, afterKey, size);
+        var response = new ListOptionRejectionsResponse { NextPageToken = Paging.Token(page) };
+        response.Rejections.AddRange(page.Items.Select(r => new OptionRejection
+        {
+            OptionId = r.OptionId,
+            FactoryId = r.FactoryId,
+            OrderId = r.OrderId,
+            Reason = r.Reason,
+            RejectedAt = ApiValues.Time(r.RejectedAt),
+            RejectedBy = r.RejectedBy ?? "",
+        }));
+        return Task.FromResult(response);
+    }
+
+    public override async Task<ClearOptionRejectionResponse> ClearOptionRejection(ClearOptionRejectionRequest request, ServerCallContext context)
+    {
+        GrpcErrors.ThrowIfAny(RequestFields.Check("option_id", Rules.CheckId(request.OptionId)));
+        var cleared = await store.ClearOptionRejectionAsync(request.OptionId, Callers.Call(context), context.CancellationToken);
+        return new ClearOptionRejectionResponse { Cleared = cleared };
+    }
+
+    /// <summary>A decision is ACCEPT or REJECT; a rejection needs a reason, and a reason is at most 500 chars.</summary>
+    private static void CheckDecision(List<Violation> v, Decision decision, string reason)
+    {
+        if (decision is not (Decision.Accept or Decision.Reject))
+            v.Add(new Violation("decision", "must be ACCEPT or REJECT"));
+        if (decision == Decision.Reject && string.IsNullOrWhiteSpace(reason))
+            v.Add(new Violation("reason", "is required to reject"));
+        else if (reason.Length > 0)
+            Rules.Add(v, "reason", Rules.CheckReason(reason));
     }
 
     private void RequireFactory(string factoryId)

@@ -107,16 +107,63 @@ public sealed class PlanningGrpcService(
         return Task.FromResult(response);
     }
 
+    public override async Task<SweepOptionBudgetsResponse> SweepOptionBudgets(SweepOptionBudgetsRequest request, ServerCallContext context)
+    {
+        var v = new List<Violation>();
+        var (start, horizon, timeLimit, frozen) = CheckSnapshot(v, request.StartDate, request.HorizonDays, request.TimeLimit, request.HasFrozenDays ? request.FrozenDays : null);
+        if (request.Budgets.Count is 0 or > Rules.MaxSweepBudgets)
+            v.Add(new Violation("budgets", $"must list 1 to {Rules.MaxSweepBudgets} budgets, got {request.Budgets.Count}"));
+        for (var i = 0; i < request.Budgets.Count; i++)
+            Rules.Add(v, $"budgets[{i}]", Rules.CheckFixedCost(request.Budgets[i]));
+        GrpcErrors.ThrowIfAny(v);
+
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var job = coordinator.TryEnqueueSweep(new SweepRequest(start, horizon, frozen, timeLimit, [.. request.Budgets]), Callers.Call(context), stopping.Token, out var busy)
+            ?? throw GrpcErrors.ResourceExhausted($"{ErrorText.Own(busy)}");
+        SweepResult result;
+        try
+        {
+            result = await job.Completion.WaitAsync(stopping.Token);
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw GrpcErrors.Unavailable($"the server is shutting down; the budget sweep was cancelled, retry later");
+        }
+        var response = new SweepOptionBudgetsResponse { DemandCount = result.DemandCount, OptionCount = result.OptionCount };
+        response.Points.AddRange(result.Points.Select(PlanMapping.ToApi));
+        return response;
+    }
+
+    /// <summary>
+    /// Checks the fields that choose a plan's snapshot and time, filling in defaults: start date (today), horizon
+    /// (14 days), time limit (the server's default) and frozen days (2, at most the horizon).
+    /// </summary>
+    private (DateOnly Start, int Horizon, TimeSpan TimeLimit, int Frozen) CheckSnapshot(
+        List<Violation> v, string startDate, int horizonDays, Duration? limit, int? frozenDays)
+    {
+        var start = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        if (startDate.Length > 0)
+            Rules.Add(v, "start_date", Rules.CheckDate(startDate, out start));
+        var horizon = horizonDays == 0 ? Rules.DefaultHorizonDays : horizonDays;
+        if (Rules.CheckHorizonDays(horizon) is { } horizonProblem)
+            v.Add(new Violation("horizon_days", $"{horizonProblem} (0 for the default, {Rules.DefaultHorizonDays})"));
+        var timeLimit = TimeSpan.FromSeconds(options.Value.DefaultTimeLimitSeconds);
+        if (limit is not null)
+            Rules.Add(v, "time_limit", CheckTimeLimit(limit, out timeLimit));
+        var frozen = Rules.DefaultFrozenDays;
+        if (frozenDays is { } asked)
+        {
+            frozen = asked;
+            Rules.Add(v, "frozen_days", Rules.CheckFrozenDays(frozen, horizon));
+        }
+        return (start, horizon, timeLimit, Math.Min(frozen, horizon));
+    }
+
     /// <summary>Checks the request and fills in its defaults; every problem is named by its field.</summary>
     private PlanRequest ToDomain(CreatePlanRequest request)
     {
         var v = new List<Violation>();
-        var start = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-        if (request.StartDate.Length > 0)
-            Rules.Add(v, "start_date", Rules.CheckDate(request.StartDate, out start));
-        var horizon = request.HorizonDays == 0 ? Rules.DefaultHorizonDays : request.HorizonDays;
-        if (Rules.CheckHorizonDays(horizon) is { } horizonProblem)
-            v.Add(new Violation("horizon_days", $"{horizonProblem} (0 for the default, {Rules.DefaultHorizonDays})"));
+        var (start, horizon, timeLimit, frozen) = CheckSnapshot(v, request.StartDate, request.HorizonDays, request.TimeLimit, request.HasFrozenDays ? request.FrozenDays : null);
         var planner = PlannerKind.Lp;
         switch (request.Planner)
         {
@@ -129,17 +176,9 @@ public sealed class PlanningGrpcService(
                 v.Add(new Violation("planner", "must be LP or GREEDY"));
                 break;
         }
-        var timeLimit = TimeSpan.FromSeconds(options.Value.DefaultTimeLimitSeconds);
-        if (request.TimeLimit is { } limit)
-            Rules.Add(v, "time_limit", CheckTimeLimit(limit, out timeLimit));
-        var frozen = Rules.DefaultFrozenDays;
-        if (request.HasFrozenDays)
-        {
-            frozen = request.FrozenDays;
-            Rules.Add(v, "frozen_days", Rules.CheckFrozenDays(frozen, horizon));
-        }
+        Rules.Add(v, "option_budget", Rules.CheckFixedCost(request.OptionBudget));
         GrpcErrors.ThrowIfAny(v);
-        return new PlanRequest(start, horizon, planner, timeLimit, Math.Min(frozen, horizon), request.Publish);
+        return new PlanRequest(start, horizon, planner, timeLimit, frozen, request.Publish, request.OptionBudget);
     }
 
     private static string? CheckTimeLimit(Duration duration, out TimeSpan value)

@@ -116,8 +116,9 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
 
     /// <summary>
     /// Makes a draft the active plan, in the caller's transaction, by <see cref="Publication.Decide"/>: supersedes the
-    /// active plan, withdraws the live assignments the draft did not keep as commitments, and creates the draft's other
-    /// units (<see cref="Publication.NewWork"/>) as PENDING assignments.
+    /// active plan, withdraws the live assignments the draft did not keep as commitments, creates the draft's other
+    /// units (<see cref="Publication.NewWork"/>) as PENDING assignments, and orders the options it takes
+    /// (<see cref="OptionOrders.Publish"/>).
     /// </summary>
     public static PublishResult Publish(SqliteConnection connection, SqliteTransaction transaction, long planId, string by, long at)
     {
@@ -126,7 +127,7 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
         if (plan.Status is null)
             return Refused($"plan {planId} does not exist");
         var active = connection.QuerySingleOrDefault<long?>("SELECT plan_id FROM plan WHERE status = 'ACTIVE'", transaction: transaction);
-        var version = connection.ExecuteScalar<long>("SELECT COALESCE(MAX(version), 0) FROM assignment_change", transaction: transaction);
+        var version = OptionOrders.LatestVersion(connection, transaction);
         var decision = Publication.Decide(planId, plan.Status, plan.BaselinePlanId, plan.LoopVersion, active, version);
         if (decision.AlreadyActive)
             return new PublishResult(true, null, NoFactories);
@@ -184,6 +185,7 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
             change.Run(Values(row));
             factories.Add(row.FactoryId);
         }
+        OptionOrders.Publish(connection, transaction, planId, ref version, at, factories);
         return new PublishResult(true, null, factories);
     }
 
@@ -230,7 +232,7 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
     {
         if (!includeWithdrawn)
         {
-            var current = cache.Get(factoryId, () => LoadCurrent(factoryId));
+            var current = cache.Get(factoryId, () => LoadCurrent(factoryId)).Assignments;
             var rows = current
                 .Where(r => (from is null || string.CompareOrdinal(r.ProductionDate, from) >= 0)
                     && (to is null || string.CompareOrdinal(r.ProductionDate, to) <= 0)
@@ -243,12 +245,15 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
         return ListStored(factoryId, from, to, after, size);
     }
 
-    private AssignmentRow[] LoadCurrent(string factoryId)
+    private FactoryWork LoadCurrent(string factoryId)
     {
         using var connection = database.Open();
-        return [.. connection.Query<AssignmentRow>(
-            $"SELECT {Columns} FROM assignment WHERE factory_id = @factoryId AND status <> 'WITHDRAWN' ORDER BY production_date, assignment_id",
-            new { factoryId })];
+        using var transaction = connection.BeginTransaction(deferred: true);
+        return new FactoryWork(
+            [.. connection.Query<AssignmentRow>(
+                $"SELECT {Columns} FROM assignment WHERE factory_id = @factoryId AND status <> 'WITHDRAWN' ORDER BY production_date, assignment_id",
+                new { factoryId }, transaction)],
+            [.. OptionOrders.OfFactory(connection, transaction, factoryId, includeWithdrawn: false)]);
     }
 
     private Page<AssignmentRow> ListStored(string factoryId, string? from, string? to, (string Date, long Id)? after, int size)
@@ -275,32 +280,109 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
         return connection.ExecuteScalar<long>("SELECT COUNT(*) FROM factory WHERE factory_id = @factoryId", new { factoryId }) > 0;
     }
 
-    /// <summary>A factory's current (not withdrawn) assignments and the latest version of any change, read together.</summary>
-    public (IReadOnlyList<AssignmentRow> Assignments, long Version) Snapshot(string factoryId)
+    /// <summary>
+    /// A factory's current work, read together with the latest version of any change: its assignments (not withdrawn)
+    /// by production date then id, then its option orders (not withdrawn) by id.
+    /// </summary>
+    public (IReadOnlyList<WorkChange> Work, long Version) Snapshot(string factoryId)
     {
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: true);
         var rows = connection.Query<AssignmentRow>(
             $"SELECT {Columns} FROM assignment WHERE factory_id = @factoryId AND status <> 'WITHDRAWN' ORDER BY production_date, assignment_id",
-            new { factoryId }, transaction).AsList();
-        var version = connection.ExecuteScalar<long>("SELECT COALESCE(MAX(version), 0) FROM assignment_change", transaction: transaction);
-        return (rows, version);
+            new { factoryId }, transaction).Select(a => new WorkChange(a, null)).ToList();
+        rows.AddRange(OptionOrders.OfFactory(connection, transaction, factoryId, includeWithdrawn: false).Select(o => new WorkChange(null, o)));
+        return (rows, OptionOrders.LatestVersion(connection, transaction));
     }
 
-    /// <summary>A factory's changes after a version, oldest first, at most <paramref name="limit"/>.</summary>
-    public IReadOnlyList<AssignmentRow> ChangesSince(string factoryId, long afterVersion, int limit)
+    /// <summary>
+    /// A factory's changes (of assignments and option orders) after a version, oldest first, at most
+    /// <paramref name="limit"/>: fewer only when there are no more.
+    /// </summary>
+    public IReadOnlyList<WorkChange> ChangesSince(string factoryId, long afterVersion, int limit)
     {
         using var connection = database.Open();
-        return connection.Query<AssignmentRow>(
+        using var transaction = connection.BeginTransaction(deferred: true);
+        var assignments = connection.Query<AssignmentRow>(
             $"SELECT {ChangeColumns} FROM assignment_change WHERE factory_id = @factoryId AND version > @afterVersion ORDER BY version LIMIT @limit",
-            new { factoryId, afterVersion, limit }).AsList();
+            new { factoryId, afterVersion, limit }, transaction).Select(a => new WorkChange(a, null));
+        var orders = OptionOrders.ChangesSince(connection, factoryId, afterVersion, limit).Select(o => new WorkChange(null, o));
+        // Each log gave its first `limit` changes after the version: the first `limit` of both are complete.
+        return [.. assignments.Concat(orders).OrderBy(c => c.Version).Take(limit)];
     }
+
+    /// <summary>A factory's option orders by id; withdrawn ones only when asked for.</summary>
+    public IReadOnlyList<OptionOrderRow> ListOptionOrders(string factoryId, bool includeWithdrawn)
+    {
+        if (!includeWithdrawn)
+            return cache.Get(factoryId, () => LoadCurrent(factoryId)).Orders;
+        using var connection = database.Open();
+        return OptionOrders.OfFactory(connection, null, factoryId, includeWithdrawn);
+    }
+
+    /// <summary>
+    /// Accepts or rejects an option order of the factory by <see cref="AssignmentRules.Acknowledge"/> (an order is never
+    /// in progress or done): only a decision that applies writes the order and its change.
+    /// </summary>
+    public async Task<(AcknowledgeOutcome Outcome, OptionOrderRow? Order)> AcknowledgeOptionOrderAsync(
+        string factoryId, long orderId, bool accept, string reason, CallInfo call, CancellationToken ct)
+    {
+        var result = await writer.WriteAsync(call, (connection, transaction) =>
+        {
+            if (OptionOrders.Find(connection, transaction, factoryId, orderId) is not { } order)
+                return (AcknowledgeOutcome.NotFound, (OptionOrderRow?)null);
+            switch (AssignmentRules.Acknowledge(order.Status, accept))
+            {
+                case AcknowledgeRule.Unchanged:
+                    return (AcknowledgeOutcome.Unchanged, order);
+                case AcknowledgeRule.Refuse:
+                    return (AcknowledgeOutcome.Refused, order);
+            }
+            var updated = order with
+            {
+                Status = accept ? Accepted : Rejected,
+                Reason = accept ? "" : reason,
+                Version = OptionOrders.LatestVersion(connection, transaction) + 1,
+                UpdatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            };
+            OptionOrders.Write(connection, transaction, updated, insert: false, decidedBy: call.Actor);
+            return (AcknowledgeOutcome.Applied, updated);
+        }, ct, r => r.Item1 == AcknowledgeOutcome.Applied ? $"option order {r.Item2!.OrderId} ({r.Item2.OptionId}) {r.Item2.Status}" : null);
+        if (result.Item1 == AcknowledgeOutcome.Applied)
+            feed.Notify([factoryId]);
+        return result;
+    }
+
+    /// <summary>Option rejections in force, by option then order, after the page key.</summary>
+    public Page<OptionRejectionRow> ListOptionRejections(string? factoryId, (string OptionId, long OrderId)? after, int size)
+    {
+        using var connection = database.Open();
+        var rows = connection.Query<OptionRejectionRow>(
+            """
+            SELECT option_id AS OptionId, factory_id AS FactoryId, order_id AS OrderId, reason, updated_at AS RejectedAt, decided_by AS RejectedBy
+            FROM option_order
+            WHERE status = 'REJECTED' AND cleared_at IS NULL AND (@factoryId IS NULL OR factory_id = @factoryId)
+              AND (option_id, order_id) > (@afterOption, @afterOrder)
+            ORDER BY option_id, order_id LIMIT @limit
+            """,
+            new { factoryId, afterOption = after?.OptionId ?? "", afterOrder = after?.OrderId ?? 0, limit = size + 1 }).AsList();
+        return RegistryStore.PageOf(rows, size, OptionOrders.Key);
+    }
+
+    /// <summary>Clears the rejections in force of an option; how many there were.</summary>
+    public Task<int> ClearOptionRejectionAsync(string optionId, CallInfo call, CancellationToken ct) =>
+        writer.WriteAsync(call, (connection, transaction) => connection.Execute(
+            """
+            UPDATE option_order SET cleared_at = @at, cleared_by = @by
+            WHERE option_id = @optionId AND status = 'REJECTED' AND cleared_at IS NULL
+            """, new { optionId, by = call.Actor, at = clock.GetUtcNow().ToUnixTimeMilliseconds() }, transaction), ct,
+            cleared => $"rejections of option {optionId} ({cleared} cleared)");
 
     /// <summary>The latest version of any change.</summary>
     public long LatestVersion()
     {
         using var connection = database.Open();
-        return connection.ExecuteScalar<long>("SELECT COALESCE(MAX(version), 0) FROM assignment_change");
+        return OptionOrders.LatestVersion(connection, null);
     }
 
     /// <summary>
@@ -473,7 +555,7 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
         connection.QuerySingle<(string, long)>("SELECT status, produced FROM demand WHERE demand_id = @demandId", new { demandId }, transaction);
 
     private static long NextVersion(SqliteConnection connection, SqliteTransaction transaction) =>
-        connection.ExecuteScalar<long>("SELECT COALESCE(MAX(version), 0) + 1 FROM assignment_change", transaction: transaction);
+        OptionOrders.LatestVersion(connection, transaction) + 1;
 
     /// <summary>Writes an assignment's new state and appends it to the change log.</summary>
     private static void Update(SqliteConnection connection, SqliteTransaction transaction, AssignmentRow row)

@@ -19,7 +19,9 @@ public sealed record EventRow(long EventId, long At, string Actor, string Rpc, s
 /// their shortest round-trip form, NULL as an empty field):
 /// <list type="bullet">
 /// <item>an event (format 1) is <c>event</c>, event_id, at, actor, rpc, objects;</item>
-/// <item>a plan in format 3 (every plan stored since migration 0013) is format 2's bytes with <c>plan/3</c> first, each
+/// <item>a plan in format 4 (every plan stored since migration 0016) is format 3's bytes with <c>plan/4</c> first and the
+/// plan columns added since format 3 (<see cref="PlanColumnsSince"/>: option_budget) among the <c>name=value</c> lines;</item>
+/// <item>a plan in format 3 (plans stored from migration 0013 to 0016) is format 2's bytes with <c>plan/3</c> first, each
 /// assignment's row ending in its source, and after the commitments a group per material flow (seq, material_id,
 /// from_region, to_region, ship_date, arrival_date, quantity);</item>
 /// <item>a plan in format 2 (plans stored from migration 0011 to 0013) is <c>plan/2</c>, then a line
@@ -45,10 +47,20 @@ public static class Ledger
     public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
 
     /// <summary>
-    /// The format of the canonical bytes of plans ledgered now: 3 adds each assignment's source and the plan's material
-    /// flows to format 2's rows. Entries keep the format they were written in.
+    /// The format of the canonical bytes of plans ledgered now: 4 adds the plan's option budget to format 3's columns
+    /// (3 added each assignment's source and the plan's material flows to format 2's rows). Entries keep the format
+    /// they were written in.
     /// </summary>
-    public const int PlanFormat = 3;
+    public const int PlanFormat = 4;
+
+    /// <summary>
+    /// Columns of <c>plan</c> added after format 2, with the first format that covers each: the plans ledgered before
+    /// it keep the bytes they were hashed with.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, int> PlanColumnsSince = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["option_budget"] = 4,
+    };
 
     /// <summary>The format of the canonical bytes of events (the only one there has been).</summary>
     public const int EventFormat = 1;
@@ -58,7 +70,7 @@ public static class Ledger
 
     /// <summary>Whether entries of this kind are ever written in this format.</summary>
     public static bool IsFormat(string kind, long format) =>
-        kind == "event" ? format == EventFormat : kind == "plan" && format is 1 or 2 or PlanFormat;
+        kind == "event" ? format == EventFormat : kind == "plan" && format is 1 or 2 or 3 or PlanFormat;
 
     /// <summary>Appends an event and its ledger entry in the caller's transaction.</summary>
     public static void AppendEvent(SqliteConnection connection, SqliteTransaction transaction, CallInfo call, string objects, long at)
@@ -102,7 +114,7 @@ public static class Ledger
         var fields = format switch
         {
             1 => FormatOneFields(connection, transaction, planId),
-            2 or PlanFormat => PlanFields(connection, transaction, planId),
+            2 or 3 or PlanFormat => PlanFields(connection, transaction, planId, format),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "not a format of plan entries"),
         };
         if (fields is null)
@@ -133,11 +145,14 @@ public static class Ledger
         return plan is null ? null : [.. ((IDictionary<string, object?>)plan).Values.Select(Field)];
     }
 
-    /// <summary>Format 2: <c>name=value</c> for every column of plan but <see cref="PlanColumnsOutside"/>, in column order, then the inputs JSON.</summary>
-    private static List<string>? PlanFields(SqliteConnection connection, SqliteTransaction? transaction, long planId)
+    /// <summary>
+    /// Formats 2 to 4: <c>name=value</c> for every column of plan but <see cref="PlanColumnsOutside"/> and those added after the
+    /// format (<see cref="PlanColumnsSince"/>), in column order, then the inputs JSON.
+    /// </summary>
+    private static List<string>? PlanFields(SqliteConnection connection, SqliteTransaction? transaction, long planId, long format)
     {
         var columns = connection.Query<string>("SELECT name FROM pragma_table_info('plan') ORDER BY cid", transaction: transaction)
-            .Where(c => !PlanColumnsOutside.Contains(c, StringComparer.OrdinalIgnoreCase))
+            .Where(c => !PlanColumnsOutside.Contains(c, StringComparer.OrdinalIgnoreCase) && PlanColumnsSince.GetValueOrDefault(c, 2) <= format)
             .ToList();
         using var command = connection.CreateCommand();
         command.Transaction = transaction;

@@ -14,8 +14,9 @@ namespace EmergencyDispatch.Server.Persistence;
 /// <c>availability</c> (days of the horizon only), <c>lanes</c>, <c>demands</c> (with <c>demand_id</c>, <c>submitter</c>,
 /// <c>request_id</c> and the plan's <c>key</c>), <c>commitments</c> and <c>exclusions</c> (factory and demand key pairs
 /// the plan must not use; absent in plans stored before re-planning existed), and, only when there are any,
-/// <c>stock_lots</c> (open quantities), <c>materials</c>, <c>bom</c> and <c>material_supply</c>; a commitment from a lot
-/// has a <c>source</c>. Fields in a fixed order, no blanks, numbers in
+/// <c>stock_lots</c> (open quantities), <c>materials</c>, <c>bom</c>, <c>material_supply</c>, <c>options</c>,
+/// <c>committed_options</c> and <c>rejected_options</c> (option ids), and <c>option_budget</c> when it is not 0; a
+/// commitment from a lot or an option's line has a <c>source</c>. Fields in a fixed order, no blanks, numbers in
 /// their shortest round-trip form, only what JSON requires escaped: the same input always gives the same bytes.
 /// </summary>
 public static class PlanInputJson
@@ -128,6 +129,24 @@ public static class PlanInputJson
                     w.WriteNumber("quantity", m.Quantity);
                 });
             }
+            if (input.Options.Count > 0)
+            {
+                Array(w, "options", input.Options, o =>
+                {
+                    w.WriteString("option_id", o.OptionId);
+                    w.WriteString("factory_id", o.FactoryId);
+                    w.WriteString("sku", o.Sku);
+                    w.WriteNumber("units_per_day", o.UnitsPerDay);
+                    w.WriteNumber("unit_cost", o.UnitCost);
+                    w.WriteString("ready_date", Date(o.ReadyDate));
+                    w.WriteNumber("ramp_days", o.RampDays);
+                    w.WriteNumber("fixed_cost", o.FixedCost);
+                });
+            }
+            if (input.OptionBudget != 0)
+                w.WriteNumber("option_budget", input.OptionBudget);
+            Ids(w, "committed_options", input.CommittedOptions);
+            Ids(w, "rejected_options", input.RejectedOptions);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
@@ -172,7 +191,25 @@ public static class PlanInputJson
                 Items(root, "materials").Select(m => new Material(S(m, "material_id"), S(m, "name"), S(m, "unit"))),
                 Items(root, "bom").Select(BomLineOf),
                 Items(root, "material_supply").Select(m => new MaterialSupply(S(m, "material_id"), S(m, "region"), ParseDate(m.GetProperty("date")),
-                    m.GetProperty("quantity").GetDouble()))));
+                    m.GetProperty("quantity").GetDouble()))),
+            new OptionInputs(
+                Items(root, "options").Select(o => new ProductionOption(S(o, "option_id"), S(o, "factory_id"), S(o, "sku"),
+                    o.GetProperty("units_per_day").GetDouble(), o.GetProperty("unit_cost").GetDouble(), ParseDate(o.GetProperty("ready_date")),
+                    o.GetProperty("ramp_days").GetInt32(), o.GetProperty("fixed_cost").GetDouble())),
+                root.TryGetProperty("option_budget", out var budget) ? budget.GetDouble() : 0,
+                Items(root, "committed_options").Select(e => e.GetString()!),
+                Items(root, "rejected_options").Select(e => e.GetString()!)));
+    }
+
+    /// <summary>A list of ids, written only when not empty.</summary>
+    private static void Ids(Utf8JsonWriter w, string name, IReadOnlyList<string> ids)
+    {
+        if (ids.Count == 0)
+            return;
+        w.WriteStartArray(name);
+        foreach (var id in ids)
+            w.WriteStringValue(id);
+        w.WriteEndArray();
     }
 
     /// <summary>The bill of materials of a stored input alone (empty without one).</summary>

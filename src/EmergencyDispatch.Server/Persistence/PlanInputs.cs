@@ -10,6 +10,15 @@ public sealed record SupplyInputs(
     public static readonly SupplyInputs None = new([], [], [], []);
 }
 
+/// <summary>
+/// The capacity decisions a plan may make: the registry's options, the budget of its request, the options their
+/// factories accepted (committed: taken, their cost sunk) and those they rejected (not available).
+/// </summary>
+public sealed record OptionInputs(IEnumerable<ProductionOption> Options, double Budget, IEnumerable<string> Committed, IEnumerable<string> Rejected)
+{
+    public static readonly OptionInputs None = new([], 0, [], []);
+}
+
 /// <summary>One open demand as planned: its stored id and submitter, and the key the plan and its files know it by.</summary>
 public sealed record PlannedDemand(long DemandId, string Submitter, string RequestId, string Key);
 
@@ -55,7 +64,8 @@ public sealed class PlanInputs
         IEnumerable<(string FactoryId, long DemandId)> exclusions,
         DateOnly startDate,
         int horizonDays,
-        SupplyInputs? supply = null)
+        SupplyInputs? supply = null,
+        OptionInputs? options = null)
     {
         var shared = demands.GroupBy(d => d.Line.RequestId, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
         var keyed = demands
@@ -69,7 +79,8 @@ public sealed class PlanInputs
             commitments.Where(c => keyOf.ContainsKey(c.DemandId)).Select(c => new Commitment(c.FactoryId, keyOf[c.DemandId], c.ProductionDate, c.Quantity, c.Source)),
             startDate, horizonDays,
             exclusions.Where(e => keyOf.ContainsKey(e.DemandId)).Select(e => new Exclusion(e.FactoryId, keyOf[e.DemandId])),
-            supply);
+            supply,
+            options);
     }
 
     /// <summary>Sorts everything; the demand lines already carry their key as RequestId (as stored in a plan's inputs).</summary>
@@ -84,9 +95,11 @@ public sealed class PlanInputs
         DateOnly startDate,
         int horizonDays,
         IEnumerable<Exclusion>? exclusions = null,
-        SupplyInputs? supply = null)
+        SupplyInputs? supply = null,
+        OptionInputs? options = null)
     {
         supply ??= SupplyInputs.None;
+        options ??= OptionInputs.None;
         var sorted = demands.OrderBy(d => d.Planned.Key, StringComparer.Ordinal).ToList();
         var input = new PlanningInput(
             [.. products.OrderBy(p => p.Sku, StringComparer.Ordinal)],
@@ -105,6 +118,10 @@ public sealed class PlanInputs
             Materials = [.. supply.Materials.OrderBy(m => m.MaterialId, StringComparer.Ordinal)],
             Bom = [.. supply.Bom.OrderBy(b => b.Sku, StringComparer.Ordinal).ThenBy(b => b.MaterialId, StringComparer.Ordinal)],
             MaterialSupply = [.. supply.MaterialSupply.OrderBy(m => m.MaterialId, StringComparer.Ordinal).ThenBy(m => m.Region, StringComparer.Ordinal).ThenBy(m => m.Date)],
+            Options = [.. options.Options.OrderBy(o => o.OptionId, StringComparer.Ordinal)],
+            OptionBudget = options.Budget,
+            CommittedOptions = [.. options.Committed.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)],
+            RejectedOptions = [.. options.Rejected.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)],
         };
         return new PlanInputs(input, [.. sorted.Select(d => d.Planned)]);
     }

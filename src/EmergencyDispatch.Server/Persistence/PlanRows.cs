@@ -27,7 +27,8 @@ public sealed record PlanRow(
     long UnitsKept,
     long UnitsMoved,
     long UnitsDropped,
-    long UnitsAdded);
+    long UnitsAdded,
+    double OptionBudget);
 
 /// <summary>The value of one objective step; <c>Seq</c> is its place in MODEL.md order.</summary>
 public sealed record PlanStepRow(long Seq, string Step, double Value, double Seconds);
@@ -61,6 +62,22 @@ public sealed record NewPlan(
     public IReadOnlyList<PlanMaterialFlowRow> MaterialFlows { get; init; } = [];
 
     public IReadOnlyList<PlanMaterialRow> Materials { get; init; } = [];
+
+    public IReadOnlyList<PlanOptionRow> Options { get; init; } = [];
+}
+
+/// <summary>
+/// What a plan does with one option of its inputs (see <c>0016_option_plans.sql</c>): its state code, the units on its
+/// line, the first day it produces (null when it does not), the demands it serves, and its units per tier.
+/// </summary>
+public sealed record PlanOptionRow(
+    string OptionId, string FactoryId, string Sku, double FixedCost, string ReadyDate, string State, long Units, string? FirstDate, long Demands,
+    long UnitsP1, long UnitsP2, long UnitsP3, long UnitsP4)
+{
+    /// <summary>The keys of the demands the line serves, in order (read by <see cref="PlanStore.Get"/> only).</summary>
+    public IReadOnlyList<string> RequestIds { get; init; } = [];
+
+    public bool Taken => State is "TAKEN" or "COMMITTED";
 }
 
 /// <summary>What a plan does with one material (see <c>0014_plan_materials.sql</c>).</summary>
@@ -74,4 +91,7 @@ public sealed record StoredPlan(
     IReadOnlyList<PlanOutcomeRow> LargestShortfalls)
 {
     public IReadOnlyList<PlanMaterialRow> Materials { get; init; } = [];
+
+    /// <summary>Every option of the plan's inputs, in id order (read by <see cref="PlanStore.Get"/> only).</summary>
+    public IReadOnlyList<PlanOptionRow> Options { get; init; } = [];
 }

@@ -15,11 +15,17 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
         assignment_count AS AssignmentCount, demand_count AS DemandCount, assignments_sha256 AS AssignmentsSha256,
         published_at AS PublishedAt, published_by AS PublishedBy, frozen_days AS FrozenDays, baseline_plan_id AS BaselinePlanId,
         loop_version AS LoopVersion, commitment_count AS CommitmentCount, exclusion_count AS ExclusionCount,
-        units_kept AS UnitsKept, units_moved AS UnitsMoved, units_dropped AS UnitsDropped, units_added AS UnitsAdded
+        units_kept AS UnitsKept, units_moved AS UnitsMoved, units_dropped AS UnitsDropped, units_added AS UnitsAdded,
+        option_budget AS OptionBudget
         """;
 
     private const string OutcomeColumns = """
         seq, demand_id AS DemandId, request_key AS RequestKey, priority, quantity, on_time AS OnTime, late, unmet, reason, binding
+        """;
+
+    private const string OptionColumns = """
+        option_id AS OptionId, factory_id AS FactoryId, sku, fixed_cost AS FixedCost, ready_date AS ReadyDate, state, units, first_date AS FirstDate,
+        demands, units_p1 AS UnitsP1, units_p2 AS UnitsP2, units_p3 AS UnitsP3, units_p4 AS UnitsP4
         """;
 
     /// <summary>Most outcomes a summary lists as the largest shortfalls.</summary>
@@ -59,9 +65,11 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
     /// Everything a plan is made from, as one consistent snapshot (one read transaction), in canonical form: the
     /// registry (availability only inside the horizon, the planner ignores the rest), every open demand with its units
     /// still to produce, the accepted assignments inside the frozen window as commitments, the rejected (factory,
-    /// demand) pairs as exclusions, and the active plan's units still to produce, to compare the new plan with.
+    /// demand) pairs as exclusions, the registry's options with the request's budget, the options their factories
+    /// accepted (committed) and those they rejected (not cleared), and the active plan's units still to produce, to
+    /// compare the new plan with.
     /// </summary>
-    public PlanSnapshot LoadInputs(DateOnly startDate, int horizonDays, int frozenDays)
+    public PlanSnapshot LoadInputs(DateOnly startDate, int horizonDays, int frozenDays, double optionBudget = 0)
     {
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: true);
@@ -80,7 +88,7 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
             FROM demand WHERE status IN ('OPEN', 'PARTIALLY_FULFILLED') AND quantity > produced
             """, transaction: transaction).AsList();
         var activePlanId = connection.QuerySingleOrDefault<long?>("SELECT plan_id FROM plan WHERE status = 'ACTIVE'", transaction: transaction);
-        var loopVersion = connection.ExecuteScalar<long>("SELECT COALESCE(MAX(version), 0) FROM assignment_change", transaction: transaction);
+        var loopVersion = OptionOrders.LatestVersion(connection, transaction);
         var accepted = connection.Query<CommitmentRow>(
             """
             SELECT assignment_id AS AssignmentId, factory_id AS FactoryId, demand_id AS DemandId, production_date AS ProductionDate,
@@ -105,13 +113,21 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
         var supply = connection.Query<MaterialSupplyRow>(
             "SELECT material_id AS MaterialId, region, date, quantity FROM material_supply WHERE date < @to",
             new { to = Text(startDate.AddDays(horizonDays)) }, transaction).AsList();
+        var options = connection.Query<OptionRow>($"SELECT {RegistryStore.OptionColumns} FROM production_option", transaction: transaction).AsList();
+        var optionIds = options.Select(o => o.OptionId).ToHashSet(StringComparer.Ordinal);
+        // An accepted option order commits its option for good; a rejection holds until a coordinator clears it.
+        var committed = connection.Query<string>("SELECT option_id FROM option_order WHERE status = 'ACCEPTED'", transaction: transaction).ToHashSet(StringComparer.Ordinal);
+        var rejectedOptions = connection.Query<string>(
+            "SELECT DISTINCT option_id FROM option_order WHERE status = 'REJECTED' AND cleared_at IS NULL", transaction: transaction)
+            .Where(o => !committed.Contains(o)).ToList();
 
         // A commitment must still be a possible assignment: its demand open, its factory able to make the sku (or its
-        // lot still held at the site, of the sku, with units left) and to ship it on a lane (or within its region).
+        // lot still held at the site, of the sku, with units left, or its option's line at the site, of the sku) and to ship it on a lane (or within its region).
         var open = demands.ToDictionary(d => d.DemandId);
         var regionOf = factories.ToDictionary(f => f.FactoryId, f => f.Region, StringComparer.Ordinal);
         var makes = capabilities.Select(c => (c.FactoryId, c.Sku)).ToHashSet();
-        var holds = lots.Select(l => (Sources.Stock(l.StockId), l.FactoryId, l.Sku)).ToHashSet();
+        var holds = lots.Select(l => (Sources.Stock(l.StockId), l.FactoryId, l.Sku))
+            .Concat(options.Select(o => (Sources.Option(o.OptionId), o.FactoryId, o.Sku))).ToHashSet();
         var laneSet = lanes.Select(l => (l.FromRegion, l.ToRegion)).ToHashSet();
         var commitments = accepted
             .Where(c => open.TryGetValue(c.DemandId, out var d) && regionOf.TryGetValue(c.FactoryId, out var region)
@@ -134,7 +150,12 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
                 lots.Select(l => new StockLot(l.StockId, l.FactoryId, l.Sku, l.Open, Date(l.AvailableDate), l.UnitCost)),
                 materials.Select(m => new Material(m.MaterialId, m.Name, m.Unit)),
                 bom.Select(b => new BomLine(b.Sku, b.MaterialId, b.PerUnit)),
-                supply.Select(m => new MaterialSupply(m.MaterialId, m.Region, Date(m.Date), m.Quantity))));
+                supply.Select(m => new MaterialSupply(m.MaterialId, m.Region, Date(m.Date), m.Quantity))),
+            new OptionInputs(
+                options.Select(o => new ProductionOption(o.OptionId, o.FactoryId, o.Sku, o.UnitsPerDay, o.UnitCost, Date(o.ReadyDate), (int)o.RampDays, o.FixedCost)),
+                optionBudget,
+                committed.Where(o => optionIds.Contains(o)),
+                rejectedOptions));
         return new PlanSnapshot(inputs, activePlanId, loopVersion, [.. commitments.Select(c => (c.AssignmentId, c.Remaining))], baseline);
     }
 
@@ -207,11 +228,11 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
             INSERT INTO plan (status, created_at, created_by, start_date, horizon_days, planner, time_limit_ms, completion,
                               last_completed_step, assignment_count, demand_count, assignments_sha256,
                               frozen_days, baseline_plan_id, loop_version, commitment_count, exclusion_count,
-                              units_kept, units_moved, units_dropped, units_added)
+                              units_kept, units_moved, units_dropped, units_added, option_budget)
             VALUES (@Status, @CreatedAt, @CreatedBy, @StartDate, @HorizonDays, @Planner, @TimeLimitMs, @Completion,
                     @LastCompletedStep, @AssignmentCount, @DemandCount, @AssignmentsSha256,
                     @FrozenDays, @BaselinePlanId, @LoopVersion, @CommitmentCount, @ExclusionCount,
-                    @UnitsKept, @UnitsMoved, @UnitsDropped, @UnitsAdded)
+                    @UnitsKept, @UnitsMoved, @UnitsDropped, @UnitsAdded, @OptionBudget)
             RETURNING plan_id
             """,
             new
@@ -219,7 +240,7 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
                 p.Status, p.CreatedAt, p.CreatedBy, p.StartDate, p.HorizonDays, p.Planner, p.TimeLimitMs, p.Completion,
                 p.LastCompletedStep, p.AssignmentCount, p.DemandCount, p.AssignmentsSha256,
                 p.FrozenDays, p.BaselinePlanId, p.LoopVersion, p.CommitmentCount, p.ExclusionCount,
-                p.UnitsKept, p.UnitsMoved, p.UnitsDropped, p.UnitsAdded,
+                p.UnitsKept, p.UnitsMoved, p.UnitsDropped, p.UnitsAdded, p.OptionBudget,
             },
             transaction);
         connection.Execute("INSERT INTO plan_input (plan_id, inputs_json) VALUES (@planId, @InputsJson)", new { planId, plan.InputsJson }, transaction);
@@ -243,6 +264,10 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
             plan.Assignments, a => [a.Seq, a.FactoryId, a.DemandId, a.RequestKey, a.Sku, a.ProductionDate, a.ArrivalDate, a.Quantity, a.Source]);
         BulkInsert(connection, transaction, planId, "plan_material", ["material_id", "supplied", "used", "moved"],
             plan.Materials, m => [m.MaterialId, m.Supplied, m.Used, m.Moved]);
+        BulkInsert(connection, transaction, planId, "plan_option",
+            ["option_id", "factory_id", "sku", "fixed_cost", "ready_date", "state", "units", "first_date", "demands", "units_p1", "units_p2", "units_p3", "units_p4"],
+            plan.Options, o => [o.OptionId, o.FactoryId, o.Sku, o.FixedCost, o.ReadyDate, o.State, o.Units, (object?)o.FirstDate ?? DBNull.Value, o.Demands,
+                o.UnitsP1, o.UnitsP2, o.UnitsP3, o.UnitsP4]);
         BulkInsert(connection, transaction, planId, "plan_material_flow",
             ["seq", "material_id", "from_region", "to_region", "ship_date", "arrival_date", "quantity"],
             plan.MaterialFlows, f => [f.Seq, f.MaterialId, f.FromRegion, f.ToRegion, f.ShipDate, f.ArrivalDate, f.Quantity]);
@@ -335,7 +360,18 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
             """, new { planId, limit = LargestShortfallCount }).AsList();
         var materials = connection.Query<PlanMaterialRow>(
             "SELECT material_id AS MaterialId, supplied, used, moved FROM plan_material WHERE plan_id = @planId ORDER BY material_id", new { planId }).AsList();
-        return new StoredPlan(plan, steps, priorities, largest) { Materials = materials };
+        var options = connection.Query<PlanOptionRow>(
+            $"SELECT {OptionColumns} FROM plan_option WHERE plan_id = @planId ORDER BY option_id", new { planId }).AsList();
+        if (options.Exists(o => o.Units > 0))
+        {
+            var served = connection.Query<(string Source, string RequestKey)>(
+                """
+                SELECT DISTINCT source, request_key FROM plan_assignment
+                WHERE plan_id = @planId AND source LIKE 'option:%' ORDER BY source, request_key
+                """, new { planId }).ToLookup(r => r.Source, r => r.RequestKey, StringComparer.Ordinal);
+            options = [.. options.Select(o => o with { RequestIds = [.. served[Sources.Option(o.OptionId)]] })];
+        }
+        return new StoredPlan(plan, steps, priorities, largest) { Materials = materials, Options = options };
     }
 
     /// <summary>The exact input a plan was made from, as stored (see <see cref="PlanInputJson"/>); null when there is no such plan.</summary>

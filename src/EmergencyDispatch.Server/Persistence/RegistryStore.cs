@@ -151,7 +151,7 @@ public sealed class RegistryStore(Database database, Writer writer, TimeProvider
                 """), []);
         }, ct, r => r.Violations.Count > 0 ? null : Ledger.Describe("production_option", [.. rows.Select(x => x.OptionId)]), weight: rows.Count);
 
-    private const string OptionColumns =
+    internal const string OptionColumns =
         "option_id AS OptionId, factory_id AS FactoryId, sku, units_per_day AS UnitsPerDay, unit_cost AS UnitCost, ready_date AS ReadyDate, ramp_days AS RampDays, fixed_cost AS FixedCost";
 
     public OptionRow? GetOption(string optionId)

@@ -39,23 +39,47 @@ public sealed class PlanJob : SolveJob, IProgress<PlanProgress>
 /// <summary>What a replay gave: the planner's result for the stored inputs, and how long the solve took (not the wait in the queue).</summary>
 public sealed record ReplayResult(PlanResult Result, TimeSpan Solve);
 
-/// <summary>One accepted replay of a stored plan: its inputs solved again with its planner options; nothing is stored.</summary>
-public sealed class ReplayJob : SolveJob
+/// <summary>A job that ends with one result: cancelled when the job was cancelled, faulted when it failed.</summary>
+public abstract class ResultJob<T> : SolveJob
 {
-    private readonly TaskCompletionSource<ReplayResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private protected ResultJob(CallInfo call, int ahead, Action release, CancellationToken cancellationToken)
+        : base(call, ahead, release, cancellationToken)
+    {
+    }
+
+    /// <summary>The job's result; cancelled when the job was cancelled, faulted when it failed.</summary>
+    public Task<T> Completion => _completion.Task;
+
+    internal void Complete(T result) => Finish(() => _completion.TrySetResult(result));
+
+    private protected override void SetCanceled(CancellationToken token) => _completion.TrySetCanceled(token);
+
+    private protected override void SetException(Exception exception) => _completion.TrySetException(exception);
+}
+
+/// <summary>One accepted replay of a stored plan: its inputs solved again with its planner options; nothing is stored.</summary>
+public sealed class ReplayJob : ResultJob<ReplayResult>
+{
     internal ReplayJob(StoredPlan plan, CallInfo call, int ahead, Action release, CancellationToken cancellationToken)
         : base(call, ahead, release, cancellationToken) => Plan = plan;
 
     /// <summary>The stored plan to replay.</summary>
     public StoredPlan Plan { get; }
+}
 
-    /// <summary>The replay's result; cancelled when the job was cancelled, faulted when it failed.</summary>
-    public Task<ReplayResult> Completion => _completion.Task;
+/// <summary>A checked budget sweep: the plan request's snapshot fields, each budget's time limit, and the budgets in order.</summary>
+public sealed record SweepRequest(DateOnly StartDate, int HorizonDays, int FrozenDays, TimeSpan TimeLimit, IReadOnlyList<double> Budgets);
 
-    internal void Complete(ReplayResult result) => Finish(() => _completion.TrySetResult(result));
+/// <summary>What a sweep gave: one point per budget, the open demands and the options it planned with, and how long it took.</summary>
+public sealed record SweepResult(IReadOnlyList<FrontierPoint> Points, int DemandCount, int OptionCount, TimeSpan Solve);
 
-    private protected override void SetCanceled(CancellationToken token) => _completion.TrySetCanceled(token);
+/// <summary>One accepted budget sweep: the open demand planned once per budget; nothing is stored.</summary>
+public sealed class SweepJob : ResultJob<SweepResult>
+{
+    internal SweepJob(SweepRequest request, CallInfo call, int ahead, Action release, CancellationToken cancellationToken)
+        : base(call, ahead, release, cancellationToken) => Request = request;
 
-    private protected override void SetException(Exception exception) => _completion.TrySetException(exception);
+    public SweepRequest Request { get; }
 }

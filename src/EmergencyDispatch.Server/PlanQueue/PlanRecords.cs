@@ -47,7 +47,8 @@ public static class PlanRecords
             snapshot.LoopVersion,
             snapshot.Commitments.Count,
             inputs.Input.Exclusions.Count,
-            0, 0, 0, 0);
+            0, 0, 0, 0,
+            inputs.Input.OptionBudget);
         if (snapshot.BaselinePlanId is not null)
         {
             var (kept, moved, dropped, added) = ReplanDiff.Compute(snapshot.Baseline, assignments);
@@ -59,6 +60,9 @@ public static class PlanRecords
         return new NewPlan(plan, PlanInputJson.Write(inputs), snapshot.Commitments, steps, Tiers(inputs.Input, result.Outcomes), assignments, outcomes)
         {
             MaterialFlows = flows,
+            Options = [.. PlanMetrics.Options(inputs.Input, result.Assignments).Select(o => new PlanOptionRow(
+                o.OptionId, o.FactoryId, o.Sku, o.FixedCost, Date(o.ReadyDate), Codes.OptionStates.Code(o.State), o.Units,
+                o.FirstDate is { } first ? Date(first) : null, o.Demands, o.UnitsByTier[0], o.UnitsByTier[1], o.UnitsByTier[2], o.UnitsByTier[3]))],
             Materials = [.. PlanMetrics.Materials(inputs.Input, result.Assignments, result.MaterialFlows).Select(m => new PlanMaterialRow(m.MaterialId, m.Supplied, m.Used, m.Moved))],
         };
     }

@@ -51,6 +51,17 @@ public sealed class PlanningCoordinator(
         return job;
     }
 
+    /// <summary>Accepts a budget sweep into the queue (one place for all its budgets), or returns null with the reason when there is no place for it.</summary>
+    public SweepJob? TryEnqueueSweep(SweepRequest request, CallInfo call, CancellationToken cancellationToken, out string refusal)
+    {
+        if (TryAdmit("Budget sweep", call.Actor, out refusal) is not { } ahead)
+            return null;
+        var job = Queue(new SweepJob(request, call, ahead, () => Release(call.Actor), cancellationToken));
+        logger.LogInformation("Budget sweep of {CreatedBy} queued with {Ahead} ahead: start {StartDate}, {HorizonDays} days, {Budgets} budgets",
+            call.Actor, ahead, PlanRecords.Date(request.StartDate), request.HorizonDays, request.Budgets.Count);
+        return job;
+    }
+
     /// <summary>
     /// Takes a place in the queue: the number of requests ahead, or null with the reason when the queue is full or the
     /// caller already holds <see cref="PerCaller"/> places.
@@ -118,6 +129,8 @@ public sealed class PlanningCoordinator(
                     await RunAsync(plan, stoppingToken);
                 else if (job is ReplayJob replay)
                     await ReplayAsync(replay, stoppingToken);
+                else if (job is SweepJob sweep)
+                    await SweepAsync(sweep, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -183,6 +196,43 @@ public sealed class PlanningCoordinator(
         }
     }
 
+    private async Task SweepAsync(SweepJob job, CancellationToken stoppingToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(job.CancellationToken, stoppingToken);
+        var ct = linked.Token;
+        try
+        {
+            var result = await Task.Factory.StartNew(() => Sweep(job, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            logger.LogInformation("Budget sweep of {CreatedBy}: {Budgets} budgets over {Demands} demands and {Options} options in {SolveSeconds:0.00} s",
+                job.CreatedBy, result.Points.Count, result.DemandCount, result.OptionCount, result.Solve.TotalSeconds);
+            job.Complete(result);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            logger.LogInformation("Budget sweep of {CreatedBy} cancelled", job.CreatedBy);
+            job.Cancel(ct);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Budget sweep of {CreatedBy} failed", job.CreatedBy);
+            job.Fail(e);
+        }
+    }
+
+    /// <summary>Plans one snapshot of open demand once per budget, side by side on the solver's threads.</summary>
+    private SweepResult Sweep(SweepJob job, CancellationToken ct)
+    {
+        SolverPriority.Lower(options.Value.SolverNice);
+        SolverThreads.Enter();
+        var request = job.Request;
+        var watch = Stopwatch.StartNew();
+        var input = store.LoadInputs(request.StartDate, request.HorizonDays, request.FrozenDays).Inputs.Input;
+        ct.ThrowIfCancellationRequested();
+        var planner = new PlannerOptions { TimeLimit = request.TimeLimit, Scheduler = _threads };
+        var points = OptionFrontier.Sweep(input, request.Budgets, planner, ct, (i, o) => solver.Solve(i, o, NoProgress.Instance, ct));
+        return new SweepResult(points, input.Demands.Count, input.Options.Count, watch.Elapsed);
+    }
+
     /// <summary>Solves a stored plan's inputs again with the planner and time limit it was made with.</summary>
     private ReplayResult Replay(ReplayJob job, CancellationToken ct)
     {
@@ -225,7 +275,7 @@ public sealed class PlanningCoordinator(
         SolverThreads.Enter();
         var request = job.Request;
         var watch = Stopwatch.StartNew();
-        var snapshot = store.LoadInputs(request.StartDate, request.HorizonDays, request.FrozenDays);
+        var snapshot = store.LoadInputs(request.StartDate, request.HorizonDays, request.FrozenDays, request.OptionBudget);
         var read = watch.Elapsed;
         ct.ThrowIfCancellationRequested();
         var result = solver.Solve(snapshot.Inputs.Input, new PlannerOptions { Planner = request.Planner, TimeLimit = request.TimeLimit, Scheduler = _threads }, job, ct);

@@ -52,6 +52,7 @@ public static class AccessPolicy
         Add(planning, "CreatePlan", Coordinators);
         Add(planning, "PublishPlan", Coordinators);
         Add(planning, "GetPlan", Readers);
+        Add(planning, "SweepOptionBudgets", Coordinators);
 
         var assignments = AssignmentService.Descriptor;
         Add(assignments, "ListAssignments", Everyone, factoryScoped: true);
@@ -61,6 +62,9 @@ public static class AccessPolicy
         Add(assignments, "ReportProduction", [Role.Admin, Role.Factory], factoryScoped: true);
         Add(assignments, "UpdateAvailability", [Role.Admin, Role.Coordinator, Role.Factory], factoryScoped: true);
         Add(assignments, "ClearRejection", Coordinators);
+        Add(assignments, "AcknowledgeOptionOrder", [Role.Admin, Role.Factory], factoryScoped: true);
+        Add(assignments, "ListOptionRejections", Everyone, factoryScoped: true);
+        Add(assignments, "ClearOptionRejection", Coordinators);
 
         foreach (var method in AuditService.Descriptor.Methods)
             Add(AuditService.Descriptor, method.Name, Auditors);

@@ -53,4 +53,15 @@ public static class ApiValues
         DomainReason.MaterialShortage => Api.V1.ShortfallReason.MaterialShortage,
         var other => throw new ArgumentOutOfRangeException(nameof(stored), other, "no API value"),
     };
+
+    /// <summary>A stored option state code (TAKEN, NOT_TAKEN, COMMITTED, REJECTED, OVER_BUDGET).</summary>
+    public static Api.V1.OptionState OptionStateOf(string stored) => Codes.OptionStates.Parse(stored) switch
+    {
+        Planning.Plans.OptionState.Taken => Api.V1.OptionState.Taken,
+        Planning.Plans.OptionState.NotTaken => Api.V1.OptionState.NotTaken,
+        Planning.Plans.OptionState.Committed => Api.V1.OptionState.Committed,
+        Planning.Plans.OptionState.Rejected => Api.V1.OptionState.Rejected,
+        Planning.Plans.OptionState.OverBudget => Api.V1.OptionState.OverBudget,
+        var other => throw new ArgumentOutOfRangeException(nameof(stored), other, "no API value"),
+    };
 }

@@ -24,6 +24,7 @@ public static class PlanMapping
                 Planner = ApiValues.Planner(p.Planner),
                 TimeLimit = Duration.FromTimeSpan(TimeSpan.FromMilliseconds(p.TimeLimitMs)),
                 FrozenDays = (int)p.FrozenDays,
+                OptionBudget = p.OptionBudget,
             },
             Completion = ApiValues.Completion(p.Completion),
             LastCompletedStep = p.LastCompletedStep ?? "",
@@ -61,7 +62,50 @@ public static class PlanMapping
         }));
         summary.LargestShortfalls.AddRange(stored.LargestShortfalls.Select(ToApi));
         summary.Materials.AddRange(stored.Materials.Select(m => new MaterialSummary { MaterialId = m.MaterialId, Supplied = m.Supplied, Used = m.Used, Moved = m.Moved }));
+        summary.Options.AddRange(stored.Options.Select(ToApi));
+        summary.OptionSpent = stored.Options.Where(o => o.State == "TAKEN").Sum(o => o.FixedCost);
         return summary;
+    }
+
+    /// <summary>One budget of a sweep.</summary>
+    public static BudgetPoint ToApi(Planning.Plans.FrontierPoint p)
+    {
+        var point = new BudgetPoint { Budget = p.Budget, Completion = ApiValues.Completion(p.Completion), Spent = p.Spent };
+        point.OptionsTaken.AddRange(p.OptionsTaken);
+        point.Priorities.AddRange(p.Tiers.Select(t => new PriorityMetrics
+        {
+            Priority = (ApiPriority)(int)t.Priority,
+            Demands = t.Demands,
+            ServableDemands = t.ServableDemands,
+            Quantity = t.Quantity,
+            OnTime = t.OnTime,
+            Late = t.Late,
+            Unmet = t.Unmet,
+            SmallestFillRatio = t.SmallestFillRatio,
+        }));
+        point.StepValues.AddRange(p.StepValues.Select(s => new Api.V1.StepValue { Step = s.Step.Name, Value = s.Value }));
+        return point;
+    }
+
+    public static OptionSummary ToApi(PlanOptionRow o)
+    {
+        var option = new OptionSummary
+        {
+            OptionId = o.OptionId,
+            FactoryId = o.FactoryId,
+            Sku = o.Sku,
+            FixedCost = o.FixedCost,
+            ReadyDate = o.ReadyDate,
+            State = ApiValues.OptionStateOf(o.State),
+            Taken = o.Taken,
+            Units = o.Units,
+            FirstDate = o.FirstDate ?? "",
+            DemandCount = (int)o.Demands,
+        };
+        option.UnitsByPriority.AddRange(new[] { o.UnitsP1, o.UnitsP2, o.UnitsP3, o.UnitsP4 }
+            .Select((units, i) => new PriorityUnits { Priority = (ApiPriority)(i + 1), Units = units }));
+        option.RequestIds.AddRange(o.RequestIds);
+        return option;
     }
 
     public static Api.V1.Assignment ToApi(PlanAssignmentRow r) => new()
