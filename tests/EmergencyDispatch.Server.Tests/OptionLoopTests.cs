@@ -46,15 +46,7 @@ public sealed class OptionLoopTests : IDisposable
     private async Task Register()
     {
         await Fixtures.RegisterSmallRegistry(_registry);
-        await _registry.UpsertOptionsAsync(new UpsertOptionsRequest
-        {
-            Options =
-            {
-                new ProductionOption { OptionId = "O-LINE", FactoryId = "F1", Sku = "MASK", UnitsPerDay = 3000, UnitCost = 0.8, ReadyDate = "2020-02-04", RampDays = 1, FixedCost = 400_000 },
-            },
-        });
-        await new DemandService.DemandServiceClient(_channel).SubmitDemandsAsync(
-            Fixtures.Batch(Fixtures.Line("D-CRIT", 8000, due: "2020-02-08", priority: Priority.Critical)));
+        await Fixtures.RegisterLineAndCriticalDemand(_registry, new DemandService.DemandServiceClient(_channel));
     }
 
     private async Task<PlanSummary> Plan(double budget, bool publish = false)
@@ -234,6 +226,65 @@ public sealed class OptionLoopTests : IDisposable
         Assert.All(sweep.Points, p => Assert.Equal(15, p.StepValues.Count));
         // Nothing is stored.
         Assert.Empty((await _audit.ListPlansAsync(new ListPlansRequest())).Plans);
+    }
+
+    /// <summary>
+    /// A second line, O-B, as large as O-LINE for 300,000, and 5,000 low-priority masks due with the critical ones: with
+    /// a budget of 500,000 the plan can pay for one line; both give the same service, so it takes the cheaper, and the
+    /// low demand is short by what the other line would have made.
+    /// </summary>
+    private async Task RegisterTwoLines()
+    {
+        await Register();
+        await _registry.UpsertOptionsAsync(new UpsertOptionsRequest
+        {
+            Options = { new ProductionOption { OptionId = "O-B", FactoryId = "F1", Sku = "MASK", UnitsPerDay = 3000, UnitCost = 0.8, ReadyDate = "2020-02-04", RampDays = 1, FixedCost = 300_000 } },
+        });
+        await new DemandService.DemandServiceClient(_channel).SubmitDemandsAsync(
+            Fixtures.Batch(Fixtures.Line("D-LOW", 5000, due: "2020-02-08", priority: Priority.Low)));
+    }
+
+    [Fact]
+    public async Task ExplainDemandNamesTheLinesThatCouldHaveServedItOnTimeAndWhyTheyDidNot()
+    {
+        await RegisterTwoLines();
+        var none = await Plan(0);
+        var one = await Plan(500_000);
+        var explained = await _audit.ExplainDemandAsync(new ExplainDemandRequest { RequestId = "D-LOW" });
+
+
+        Assert.Equal([one.PlanId, none.PlanId], explained.Plans.Select(p => p.PlanId));
+        var withBudget = explained.Plans[0];
+        Assert.True(withBudget.Outcome.Late + withBudget.Outcome.Unmet > 0);
+        Assert.Equal(["O-B", "O-LINE"], withBudget.Options.Select(o => o.OptionId));
+        var (taken, other) = (withBudget.Options[0], withBudget.Options[1]);
+        Assert.Equal((OptionState.Taken, 7500L), (taken.State, taken.OnTimeCapacity));
+        Assert.True(taken.Units > 0);
+        Assert.StartsWith("taken: its line gave this demand", taken.Note);
+        Assert.Equal((OptionState.NotTaken, 0L, 7500L), (other.State, other.Units, other.OnTimeCapacity));
+        Assert.Equal("not taken: budget (300,000 of 500,000 spent on options that serve earlier steps; this one costs 400,000)", other.Note);
+
+        var withoutBudget = explained.Plans[1];
+        Assert.All(withoutBudget.Options, o => Assert.Equal(OptionState.OverBudget, o.State));
+        Assert.Equal("not available: its fixed cost 400,000 alone is over the budget 0", withoutBudget.Options[1].Note);
+    }
+
+    [Fact]
+    public async Task DiffPlansComparesWhatTwoPlansDoWithEachOption()
+    {
+        await RegisterTwoLines();
+        var none = await Plan(0);
+        var one = await Plan(500_000);
+
+        var diff = await _audit.DiffPlansAsync(new DiffPlansRequest { PlanA = none.PlanId, PlanB = one.PlanId });
+
+        Assert.Equal((0.0, 300_000.0), (diff.OptionSpentA, diff.OptionSpentB));
+        Assert.Equal(["O-B", "O-LINE"], diff.Options.Select(o => o.OptionId));
+        Assert.Equal((OptionState.OverBudget, OptionState.Taken, 0L), (diff.Options[0].StateA, diff.Options[0].StateB, diff.Options[0].UnitsA));
+        Assert.Equal(one.Options.Single(o => o.OptionId == "O-B").Units, diff.Options[0].UnitsB);
+        Assert.Equal((OptionState.OverBudget, OptionState.NotTaken), (diff.Options[1].StateA, diff.Options[1].StateB));
+        Assert.Equal(diff.Options[0].UnitsB, diff.Sources.Single(s => s.Source == "option:O-B").UnitsB);
+        Assert.Empty((await _audit.DiffPlansAsync(new DiffPlansRequest { PlanA = one.PlanId, PlanB = one.PlanId })).Options);
     }
 
     [Fact]

@@ -34,6 +34,22 @@ public static class Fixtures
         });
     }
 
+    /// <summary>
+    /// Adds O-LINE to the small registry (F1 can add 3,000 masks a day from 2020-02-04, ramping up over a day, for
+    /// 400,000) and submits D-CRIT, 8,000 critical masks due in R3 on 2020-02-08: F1 alone makes 4,000 of them in time.
+    /// </summary>
+    public static async Task RegisterLineAndCriticalDemand(RegistryService.RegistryServiceClient registry, DemandService.DemandServiceClient demand)
+    {
+        await registry.UpsertOptionsAsync(new UpsertOptionsRequest
+        {
+            Options =
+            {
+                new ProductionOption { OptionId = "O-LINE", FactoryId = "F1", Sku = "MASK", UnitsPerDay = 3000, UnitCost = 0.8, ReadyDate = "2020-02-04", RampDays = 1, FixedCost = 400_000 },
+            },
+        });
+        await demand.SubmitDemandsAsync(Batch(Line("D-CRIT", 8000, due: "2020-02-08", priority: Priority.Critical)));
+    }
+
     public static DemandLine Line(string requestId, long quantity = 100, string sku = "MASK", string region = "R3",
         string due = "2020-02-10", Priority priority = Priority.High) =>
         new() { RequestId = requestId, Sku = sku, Quantity = quantity, Region = region, DueDate = due, Priority = priority };

@@ -5,7 +5,10 @@ using Grpc.Core;
 
 namespace EmergencyDispatch.Cli.Commands;
 
-/// <summary><c>dispatchctl assignments list|watch|accept|reject|report|rejections|clear-rejection</c>: the factory loop of the active plan.</summary>
+/// <summary>
+/// <c>dispatchctl assignments list|watch|accept|reject|report|rejections|clear-rejection|accept-option|reject-option|option-rejections|clear-option-rejection</c>:
+/// the factory loop of the active plan.
+/// </summary>
 public static class AssignmentsCommands
 {
     private static readonly string[] Columns =
@@ -21,6 +24,10 @@ public static class AssignmentsCommands
             Report(host),
             Rejections(host),
             ClearRejection(host),
+            AcceptOption(host),
+            RejectOption(host),
+            OptionRejections(host),
+            ClearOptionRejection(host),
         };
 
     /// <summary>The <c>--factory</c> option naming whose assignments (or capacity) a command is about.</summary>
@@ -56,6 +63,19 @@ public static class AssignmentsCommands
             ClearNextPageToken = r => r.NextPageToken = "",
             Columns = Columns,
             Row = Row,
+            Footer = (c, r) =>
+            {
+                if (r.OptionOrders.Count == 0)
+                    return;
+                c.Console.WriteLine("option orders:");
+                c.Console.Out.Write(Output.Table(
+                    ["order_id", "plan_id", "option_id", "sku", "units", "first_date", "fixed_cost", "status", "reason"],
+                    r.OptionOrders.Select(o => new[]
+                    {
+                        ProtoText.Number(o.OrderId), ProtoText.Number(o.PlanId), o.OptionId, o.Sku, ProtoText.Number(o.Units), o.FirstDate,
+                        o.FixedCost.ToString("#,0.##", System.Globalization.CultureInfo.InvariantCulture), Code(o.Status), o.Reason,
+                    })));
+            },
         }.RunAsync(context, paging, ct));
         return command;
     }
@@ -77,7 +97,7 @@ public static class AssignmentsCommands
             var last = request.AfterVersion;
             await foreach (var message in call.ResponseStream.ReadAllAsync(ct))
             {
-                last = Math.Max(last, message.Assignment?.Version ?? message.Synced?.Version ?? 0);
+                last = Math.Max(last, message.Assignment?.Version ?? message.OptionOrder?.Version ?? message.Synced?.Version ?? 0);
                 if (context.Json)
                     Output.WriteJson(context.Console, message);
                 else
@@ -219,6 +239,90 @@ public static class AssignmentsCommands
             : $"cleared {ProtoText.Number(cleared)} rejection(s) of {pair}; the next plan may use the pair again.";
     }
 
+    private static Argument<long> OrderArgument() => new("order_id") { Description = "The option order's id." };
+
+    private static Command AcceptOption(CliHost host)
+    {
+        var factory = FactoryOption("The factory whose option order this is.");
+        var id = OrderArgument();
+        var command = new Command("accept-option", "Accept a pending option order: the factory sets the line up; later plans keep it at no further cost.") { factory, id };
+        host.SetAction(command, (context, ct) => AcknowledgeOrderAsync(context, new AcknowledgeOptionOrderRequest
+        {
+            FactoryId = context.Get(factory)!,
+            OrderId = context.Get(id),
+            Decision = Decision.Accept,
+        }, ct));
+        return command;
+    }
+
+    private static Command RejectOption(CliHost host)
+    {
+        var factory = FactoryOption("The factory whose option order this is.");
+        var id = OrderArgument();
+        var reason = new Option<string>("--reason") { Description = "Why the factory will not set the line up (up to 500 characters).", HelpName = "TEXT", Required = true };
+        var command = new Command("reject-option", "Reject a pending option order; plans do not use the option until a coordinator clears the rejection.")
+        {
+            factory, id, reason,
+        };
+        host.SetAction(command, (context, ct) => AcknowledgeOrderAsync(context, new AcknowledgeOptionOrderRequest
+        {
+            FactoryId = context.Get(factory)!,
+            OrderId = context.Get(id),
+            Decision = Decision.Reject,
+            Reason = context.Get(reason)!,
+        }, ct));
+        return command;
+    }
+
+    private static async Task<int> AcknowledgeOrderAsync(CommandContext context, AcknowledgeOptionOrderRequest request, CancellationToken ct)
+    {
+        var order = await context.Assignments.AcknowledgeOptionOrderAsync(request, cancellationToken: ct);
+        if (context.Json)
+            Output.WriteJson(context.Console, order);
+        else
+            context.Console.WriteLine(OrderLine(order));
+        return ExitCodes.Ok;
+    }
+
+    private static Command OptionRejections(CliHost host)
+    {
+        var factory = FactoryOption("Only this factory's option rejections (default: every factory's).", required: false);
+        var paging = new PagingOptions();
+        var command = new Command("option-rejections", "List the option rejections in force, by option.") { factory };
+        paging.AddTo(command);
+
+        host.SetAction(command, (context, ct) => new PagedList<ListOptionRejectionsResponse, OptionRejection>
+        {
+            Fetch = async (page, token) => await context.Assignments.ListOptionRejectionsAsync(
+                new ListOptionRejectionsRequest { Page = page, FactoryId = context.Get(factory) ?? "" }, cancellationToken: token),
+            Items = r => r.Rejections,
+            NextPageToken = r => r.NextPageToken,
+            ClearNextPageToken = r => r.NextPageToken = "",
+            Columns = ["option_id", "factory_id", "order_id", "reason", "rejected_at", "rejected_by"],
+            Row = r => [r.OptionId, r.FactoryId, ProtoText.Number(r.OrderId), r.Reason, ProtoText.Time(r.RejectedAt), r.RejectedBy],
+        }.RunAsync(context, paging, ct));
+        return command;
+    }
+
+    private static Command ClearOptionRejection(CliHost host)
+    {
+        var option = new Option<string>("--option") { Description = "The option its factory rejected.", HelpName = "OPTION_ID", Required = true };
+        var command = new Command("clear-option-rejection", "Let the planner take an option again after its factory rejected it.") { option };
+        host.SetAction(command, async (context, ct) =>
+        {
+            var request = new ClearOptionRejectionRequest { OptionId = context.Get(option)! };
+            var response = await context.Assignments.ClearOptionRejectionAsync(request, cancellationToken: ct);
+            if (context.Json)
+                Output.WriteJson(context.Console, response);
+            else
+                context.Console.WriteLine(response.Cleared == 0
+                    ? $"no rejection of option {request.OptionId} was in force; nothing changed."
+                    : $"cleared {ProtoText.Number(response.Cleared)} rejection(s) of option {request.OptionId}; the next plan may take it again.");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
     private static Argument<long> AssignmentArgument() => new("assignment_id") { Description = "The assignment's id." };
 
     /// <summary>One line of a watch: an assignment in its state at a version, or where the stream turned live.</summary>
@@ -226,6 +330,7 @@ public static class AssignmentsCommands
     {
         WatchAssignmentsResponse.EventOneofCase.Assignment => AssignmentLine(message.Assignment),
         WatchAssignmentsResponse.EventOneofCase.Synced => SyncedLine(message.Synced.Version),
+        WatchAssignmentsResponse.EventOneofCase.OptionOrder => OrderLine(message.OptionOrder),
         _ => message.EventCase.ToString(),
     };
 
@@ -242,6 +347,14 @@ public static class AssignmentsCommands
             + $"{ProtoText.Number(a.Quantity)} {a.Sku} for demand {ProtoText.Number(a.DemandId)} ({a.RequestId}), "
             + $"produce {a.ProductionDate}, arrive {a.ArrivalDate}, produced {ProtoText.Number(a.Produced)}, plan {ProtoText.Number(a.PlanId)}";
         return a.Reason.Length > 0 ? $"{line}; reason: {a.Reason}" : line;
+    }
+
+    /// <summary>An option order on one line, its version first: <c>v14 option order 2 PENDING: line O7 for MASK, 4,000 units from 2020-02-05, ...</c>.</summary>
+    public static string OrderLine(OptionOrder o)
+    {
+        var line = $"v{ProtoText.Number(o.Version)} option order {ProtoText.Number(o.OrderId)} {Code(o.Status)}: line {o.OptionId} for {o.Sku}, "
+            + $"{ProtoText.Number(o.Units)} units from {o.FirstDate}, fixed cost {o.FixedCost.ToString("#,0.##", System.Globalization.CultureInfo.InvariantCulture)}, plan {ProtoText.Number(o.PlanId)}";
+        return o.Reason.Length > 0 ? $"{line}; reason: {o.Reason}" : line;
     }
 
     /// <summary>An assignment status as the server stores it: PENDING, ACCEPTED, REJECTED, DONE or WITHDRAWN.</summary>

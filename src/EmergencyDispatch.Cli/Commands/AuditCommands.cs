@@ -73,6 +73,8 @@ public static class AuditCommands
                 var more = Math.Max(0, p.Competitors.Count - 10) + p.MoreCompetitors;
                 if (more > 0)
                     context.Console.WriteLine($"  … and {more} more demands ({N(p.Competitors.Skip(10).Sum(c => c.Units) + p.MoreUnits)} units)");
+                foreach (var n in p.Options)
+                    context.Console.WriteLine($"  option {n.OptionId} at {n.FactoryId} could have made {N(n.OnTimeCapacity)} units on time ({N(n.Units)} to this demand): {n.Note}");
             }
             return ExitCodes.Ok;
         });
@@ -283,6 +285,13 @@ public static class AuditCommands
             {
                 WriteLargest(context, "sources", ["source", "units_a", "units_b"], [.. response.Sources],
                     s => [s.Source, ProtoText.Number(s.UnitsA), ProtoText.Number(s.UnitsB)], rows);
+            }
+            if (response.Options.Count > 0)
+            {
+                WriteLargest(context, "options", ["option_id", "factory_id", "fixed_cost", "state_a", "state_b", "units_a", "units_b"], [.. response.Options],
+                    o => [o.OptionId, o.FactoryId, ProtoText.Number(o.FixedCost), ProtoText.Code(o.StateA), ProtoText.Code(o.StateB), ProtoText.Number(o.UnitsA), ProtoText.Number(o.UnitsB)],
+                    rows);
+                context.Console.WriteLine($"options spent: {ProtoText.Number(response.OptionSpentA)} in plan a, {ProtoText.Number(response.OptionSpentB)} in plan b");
             }
             if (response.Materials.Count > 0)
             {

@@ -57,6 +57,7 @@ public static class PlanCommands
             HelpName = "N",
         };
 
+        var budget = OptionsCommands.BudgetOption("The most the plan may spend on the fixed costs of the registry's options (default 0: none but those their factories accepted).");
         var publish = new Option<bool>("--publish")
         {
             Description = "Publish the plan as soon as it is stored, so its assignments reach the factories (if publishing is refused it stays a DRAFT).",
@@ -64,7 +65,7 @@ public static class PlanCommands
         var command = new Command(
             "create", "Plan all open demand against the registry, show progress, then the plan's summary (the plan is stored as a DRAFT unless --publish).")
         {
-            start, horizon, planner, timeLimit, frozenDays, publish,
+            start, horizon, planner, timeLimit, frozenDays, budget, publish,
         };
         command.Validators.Add(r =>
         {
@@ -86,6 +87,8 @@ public static class PlanCommands
                 request.TimeLimit = Duration.FromTimeSpan(TimeSpan.FromSeconds(seconds));
             if (context.Get(frozenDays) is { } days)
                 request.FrozenDays = days;
+            if (OptionsCommands.Budget(context.Get(budget)) is { } optionBudget)
+                request.OptionBudget = optionBudget;
             using var call = context.Planning.CreatePlan(request, cancellationToken: ct);
             var summary = await WithProgressAsync(context, call.ResponseStream, ct);
             WriteSummary(context, summary);

@@ -85,6 +85,31 @@ public static class PlanSummaryView
             .ToList();
         Write(console, tiers, largest);
         WriteMaterials(console, [.. summary.Materials.Select(m => new MaterialMetrics(m.MaterialId, m.Supplied, m.Used, m.Moved))]);
+        WriteOptions(console, summary);
+    }
+
+    /// <summary>A stored plan's options: those taken with their units, first day, demands and units per tier; those it could not take; the budget spent.</summary>
+    public static void WriteOptions(CliConsole console, PlanSummary summary)
+    {
+        if (summary.Options.Count == 0)
+            return;
+        var taken = summary.Options.Where(o => o.Taken).ToList();
+        if (taken.Count > 0)
+        {
+            console.Out.Write(Output.Table(
+                ["option", "factory", "sku", "units", "first day", "demands", "CRITICAL", "HIGH", "NORMAL", "LOW", "fixed cost"],
+                taken.Select(o => new[]
+                {
+                    o.OptionId, o.FactoryId, o.Sku, N(o.Units), o.FirstDate, N(o.DemandCount),
+                    N(o.UnitsByPriority[0].Units), N(o.UnitsByPriority[1].Units), N(o.UnitsByPriority[2].Units), N(o.UnitsByPriority[3].Units),
+                    o.State == Api.V1.OptionState.Committed ? "committed" : Q(o.FixedCost),
+                })));
+        }
+        var unavailable = summary.Options.Where(o => o.State is Api.V1.OptionState.Rejected or Api.V1.OptionState.OverBudget).ToList();
+        var line = $"options: {N(taken.Count)} of {N(summary.Options.Count)} taken, {Q(summary.OptionSpent)} of the budget {Q(summary.Request.OptionBudget)} spent";
+        if (unavailable.Count > 0)
+            line += "; not available: " + string.Join(", ", unavailable.Select(o => $"{o.OptionId} ({(o.State == Api.V1.OptionState.Rejected ? "rejected" : "over the budget")})"));
+        console.WriteLine(line);
     }
 
     public static void Write(CliConsole console, IReadOnlyList<Tier> tiers, IReadOnlyList<Shortfall> shortfalls)

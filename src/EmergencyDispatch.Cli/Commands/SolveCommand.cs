@@ -26,17 +26,8 @@ public static class SolveCommand
         planner.AcceptOnlyFromAmong("lp", "greedy");
         var timeLimit = TimeLimitOption($"Seconds the planner may take, at most {Rules.MaxTimeLimitSeconds} (default {Rules.DefaultTimeLimitSeconds}); when they run out, the plan of the last completed step is written.");
 
-        var budget = new Option<string?>("--option-budget")
-        {
-            Description = "The most the plan may spend on the fixed costs of options (options.csv); default: scenario.json's option_budget, else 0.",
-            HelpName = "B",
-        };
-        budget.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<string?>() is { } text && OptionsCommands.ParseBudgets(text, out var values) is var problem
-                && (problem is not null || values.Count != 1))
-                r.AddError($"--option-budget {problem ?? "is one number"}.");
-        });
+        var budget = OptionsCommands.BudgetOption(
+            "The most the plan may spend on the fixed costs of options (options.csv); default: scenario.json's option_budget, else 0.");
 
         var command = new Command("solve", "Plan a scenario folder locally and write assignments.csv, outcomes.csv, decisions.csv (with options), material_flows.csv (with materials) and summary.json.")
         {
@@ -46,7 +37,7 @@ public static class SolveCommand
             context.Console,
             context.Get(directory)!,
             context.Get(output)!,
-            context.Get(budget) is { } text && OptionsCommands.ParseBudgets(text, out var values) is null ? values[0] : null,
+            OptionsCommands.Budget(context.Get(budget)),
             new PlannerOptions
             {
                 Planner = context.Get(planner) == "greedy" ? PlannerKind.Greedy : PlannerKind.Lp,

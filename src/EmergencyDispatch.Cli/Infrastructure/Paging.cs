@@ -58,6 +58,9 @@ public sealed class PagedList<TResponse, TItem>
     /// <summary>The columns every table shows; those after them only when the table still fits the console (default: all).</summary>
     public int? RequiredColumns { get; init; }
 
+    /// <summary>What the text output prints after the table, from the first page's response (optional).</summary>
+    public Action<CommandContext, TResponse>? Footer { get; init; }
+
     /// <summary>Fetches the first page (or every page with --all) and prints a table or the response as JSON.</summary>
     public async Task<int> RunAsync(CommandContext context, PagingOptions paging, CancellationToken cancellationToken)
     {
@@ -95,6 +98,7 @@ public sealed class PagedList<TResponse, TItem>
         var more = NextPageToken(response);
         if (more.Length > 0)
             context.Console.WriteLine($"{items.Count} shown; more with --page-token {more} (or --all).");
+        Footer?.Invoke(context, response);
         return ExitCodes.Ok;
     }
 }

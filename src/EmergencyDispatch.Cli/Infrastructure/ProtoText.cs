@@ -65,6 +65,18 @@ public static class ProtoText
     /// <summary>A planner as <c>--planner</c> spells it: lp or greedy.</summary>
     public static string Code(Planner planner) => planner == Planner.Greedy ? "greedy" : "lp";
 
+    /// <summary>An option's state in a plan as the server stores it (TAKEN, NOT_TAKEN, COMMITTED, REJECTED, OVER_BUDGET); "-" where a plan has no such option.</summary>
+    public static string Code(OptionState state) => state switch
+    {
+        OptionState.Taken => "TAKEN",
+        OptionState.NotTaken => "NOT_TAKEN",
+        OptionState.Committed => "COMMITTED",
+        OptionState.Rejected => "REJECTED",
+        OptionState.OverBudget => "OVER_BUDGET",
+        OptionState.Unspecified => "-",
+        _ => state.ToString(),
+    };
+
     /// <summary>A timestamp as <c>yyyy-MM-dd HH:mm:ss</c> UTC, or empty when unset.</summary>
     public static string Time(Timestamp? timestamp) =>
         timestamp is null ? "" : timestamp.ToDateTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);

@@ -129,6 +129,27 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
                 Lanes = { lanes },
             });
         }
+        var optionsA = planA.Options.ToDictionary(o => o.OptionId, StringComparer.Ordinal);
+        var optionsB = planB.Options.ToDictionary(o => o.OptionId, StringComparer.Ordinal);
+        foreach (var id in optionsA.Keys.Union(optionsB.Keys).Order(StringComparer.Ordinal))
+        {
+            var (oa, ob) = (optionsA.GetValueOrDefault(id), optionsB.GetValueOrDefault(id));
+            if (oa is not null && ob is not null && oa.State == ob.State && oa.Units == ob.Units)
+                continue;
+            var either = ob ?? oa!;
+            response.Options.Add(new OptionDiff
+            {
+                OptionId = id,
+                FactoryId = either.FactoryId,
+                FixedCost = either.FixedCost,
+                StateA = oa is null ? Api.V1.OptionState.Unspecified : ApiValues.OptionStateOf(oa.State),
+                StateB = ob is null ? Api.V1.OptionState.Unspecified : ApiValues.OptionStateOf(ob.State),
+                UnitsA = oa?.Units ?? 0,
+                UnitsB = ob?.Units ?? 0,
+            });
+        }
+        response.OptionSpentA = planA.Options.Where(o => o.State == "TAKEN").Sum(o => o.FixedCost);
+        response.OptionSpentB = planB.Options.Where(o => o.State == "TAKEN").Sum(o => o.FixedCost);
         response.Factories.AddRange(factories.Where(f => f.Added != 0 || f.Removed != 0).Select(f => new FactoryDiff
         {
             FactoryId = f.FactoryId,
@@ -240,6 +261,19 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
                 }));
                 entry.MoreCompetitors = (int)(ranked.Total - ranked.Largest.Count);
                 entry.MoreUnits = ranked.TotalUnits - ranked.Largest.Sum(c => c.Units);
+            }
+            if (outcome.Late + outcome.Unmet > 0)
+            {
+                entry.Options.AddRange(audit.OptionNotes(planned.PlanId, demand.DemandId).Select(n => new Api.V1.OptionNote
+                {
+                    OptionId = n.OptionId,
+                    FactoryId = n.FactoryId,
+                    State = ApiValues.OptionStateOf(n.State),
+                    FixedCost = n.FixedCost,
+                    Units = n.Units,
+                    OnTimeCapacity = n.OnTimeCapacity,
+                    Note = n.Note,
+                }));
             }
             response.Plans.Add(entry);
         }

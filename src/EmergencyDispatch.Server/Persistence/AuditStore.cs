@@ -38,6 +38,13 @@ public sealed class AuditStore(Database database)
             """, new { demandId, requestId, submitter }).AsList();
     }
 
+    /// <summary>The options that could have served a short demand on time in a plan (see <see cref="OptionNotes"/>).</summary>
+    public IReadOnlyList<OptionNote> OptionNotes(long planId, long demandId)
+    {
+        using var connection = database.Open();
+        return Persistence.OptionNotes.For(connection, planId, demandId);
+    }
+
     /// <summary>The demand's outcome in every plan that included it, newest first, before the page key.</summary>
     public Page<PlannedOutcome> Outcomes(long demandId, long? beforePlanId, int size)
     {
