@@ -27,7 +27,9 @@ public static class BenchmarkCli
                 var size = Option(args, "--size") ?? "all";
                 var supply = args.Contains("--supply");
                 var options = int.Parse(Option(args, "--options") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
-                return size == "all" ? await PlanBenchmark.RunAllAsync(limit, supply, options) : PlanBenchmark.Run(size, limit, supply, options);
+                // --coupled: plan a part coupled by a binding budget as one LP whatever its size (no OptionChoice).
+                var coupled = args.Contains("--coupled");
+                return size == "all" ? await PlanBenchmark.RunAllAsync(limit, supply, options) : PlanBenchmark.Run(size, limit, supply, options, coupled);
             case "loop":
                 if (server is not null)
                 {

@@ -39,7 +39,7 @@ public static class PlanBenchmark
     /// materials consumed by two thirds of the skus; with <paramref name="options"/>, that many options (conversions and
     /// expansions, ready on days 2–8, ramps of 0–3 days) and a budget of a third of their fixed costs.
     /// </summary>
-    public static int Run(string size, double timeLimit, bool supply, int options = 0)
+    public static int Run(string size, double timeLimit, bool supply, int options = 0, bool coupled = false)
     {
         var (factories, demands) = Sizes[size];
         var generated = ScenarioGenerator.Generate(new GeneratorOptions
@@ -57,7 +57,8 @@ public static class PlanBenchmark
             $"{size}: {factories:N0} factories, {demands:N0} demands, 30 skus, 31 regions, 14 days, demand/capacity {generated.Ratio:0.000}{extra}"));
 
         var greedy = Timed(() => Planner.Plan(input, new PlannerOptions { Planner = PlannerKind.Greedy }));
-        var lp = Timed(() => Planner.Plan(input, new PlannerOptions { TimeLimit = TimeSpan.FromSeconds(timeLimit) }));
+        var planner = new PlannerOptions { TimeLimit = TimeSpan.FromSeconds(timeLimit), CoupledDemandsLimit = coupled ? int.MaxValue : new PlannerOptions().CoupledDemandsLimit };
+        var lp = Timed(() => Planner.Plan(input, planner));
         var peak = Process.GetCurrentProcess().PeakWorkingSet64;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  greedy: {greedy.Seconds:0.000} s; lp: {lp.Seconds:0.000} s (first plan of the process), {lp.Plan.Completion}, last step {lp.Plan.LastCompletedStep?.Name ?? "none"}; peak working set {peak / 1e6:0} MB"));
@@ -66,7 +67,7 @@ public static class PlanBenchmark
             // A service plans many times: the same plan again, with the solver loaded and the code compiled; small plans
             // a few times, since one run on a shared 2-core machine varies by a tenth.
             var runs = lp.Seconds < 2 ? 5 : 1;
-            var again = Enumerable.Range(0, runs).Select(_ => Timed(() => Planner.Plan(input, new PlannerOptions { TimeLimit = TimeSpan.FromSeconds(timeLimit) }))).ToList();
+            var again = Enumerable.Range(0, runs).Select(_ => Timed(() => Planner.Plan(input, planner))).ToList();
             var seconds = again.Select(a => a.Seconds).Order().ToList();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  lp again ({runs} run(s)): best {seconds[0]:0.000} s, median {seconds[seconds.Count / 2]:0.000} s; same assignments: {again.All(a => a.Plan.Assignments.SequenceEqual(lp.Plan.Assignments))}"));
@@ -81,6 +82,11 @@ public static class PlanBenchmark
             var taken = lp.Plan.Decisions.Where(d => d.Taken).ToList();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  options: {taken.Count} of {lp.Plan.Decisions.Count} taken, {taken.Sum(d => d.Units):N0} units on their lines, {lp.Plan.StepValues.Single(v => v.Step.Kind == StepKind.OptionCost).Value:N0} spent"));
+            if (lp.Plan.Choice is { } choice)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  options chosen first: {choice.Kept} of {choice.Priced} priced options kept ({choice.KeptFixedCost:N0} in fixed costs) in {choice.Elapsed.TotalSeconds:0.00} s; the bounds below are the plan's with them"));
+            }
             Console.WriteLine("  gap to the LP bound per step (plan value / bound): " + string.Join(", ", lp.Plan.StepValues.Zip(lp.Plan.Bounds).Select(p =>
                 string.Create(CultureInfo.InvariantCulture, $"{p.First.Step.Name} {Gap(p.First.Value, p.Second.Value)}"))));
         }

@@ -55,7 +55,7 @@ public sealed class OptionLoopCliTests : IDisposable
 
         var (_, listed, _) = await Run("assignments", "list", "--factory", "F1");
         Assert.Contains("option orders:", listed);
-        var order = Regex.Match(listed, @"│ (\d+) +│ \d+ +│ O-LINE +│ MASK +│ 4000 +│ 2020-02-05 +│ 400,000 +│ PENDING");
+        var order = Regex.Match(listed, @"│ (\d+) +│ \d+ +│ O-LINE +│ MASK +│ 4000 +│ 2020-02-05 +│ 400000 +│ PENDING");
         Assert.True(order.Success, listed);
 
         var (acceptExit, accepted, acceptError) = await Run("assignments", "accept-option", order.Groups[1].Value, "--factory", "F1");

@@ -73,7 +73,7 @@ public static class AssignmentsCommands
                     r.OptionOrders.Select(o => new[]
                     {
                         ProtoText.Number(o.OrderId), ProtoText.Number(o.PlanId), o.OptionId, o.Sku, ProtoText.Number(o.Units), o.FirstDate,
-                        o.FixedCost.ToString("#,0.##", System.Globalization.CultureInfo.InvariantCulture), Code(o.Status), o.Reason,
+                        ProtoText.Number(o.FixedCost), Code(o.Status), o.Reason,
                     })));
             },
         }.RunAsync(context, paging, ct));

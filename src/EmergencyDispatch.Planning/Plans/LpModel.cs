@@ -481,6 +481,58 @@ internal sealed class LpModel : IDisposable
         return status;
     }
 
+    /// <summary>
+    /// Solves the LP once for a weighted sum of steps' measures (each weight per unit of its step's measure, a
+    /// minimised step counting against), no step held; the priced decisions' values (option index, y, and what the
+    /// line's production is worth to the objective), in option order, or none when the solve did not reach an optimum. <see cref="OptionChoice"/> reads which lines the LP
+    /// relaxation wants from it.
+    /// </summary>
+    public (Solver.ResultStatus Status, IReadOnlyList<(int Option, double Value, double Worth)> Decisions) OptimiseWeighted(
+        IReadOnlyList<(Step Step, double Weight)> steps, TimeSpan timeLimit)
+    {
+        var coefficients = new Dictionary<Variable, double>(ReferenceEqualityComparer.Instance);
+        foreach (var (step, weight) in steps)
+        {
+            foreach (var (v, c) in Terms(step))
+                coefficients[v] = coefficients.GetValueOrDefault(v) + (step.Maximise ? weight : -weight) * c;
+        }
+        var objective = Solver.Objective();
+        objective.Clear();
+        foreach (var (v, c) in coefficients)
+            objective.SetCoefficient(v, c);
+        objective.SetMaximization();
+        var status = SolveLp(timeLimit);
+        if (status != Solver.ResultStatus.OPTIMAL)
+            return (status, []);
+        // What each line's production is worth to the objective: its share of the units made where it waits to ship,
+        // times what the shipments from there earn in the objective (a line that alone serves critical demand is worth
+        // it all, even when the LP opens it only as far as that demand needs).
+        var earned = new Dictionary<(Origin, string), double>();
+        foreach (var sh in _shipments)
+        {
+            var key = (sh.Origin, Context.Demands[sh.Demand].Sku);
+            earned[key] = earned.GetValueOrDefault(key) + coefficients.GetValueOrDefault(sh.Var) * sh.Var.SolutionValue();
+        }
+        var made = new Dictionary<(Origin, string), double>();
+        var madeOnLine = new Dictionary<(int Option, Origin Origin, string Sku), double>();
+        foreach (var p in _productions)
+        {
+            var key = (Context.OriginOf(p.Factory), p.Sku);
+            var units = p.Var.SolutionValue() * p.UnitsPerDay;
+            made[key] = made.GetValueOrDefault(key) + units;
+            if (p.Option >= 0)
+                madeOnLine[(p.Option, key.Item1, p.Sku)] = madeOnLine.GetValueOrDefault((p.Option, key.Item1, p.Sku)) + units;
+        }
+        var worth = new Dictionary<int, double>();
+        foreach (var ((option, origin, sku), units) in madeOnLine)
+        {
+            var total = made[(origin, sku)];
+            if (total > 0)
+                worth[option] = worth.GetValueOrDefault(option) + units / total * earned.GetValueOrDefault((origin, sku));
+        }
+        return (status, [.. _priced.Select(p => (p.Option, p.Taken.SolutionValue(), worth.GetValueOrDefault(p.Option)))]);
+    }
+
     /// <summary>LPs solved by the branch and bound over decisions (rounded plans included), over all steps so far.</summary>
     public int Nodes { get; private set; }
 

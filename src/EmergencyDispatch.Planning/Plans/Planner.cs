@@ -27,6 +27,13 @@ public sealed record PlannerOptions
 
     /// <summary>The OR-Tools linear solver: GLOP (default) or CLP; it must report duals and reduced costs.</summary>
     public string LpSolver { get; init; } = "GLOP";
+
+    /// <summary>
+    /// Demands of the part a binding budget couples from which the plan chooses its options first and keeps its parts
+    /// apart (<see cref="OptionChoice"/>); below it the part is planned coupled, every step's mixed-integer optimum
+    /// searched for.
+    /// </summary>
+    public int CoupledDemandsLimit { get; init; } = 200;
 }
 
 /// <summary>How far a plan got.</summary>
@@ -71,6 +78,9 @@ public sealed record PlanResult(
     /// were whole; empty for the greedy baseline.
     /// </summary>
     public IReadOnlyList<StepValue> Bounds { get; init; } = [];
+
+    /// <summary>What choosing the options first did (a large part coupled by a binding budget); null when the plan was made without it.</summary>
+    public OptionChoiceReport? Choice { get; init; }
 }
 
 /// <summary>Whether a plan takes an option, and the units it plans on the option's line.</summary>
@@ -97,11 +107,21 @@ public static class Planner
         if (options.Planner == PlannerKind.Greedy)
             return Result(context, GreedyPlanner.Plan(context), PlanCompletion.Complete, Plans.Step.All[^1], []);
 
+        // A large part coupled by a binding budget: its options are chosen first, and the plan takes its decisions
+        // among them with its parts apart. Outcomes and step values are those of the input as given.
+        var planned = context;
+        OptionChoiceReport? choice = null;
+        if (OptionChoice.Applies(context, options) && OptionChoice.Choose(context, options, options.TimeLimit) is { } chosen)
+        {
+            planned = new PlanContext(input with { RejectedOptions = [.. input.RejectedOptions, .. chosen.Left.Order(StringComparer.Ordinal)] });
+            choice = chosen.Report;
+        }
+
         var steps = Plans.Step.All;
         var timings = new List<StepTiming>();
         var completed = -1;
         SolverFailure? failure = null;
-        var models = context.Components().Select(c => new LpModel(context, c, options.LpSolver)).ToList();
+        var models = planned.Components().Select(c => new LpModel(planned, c, options.LpSolver)).ToList();
         // Each part's solution as of the last step that every part completed.
         var solutions = new LpSolution?[models.Count];
         // The continuous optimum of each completed step, commitments included: MODEL.md's reference (a).
@@ -141,7 +161,7 @@ public static class Planner
         // Not even the first step finished in time: the greedy plan is still a plan.
         var assignments = completed < 0
             ? GreedyPlanner.Plan(context)
-            : Rounding.ToAssignments(context, new LpSolution(
+            : Rounding.ToAssignments(planned, new LpSolution(
                 [.. solutions.SelectMany(s => s?.Production ?? [])],
                 [.. solutions.SelectMany(s => s?.Shipments ?? [])])
             {
@@ -155,9 +175,9 @@ public static class Planner
             : failure is not null ? PlanCompletion.SolverFailed
             : PlanCompletion.TimeLimit;
         if (completion == PlanCompletion.Complete)
-            assignments = IntegerPolish.Polish(context, assignments, optimum, options.TimeLimit - clock.Elapsed, cancellationToken);
+            assignments = IntegerPolish.Polish(planned, assignments, optimum, options.TimeLimit - clock.Elapsed, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
-        return Result(context, assignments, completion, completed >= 0 ? steps[completed] : null, timings) with { Failure = failure, Size = size, Bounds = bounds };
+        return Result(context, assignments, completion, completed >= 0 ? steps[completed] : null, timings) with { Failure = failure, Size = size, Bounds = bounds, Choice = choice };
     }
 
     /// <summary>

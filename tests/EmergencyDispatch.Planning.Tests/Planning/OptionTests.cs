@@ -44,9 +44,9 @@ public sealed class OptionTests
 
     private static double Value(PlanResult plan, string step) => plan.StepValues.Single(v => v.Step.Name == step).Value;
 
-    private static PlanResult PlanChecked(PlanningInput input)
+    private static PlanResult PlanChecked(PlanningInput input, bool chooseFirst = false)
     {
-        var plan = Planner.Plan(input, new PlannerOptions());
+        var plan = Planner.Plan(input, new PlannerOptions { CoupledDemandsLimit = chooseFirst ? 0 : int.MaxValue });
         Assert.Equal(PlanCompletion.Complete, plan.Completion);
         Assert.Empty(PlanEvaluator.Check(input, plan.Assignments));
         return plan;
@@ -128,25 +128,32 @@ public sealed class OptionTests
         Assert.Equal(400, Value(plan, "option_cost"));
     }
 
-    [Fact]
-    public void TheBudgetCapsTheOptionsTaken()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TheBudgetCapsTheOptionsTaken(bool chooseFirst)
     {
-        // Both lines would serve; the budget pays for one, and the larger is taken.
+        // Both lines would serve; the budget pays for one, and the larger is taken (chosen first or planned coupled).
         var plan = PlanChecked(Input([Demand("C", 2000, 5, Priority.Critical)],
-            [Option("O-S", 50, 0, 300), Option("O-L", 100, 0, 300, factory: "TEX")], budget: 500));
+            [Option("O-S", 50, 0, 300), Option("O-L", 100, 0, 300, factory: "TEX")], budget: 500), chooseFirst);
 
+        Assert.Equal(chooseFirst, plan.Choice is not null);
         Assert.Equal(["O-L"], plan.Decisions.Where(d => d.Taken).Select(d => d.OptionId));
         Assert.Equal(1200, Of(plan, "C").OnTime);
         Assert.Equal(300, Value(plan, "option_cost"));
     }
 
-    [Fact]
-    public void CriticalDemandJustifiesAnOptionThatLowDemandDoesNot()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void CriticalDemandJustifiesAnOptionThatLowDemandDoesNot(bool chooseFirst)
     {
-        // Gowns: nobody makes them; CRITICAL demand of 100 gowns and LOW demand of 500 masks beyond F1. One option fits the budget.
+        // Gowns: nobody makes them; CRITICAL demand of 100 gowns and LOW demand of 500 masks beyond F1. One option fits
+        // the budget. Chosen first, the gown line alone is kept.
         var plan = PlanChecked(Input([Demand("CG", 100, 5, Priority.Critical, sku: "G"), Demand("LM", 1100, 5, Priority.Low)],
-            [Option("O-GOWN", 50, 0, 800, factory: "TEX", sku: "G"), Option("O-MASK", 100, 0, 800)], budget: 1000));
+            [Option("O-GOWN", 50, 0, 800, factory: "TEX", sku: "G"), Option("O-MASK", 100, 0, 800)], budget: 1000), chooseFirst);
 
+        Assert.Equal(chooseFirst ? new OptionChoiceReport(2, 1, 800, plan.Choice!.Elapsed) : null, plan.Choice);
         Assert.True(Decision(plan, "O-GOWN").Taken);
         Assert.False(Decision(plan, "O-MASK").Taken);
         Assert.Equal(100, Of(plan, "CG").OnTime);
@@ -164,6 +171,25 @@ public sealed class OptionTests
         Assert.Equal(600, Decision(plan, "O-KEPT").Units);
         Assert.False(Decision(plan, "O-NO").Taken);
         Assert.Equal(0, Value(plan, "option_cost"));
+    }
+
+    [Fact]
+    public void ChosenFirstADemandThatOnlyALineLeftOutCouldServeStillCountsAsServable()
+    {
+        // Two gown lines of the same cost and a mask line; the budget pays for two: the larger gown line and the mask
+        // line are kept, the smaller gown line left out. The plan's outcomes (the critical gowns short, their reason
+        // naming the factory of the line left out as capacity not taken) and step values are those of the coupled plan.
+        var input = Input([Demand("CG", 400, 5, Priority.Critical, sku: "G"), Demand("LM", 1100, 5, Priority.Low)],
+            [Option("O-G1", 50, 0, 600, factory: "TEX", sku: "G"), Option("O-G2", 30, 0, 600, sku: "G"), Option("O-MASK", 100, 0, 500)], budget: 1100);
+
+        var chosen = PlanChecked(input, chooseFirst: true);
+        var coupled = PlanChecked(input);
+
+        Assert.NotNull(chosen.Choice);
+        Assert.Equal(coupled.Decisions.Where(d => d.Taken).Select(d => d.OptionId), chosen.Decisions.Where(d => d.Taken).Select(d => d.OptionId));
+        Assert.Equal(coupled.StepValues.Select(v => v.Value), chosen.StepValues.Select(v => v.Value));
+        Assert.Equal(coupled.Outcomes.Select(o => (o.DemandKey, o.OnTime, o.Late, o.ReasonText)), chosen.Outcomes.Select(o => (o.DemandKey, o.OnTime, o.Late, o.ReasonText)));
+        Assert.Contains("CAR", chosen.Outcomes.Single(o => o.DemandKey == "CG").ReasonText);
     }
 
     [Fact]
