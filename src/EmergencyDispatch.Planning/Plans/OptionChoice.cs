@@ -12,7 +12,9 @@ public sealed record OptionChoiceReport(int Priced, int Kept, double KeptFixedCo
 /// chosen first: one LP of the coupled part with every tier's fair share, on-time and delivered units in one weighted
 /// objective (a tier outweighing the next by <see cref="TierRatio"/>, as the lexicographic order puts it first), no
 /// step held; the lines it uses, those whose production is worth most to its objective per unit of fixed cost first,
-/// then the untouched options cheapest first, are kept while their fixed costs fit the budget. The plan then takes its decisions among those alone, lexicographically and exactly; since
+/// then the untouched options cheapest first, are kept while their fixed costs fit the budget. Below
+/// <see cref="SecondChoiceLimit"/> demands a second lateness weight gives a second candidate set, and the plan keeps
+/// the lexicographically better of the two plans. The plan then takes its decisions among those alone, lexicographically and exactly; since
 /// they fit the budget together, the budget cannot bind and every part is planned on its own. The plan's LP bounds
 /// are then those of the plan with the options kept. Smaller problems (<see cref="PlannerOptions.CoupledDemandsLimit"/>)
 /// are planned coupled, with every step's mixed-integer optimum as MODEL.md defines it.
@@ -23,12 +25,16 @@ internal static class OptionChoice
     public const double TierRatio = 100;
 
     /// <summary>
-    /// The weight of lateness in the choice's objective, per unit-day of the part's demand over the horizon, against
-    /// LOW's delivered units per unit. Measured: on a generated province with 30 options, 1 left lateness 0.7% above the
-    /// coupled plan's, 10 and 100 below it with the same service, 1,000 above again; on the seeds at a budget of 1e7, 3
-    /// and 10 left it 0.75% above, 100 within MODEL.md's 0.5% (OptionChoiceTests).
+    /// The weights of lateness in the choice's objective, per unit-day of the part's demand over the horizon, against
+    /// LOW's delivered units per unit; each gives a candidate set and the plan keeps the better. Measured with one weight:
+    /// on a generated province with 30 options, 1 left lateness 0.7% above the coupled plan's, 10 and 100 below it with
+    /// the same service (later, with the lines ranked by worth: 10 below, 100 0.73% above), 30 cost LOW 2% of its
+    /// on-time units; on the seeds at a budget of 1e7, 3 and 10 left lateness 0.75% above, 100 within MODEL.md's 0.5%.
     /// </summary>
-    public const double LatenessWeight = 100;
+    public static readonly double[] LatenessWeights = [100, 10];
+
+    /// <summary>Demands of the coupled part from which only the first weight is tried (each candidate is a whole plan).</summary>
+    public const int SecondChoiceLimit = 2000;
 
     /// <summary>Whether a plan chooses its options first: a budget that binds over a coupled part of at least the limit's demands.</summary>
     public static bool Applies(PlanContext context, PlannerOptions options) =>
@@ -42,13 +48,35 @@ internal static class OptionChoice
     }
 
     /// <summary>
-    /// The priced options the plan may use (the others are left out as if rejected), and the report; null when the
-    /// choice's LP did not reach an optimum in the time given (the plan is then made coupled).
+    /// The candidate sets of priced options to leave out (as if rejected), each with its report: one per lateness weight
+    /// (<see cref="LatenessWeights"/>; only the first for parts of <see cref="SecondChoiceLimit"/> demands or more),
+    /// distinct sets only; empty when the choice's LP did not reach an optimum in the time given (the plan is then
+    /// made coupled).
     /// </summary>
-    public static (IReadOnlySet<string> Left, OptionChoiceReport Report)? Choose(PlanContext context, PlannerOptions options, TimeSpan timeLimit)
+    public static IReadOnlyList<(IReadOnlySet<string> Left, OptionChoiceReport Report)> Choose(PlanContext context, PlannerOptions options, TimeSpan timeLimit)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var part = Coupled(context)!;
+        var weights = part.Demands.Count < SecondChoiceLimit ? LatenessWeights : LatenessWeights[..1];
+        // One LP per weight, side by side: each candidate depends on its weight alone, so the choice stays deterministic.
+        var results = new (IReadOnlySet<string> Left, OptionChoiceReport Report)?[weights.Length];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Threads), TaskScheduler = options.Scheduler ?? TaskScheduler.Default };
+        Parallel.For(0, weights.Length, parallel, i => results[i] = ChooseWith(context, part, options, weights[i], timeLimit, clock));
+        var candidates = new List<(IReadOnlySet<string> Left, OptionChoiceReport Report)>();
+        foreach (var r in results)
+        {
+            if (r is not { } candidate)
+                return [];
+            if (!candidates.Exists(c => c.Left.SetEquals(candidate.Left)))
+                candidates.Add(candidate);
+        }
+        return candidates;
+    }
+
+    /// <summary>The choice's LP with one lateness weight, and the options it leaves out; null when it reached no optimum.</summary>
+    private static (IReadOnlySet<string> Left, OptionChoiceReport Report)? ChooseWith(
+        PlanContext context, PlanComponent part, PlannerOptions options, double latenessWeight, TimeSpan timeLimit, System.Diagnostics.Stopwatch clock)
+    {
         using var model = new LpModel(context, part, options.LpSolver);
         var weighted = new List<(Step Step, double Weight)>();
         var tierWeight = Math.Pow(TierRatio, Priorities.InOrder.Length - 1);
@@ -72,16 +100,26 @@ internal static class OptionChoice
             }
             tierWeight /= TierRatio;
         }
-        // Lateness last, per unit-day of all the part's demand over the horizon, weighted like LOW's delivered units.
+        // Lateness last, per unit-day of all the part's demand over the horizon, against LOW's delivered units per unit.
         var lateness = new Step(StepKind.Lateness, null);
         model.Activate(lateness);
         var unitDays = part.Demands.Sum(d => (double)context.Demands[d].Quantity) * context.Network.Horizon;
         if (unitDays > 0)
-            weighted.Add((lateness, LatenessWeight * tierWeight * TierRatio / unitDays));
-        var (status, decisions) = model.OptimiseWeighted(weighted, timeLimit);
+            weighted.Add((lateness, latenessWeight * tierWeight * TierRatio / unitDays));
+        var (status, decisions) = model.OptimiseWeighted(weighted, timeLimit - clock.Elapsed);
         if (status != Google.OrTools.LinearSolver.Solver.ResultStatus.OPTIMAL)
             return null;
+        var (left, kept, spent) = Kept(context, decisions);
+        return (left, new OptionChoiceReport(left.Count + kept, kept, spent, clock.Elapsed));
+    }
 
+    /// <summary>
+    /// The lines the LP uses, by what their production is worth per unit of fixed cost (a line the LP opens a third of
+    /// the way serving critical demand outranks one it opens almost fully for low demand), then by how far open, then
+    /// the untouched options cheapest first, kept while their fixed costs fit the budget; the priced options left out.
+    /// </summary>
+    private static (IReadOnlySet<string> Left, int Kept, double Spent) Kept(PlanContext context, IReadOnlyList<(int Option, double Value, double Worth)> decisions)
+    {
         var budget = context.Network.Input.OptionBudget;
         var kept = new HashSet<int>();
         var spent = 0.0;
@@ -98,14 +136,12 @@ internal static class OptionChoice
             }
         }
         const double used = 1e-6;
-        // The lines the LP uses, by what their production is worth per unit of fixed cost (a line the LP opens a third
-        // of the way serving critical demand outranks one it opens almost fully for low demand), then by how far open.
         Keep(decisions.Where(d => d.Value > used)
             .OrderByDescending(d => d.Worth / Math.Max(context.Options[d.Option].FixedCost, 1e-9)).ThenByDescending(d => d.Value).ThenBy(d => d.Option)
             .Select(d => d.Option));
         Keep(decisions.Where(d => d.Value <= used).OrderBy(d => context.Options[d.Option].FixedCost).ThenBy(d => d.Option).Select(d => d.Option));
-        var priced = Enumerable.Range(0, context.Options.Count).Where(context.IsPriced).ToList();
-        var left = priced.Where(o => !kept.Contains(o)).Select(o => context.Options[o].OptionId).ToHashSet(StringComparer.Ordinal);
-        return (left, new OptionChoiceReport(priced.Count, kept.Count, spent, clock.Elapsed));
+        var left = Enumerable.Range(0, context.Options.Count).Where(context.IsPriced).Where(o => !kept.Contains(o))
+            .Select(o => context.Options[o].OptionId).ToHashSet(StringComparer.Ordinal);
+        return (left, kept.Count, spent);
     }
 }

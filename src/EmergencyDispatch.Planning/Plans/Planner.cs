@@ -108,15 +108,52 @@ public static class Planner
             return Result(context, GreedyPlanner.Plan(context), PlanCompletion.Complete, Plans.Step.All[^1], []);
 
         // A large part coupled by a binding budget: its options are chosen first, and the plan takes its decisions
-        // among them with its parts apart. Outcomes and step values are those of the input as given.
-        var planned = context;
-        OptionChoiceReport? choice = null;
-        if (OptionChoice.Applies(context, options) && OptionChoice.Choose(context, options, options.TimeLimit) is { } chosen)
+        // among them with its parts apart (of two candidate sets, the better plan). Outcomes and step values are those
+        // of the input as given.
+        if (OptionChoice.Applies(context, options) && OptionChoice.Choose(context, options, options.TimeLimit) is { Count: > 0 } candidates)
         {
-            planned = new PlanContext(input with { RejectedOptions = [.. input.RejectedOptions, .. chosen.Left.Order(StringComparer.Ordinal)] });
-            choice = chosen.Report;
+            // The candidates' plans side by side, the threads shared out; each plan does not depend on its threads.
+            var plans = new PlanResult[candidates.Count];
+            var each = options with { Threads = Math.Max(1, options.Threads / candidates.Count) };
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Threads), TaskScheduler = options.Scheduler ?? TaskScheduler.Default };
+            Parallel.For(0, candidates.Count, parallel, i =>
+            {
+                var planned = new PlanContext(input with { RejectedOptions = [.. input.RejectedOptions, .. candidates[i].Left.Order(StringComparer.Ordinal)] });
+                plans[i] = PlanLp(input, context, planned, each, i == 0 ? progress : null, clock, cancellationToken) with { Choice = candidates[i].Report };
+            });
+            var best = plans[0];
+            foreach (var plan in plans.Skip(1))
+            {
+                if (Better(plan, best))
+                    best = plan;
+            }
+            return best;
         }
+        return PlanLp(input, context, context, options, progress, clock, cancellationToken);
+    }
 
+    /// <summary>Whether a plan is better than another: complete before not, then by MODEL.md's steps in order.</summary>
+    private static bool Better(PlanResult a, PlanResult b)
+    {
+        if ((a.Completion == PlanCompletion.Complete) != (b.Completion == PlanCompletion.Complete))
+            return a.Completion == PlanCompletion.Complete;
+        foreach (var (x, y) in a.StepValues.Zip(b.StepValues))
+        {
+            if (Math.Abs(x.Value - y.Value) <= 1e-9 * Math.Max(1, Math.Abs(y.Value)))
+                continue;
+            return x.Step.Maximise ? x.Value > y.Value : x.Value < y.Value;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// The lexicographic LP plan of <paramref name="planned"/> (the input's context, or one with the options chosen
+    /// first), its outcomes and values measured on <paramref name="context"/>, the input as given.
+    /// </summary>
+    private static PlanResult PlanLp(
+        PlanningInput input, PlanContext context, PlanContext planned, PlannerOptions options, IProgress<PlanProgress>? progress,
+        System.Diagnostics.Stopwatch clock, CancellationToken cancellationToken)
+    {
         var steps = Plans.Step.All;
         var timings = new List<StepTiming>();
         var completed = -1;
@@ -177,7 +214,7 @@ public static class Planner
         if (completion == PlanCompletion.Complete)
             assignments = IntegerPolish.Polish(planned, assignments, optimum, options.TimeLimit - clock.Elapsed, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
-        return Result(context, assignments, completion, completed >= 0 ? steps[completed] : null, timings) with { Failure = failure, Size = size, Bounds = bounds, Choice = choice };
+        return Result(context, assignments, completion, completed >= 0 ? steps[completed] : null, timings) with { Failure = failure, Size = size, Bounds = bounds };
     }
 
     /// <summary>
