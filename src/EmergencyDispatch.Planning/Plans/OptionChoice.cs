@@ -36,10 +36,6 @@ internal static class OptionChoice
     /// <summary>Demands of the coupled part from which only the first weight is tried (each candidate is a whole plan).</summary>
     public const int SecondChoiceLimit = 2000;
 
-    /// <summary>Whether a plan chooses its options first: a budget that binds over a coupled part of at least the limit's demands.</summary>
-    public static bool Applies(PlanContext context, PlannerOptions options) =>
-        context.BudgetCanBind && Coupled(context) is { } part && part.Demands.Count >= options.CoupledDemandsLimit;
-
     /// <summary>The part the budget couples: the one holding the priced options.</summary>
     private static PlanComponent? Coupled(PlanContext context)
     {
@@ -48,15 +44,17 @@ internal static class OptionChoice
     }
 
     /// <summary>
-    /// The candidate sets of priced options to leave out (as if rejected), each with its report: one per lateness weight
+    /// Where a budget that binds couples a part of at least <see cref="PlannerOptions.CoupledDemandsLimit"/> demands, the
+    /// candidate sets of priced options to leave out (as if rejected), each with its report: one per lateness weight
     /// (<see cref="LatenessWeights"/>; only the first for parts of <see cref="SecondChoiceLimit"/> demands or more),
-    /// distinct sets only; empty when the choice's LP did not reach an optimum in the time given (the plan is then
-    /// made coupled).
+    /// distinct sets only. Empty elsewhere, and when a choice LP reached no optimum in the time given: the plan is then
+    /// made coupled.
     /// </summary>
     public static IReadOnlyList<(IReadOnlySet<string> Left, OptionChoiceReport Report)> Choose(PlanContext context, PlannerOptions options, TimeSpan timeLimit)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var part = Coupled(context)!;
+        if (!context.BudgetCanBind || Coupled(context) is not { } part || part.Demands.Count < options.CoupledDemandsLimit)
+            return [];
         var weights = part.Demands.Count < SecondChoiceLimit ? LatenessWeights : LatenessWeights[..1];
         // One LP per weight, side by side: each candidate depends on its weight alone, so the choice stays deterministic.
         var results = new (IReadOnlySet<string> Left, OptionChoiceReport Report)?[weights.Length];

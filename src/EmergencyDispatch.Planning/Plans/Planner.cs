@@ -110,7 +110,7 @@ public static class Planner
         // A large part coupled by a binding budget: its options are chosen first, and the plan takes its decisions
         // among them with its parts apart (of two candidate sets, the better plan). Outcomes and step values are those
         // of the input as given.
-        if (OptionChoice.Applies(context, options) && OptionChoice.Choose(context, options, options.TimeLimit) is { Count: > 0 } candidates)
+        if (OptionChoice.Choose(context, options, options.TimeLimit) is { Count: > 0 } candidates)
         {
             // The candidates' plans side by side, the threads shared out; each plan does not depend on its threads.
             var plans = new PlanResult[candidates.Count];

@@ -148,8 +148,8 @@ public sealed class AuditGrpcService(PlanStore store, AuditStore audit, Planning
                 UnitsB = ob?.Units ?? 0,
             });
         }
-        response.OptionSpentA = planA.Options.Where(o => o.State == "TAKEN").Sum(o => o.FixedCost);
-        response.OptionSpentB = planB.Options.Where(o => o.State == "TAKEN").Sum(o => o.FixedCost);
+        response.OptionSpentA = planA.OptionSpent;
+        response.OptionSpentB = planB.OptionSpent;
         response.Factories.AddRange(factories.Where(f => f.Added != 0 || f.Removed != 0).Select(f => new FactoryDiff
         {
             FactoryId = f.FactoryId,

@@ -35,11 +35,8 @@ public static class OptionNotes
         if (demand.Sku is null)
             return [];
         var options = connection.Query<PlanOptionRow>(
-            """
-            SELECT option_id AS OptionId, factory_id AS FactoryId, sku, fixed_cost AS FixedCost, ready_date AS ReadyDate, state, units,
-                   first_date AS FirstDate, demands, units_p1 AS UnitsP1, units_p2 AS UnitsP2, units_p3 AS UnitsP3, units_p4 AS UnitsP4
-            FROM plan_option WHERE plan_id = @planId AND sku = @sku ORDER BY option_id
-            """, new { planId, sku = demand.Sku }).AsList();
+            $"SELECT {PlanStore.OptionColumns} FROM plan_option WHERE plan_id = @planId AND sku = @sku ORDER BY option_id",
+            new { planId, sku = demand.Sku }).AsList();
         if (options.Count == 0)
             return [];
 

@@ -65,19 +65,20 @@ public static class OptionOrders
             """
             SELECT option_id, factory_id, sku, fixed_cost, units, first_date FROM plan_option
             WHERE plan_id = @planId AND state = 'TAKEN' ORDER BY option_id
-            """, new { planId }, transaction).ToDictionary(t => t.OptionId, StringComparer.Ordinal);
-        var pending = connection.Query<OptionOrderRow>(
-            $"SELECT {Columns} FROM option_order WHERE status = 'PENDING' ORDER BY order_id", transaction: transaction)
-            .ToDictionary(o => o.OptionId, StringComparer.Ordinal);
+            """, new { planId }, transaction).AsList();
+        var takenIds = taken.Select(t => t.OptionId).ToHashSet(StringComparer.Ordinal);
+        var pendingOrders = connection.Query<OptionOrderRow>(
+            $"SELECT {Columns} FROM option_order WHERE status = 'PENDING' ORDER BY order_id", transaction: transaction).AsList();
+        var pending = pendingOrders.ToDictionary(o => o.OptionId, StringComparer.Ordinal);
         var accepted = connection.Query<string>("SELECT option_id FROM option_order WHERE status = 'ACCEPTED'", transaction: transaction)
             .ToHashSet(StringComparer.Ordinal);
-        foreach (var order in pending.Values.Where(o => !taken.ContainsKey(o.OptionId)))
+        foreach (var order in pendingOrders.Where(o => !takenIds.Contains(o.OptionId)))
         {
             Write(connection, transaction, order with { Status = "WITHDRAWN", Version = ++version, UpdatedAt = at }, insert: false);
             factories.Add(order.FactoryId);
         }
         var nextId = connection.ExecuteScalar<long>("SELECT COALESCE(MAX(order_id), 0) FROM option_order", transaction: transaction);
-        foreach (var t in taken.Values.Where(t => !accepted.Contains(t.OptionId)))
+        foreach (var t in taken.Where(t => !accepted.Contains(t.OptionId)))
         {
             if (pending.TryGetValue(t.OptionId, out var order))
             {

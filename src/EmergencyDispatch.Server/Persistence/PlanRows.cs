@@ -1,3 +1,5 @@
+using EmergencyDispatch.Planning.Plans;
+
 namespace EmergencyDispatch.Server.Persistence;
 
 // Row types of the plan tables (0003_plans.sql), as SQLite stores them.
@@ -77,7 +79,12 @@ public sealed record PlanOptionRow(
     /// <summary>The keys of the demands the line serves, in order (read by <see cref="PlanStore.Get"/> only).</summary>
     public IReadOnlyList<string> RequestIds { get; init; } = [];
 
-    public bool Taken => State is "TAKEN" or "COMMITTED";
+    /// <summary>The state of an option the plan takes and pays for (committed ones cost it nothing).</summary>
+    public static readonly string TakenState = Codes.OptionStates.Code(OptionState.Taken);
+
+    private static readonly string CommittedState = Codes.OptionStates.Code(OptionState.Committed);
+
+    public bool Taken => State == TakenState || State == CommittedState;
 }
 
 /// <summary>What a plan does with one material (see <c>0014_plan_materials.sql</c>).</summary>
@@ -94,4 +101,7 @@ public sealed record StoredPlan(
 
     /// <summary>Every option of the plan's inputs, in id order (read by <see cref="PlanStore.Get"/> only).</summary>
     public IReadOnlyList<PlanOptionRow> Options { get; init; } = [];
+
+    /// <summary>The fixed costs of the options the plan takes and pays for.</summary>
+    public double OptionSpent => Options.Where(o => o.State == PlanOptionRow.TakenState).Sum(o => o.FixedCost);
 }

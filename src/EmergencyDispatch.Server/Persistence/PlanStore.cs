@@ -23,7 +23,8 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
         seq, demand_id AS DemandId, request_key AS RequestKey, priority, quantity, on_time AS OnTime, late, unmet, reason, binding
         """;
 
-    private const string OptionColumns = """
+    /// <summary>The columns of plan_option as <see cref="PlanOptionRow"/> reads them.</summary>
+    internal const string OptionColumns = """
         option_id AS OptionId, factory_id AS FactoryId, sku, fixed_cost AS FixedCost, ready_date AS ReadyDate, state, units, first_date AS FirstDate,
         demands, units_p1 AS UnitsP1, units_p2 AS UnitsP2, units_p3 AS UnitsP3, units_p4 AS UnitsP4
         """;

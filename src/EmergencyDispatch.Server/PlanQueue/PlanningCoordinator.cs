@@ -172,49 +172,40 @@ public sealed class PlanningCoordinator(
         }
     }
 
-    private async Task ReplayAsync(ReplayJob job, CancellationToken stoppingToken)
-    {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(job.CancellationToken, stoppingToken);
-        var ct = linked.Token;
-        var planId = job.Plan.Plan.PlanId;
-        try
-        {
-            var result = await Task.Factory.StartNew(() => Replay(job, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    private Task ReplayAsync(ReplayJob job, CancellationToken stoppingToken) =>
+        RunResultAsync(job, $"Replay of plan {job.Plan.Plan.PlanId} for {job.CreatedBy}", ct => Replay(job, ct), result =>
             logger.LogInformation("Plan {PlanId} replayed for {CreatedBy}: {Completion}, {Assignments} assignments, solved in {SolveSeconds:0.00} s",
-                planId, job.CreatedBy, result.Result.Completion, result.Result.Assignments.Count, result.Solve.TotalSeconds);
-            job.Complete(result);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            logger.LogInformation("Replay of plan {PlanId} for {CreatedBy} cancelled", planId, job.CreatedBy);
-            job.Cancel(ct);
-        }
-        catch (Exception e)
-        {
-            logger.LogError(e, "Replay of plan {PlanId} for {CreatedBy} failed", planId, job.CreatedBy);
-            job.Fail(e);
-        }
-    }
+                job.Plan.Plan.PlanId, job.CreatedBy, result.Result.Completion, result.Result.Assignments.Count, result.Solve.TotalSeconds),
+            stoppingToken);
 
-    private async Task SweepAsync(SweepJob job, CancellationToken stoppingToken)
+    private Task SweepAsync(SweepJob job, CancellationToken stoppingToken) =>
+        RunResultAsync(job, $"Budget sweep of {job.CreatedBy}", ct => Sweep(job, ct), result =>
+            logger.LogInformation("Budget sweep of {CreatedBy}: {Budgets} budgets over {Demands} demands and {Options} options in {SolveSeconds:0.00} s",
+                job.CreatedBy, result.Points.Count, result.DemandCount, result.OptionCount, result.Solve.TotalSeconds),
+            stoppingToken);
+
+    /// <summary>
+    /// Runs a job that stores nothing on a thread of its own (the solve is CPU-bound for up to minutes) and ends it with
+    /// its result, its cancellation (the caller's token or shutdown) or its failure, each logged.
+    /// </summary>
+    private async Task RunResultAsync<T>(ResultJob<T> job, string what, Func<CancellationToken, T> solve, Action<T> done, CancellationToken stoppingToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(job.CancellationToken, stoppingToken);
         var ct = linked.Token;
         try
         {
-            var result = await Task.Factory.StartNew(() => Sweep(job, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            logger.LogInformation("Budget sweep of {CreatedBy}: {Budgets} budgets over {Demands} demands and {Options} options in {SolveSeconds:0.00} s",
-                job.CreatedBy, result.Points.Count, result.DemandCount, result.OptionCount, result.Solve.TotalSeconds);
+            var result = await Task.Factory.StartNew(() => solve(ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            done(result);
             job.Complete(result);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            logger.LogInformation("Budget sweep of {CreatedBy} cancelled", job.CreatedBy);
+            logger.LogInformation("{What} cancelled", what);
             job.Cancel(ct);
         }
         catch (Exception e)
         {
-            logger.LogError(e, "Budget sweep of {CreatedBy} failed", job.CreatedBy);
+            logger.LogError(e, "{What} failed", what);
             job.Fail(e);
         }
     }

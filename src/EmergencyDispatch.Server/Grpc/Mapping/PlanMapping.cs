@@ -63,7 +63,7 @@ public static class PlanMapping
         summary.LargestShortfalls.AddRange(stored.LargestShortfalls.Select(ToApi));
         summary.Materials.AddRange(stored.Materials.Select(m => new MaterialSummary { MaterialId = m.MaterialId, Supplied = m.Supplied, Used = m.Used, Moved = m.Moved }));
         summary.Options.AddRange(stored.Options.Select(ToApi));
-        summary.OptionSpent = stored.Options.Where(o => o.State == "TAKEN").Sum(o => o.FixedCost);
+        summary.OptionSpent = stored.OptionSpent;
         return summary;
     }
 
