@@ -10,11 +10,12 @@ WORKDIR /app
 COPY --from=build /app .
 COPY seeds ./seeds
 RUN mkdir -p /data && chown app:app /data
-# gRPC over h2c on port 8080; the database lives on the /data volume.
+# gRPC over h2c on port 8080, HTTP/JSON (HTTP/1.1) on 8081; the database lives on the /data volume.
 ENV ASPNETCORE_URLS=http://0.0.0.0:8080 \
+    Dispatch__Http__Urls=http://0.0.0.0:8081 \
     ConnectionStrings__Dispatch="Data Source=/data/dispatch.db" \
     Dispatch__Seed__Directory=/app/seeds
 VOLUME /data
-EXPOSE 8080
+EXPOSE 8080 8081
 USER app
 ENTRYPOINT ["dotnet", "EmergencyDispatch.Server.dll"]

@@ -253,7 +253,7 @@ public sealed class CrashCycles(string serverDll, string databasePath, Action<st
         var port = FreePort();
         var url = $"http://127.0.0.1:{port}";
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(serverDll)!, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { serverDll, "--urls", url, "--ConnectionStrings:Dispatch", $"Data Source={databasePath}", "--Dispatch:Seed:Enabled", "false",
+        foreach (var a in new[] { serverDll, "--urls", url, "--Dispatch:Http:Urls=", "--ConnectionStrings:Dispatch", $"Data Source={databasePath}", "--Dispatch:Seed:Enabled", "false",
                      "--Kestrel:EndpointDefaults:Protocols", "Http2", "--Logging:LogLevel:Default", "Warning", "--Dispatch:Security:RequestsPerSecond", "1000000", "--Dispatch:Security:Burst", "1000000" })
             start.ArgumentList.Add(a);
         var process = Process.Start(start)!;

@@ -11,14 +11,19 @@ public sealed class ServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private ServerProcess(Process process, string url, string databasePath)
+    private ServerProcess(Process process, string url, string httpUrl, string databasePath)
     {
         _process = process;
         Url = url;
+        HttpUrl = httpUrl;
         DatabasePath = databasePath;
     }
 
+    /// <summary>The gRPC port (h2c).</summary>
     public string Url { get; }
+
+    /// <summary>The HTTP/JSON port (HTTP/1.1), on a free port of its own.</summary>
+    public string HttpUrl { get; }
 
     /// <summary>The server this process started last, if any.</summary>
     public static ServerProcess? Current { get; private set; }
@@ -35,6 +40,11 @@ public sealed class ServerProcess : IAsyncDisposable
         var dll = BuildRelease(repositoryRoot);
         var port = FreePort();
         var url = $"http://127.0.0.1:{port}";
+        int httpPort;
+        do
+            httpPort = FreePort();
+        while (httpPort == port);
+        var httpUrl = $"http://127.0.0.1:{httpPort}";
         var database = databasePath ?? Path.Combine(Path.GetTempPath(), $"dispatch-bench-{Guid.NewGuid():N}.db");
         var start = new ProcessStartInfo("dotnet")
         {
@@ -42,7 +52,7 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var a in new[] { dll, "--urls", url, "--ConnectionStrings:Dispatch", $"Data Source={database}", "--Dispatch:Seed:Enabled", "false", "--Logging:LogLevel:Default", "Warning", "--Logging:Console:LogToStandardErrorThreshold", "Warning" })
+        foreach (var a in new[] { dll, "--urls", url, $"--Dispatch:Http:Urls={httpUrl}", "--ConnectionStrings:Dispatch", $"Data Source={database}", "--Dispatch:Seed:Enabled", "false", "--Logging:LogLevel:Default", "Warning", "--Logging:Console:LogToStandardErrorThreshold", "Warning" })
             start.ArgumentList.Add(a);
         // The rate limit stays on the path of every call, high enough that the benchmarks never reach it.
         foreach (var a in shippedLimits ? [] : new[] { "--Dispatch:Security:RequestsPerSecond", "1000000000", "--Dispatch:Security:Burst", "1000000000" })
@@ -52,7 +62,7 @@ public sealed class ServerProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"server: {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new ServerProcess(process, url, database);
+        var server = new ServerProcess(process, url, httpUrl, database);
         Current = server;
         using var channel = GrpcChannel.ForAddress(url);
         var health = new Health.HealthClient(channel);

@@ -55,14 +55,21 @@ public static class DispatchExtensions
         // Kestrel's limits (connections, keep-alive and header timeouts, HTTP/2 streams) are the Kestrel:Limits section of
         // appsettings.json, bound here so that a setting is never silently left out; the cap per address is a connection
         // middleware on every endpoint.
+        var httpPorts = HttpApi.Listen(builder.Configuration);
         services.AddOptions<KestrelServerOptions>().Configure<IConfiguration, IOptions<SecurityOptions>, ILoggerFactory>((kestrel, configuration, security, logs) =>
         {
             configuration.GetSection("Kestrel:Limits").Bind(kestrel.Limits);
-            if (security.Value.ConnectionsPerAddress > 0)
+            // One action for every endpoint (Kestrel keeps only the last one set): gRPC is h2c (HTTP/2 only), the JSON
+            // port HTTP/1.1, as one cleartext port cannot serve both; the cap per address on each.
+            var cap = security.Value.ConnectionsPerAddress > 0
+                ? new ConnectionCap(security.Value.ConnectionsPerAddress, logs.CreateLogger<ConnectionCap>())
+                : null;
+            kestrel.ConfigureEndpointDefaults(endpoint =>
             {
-                var cap = new ConnectionCap(security.Value.ConnectionsPerAddress, logs.CreateLogger<ConnectionCap>());
-                kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Use(cap.Wrap));
-            }
+                endpoint.Protocols = endpoint.IPEndPoint is { } ip && httpPorts.Contains(ip.Port) ? HttpProtocols.Http1 : HttpProtocols.Http2;
+                if (cap is not null)
+                    endpoint.Use(cap.Wrap);
+            });
         });
         services.AddSingleton<PlanningCoordinator>();
         // Order matters: the writer runs before start-up migrates and seeds through it.
@@ -80,7 +87,8 @@ public static class DispatchExtensions
             o.MaxReceiveMessageSize = MaxMessageBytes;
             o.MaxSendMessageSize = MaxMessageBytes;
             o.EnableDetailedErrors = false;
-        });
+        }).AddJsonTranscoding(HttpApi.Configure);
+        HttpApi.AddOpenApi(services);
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         // Last: an unparsable request is INVALID_ARGUMENT in every service bound above.
@@ -99,6 +107,7 @@ public static class DispatchExtensions
         app.MapGrpcService<AdminGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        HttpApi.Map(app);
         return app;
     }
 }
