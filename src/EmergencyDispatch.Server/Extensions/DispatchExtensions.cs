@@ -1,10 +1,12 @@
 using EmergencyDispatch.Planning.Model;
 using EmergencyDispatch.Server.Grpc;
 using EmergencyDispatch.Server.Health;
+using EmergencyDispatch.Server.Observability;
 using EmergencyDispatch.Server.Persistence;
 using EmergencyDispatch.Server.PlanQueue;
 using EmergencyDispatch.Server.Security;
 using EmergencyDispatch.Server.Seeding;
+using OpenTelemetry.Metrics;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -21,6 +23,12 @@ public static class DispatchExtensions
     {
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddSingleton<DispatchMetrics>();
+        // The service's meter, and ASP.NET Core's and Kestrel's (requests, connections), for Prometheus at /metrics.
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(DispatchMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddPrometheusExporter());
         services.AddOptions<DatabaseOptions>().BindConfiguration("Dispatch:Database")
             .Validate(o => o.MaxGroupSize > 0 && o.QueueCapacity > 0 && o.BusyTimeoutMs >= 0, "Dispatch:Database values must be positive")
             .ValidateOnStart();
@@ -81,7 +89,9 @@ public static class DispatchExtensions
 
         services.AddGrpc(o =>
         {
-            // The error interceptor outermost: a failure of the security checks themselves becomes a status too.
+            // The metrics outermost (they count the status the caller gets), then errors: a failure of the security
+            // checks themselves becomes a status too.
+            o.Interceptors.Add<CallMetricsInterceptor>();
             o.Interceptors.Add<ErrorInterceptor>();
             o.Interceptors.Add<SecurityInterceptor>();
             o.MaxReceiveMessageSize = MaxMessageBytes;

@@ -76,10 +76,14 @@ public static class HttpApi
         });
     }
 
-    /// <summary>Serves the OpenAPI document and <c>/healthz</c> (the database check, as the gRPC health service reports it).</summary>
+    /// <summary>
+    /// Serves the OpenAPI document, <c>/healthz</c> (the database check, as the gRPC health service reports it) and
+    /// <c>/metrics</c> (Prometheus' text format).
+    /// </summary>
     public static void Map(WebApplication app)
     {
         app.UseSwagger(o => o.RouteTemplate = "openapi/{documentName}.json");
         app.MapHealthChecks("/healthz");
+        app.MapPrometheusScrapingEndpoint("/metrics");
     }
 }

@@ -71,6 +71,8 @@ public sealed class SecurityInterceptor(Authenticator authenticator, CallLimits 
                 throw Limited(context, wait, "too many calls without valid credentials from this address");
             throw GrpcErrors.Error(StatusCode.Unauthenticated, $"{ErrorText.Own(problem)}");
         }
+        // Known from here on, refused or not: the log of a refusal names the key.
+        context.UserState[CallerKey] = caller;
         if (rule is null || !rule.Allows(caller.Role))
             throw GrpcErrors.Error(StatusCode.PermissionDenied, $"the {Caller.RoleName(caller.Role)} role may not call {context.Method.TrimStart('/')}");
         if (!limits.TryTake(caller.Partition, out var retryAfter))
@@ -79,7 +81,6 @@ public sealed class SecurityInterceptor(Authenticator authenticator, CallLimits 
             throw Limited(context, retryAfter, $"this key has written its share of rows for now ({rows} in this call)");
         if (rule.FactoryScoped && caller.Role == Role.Factory && request is IMessage message)
             HoldToOwnFactory(message, caller.FactoryId!);
-        context.UserState[CallerKey] = caller;
         return caller.Partition;
     }
 

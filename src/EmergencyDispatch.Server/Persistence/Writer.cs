@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using EmergencyDispatch.Server.Observability;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
@@ -21,10 +22,12 @@ public sealed class Writer : BackgroundService
     private readonly int _maxGroup;
     private readonly Channel<WriteItem> _queue;
     private readonly TimeProvider _clock;
+    private readonly DispatchMetrics _metrics;
 
-    public Writer(Database database, IOptions<DatabaseOptions> options, ILogger<Writer> logger, TimeProvider clock)
+    public Writer(Database database, IOptions<DatabaseOptions> options, ILogger<Writer> logger, TimeProvider clock, DispatchMetrics metrics)
     {
         _database = database;
+        _metrics = metrics;
         _clock = clock;
         _logger = logger;
         _maxGroup = Math.Max(1, options.Value.MaxGroupSize);
@@ -218,6 +221,7 @@ public sealed class Writer : BackgroundService
     /// </summary>
     private void Commit(List<WriteItem> group)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var pending = group;
         while (pending.Count > 0)
         {
@@ -242,7 +246,10 @@ public sealed class Writer : BackgroundService
                     }
                 }
                 if (failed is null)
+                {
                     transaction.Commit();
+                    _metrics.Committed(pending.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+                }
             }
             catch (Exception e)
             {

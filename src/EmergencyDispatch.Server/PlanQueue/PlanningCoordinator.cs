@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using EmergencyDispatch.Planning.Plans;
+using EmergencyDispatch.Server.Observability;
 using EmergencyDispatch.Server.Persistence;
 using Microsoft.Extensions.Options;
 
@@ -14,7 +15,7 @@ namespace EmergencyDispatch.Server.PlanQueue;
 /// point before the plan's transaction: nothing is stored.
 /// </summary>
 public sealed class PlanningCoordinator(
-    PlanStore store, IPlanSolver solver, TimeProvider clock, IOptions<PlanningOptions> options, ILogger<PlanningCoordinator> logger)
+    PlanStore store, IPlanSolver solver, TimeProvider clock, IOptions<PlanningOptions> options, DispatchMetrics metrics, ILogger<PlanningCoordinator> logger)
     : BackgroundService
 {
     // The planner's parallel parts run here, at the solve's priority, not on the request thread pool.
@@ -23,6 +24,7 @@ public sealed class PlanningCoordinator(
     private readonly Lock _lock = new();
     private readonly Dictionary<string, int> _byCaller = new(StringComparer.Ordinal);
     private int _admitted;
+    private int _running;
 
     /// <summary>Requests (plans and replays) running or waiting, the most this service holds: the running solve plus the queue's length.</summary>
     public int Capacity => options.Value.QueueLength + 1;
@@ -119,18 +121,32 @@ public sealed class PlanningCoordinator(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        metrics.ObserveQueue(() =>
+        {
+            lock (_lock)
+                return Math.Max(0, _admitted - Volatile.Read(ref _running));
+        });
         try
         {
             await foreach (var job in _queue.Reader.ReadAllAsync(stoppingToken))
             {
                 if (!job.TryStart())
                     continue;
-                if (job is PlanJob plan)
-                    await RunAsync(plan, stoppingToken);
-                else if (job is ReplayJob replay)
-                    await ReplayAsync(replay, stoppingToken);
-                else if (job is SweepJob sweep)
-                    await SweepAsync(sweep, stoppingToken);
+                metrics.Waited(job.Waited, Kind(job));
+                Volatile.Write(ref _running, 1);
+                try
+                {
+                    if (job is PlanJob plan)
+                        await RunAsync(plan, stoppingToken);
+                    else if (job is ReplayJob replay)
+                        await ReplayAsync(replay, stoppingToken);
+                    else if (job is SweepJob sweep)
+                        await SweepAsync(sweep, stoppingToken);
+                }
+                finally
+                {
+                    Volatile.Write(ref _running, 0);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -141,6 +157,14 @@ public sealed class PlanningCoordinator(
         while (_queue.Reader.TryRead(out var left))
             left.Cancel(stoppingToken);
     }
+
+    /// <summary>A job's kind, as the metrics name it.</summary>
+    private static string Kind(SolveJob job) => job switch
+    {
+        PlanJob => "plan",
+        ReplayJob => "replay",
+        _ => "sweep",
+    };
 
     private async Task RunAsync(PlanJob job, CancellationToken stoppingToken)
     {
@@ -220,7 +244,13 @@ public sealed class PlanningCoordinator(
         var input = store.LoadInputs(request.StartDate, request.HorizonDays, request.FrozenDays).Inputs.Input;
         ct.ThrowIfCancellationRequested();
         var planner = new PlannerOptions { TimeLimit = request.TimeLimit, Scheduler = _threads };
-        var points = OptionFrontier.Sweep(input, request.Budgets, planner, ct, (i, o) => solver.Solve(i, o, NoProgress.Instance, ct));
+        var points = OptionFrontier.Sweep(input, request.Budgets, planner, ct, (i, o) =>
+        {
+            var started = Stopwatch.StartNew();
+            var result = solver.Solve(i, o, NoProgress.Instance, ct);
+            metrics.Solved(result, started.Elapsed, "sweep");
+            return result;
+        });
         return new SweepResult(points, input.Demands.Count, input.Options.Count, watch.Elapsed);
     }
 
@@ -241,6 +271,7 @@ public sealed class PlanningCoordinator(
         };
         var watch = Stopwatch.StartNew();
         var result = solver.Solve(inputs.Input, planner, NoProgress.Instance, ct);
+        metrics.Solved(result, watch.Elapsed, "replay");
         return new ReplayResult(result, watch.Elapsed);
     }
 
@@ -272,6 +303,8 @@ public sealed class PlanningCoordinator(
         var result = solver.Solve(snapshot.Inputs.Input, new PlannerOptions { Planner = request.Planner, TimeLimit = request.TimeLimit, Scheduler = _threads }, job, ct);
         var solved = watch.Elapsed;
         ct.ThrowIfCancellationRequested();
+        metrics.Solved(result, solved - read, "plan");
+        metrics.Planned(PlanMetrics.Tiers(snapshot.Inputs.Input, result.Outcomes));
         if (result.Failure is { } failure)
             logger.LogWarning(
                 "Plan request of {CreatedBy}: the solver failed on step {Step} with status {Status}; the plan holds the steps up to {LastStep}",

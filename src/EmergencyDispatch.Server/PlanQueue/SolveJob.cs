@@ -37,13 +37,21 @@ public abstract class SolveJob
     /// <summary>The call that asked for the solve: what it stores is written in its name (the solve runs outside it).</summary>
     public CallInfo Call { get; }
 
+    private long _queuedAt;
+
+    /// <summary>How long the job waited in the queue before it started (or until now).</summary>
+    internal TimeSpan Waited => System.Diagnostics.Stopwatch.GetElapsedTime(_queuedAt);
+
     /// <summary>Leaves the queue as soon as the caller cancels, so that an abandoned request holds no place.</summary>
-    internal void WatchWhileQueued() =>
+    internal void WatchWhileQueued()
+    {
+        _queuedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         _whileQueued = CancellationToken.Register(() =>
         {
             if (Interlocked.CompareExchange(ref _state, Ended, Queued) == Queued)
                 End(() => SetCanceled(CancellationToken));
         });
+    }
 
     /// <summary>Moves the job from the queue to the solver; false when it has already ended.</summary>
     internal bool TryStart()
