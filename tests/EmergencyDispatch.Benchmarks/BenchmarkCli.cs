@@ -42,6 +42,13 @@ public static class BenchmarkCli
                     await LoopBenchmark.RunAsync(process.Url);
                 }
                 return 0;
+            case "http":
+                await using (var process = await ServerProcess.StartAsync(RepositoryRoot()))
+                {
+                    Console.WriteLine($"server: gRPC {process.Url}, HTTP/JSON {process.HttpUrl}, database {process.DatabasePath}");
+                    await HttpBenchmark.RunAsync(process.Url, process.HttpUrl);
+                }
+                return 0;
             case "audit":
                 await using (var process = await ServerProcess.StartAsync(RepositoryRoot()))
                 {
@@ -60,7 +67,7 @@ public static class BenchmarkCli
                     (Option(args, "--parts") ?? "connections,streams,queue,keys,writes").Split(',').ToHashSet(StringComparer.Ordinal));
                 return 0;
             default:
-                Console.Error.WriteLine($"unknown benchmark '{name}'; known: intake, plan, loop, audit, security, faults, hostile");
+                Console.Error.WriteLine($"unknown benchmark '{name}'; known: intake, plan, loop, http, audit, security, faults, hostile");
                 return 2;
         }
     }

@@ -181,22 +181,39 @@ public static class LoopBenchmark
     public const string ListAssignmentsPath = "/emergency_dispatch.v1.AssignmentService/ListAssignments";
 
     /// <summary>Returns the p99 in milliseconds, or null when h2load is not installed.</summary>
-    public static async Task<double?> H2LoadAsync(string url, string path, byte[] message, string what, string? token)
+    public static Task<double?> H2LoadAsync(string url, string path, byte[] message, string what, string? token) =>
+        // A gRPC frame: not compressed, big-endian length, the message.
+        H2LoadAsync(url + path, [0, .. BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(message.Length)), .. message],
+            ["content-type: application/grpc", "te: trailers"], http1: false, what, token);
+
+    /// <summary>
+    /// h2load's 60,000 requests of <paramref name="address"/>: over HTTP/2, 32 concurrent streams on 4 connections; over
+    /// HTTP/1.1 (<paramref name="http1"/>), 32 connections of one request at a time. Each request's latency from h2load's
+    /// log; the p99 in milliseconds, or null when h2load is not installed.
+    /// </summary>
+    public static async Task<double?> H2LoadAsync(string address, byte[]? body, IReadOnlyList<string> headers, bool http1, string what, string? token)
     {
-        var body = Path.GetTempFileName();
+        var bodyFile = Path.GetTempFileName();
         var log = Path.GetTempFileName();
         try
         {
-            // A gRPC frame: not compressed, big-endian length, the message.
-            await File.WriteAllBytesAsync(body, [0, .. BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(message.Length)), .. message]);
             var start = new ProcessStartInfo("h2load") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { "-n", "60000", "-c", "4", "-m", "8", "-H", "content-type: application/grpc", "-H", "te: trailers", "-d", body, "--log-file", log, url + path })
+            foreach (var a in http1 ? ["--h1", "-n", "60000", "-c", "32", "-m", "1"] : new[] { "-n", "60000", "-c", "4", "-m", "8" })
                 start.ArgumentList.Add(a);
-            if (token is not null)
+            foreach (var header in token is null ? headers : [.. headers, "authorization: Bearer " + token])
             {
                 start.ArgumentList.Add("-H");
-                start.ArgumentList.Add("authorization: Bearer " + token);
+                start.ArgumentList.Add(header);
             }
+            if (body is not null)
+            {
+                await File.WriteAllBytesAsync(bodyFile, body);
+                start.ArgumentList.Add("-d");
+                start.ArgumentList.Add(bodyFile);
+            }
+            start.ArgumentList.Add("--log-file");
+            start.ArgumentList.Add(log);
+            start.ArgumentList.Add(address);
             Process process;
             try
             {
@@ -216,7 +233,7 @@ public static class LoopBenchmark
             var first = lines.Min(f => long.Parse(f[0], CultureInfo.InvariantCulture));
             var last = lines.Max(f => long.Parse(f[0], CultureInfo.InvariantCulture) + (long)double.Parse(f[2], CultureInfo.InvariantCulture));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{what} with h2load, 32 streams on 4 connections, {lines.Count:N0} calls ({ok:N0} HTTP 200): "
+                $"{what} with h2load, {(http1 ? "HTTP/1.1, 32 connections" : "32 streams on 4 connections")}, {lines.Count:N0} calls ({ok:N0} HTTP 200): "
                 + $"{lines.Count / ((last - first) / 1e6):N0} calls/s, p50 {latency.Percentile(50):0.00} ms, p99 {latency.Percentile(99):0.00} ms"));
             if (ok != lines.Count)
                 Console.WriteLine(output);
@@ -224,13 +241,13 @@ public static class LoopBenchmark
         }
         finally
         {
-            File.Delete(body);
+            File.Delete(bodyFile);
             File.Delete(log);
         }
     }
 
     /// <summary>32 concurrent clients calling for the duration; each call's latency.</summary>
-    private static async Task<Latency> LatencyAsync(TimeSpan duration, Func<Random, Task> call)
+    internal static async Task<Latency> LatencyAsync(TimeSpan duration, Func<Random, Task> call)
     {
         var latency = new Latency();
         var until = Stopwatch.StartNew();
@@ -274,7 +291,8 @@ public static class LoopBenchmark
                 Capabilities = { chunk.Select(c => new Capability { FactoryId = c.FactoryId, Sku = c.Sku, UnitsPerDay = c.UnitsPerDay, UnitCost = c.UnitCost }) },
             });
         }
-        foreach (var chunk in scenario.Availability.Chunk(5000))
+        // One day a range: a call writes at most the service's bound of factory-days.
+        foreach (var chunk in scenario.Availability.Chunk(EmergencyDispatch.Planning.Model.Rules.MaxAvailabilityDaysPerCall))
         {
             await registry.UpsertAvailabilityAsync(new UpsertAvailabilityRequest
             {
