@@ -251,6 +251,7 @@ public static class ApiCalls
 
             ["AdminService/CreateApiKey"] = () => new CreateApiKeyRequest { Name = "fuzz", Role = Role.Auditor },
             ["AdminService/ListApiKeys"] = () => new ListApiKeysRequest { Page = Page(10), IncludeRevoked = true },
+            ["AdminService/GetCaller"] = () => new GetCallerRequest(),
             ["AdminService/RevokeApiKey"] = () => new RevokeApiKeyRequest { KeyId = s.SpareKeyId },
         };
     }

@@ -1,6 +1,7 @@
 using Google.Protobuf.Reflection;
 using Google.Rpc;
 using Microsoft.AspNetCore.Grpc.JsonTranscoding;
+using Microsoft.Extensions.FileProviders;
 using Microsoft.OpenApi.Models;
 
 namespace EmergencyDispatch.Server.Extensions;
@@ -82,6 +83,15 @@ public static class HttpApi
     /// </summary>
     public static void Map(WebApplication app)
     {
+        // The dashboard at /: a page over this JSON API, with the signed-in key on every call.
+        var dashboard = new EmbeddedFileProvider(typeof(HttpApi).Assembly, "EmergencyDispatch.Server.Dashboard");
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = dashboard });
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = dashboard,
+            // A new build's page is read again, not kept from the last one.
+            OnPrepareResponse = c => c.Context.Response.Headers.CacheControl = "no-cache",
+        });
         app.UseSwagger(o => o.RouteTemplate = "openapi/{documentName}.json");
         app.MapHealthChecks("/healthz");
         app.MapPrometheusScrapingEndpoint("/metrics");

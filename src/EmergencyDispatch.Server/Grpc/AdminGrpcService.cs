@@ -37,6 +37,17 @@ public sealed class AdminGrpcService(ApiKeyStore keys) : AdminService.AdminServi
         return new CreateApiKeyResponse { Key = KeyMapping.ToApi(key), Token = token };
     }
 
+    public override Task<CallerInfo> GetCaller(GetCallerRequest request, ServerCallContext context)
+    {
+        var caller = SecurityInterceptor.CallerOf(context) ?? throw new InvalidOperationException("GetCaller ran without an authenticated caller");
+        return Task.FromResult(new CallerInfo
+        {
+            Name = caller.Name,
+            Role = KeyMapping.ToApi(caller.Role),
+            FactoryId = caller.FactoryId ?? "",
+        });
+    }
+
     public override Task<ListApiKeysResponse> ListApiKeys(ListApiKeysRequest request, ServerCallContext context)
     {
         var (size, after) = Paging.ReadNumber(request.Page);

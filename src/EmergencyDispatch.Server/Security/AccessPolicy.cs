@@ -66,10 +66,12 @@ public static class AccessPolicy
         Add(assignments, "ListOptionRejections", Everyone, factoryScoped: true);
         Add(assignments, "ClearOptionRejection", Coordinators);
 
+        // A coordinator reads the plans it made, compares them and asks why a demand went short (the dashboard's plans
+        // and shortfalls); the inputs, replays, the event log and the ledger are the auditors'.
         foreach (var method in AuditService.Descriptor.Methods)
-            Add(AuditService.Descriptor, method.Name, Auditors);
+            Add(AuditService.Descriptor, method.Name, method.Name is "ListPlans" or "DiffPlans" or "ExplainDemand" ? Readers : Auditors);
         foreach (var method in AdminService.Descriptor.Methods)
-            Add(AdminService.Descriptor, method.Name, Admins);
+            Add(AdminService.Descriptor, method.Name, method.Name == "GetCaller" ? Everyone : Admins);
 
         // Health stays open (load balancers and orchestrators probe it); reflection describes the API to any caller with a key.
         var everyone = Everyone.ToHashSet();
