@@ -28,6 +28,7 @@ public class CommandLineTests
         Line = new DemandLine { RequestId = requestId, Sku = "WATER", Quantity = 500, Region = "HN", DueDate = "2025-03-03", Priority = Priority.Critical },
         Status = DemandStatus.Open,
         Submitter = "alice",
+        Produced = 120,
     };
 
     [Fact]
@@ -113,7 +114,7 @@ public class CommandLineTests
         var (exit, output, _) = await Run(server, "demands", "list");
 
         Assert.Equal(ExitCodes.Ok, exit);
-        Assert.Matches(@"1\s*│\s*R1\s*│\s*WATER\s*│\s*500\s*│\s*HN\s*│\s*2025-03-03\s*│\s*CRITICAL\s*│\s*OPEN\s*│\s*alice", output);
+        Assert.Matches(@"1\s*│\s*R1\s*│\s*WATER\s*│\s*500\s*│\s*120\s*│\s*HN\s*│\s*2025-03-03\s*│\s*CRITICAL\s*│\s*OPEN\s*│\s*alice", output);
         Assert.Contains("--page-token abc", output);
         Assert.Single(server.Calls);
     }
@@ -135,6 +136,86 @@ public class CommandLineTests
         Assert.Equal([1L, 2L, 3L], reply.Demands.Select(d => d.DemandId));
         Assert.Equal("", reply.NextPageToken);
         Assert.Equal(["", "p2", "p3"], server.Requests<ListDemandsRequest>().Select(r => r.Page.PageToken));
+    }
+
+    [Fact]
+    public async Task CsvWritesEveryPageWithTheTablesColumnsQuotingWhatNeedsIt()
+    {
+        var server = new FakeDispatchServer().On<ListDemandsRequest, ListDemandsResponse>("ListDemands", r => r.Page.PageToken switch
+        {
+            "" => new ListDemandsResponse { Demands = { StoredDemand(1, "R1") }, NextPageToken = "p2" },
+            _ => new ListDemandsResponse { Demands = { StoredDemand(2, "R,2") } },
+        });
+        var file = Path.Combine(Path.GetTempPath(), $"demands-{Guid.NewGuid():N}.csv");
+        try
+        {
+            var (exit, output, _) = await Run(server, "demands", "list", "--csv", file);
+
+            Assert.Equal(ExitCodes.Ok, exit);
+            Assert.Contains($"2 rows written to {file}", output);
+            Assert.Equal(
+                "id,request_id,sku,quantity,produced,region,due,priority,status,submitter\n"
+                + "1,R1,WATER,500,120,HN,2025-03-03,CRITICAL,OPEN,alice\n"
+                + "2,\"R,2\",WATER,500,120,HN,2025-03-03,CRITICAL,OPEN,alice\n",
+                await File.ReadAllTextAsync(file));
+            Assert.Equal(["", "p2"], server.Requests<ListDemandsRequest>().Select(r => r.Page.PageToken));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task CsvToAFileThatCannotBeWrittenIsAnErrorNotATrace()
+    {
+        var server = new FakeDispatchServer().On<ListDemandsRequest, ListDemandsResponse>("ListDemands", _ => new ListDemandsResponse { Demands = { StoredDemand(1) } });
+
+        var (exit, _, error) = await Run(server, "demands", "list", "--csv", "/no/such/folder/demands.csv");
+
+        Assert.Equal(ExitCodes.Failed, exit);
+        Assert.StartsWith("error: cannot write /no/such/folder/demands.csv", error);
+    }
+
+    [Fact]
+    public async Task WatchReconnectsFromTheLastVersionItPrinted()
+    {
+        var attempts = 0;
+        static WatchAssignmentsResponse Change(long version) =>
+            new() { Assignment = new WorkAssignment { AssignmentId = version, FactoryId = "F1", Sku = "MASK", Quantity = 10, Version = version, Status = AssignmentStatus.Pending } };
+        IEnumerable<WatchAssignmentsResponse> Stream(WatchAssignmentsRequest request)
+        {
+            switch (attempts++)
+            {
+                case 0:
+                    throw new RpcException(new Status(StatusCode.Unavailable, "connection refused"));
+                case 1:
+                    yield return Change(4);
+                    yield return new WatchAssignmentsResponse { Synced = new WatchSynced { Version = 4 } };
+                    yield return Change(5);
+                    throw new RpcException(new Status(StatusCode.Unavailable, "connection reset"));
+                default:
+                    yield return new WatchAssignmentsResponse { Synced = new WatchSynced { Version = request.AfterVersion } };
+                    throw new RpcException(new Status(StatusCode.PermissionDenied, "key revoked"));
+            }
+        }
+        var server = new FakeDispatchServer().OnStream<WatchAssignmentsRequest, WatchAssignmentsResponse>("WatchAssignments", Stream);
+
+        var (exit, output, error) = await Run(server, "assignments", "watch", "--factory", "F1", "--after-version", "3");
+
+        // Two reconnections, the second from version 5 (the last change printed); a refusal ends it.
+        Assert.Equal([3L, 3L, 5L], server.Requests<WatchAssignmentsRequest>().Select(r => r.AfterVersion));
+        Assert.Contains("watch interrupted (Unavailable: connection refused); reconnecting in 0.5 s from version 3", error);
+        Assert.Contains("watch interrupted (Unavailable: connection reset); reconnecting in 0.5 s from version 5", error);
+        Assert.Contains("synced at version 5", output);
+        Assert.Equal(ExitCodes.Failed, exit);
+        Assert.Contains("PermissionDenied", error);
+
+        // With --no-reconnect, the first loss ends it with the version to resume from.
+        attempts = 1;
+        var (once, _, onceError) = await Run(server, "assignments", "watch", "--factory", "F1", "--no-reconnect");
+        Assert.Equal(ExitCodes.Failed, once);
+        Assert.Contains("error: Unavailable: connection reset; resume with --after-version 5", onceError);
     }
 
     [Fact]

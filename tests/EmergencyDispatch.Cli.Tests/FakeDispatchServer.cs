@@ -7,6 +7,7 @@ namespace EmergencyDispatch.Tests.Cli;
 public sealed class FakeDispatchServer : CallInvoker
 {
     private readonly Dictionary<string, Func<IMessage, IMessage>> _handlers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Func<IMessage, IEnumerable<IMessage>>> _streams = new(StringComparer.Ordinal);
 
     /// <summary>Every call in order: the method name (such as <c>UpsertProducts</c>) and its request.</summary>
     public List<(string Method, IMessage Request)> Calls { get; } = [];
@@ -17,6 +18,18 @@ public sealed class FakeDispatchServer : CallInvoker
         where TResponse : IMessage
     {
         _handlers[method] = request => handler((TRequest)request);
+        return this;
+    }
+
+    /// <summary>
+    /// Answers a server-streaming <paramref name="method"/> with the messages <paramref name="handler"/> yields, then
+    /// ends the stream; an <see cref="RpcException"/> the handler throws while yielding ends it with that status.
+    /// </summary>
+    public FakeDispatchServer OnStream<TRequest, TResponse>(string method, Func<TRequest, IEnumerable<TResponse>> handler)
+        where TRequest : IMessage
+        where TResponse : IMessage
+    {
+        _streams[method] = request => handler((TRequest)request).Cast<IMessage>();
         return this;
     }
 
@@ -49,8 +62,26 @@ public sealed class FakeDispatchServer : CallInvoker
         throw new NotSupportedException();
 
     public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(
-        Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>
-        throw new NotSupportedException();
+        Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request)
+    {
+        Calls.Add((method.Name, (IMessage)request));
+        var messages = _streams.TryGetValue(method.Name, out var handler)
+            ? handler((IMessage)request).Cast<TResponse>()
+            : throw new RpcException(new Status(StatusCode.Unimplemented, $"no fake stream for {method.Name}"));
+        return new AsyncServerStreamingCall<TResponse>(new Reader<TResponse>(messages.GetEnumerator()), Task.FromResult(new Metadata()),
+            () => Status.DefaultSuccess, () => [], () => { });
+    }
+
+    private sealed class Reader<T>(IEnumerator<T> messages) : IAsyncStreamReader<T>
+    {
+        public T Current => messages.Current;
+
+        public Task<bool> MoveNext(CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return Task.FromResult(messages.MoveNext());
+        }
+    }
 
     public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(
         Method<TRequest, TResponse> method, string? host, CallOptions options) =>

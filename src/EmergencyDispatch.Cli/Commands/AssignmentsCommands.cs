@@ -88,26 +88,56 @@ public static class AssignmentsCommands
             Description = "Resume after this version (the last one printed); default 0: every current assignment first.",
             HelpName = "V",
         };
-        var command = new Command("watch", "Print a factory's assignments, then each change as it happens, until Ctrl+C.") { factory, after };
+        var once = new Option<bool>("--no-reconnect")
+        {
+            Description = "End when the connection is lost or the server ends the watch, printing the version to resume from, instead of reconnecting.",
+        };
+        var command = new Command("watch", "Print a factory's assignments, then each change as it happens, until Ctrl+C; reconnects by itself from the last version it printed.")
+            { factory, after, once };
 
         host.SetAction(command, async (context, ct) =>
         {
-            var request = new WatchAssignmentsRequest { FactoryId = context.Get(factory)!, AfterVersion = context.Get(after) };
-            using var call = context.Assignments.WatchAssignments(request, cancellationToken: ct);
-            var last = request.AfterVersion;
-            await foreach (var message in call.ResponseStream.ReadAllAsync(ct))
+            var last = context.Get(after);
+            var failures = 0;
+            for (;;)
             {
-                last = Math.Max(last, message.Assignment?.Version ?? message.OptionOrder?.Version ?? message.Synced?.Version ?? 0);
-                if (context.Json)
-                    Output.WriteJson(context.Console, message);
-                else
-                    context.Console.WriteLine(WatchLine(message));
+                string why;
+                try
+                {
+                    using var call = context.Assignments.WatchAssignments(new WatchAssignmentsRequest { FactoryId = context.Get(factory)!, AfterVersion = last }, cancellationToken: ct);
+                    await foreach (var message in call.ResponseStream.ReadAllAsync(ct))
+                    {
+                        failures = 0;
+                        last = Math.Max(last, message.Assignment?.Version ?? message.OptionOrder?.Version ?? message.Synced?.Version ?? 0);
+                        if (context.Json)
+                            Output.WriteJson(context.Console, message);
+                        else
+                            context.Console.WriteLine(WatchLine(message));
+                    }
+                    why = "the server ended the watch";
+                }
+                catch (RpcException e) when (!ct.IsCancellationRequested && IsTransient(e.StatusCode))
+                {
+                    why = $"{e.StatusCode}: {e.Status.Detail}";
+                }
+                if (context.Get(once))
+                {
+                    context.Console.Error.WriteLine($"error: {why}; resume with --after-version {ProtoText.Number(last)}");
+                    return ExitCodes.Failed;
+                }
+                // 0.5 s, 1 s, 2 s, … up to 10 s between attempts while the service stays away.
+                var wait = TimeSpan.FromMilliseconds(Math.Min(10_000, 500 * Math.Pow(2, Math.Min(failures, 5))));
+                failures++;
+                context.Console.Error.WriteLine($"watch interrupted ({why}); reconnecting in {wait.TotalSeconds:0.#} s from version {ProtoText.Number(last)}");
+                await Task.Delay(wait, ct);
             }
-            context.Console.Error.WriteLine($"error: the server ended the watch; resume with --after-version {ProtoText.Number(last)}");
-            return ExitCodes.Failed;
         });
         return command;
     }
+
+    /// <summary>Failures a watch outlives by reconnecting: the service or the connection away for a while, or busy.</summary>
+    private static bool IsTransient(StatusCode code) =>
+        code is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Aborted;
 
     private static Command Accept(CliHost host)
     {

@@ -7,7 +7,7 @@ namespace EmergencyDispatch.Cli.Commands;
 /// <summary><c>dispatchctl demands list|get|cancel|submit</c>.</summary>
 public static class DemandsCommands
 {
-    private static readonly string[] Columns = ["id", "request_id", "sku", "quantity", "region", "due", "priority", "status", "submitter"];
+    private static readonly string[] Columns = ["id", "request_id", "sku", "quantity", "produced", "region", "due", "priority", "status", "submitter"];
 
     public static Command Create(CliHost host) => new("demands", "Submit, list, inspect and cancel demand.")
     {
@@ -142,6 +142,7 @@ public static class DemandsCommands
         d.Line.RequestId,
         d.Line.Sku,
         ProtoText.Number(d.Line.Quantity),
+        ProtoText.Number(d.Produced),
         d.Line.Region,
         d.Line.DueDate,
         ProtoText.Code(d.Line.Priority),
@@ -162,6 +163,7 @@ public static class DemandsCommands
             ("request_id", d.Line.RequestId),
             ("sku", d.Line.Sku),
             ("quantity", ProtoText.Number(d.Line.Quantity)),
+            ("produced", ProtoText.Number(d.Produced)),
             ("region", d.Line.Region),
             ("due_date", d.Line.DueDate),
             ("priority", ProtoText.Code(d.Line.Priority)),

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EmergencyDispatch.Api.V1;
 using EmergencyDispatch.Planning.Model;
+using EmergencyDispatch.Planning.Scenarios;
 using Google.Protobuf;
 using Google.Protobuf.Collections;
 
@@ -36,11 +37,18 @@ public sealed class PagingOptions
         Description = "Fetch every page, not only the first.",
     };
 
+    public Option<FileInfo> Csv { get; } = new("--csv")
+    {
+        Description = "Write every page (as --all) to FILE as CSV, with the table's columns, for a spreadsheet.",
+        HelpName = "FILE",
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(PageSize);
         command.Options.Add(PageToken);
         command.Options.Add(All);
+        command.Options.Add(Csv);
     }
 }
 
@@ -70,7 +78,8 @@ public sealed class PagedList<TResponse, TItem>
             PageToken = context.Get(paging.PageToken) ?? "",
         };
         var response = await Fetch(page, cancellationToken);
-        if (context.Get(paging.All))
+        var csv = context.Get(paging.Csv);
+        if (context.Get(paging.All) || csv is not null)
         {
             var token = NextPageToken(response);
             while (token.Length > 0)
@@ -85,12 +94,18 @@ public sealed class PagedList<TResponse, TItem>
             ClearNextPageToken(response);
         }
 
+        var items = Items(response);
+        if (csv is not null)
+        {
+            WriteCsv(csv, items);
+            context.Console.WriteLine($"{items.Count} rows written to {csv.FullName}.");
+            return ExitCodes.Ok;
+        }
         if (context.Json)
         {
             Output.WriteJson(context.Console, response);
             return ExitCodes.Ok;
         }
-        var items = Items(response);
         if (items.Count == 0)
             context.Console.WriteLine("(none)");
         else
@@ -100,5 +115,21 @@ public sealed class PagedList<TResponse, TItem>
             context.Console.WriteLine($"{items.Count} shown; more with --page-token {more} (or --all).");
         Footer?.Invoke(context, response);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The items as CSV (RFC 4180, UTF-8, <c>\n</c>): a header of the table's columns, then a row each.</summary>
+    private void WriteCsv(FileInfo file, IEnumerable<TItem> items)
+    {
+        try
+        {
+            using var writer = new StreamWriter(file.FullName, append: false, new System.Text.UTF8Encoding(false)) { NewLine = "\n" };
+            ScenarioWriter.WriteRow(writer, [.. Columns]);
+            foreach (var item in items)
+                ScenarioWriter.WriteRow(writer, [.. Row(item)]);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"cannot write {file.FullName}: {e.Message}");
+        }
     }
 }
