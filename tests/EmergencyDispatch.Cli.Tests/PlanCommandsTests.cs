@@ -57,6 +57,41 @@ public sealed class PlanCommandsTests(SeededPlanFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task PlanShowsTablesFitAnEightyColumnTerminalWithLongReasonsCounted()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var root = DispatchCli.CreateRootCommand(CliConsole.FromWriters(output, error, width: 80), _ => fixture.Factory.CreateChannel());
+
+        var exit = await root.Parse(["plan", "show", fixture.Plan.PlanId.ToString(System.Globalization.CultureInfo.InvariantCulture)]).InvokeAsync();
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        var lines = output.ToString().Split('\n');
+        var tableLines = lines.Where(l => l.IndexOfAny(['│', '─']) >= 0).ToList();
+        Assert.NotEmpty(tableLines);
+        Assert.All(tableLines, l => Assert.True(l.TrimEnd().Length <= 80, $"{l.TrimEnd().Length} columns: {l}"));
+        // Each shortfall's reason code is whole on its row; many binding sites are counted, not listed.
+        foreach (var o in fixture.Plan.LargestShortfalls)
+        {
+            var row = Assert.Single(lines, l => l.Contains($"│ {o.RequestId} ", StringComparison.Ordinal));
+            var code = o.Reason.ToString() switch { "CapacityShortage" => "CAPACITY_SHORTAGE", "MaterialShortage" => "MATERIAL_SHORTAGE", "NoOnTimeRoute" => "NO_ON_TIME_ROUTE", _ => "NO_CAPABLE_FACTORY" };
+            Assert.True(row.Contains(code, StringComparison.Ordinal), string.Join("\n", tableLines));
+            if (o.BindingFactories.Count > 2)
+                Assert.Contains($"{code}: {o.BindingFactories.Count}", row, StringComparison.Ordinal);
+        }
+        Assert.Contains(fixture.Plan.LargestShortfalls, o => o.BindingFactories.Count > 2);
+    }
+
+    [Theory]
+    [InlineData("CAPACITY_SHORTAGE:F1;F2;F3", "CAPACITY_SHORTAGE: 3 sites")]
+    [InlineData("CAPACITY_SHORTAGE:F1;F2", "CAPACITY_SHORTAGE: F1, F2")]
+    [InlineData("MATERIAL_SHORTAGE:MELTBLOWN", "MATERIAL_SHORTAGE: MELTBLOWN")]
+    [InlineData("MATERIAL_SHORTAGE:A;B;C;D", "MATERIAL_SHORTAGE: 4 materials")]
+    [InlineData("NO_CAPABLE_FACTORY", "NO_CAPABLE_FACTORY")]
+    public void LongReasonsAreCountedForTables(string reason, string shown) =>
+        Assert.Equal(shown, EmergencyDispatch.Cli.Commands.PlanSummaryView.ShortReason(reason));
+
+    [Fact]
     public async Task PlanCreateWithTheCliPrintsProgressLinesAndTheGreedyPlan()
     {
         var output = new StringWriter();

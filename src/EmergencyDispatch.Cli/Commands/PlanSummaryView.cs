@@ -123,10 +123,28 @@ public static class PlanSummaryView
             })));
         if (shortfalls.Count > 0)
         {
-            console.Out.Write(Output.Table(
-                ["request_id", "priority", "quantity", "late", "unmet", "reason"],
-                shortfalls.Select(s => new[] { s.RequestId, s.Priority, N(s.Quantity), N(s.Late), N(s.Unmet), s.Reason })));
+            // The demanded quantity last: a narrow terminal drops it first, and the reason stays whole.
+            console.Out.Write(Output.Table(console.Out,
+                ["request_id", "priority", "late", "unmet", "reason", "quantity"],
+                [.. shortfalls.Select(s => (IReadOnlyList<string>)[s.RequestId, s.Priority, N(s.Late), N(s.Unmet), ShortReason(s.Reason), N(s.Quantity)])],
+                required: 5));
         }
+    }
+
+    /// <summary>
+    /// A reason as a table shows it, narrow enough for an 80-column terminal: its binding sites or materials named when
+    /// there are at most two (<c>CAPACITY_SHORTAGE: F1, F2</c>), counted when more (<c>CAPACITY_SHORTAGE: 23 sites</c>).
+    /// outcomes.csv, --json and --csv keep the full list.
+    /// </summary>
+    public static string ShortReason(string reason)
+    {
+        var colon = reason.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0)
+            return reason;
+        var code = reason[..colon];
+        var names = reason[(colon + 1)..].Split(';', StringSplitOptions.RemoveEmptyEntries);
+        var what = code == Codes.Reasons.Code(DomainReason.MaterialShortage) ? "materials" : "sites";
+        return names.Length <= 2 ? $"{code}: {string.Join(", ", names)}" : $"{code}: {N(names.Length)} {what}";
     }
 
     /// <summary>

@@ -30,7 +30,7 @@ public sealed class CliConsole(IAnsiConsole output, TextWriter error)
     }
 
     /// <summary>Plain, non-interactive output into writers (for tests and scripts).</summary>
-    public static CliConsole FromWriters(TextWriter output, TextWriter error)
+    public static CliConsole FromWriters(TextWriter output, TextWriter error, int width = RedirectedWidth)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
@@ -39,7 +39,7 @@ public sealed class CliConsole(IAnsiConsole output, TextWriter error)
             Interactive = InteractionSupport.No,
             Out = new AnsiConsoleOutput(output),
         });
-        console.Profile.Width = RedirectedWidth;
+        console.Profile.Width = width;
         return new CliConsole(console, error);
     }
 }
