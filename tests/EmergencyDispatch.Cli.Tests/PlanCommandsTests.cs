@@ -82,6 +82,19 @@ public sealed class PlanCommandsTests(SeededPlanFixture fixture) : IClassFixture
         Assert.Contains(fixture.Plan.LargestShortfalls, o => o.BindingFactories.Count > 2);
     }
 
+    [Fact]
+    public async Task PlanCreateWarnsWhenEveryOpenDemandIsDueBeforeItsStart()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var root = DispatchCli.CreateRootCommand(CliConsole.FromWriters(output, error), _ => fixture.Factory.CreateChannel());
+
+        var exit = await root.Parse(["plan", "create", "--start", "2021-03-01", "--horizon", "3", "--planner", "greedy"]).InvokeAsync();
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Matches(@"warning: every open demand is due before the plan's start 2021-03-01 \(the latest on 2020-02-\d\d\), so none of it can be on time", error.ToString());
+    }
+
     [Theory]
     [InlineData("CAPACITY_SHORTAGE:F1;F2;F3", "CAPACITY_SHORTAGE: 3 sites")]
     [InlineData("CAPACITY_SHORTAGE:F1;F2", "CAPACITY_SHORTAGE: F1, F2")]
@@ -102,6 +115,7 @@ public sealed class PlanCommandsTests(SeededPlanFixture fixture) : IClassFixture
 
         Assert.Equal(ExitCodes.Ok, exit);
         Assert.StartsWith("planning", error.ToString());
+        Assert.DoesNotContain("warning", error.ToString());
         var summary = Google.Protobuf.JsonParser.Default.Parse<PlanSummary>(output.ToString());
         Assert.Equal(ApiPlanner.Greedy, summary.Request.Planner);
         Assert.Equal(14, summary.Request.HorizonDays);

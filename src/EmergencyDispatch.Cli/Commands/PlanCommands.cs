@@ -92,11 +92,42 @@ public static class PlanCommands
             using var call = context.Planning.CreatePlan(request, cancellationToken: ct);
             var summary = await WithProgressAsync(context, call.ResponseStream, ct);
             WriteSummary(context, summary);
+            await WarnIfAllOverdueAsync(context, summary, ct);
             // A refused --publish fails the call after the plan: the summary above shows the stored draft, the error why.
             await ReadToEndAsync(call.ResponseStream, ct);
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Warns (on stderr) when nothing of the plan is on time because every open demand was due before its start: a
+    /// --start left out (today) or mistyped, not a shortage.
+    /// </summary>
+    private static async Task WarnIfAllOverdueAsync(CommandContext context, PlanSummary summary, CancellationToken ct)
+    {
+        if (summary.Priorities.Sum(p => p.Quantity) == 0 || summary.Priorities.Sum(p => p.OnTime) > 0)
+            return;
+        var latest = "";
+        var token = "";
+        do
+        {
+            var page = await context.Demands.ListDemandsAsync(new ListDemandsRequest
+            {
+                Statuses = { DemandStatus.Open, DemandStatus.PartiallyFulfilled },
+                Page = new PageRequest { PageSize = Rules.MaxPageSize, PageToken = token },
+            }, cancellationToken: ct);
+            foreach (var d in page.Demands)
+            {
+                if (string.CompareOrdinal(d.Line.DueDate, latest) > 0)
+                    latest = d.Line.DueDate;
+            }
+            token = page.NextPageToken;
+        }
+        while (token.Length > 0);
+        var start = summary.Request.StartDate;
+        if (latest.Length > 0 && string.CompareOrdinal(latest, start) < 0)
+            context.Console.Error.WriteLine($"warning: every open demand is due before the plan's start {start} (the latest on {latest}), so none of it can be on time; plan from an earlier --start?");
     }
 
     private static Command Show(CliHost host)
