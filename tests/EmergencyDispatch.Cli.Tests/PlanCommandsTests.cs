@@ -83,6 +83,50 @@ public sealed class PlanCommandsTests(SeededPlanFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task PlanShowAndExportWithARegionKeepOnlyTheDemandsDestinedToIt()
+    {
+        var planning = new PlanningService.PlanningServiceClient(fixture.Channel);
+        var hb = (await new DemandService.DemandServiceClient(fixture.Channel).ListDemandsAsync(new ListDemandsRequest { Region = "HB", Page = new PageRequest { PageSize = 1000 } }))
+            .Demands.Select(d => d.DemandId).ToHashSet();
+        var outcomes = (await planning.GetPlanAsync(new GetPlanRequest { PlanId = fixture.Plan.PlanId, View = PlanView.Outcomes, Page = new PageRequest { PageSize = 1000 } })).Outcomes;
+        var mine = outcomes.Where(o => hb.Contains(o.DemandId)).ToList();
+        Assert.InRange(mine.Count, 1, outcomes.Count - 1);
+        var id = fixture.Plan.PlanId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var root = DispatchCli.CreateRootCommand(CliConsole.FromWriters(output, error), _ => fixture.Factory.CreateChannel());
+        Assert.Equal(ExitCodes.Ok, await root.Parse(["plan", "show", id, "--region", "HB"]).InvokeAsync());
+        var text = output.ToString();
+        Assert.Contains($"region HB: {mine.Count} of its {outcomes.Count} demands", text);
+        var critical = mine.Where(o => o.Priority == Priority.Critical).ToList();
+        Assert.Matches($@"CRITICAL\s*│\s*{critical.Sum(o => o.Quantity):N0}\s*│\s*{critical.Sum(o => o.OnTime):N0}\s*│\s*{critical.Sum(o => o.Late):N0}\s*│\s*{critical.Sum(o => o.Unmet):N0}", text);
+
+        var json = new StringWriter();
+        root = DispatchCli.CreateRootCommand(CliConsole.FromWriters(json, error), _ => fixture.Factory.CreateChannel());
+        Assert.Equal(ExitCodes.Ok, await root.Parse(["plan", "show", id, "--region", "HB", "--json"]).InvokeAsync());
+        var response = Google.Protobuf.JsonParser.Default.Parse<GetPlanResponse>(json.ToString());
+        Assert.Equal(mine.Select(o => o.DemandId).Order(), response.Outcomes.Select(o => o.DemandId).Order());
+
+        var exported = Path.Combine(Path.GetTempPath(), $"dispatch-export-hb-{Guid.NewGuid():N}");
+        try
+        {
+            Assert.Equal(ExitCodes.Ok, await root.Parse(["plan", "export", id, "--out", exported, "--region", "HB"]).InvokeAsync());
+            var (written, _) = PlanFiles.ReadOutcomes(Path.Combine(exported, PlanFiles.OutcomesFile));
+            Assert.Equal(mine.Select(o => o.RequestId).Order(StringComparer.Ordinal), written!.Select(o => o.DemandKey).Order(StringComparer.Ordinal));
+            var (assignments, _) = PlanFiles.ReadAssignments(Path.Combine(exported, PlanFiles.AssignmentsFile));
+            var keys = mine.Select(o => o.RequestId).ToHashSet(StringComparer.Ordinal);
+            Assert.NotEmpty(assignments!);
+            Assert.All(assignments!, a => Assert.Contains(a.DemandKey, keys));
+        }
+        finally
+        {
+            if (Directory.Exists(exported))
+                Directory.Delete(exported, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task PlanCreateWarnsWhenEveryOpenDemandIsDueBeforeItsStart()
     {
         var output = new StringWriter();

@@ -133,9 +133,12 @@ public static class PlanCommands
     private static Command Show(CliHost host)
     {
         var id = new Argument<long>("plan_id") { Description = "The plan's id." };
-        var command = new Command("show", "Show a stored plan's summary: request, steps, each priority, the largest shortfalls and, with materials, each material's supply, use and transfers.") { id };
+        var region = RegionOption();
+        var command = new Command("show", "Show a stored plan's summary: request, steps, each priority, the largest shortfalls and, with materials, each material's supply, use and transfers.") { id, region };
         host.SetAction(command, async (context, ct) =>
         {
+            if (context.Get(region) is { } only)
+                return await ShowRegionAsync(context, context.Get(id), only, ct);
             var response = await context.Planning.GetPlanAsync(new GetPlanRequest { PlanId = context.Get(id), View = PlanView.Summary }, cancellationToken: ct);
             WriteSummary(context, response.Summary);
             if (!context.Json && response.Summary.Materials.Count > 0)
@@ -157,18 +160,33 @@ public static class PlanCommands
     {
         var id = new Argument<long>("plan_id") { Description = "The plan's id." };
         var output = new Option<string>("--out") { Description = "The folder for assignments.csv and outcomes.csv.", HelpName = "DIR", Required = true };
-        var command = new Command("export", "Write a stored plan's assignments.csv and outcomes.csv (MODEL.md format) and check them against its hash.") { id, output };
+        var region = RegionOption();
+        var command = new Command("export", "Write a stored plan's assignments.csv and outcomes.csv (MODEL.md format) and check them against its hash.") { id, output, region };
         host.SetAction(command, async (context, ct) =>
         {
             var planId = context.Get(id);
             var directory = context.Get(output)!;
             var client = context.Planning;
-            var (summary, assignments) = await ReadAllAsync(client, planId, PlanView.Assignments, r => r.Assignments.Select(ToDomain), ct);
-            var (_, outcomes) = await ReadAllAsync(client, planId, PlanView.Outcomes, r => r.Outcomes.Select(PlanSummaryView.ToDomain), ct);
+            var (summary, planned) = await ReadAllAsync(client, planId, PlanView.Assignments, r => r.Assignments, ct);
+            var (_, stored) = await ReadAllAsync(client, planId, PlanView.Outcomes, r => r.Outcomes, ct);
+            var assignments = planned.Select(ToDomain).ToList();
+            var outcomes = stored.Select(PlanSummaryView.ToDomain).ToList();
             // A plan made with materials exports its flows too (MODEL.md: material_flows.csv when the scenario has materials).
             var flows = summary.Materials.Count > 0
                 ? (await ReadAllAsync(client, planId, PlanView.MaterialFlows, r => r.MaterialFlows.Select(ToDomain), ct)).Item2
                 : null;
+
+            if (context.Get(region) is { } only)
+            {
+                // A province's part: the rows of the demands destined to it; the hash is the whole plan's, so not checked.
+                var ids = (await RegionDemandsAsync(context, only, ct)).Select(d => d.DemandId).ToHashSet();
+                var mine = planned.Where(a => ids.Contains(a.DemandId)).Select(ToDomain).ToList();
+                var theirs = stored.Where(o => ids.Contains(o.DemandId)).Select(PlanSummaryView.ToDomain).ToList();
+                PlanFiles.Write(directory, mine, theirs, null);
+                context.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"plan {planId}, region {only}: {mine.Count:N0} of {assignments.Count:N0} assignments and {theirs.Count:N0} outcomes written to {directory} (the demands destined to {only}; material flows are the whole plan's, left out)"));
+                return ExitCodes.Ok;
+            }
 
             PlanFiles.Write(directory, assignments, outcomes, flows);
             // The file read back, so that what is on disk is what is checked.
@@ -186,6 +204,55 @@ public static class PlanCommands
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static Option<string> RegionOption() => new("--region")
+    {
+        Description = "Only the demands destined to this region: a province's view of the plan.",
+        HelpName = "REGION",
+    };
+
+    /// <summary>Every demand destined to a region, of any status (a stored plan may hold cancelled ones).</summary>
+    private static async Task<List<Demand>> RegionDemandsAsync(CommandContext context, string region, CancellationToken ct)
+    {
+        var demands = new List<Demand>();
+        var token = "";
+        do
+        {
+            var page = await context.Demands.ListDemandsAsync(new ListDemandsRequest { Region = region, Page = new PageRequest { PageSize = Rules.MaxPageSize, PageToken = token } }, cancellationToken: ct);
+            demands.AddRange(page.Demands);
+            token = page.NextPageToken;
+        }
+        while (token.Length > 0);
+        return demands;
+    }
+
+    /// <summary>
+    /// A plan as one region sees it: its demands' units per priority (the smallest fill ratio over those the plan could
+    /// serve, that is, not short for want of a capable factory or an on-time route) and their largest shortfalls.
+    /// </summary>
+    private static async Task<int> ShowRegionAsync(CommandContext context, long planId, string region, CancellationToken ct)
+    {
+        var ids = (await RegionDemandsAsync(context, region, ct)).Select(d => d.DemandId).ToHashSet();
+        var (summary, outcomes) = await ReadAllAsync(context.Planning, planId, PlanView.Outcomes, r => r.Outcomes, ct);
+        var mine = outcomes.Where(o => ids.Contains(o.DemandId)).ToList();
+        if (context.Json)
+        {
+            Output.WriteJson(context.Console, new GetPlanResponse { Summary = summary, Outcomes = { mine } });
+            return ExitCodes.Ok;
+        }
+        context.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"plan {planId} ({ProtoText.Code(summary.Status)}, {summary.Request.StartDate} + {summary.Request.HorizonDays} days), region {region}: {mine.Count:N0} of its {outcomes.Count:N0} demands"));
+        static bool Servable(Api.V1.Outcome o) => o.Reason is not (Api.V1.ShortfallReason.NoCapableFactory or Api.V1.ShortfallReason.NoOnTimeRoute);
+        var tiers = mine.GroupBy(o => o.Priority).OrderBy(g => g.Key)
+            .Select(g => new PlanSummaryView.Tier(ProtoText.Code(g.Key), g.Sum(o => o.Quantity), g.Sum(o => o.OnTime), g.Sum(o => o.Late), g.Sum(o => o.Unmet),
+                g.Count(Servable), g.Where(Servable).Select(o => o.Quantity == 0 ? 1.0 : (double)o.OnTime / o.Quantity).DefaultIfEmpty(1.0).Min()))
+            .ToList();
+        var largest = mine.Where(o => o.Late + o.Unmet > 0).OrderByDescending(o => o.Unmet).ThenByDescending(o => o.Late).ThenBy(o => o.DemandId).Take(10)
+            .Select(o => new PlanSummaryView.Shortfall(o.RequestId, ProtoText.Code(o.Priority), o.Quantity, o.Late, o.Unmet, PlanSummaryView.ToDomain(o).ReasonText))
+            .ToList();
+        PlanSummaryView.Write(context.Console, tiers, largest);
+        return ExitCodes.Ok;
     }
 
     private static Command Publish(CliHost host)
