@@ -6,6 +6,7 @@ using EmergencyDispatch.Cli.Infrastructure;
 using EmergencyDispatch.Planning.Scenarios;
 using Google.Protobuf;
 using Grpc.Core;
+using System.Text.RegularExpressions;
 
 namespace EmergencyDispatch.Tests.Cli;
 
@@ -235,5 +236,81 @@ public class ImportAgainstServerTests
         Assert.Equal(
             ["R1 admin", "R2 admin", "R3 admin", "R4 coord"],
             (await AllDemands(admin)).Select(d => $"{d.Line.RequestId} {d.Submitter}"));
+    }
+}
+
+/// <summary><c>demands import FILE.csv</c>: a demands file alone against the real service on the small registry.</summary>
+public sealed class DemandsImportTests : IDisposable
+{
+    private readonly DispatchFactory _factory = new();
+    private readonly string _file = Path.Combine(Path.GetTempPath(), $"hb-demands-{Guid.NewGuid():N}.csv");
+
+    public void Dispose()
+    {
+        File.Delete(_file);
+        _factory.Dispose();
+    }
+
+    private async Task<(int Exit, string Out, string Error)> Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var root = DispatchCli.CreateRootCommand(CliConsole.FromWriters(output, error), _ => _factory.CreateChannel());
+        var exit = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task AFileOfDemandsIsSubmittedOnceAndImportingItAgainReplaysIt()
+    {
+        using var channel = _factory.CreateChannel();
+        await Fixtures.RegisterSmallRegistry(new RegistryService.RegistryServiceClient(channel));
+        await File.WriteAllTextAsync(_file, """
+            request_id,sku,quantity,region,due_date,priority
+            HB-1,MASK,600,R3,2020-02-06,CRITICAL
+            HB-2,MASK,900,R3,2020-02-07,HIGH
+            HB-3,MASK,50,R3,2020-02-09,LOW
+            """);
+
+        var (exit, output, error) = await Run("demands", "import", _file, "--batch-size", "2");
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.Matches($@"{Regex.Escape(Path.GetFileName(_file))}\s*│\s*3\s*│\s*3", output);
+        var stored = (await new DemandService.DemandServiceClient(channel).ListDemandsAsync(new ListDemandsRequest())).Demands;
+        Assert.Equal(["HB-1", "HB-2", "HB-3"], stored.Select(d => d.Line.RequestId).Order(StringComparer.Ordinal));
+
+        var (again, _, againError) = await Run("demands", "import", _file);
+        Assert.True(again == ExitCodes.Ok, againError);
+        Assert.Equal(3, (await new DemandService.DemandServiceClient(channel).ListDemandsAsync(new ListDemandsRequest())).Demands.Count);
+    }
+
+    [Fact]
+    public async Task ABadLineIsNamedByFileAndLineAndNothingIsStored()
+    {
+        using var channel = _factory.CreateChannel();
+        await Fixtures.RegisterSmallRegistry(new RegistryService.RegistryServiceClient(channel));
+        var name = Path.GetFileName(_file);
+
+        // Checked here first: a bad priority and a repeated request_id; nothing is sent.
+        await File.WriteAllTextAsync(_file, """
+            request_id,sku,quantity,region,due_date,priority
+            HB-1,MASK,600,R3,2020-02-06,URGENT
+            HB-2,MASK,600,R3,2020-02-06,HIGH
+            HB-2,MASK,700,R3,2020-02-06,HIGH
+            """);
+        var (exit, _, error) = await Run("demands", "import", _file);
+        Assert.Equal(ExitCodes.InvalidInput, exit);
+        Assert.Contains($"{name}:2: priority:", error);
+        Assert.True(error.Contains($"{name}:4: request_id:", StringComparison.Ordinal), error);
+
+        // Checked by the service against the registry: an unknown sku, named at its line; its batch is not stored.
+        await File.WriteAllTextAsync(_file, """
+            request_id,sku,quantity,region,due_date,priority
+            HB-1,MASK,600,R3,2020-02-06,CRITICAL
+            HB-2,SOAP,900,R3,2020-02-07,HIGH
+            """);
+        (exit, _, error) = await Run("demands", "import", _file);
+        Assert.Equal(ExitCodes.Failed, exit);
+        Assert.True(error.Contains($"{name}:3: sku:", StringComparison.Ordinal), error);
+        Assert.Empty((await new DemandService.DemandServiceClient(channel).ListDemandsAsync(new ListDemandsRequest())).Demands);
     }
 }

@@ -9,12 +9,13 @@ public static class DemandsCommands
 {
     private static readonly string[] Columns = ["id", "request_id", "sku", "quantity", "produced", "region", "due", "priority", "status", "submitter"];
 
-    public static Command Create(CliHost host) => new("demands", "Submit, list, inspect and cancel demand.")
+    public static Command Create(CliHost host) => new("demands", "Submit, import, list, inspect and cancel demand.")
     {
         List(host),
         Get(host),
         Cancel(host),
         Submit(host),
+        ImportCommand.CreateDemandsImport(host),
     };
 
     private static Command List(CliHost host)

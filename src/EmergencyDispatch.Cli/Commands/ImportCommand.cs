@@ -17,48 +17,86 @@ public static class ImportCommand
         {
             Description = "A scenario folder: products.csv, factories.csv, capabilities.csv, [availability.csv], lanes.csv, demands.csv.",
         };
-        var batchSize = new Option<int>("--batch-size")
+        var options = new ImportOptionSet();
+        var command = new Command("import", "Check a scenario folder and, when it is clean, send it to the server (safe to re-run: every write is idempotent).")
+        {
+            directory,
+        };
+        options.AddTo(command);
+        host.SetAction(command, (context, ct) => RunAsync(context, context.Get(directory)!, options.Get(context), ct));
+        return command;
+    }
+
+    /// <summary>
+    /// <c>demands import FILE.csv</c>: a demands file alone, checked line by line first (nothing is sent if any line is
+    /// bad), then sent in batches; the registry's checks (skus, regions) come back as <c>file:line: field: problem</c>.
+    /// </summary>
+    public static Command CreateDemandsImport(CliHost host)
+    {
+        var file = new Argument<string>("file") { Description = "A CSV file with demands.csv's columns: request_id,sku,quantity,region,due_date,priority." };
+        var options = new ImportOptionSet();
+        var command = new Command("import", "Check a demands file and, when it is clean, submit its lines (safe to re-run: intake is idempotent per request_id).") { file };
+        options.AddTo(command);
+        host.SetAction(command, async (context, ct) =>
+        {
+            var console = context.Console;
+            var path = context.Get(file)!;
+            var (rows, errors) = ScenarioReader.ReadDemands(path);
+            if (rows is null)
+                return Refused(console, errors, path);
+            var name = Path.GetFileName(path);
+            var importer = new ScenarioImporter(context.Invoker);
+            var settings = options.Get(context);
+            var result = await WithProgressAsync(console.Out, new Dictionary<string, int> { [name] = rows.Count },
+                progress => importer.ImportDemandsAsync(rows, name, settings, progress, ct));
+            return Finish(context, settings, result);
+        });
+        return command;
+    }
+
+    /// <summary>The options both imports take: batch size, and what to do with request_ids other submitters stored.</summary>
+    private sealed class ImportOptionSet
+    {
+        private readonly Option<int> _batchSize = new("--batch-size")
         {
             Description = $"Items per request, 1 to {Rules.MaxBatch}.",
             HelpName = "N",
             DefaultValueFactory = _ => ImportOptions.DefaultBatchSize,
         };
-        batchSize.Validators.Add(result =>
-        {
-            var size = result.GetValueOrDefault<int>();
-            if (Rules.CheckBatchSize(size) is not null)
-                result.AddError($"--batch-size must be from 1 to {Rules.MaxBatch}, got {size}.");
-        });
-        var submitterIndependent = new Option<bool>("--submitter-independent")
+
+        private readonly Option<bool> _submitterIndependent = new("--submitter-independent")
         {
             Description = "Skip demand lines whose request_id any submitter already stored with the same values, so importing the same "
                 + "scenario under another identity does not store its demand twice; a request_id stored with other values stops the import before anything is sent.",
         };
 
-        var allowOtherSubmitters = new Option<bool>("--allow-other-submitters")
+        private readonly Option<bool> _allowOtherSubmitters = new("--allow-other-submitters")
         {
             Description = "Store demand lines under this key's name even when another submitter already stored their request_ids. "
                 + "Without it (or --submitter-independent) the import refuses such a file before anything is sent, as that demand would be stored twice.",
         };
 
-        var command = new Command("import", "Check a scenario folder and, when it is clean, send it to the server (safe to re-run: every write is idempotent).")
-        {
-            directory,
-            batchSize,
-            submitterIndependent,
-            allowOtherSubmitters,
-        };
-        host.SetAction(command, (context, ct) => RunAsync(
-            context,
-            context.Get(directory)!,
-            new ImportOptions
+        public ImportOptionSet() =>
+            _batchSize.Validators.Add(result =>
             {
-                BatchSize = context.Get(batchSize),
-                SubmitterIndependent = context.Get(submitterIndependent),
-                AllowOtherSubmitters = context.Get(allowOtherSubmitters),
-            },
-            ct));
-        return command;
+                var size = result.GetValueOrDefault<int>();
+                if (Rules.CheckBatchSize(size) is not null)
+                    result.AddError($"--batch-size must be from 1 to {Rules.MaxBatch}, got {size}.");
+            });
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(_batchSize);
+            command.Options.Add(_submitterIndependent);
+            command.Options.Add(_allowOtherSubmitters);
+        }
+
+        public ImportOptions Get(CommandContext context) => new()
+        {
+            BatchSize = context.Get(_batchSize),
+            SubmitterIndependent = context.Get(_submitterIndependent),
+            AllowOtherSubmitters = context.Get(_allowOtherSubmitters),
+        };
     }
 
     private static async Task<int> RunAsync(CommandContext context, string directory, ImportOptions options, CancellationToken ct)
@@ -66,16 +104,26 @@ public static class ImportCommand
         var console = context.Console;
         var (rows, errors) = ScenarioReader.ReadRows(directory);
         if (rows is null)
-        {
-            foreach (var error in errors)
-                console.Error.WriteLine(error.ToString());
-            console.Error.WriteLine($"{errors.Count} error(s) in {directory}; nothing was sent.");
-            return ExitCodes.InvalidInput;
-        }
+            return Refused(console, errors, directory);
 
         var importer = new ScenarioImporter(context.Invoker);
         var result = await WithProgressAsync(console.Out, RowCounts(rows), progress => importer.ImportAsync(rows, options, progress, ct));
+        return Finish(context, options, result);
+    }
 
+    /// <summary>Prints every problem the files have (<c>file:line: field: problem</c>); nothing was sent.</summary>
+    private static int Refused(CliConsole console, IReadOnlyList<ScenarioError> errors, string path)
+    {
+        foreach (var error in errors)
+            console.Error.WriteLine(error.ToString());
+        console.Error.WriteLine($"{errors.Count} error(s) in {path}; nothing was sent.");
+        return ExitCodes.InvalidInput;
+    }
+
+    /// <summary>Prints what an import did (and, when it stopped, why and where); its exit code.</summary>
+    private static int Finish(CommandContext context, ImportOptions options, ImportResult result)
+    {
+        var console = context.Console;
         if (options.AllowOtherSubmitters && result.OtherSubmitters is { } others)
             console.Error.WriteLine($"warning: {others}; --allow-other-submitters: they are stored again under this key's name.");
         var anythingStored = result.Files.Any(f => f.Sent > 0);

@@ -54,39 +54,9 @@ public sealed class ScenarioImporter(RegistryService.RegistryServiceClient regis
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.BatchSize, Rules.MaxBatch);
         var ct = cancellationToken;
 
-        var demandItems = scenario.Demands.Select(r => new Outgoing<DemandLine>(ProtoMapping.ToProto(r.Value), [r.Line])).ToList();
-        var skipped = 0;
-        OtherSubmitterDemands? others = null;
-        if (options.SubmitterIndependent)
-        {
-            var (kept, failure) = await SkipStoredDemandsAsync(demandItems, ct);
-            if (failure is not null)
-                return new ImportResult([], failure);
-            skipped = demandItems.Count - kept.Count;
-            demandItems = kept;
-        }
-        else
-        {
-            // Intake is idempotent per submitter only: the same file under another key would be stored a second time.
-            List<Demand> stored;
-            try
-            {
-                stored = await FindStoredAsync(demandItems.Select(i => i.Message.RequestId).ToList(), excludeCaller: true, ct);
-            }
-            catch (RpcException e) when (!(ct.IsCancellationRequested && e.StatusCode == StatusCode.Cancelled))
-            {
-                return new ImportResult([], new ImportFailure(ScenarioReader.DemandsFile, 0, 0, e,
-                    "looking up whether other submitters stored these request_ids failed; nothing was sent.", []));
-            }
-            others = OtherSubmitters(demandItems, stored);
-            if (others is not null && !options.AllowOtherSubmitters)
-            {
-                return new ImportResult([], new ImportFailure(ScenarioReader.DemandsFile, 0, 0, null,
-                    $"{others}. Importing them under this key would store that demand a second time; nothing was sent. "
-                    + "Use --submitter-independent to skip the lines stored with the same values, or --allow-other-submitters to store them under this key anyway.",
-                    [])) { OtherSubmitters = others };
-            }
-        }
+        var (demandItems, skipped, others, refused) = await PrepareDemandsAsync(scenario.Demands, ScenarioReader.DemandsFile, options, ct);
+        if (refused is not null)
+            return refused;
 
         var ranges = AvailabilityRanges.Merge(scenario.Availability);
         var files = new List<FileImportResult>();
@@ -124,6 +94,71 @@ public sealed class ScenarioImporter(RegistryService.RegistryServiceClient regis
                 async batch => Counts(await demands.SubmitDemandsAsync(new SubmitDemandsRequest { Lines = { batch } }, cancellationToken: ct)), ct,
                 skipped);
         return new ImportResult(files, failed) { OtherSubmitters = others };
+    }
+
+    /// <summary>
+    /// Imports one demands file alone (its rows as <see cref="ScenarioReader.ReadDemands"/> reads them): the same checks
+    /// of other submitters' request_ids as a folder's import, then batches of SubmitDemands; the server checks skus and
+    /// regions against the registry, and a refusal names <paramref name="file"/> and the line.
+    /// </summary>
+    public async Task<ImportResult> ImportDemandsAsync(
+        IReadOnlyList<(int Line, EmergencyDispatch.Planning.Model.DemandLine Value)> rows, string file, ImportOptions options, IProgress<ImportProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.BatchSize, Rules.MaxBatch);
+        var ct = cancellationToken;
+        var (items, skipped, others, refused) = await PrepareDemandsAsync(rows, file, options, ct);
+        if (refused is not null)
+            return refused;
+        var files = new List<FileImportResult>();
+        var failed = await SendAsync(files, file, ImportKind.Demands, rows.Count, items, options.BatchSize, progress,
+            async batch => Counts(await demands.SubmitDemandsAsync(new SubmitDemandsRequest { Lines = { batch } }, cancellationToken: ct)), ct, skipped);
+        return new ImportResult(files, failed) { OtherSubmitters = others };
+    }
+
+    /// <summary>
+    /// The demand lines to send, after the look-up of what other submitters stored under their request_ids: with
+    /// <see cref="ImportOptions.SubmitterIndependent"/> those stored identically are skipped (and counted); else lines
+    /// another submitter stored refuse the import unless <see cref="ImportOptions.AllowOtherSubmitters"/>. A refusal is
+    /// the import's whole result.
+    /// </summary>
+    private async Task<(List<Outgoing<DemandLine>> Items, int Skipped, OtherSubmitterDemands? Others, ImportResult? Refused)> PrepareDemandsAsync(
+        IReadOnlyList<(int Line, EmergencyDispatch.Planning.Model.DemandLine Value)> rows, string file, ImportOptions options, CancellationToken ct)
+    {
+        var demandItems = rows.Select(r => new Outgoing<DemandLine>(ProtoMapping.ToProto(r.Value), [r.Line])).ToList();
+        var skipped = 0;
+        OtherSubmitterDemands? others = null;
+        if (options.SubmitterIndependent)
+        {
+            var (kept, failure) = await SkipStoredDemandsAsync(demandItems, file, ct);
+            if (failure is not null)
+                return (demandItems, 0, null, new ImportResult([], failure));
+            skipped = demandItems.Count - kept.Count;
+            demandItems = kept;
+        }
+        else
+        {
+            // Intake is idempotent per submitter only: the same file under another key would be stored a second time.
+            List<Demand> stored;
+            try
+            {
+                stored = await FindStoredAsync(demandItems.Select(i => i.Message.RequestId).ToList(), excludeCaller: true, ct);
+            }
+            catch (RpcException e) when (!(ct.IsCancellationRequested && e.StatusCode == StatusCode.Cancelled))
+            {
+                return (demandItems, 0, null, new ImportResult([], new ImportFailure(file, 0, 0, e,
+                    "looking up whether other submitters stored these request_ids failed; nothing was sent.", [])));
+            }
+            others = OtherSubmitters(demandItems, stored);
+            if (others is not null && !options.AllowOtherSubmitters)
+            {
+                return (demandItems, 0, others, new ImportResult([], new ImportFailure(file, 0, 0, null,
+                    $"{others}. Importing them under this key would store that demand a second time; nothing was sent. "
+                    + "Use --submitter-independent to skip the lines stored with the same values, or --allow-other-submitters to store them under this key anyway.",
+                    [])) { OtherSubmitters = others });
+            }
+        }
+        return (demandItems, skipped, others, null);
     }
 
     /// <summary>An optional file (stock, materials): sent like the others when it has rows, left out of the result when it has none.</summary>
@@ -213,7 +248,7 @@ public sealed class ScenarioImporter(RegistryService.RegistryServiceClient regis
 
     /// <summary>Drops the lines any submitter already stored identically; a request_id stored with other values is a failure.</summary>
     private async Task<(List<Outgoing<DemandLine>> Kept, ImportFailure? Failure)> SkipStoredDemandsAsync(
-        List<Outgoing<DemandLine>> items, CancellationToken ct)
+        List<Outgoing<DemandLine>> items, string file, CancellationToken ct)
     {
         var stored = new Dictionary<string, List<Demand>>(StringComparer.Ordinal);
         try
@@ -227,7 +262,7 @@ public sealed class ScenarioImporter(RegistryService.RegistryServiceClient regis
         }
         catch (RpcException e) when (!(ct.IsCancellationRequested && e.StatusCode == StatusCode.Cancelled))
         {
-            return ([], new ImportFailure(ScenarioReader.DemandsFile, 0, 0, e, "looking up stored demands (--submitter-independent) failed; nothing was sent.", []));
+            return ([], new ImportFailure(file, 0, 0, e, "looking up stored demands (--submitter-independent) failed; nothing was sent.", []));
         }
 
         var kept = new List<Outgoing<DemandLine>>();
@@ -237,11 +272,11 @@ public sealed class ScenarioImporter(RegistryService.RegistryServiceClient regis
             if (!stored.TryGetValue(item.Message.RequestId, out var same))
                 kept.Add(item);
             else if (!same.Any(d => item.Message.Equals(d.Line)))
-                conflicts.Add(new LocatedViolation(ScenarioReader.DemandsFile, item.Lines, "request_id",
+                conflicts.Add(new LocatedViolation(file, item.Lines, "request_id",
                     $"'{item.Message.RequestId}' is already stored with other values by {string.Join(", ", same.Select(d => $"'{d.Submitter}' (demand {d.DemandId})"))}"));
         }
         if (conflicts.Count > 0)
-            return (kept, new ImportFailure(ScenarioReader.DemandsFile, 0, 0, null,
+            return (kept, new ImportFailure(file, 0, 0, null,
                 $"{conflicts.Count} demand line(s) reuse a request_id stored with other values; nothing was sent.", conflicts));
         return (kept, null);
     }

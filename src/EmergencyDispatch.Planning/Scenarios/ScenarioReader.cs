@@ -153,6 +153,25 @@ public static class ScenarioReader
         return regions;
     }
 
+    /// <summary>
+    /// A demands file on its own (demands.csv's columns, any name): each line's syntax (quantity, dates, priority, ids)
+    /// and that no request_id repeats. Skus and regions are the registry's to check, so they are not checked here.
+    /// </summary>
+    public static (List<(int Line, DemandLine Value)>? Rows, IReadOnlyList<ScenarioError> Errors) ReadDemands(string path)
+    {
+        var file = Path.GetFileName(path);
+        var errors = new List<ScenarioError>();
+        if (!File.Exists(path))
+            return (null, [new ScenarioError(file, 0, "file", "is missing")]);
+        List<(int Line, DemandLine Value)> rows;
+        using (var reader = new StreamReader(path, System.Text.Encoding.UTF8))
+            rows = ReadCsv(reader, file, errors, DemandColumns, ParseDemand);
+        CheckUnique(rows, file, "request_id", d => d.RequestId, errors);
+        if (rows.Count == 0 && errors.Count == 0)
+            errors.Add(new ScenarioError(file, 0, "file", "has no demand lines"));
+        return errors.Count > 0 ? (null, errors) : (rows, errors);
+    }
+
     /// <summary>Reads one CSV file of the scenario into rows, each with the line it came from.</summary>
     public static List<(int Line, T Value)> ReadFile<T>(
         string directory, string file, bool required, List<ScenarioError> errors, string[] columns, RowParser<T> parse)
