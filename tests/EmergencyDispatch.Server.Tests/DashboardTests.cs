@@ -154,6 +154,34 @@ public sealed class DashboardTests : IAsyncLifetime
         await page.WaitForSelectorAsync($"#plans tr[data-plan='{next.PlanId}']", new PageWaitForSelectorOptions { Timeout = 15_000 });
         Assert.Contains($"Plan {next.PlanId} was made", await page.TextContentAsync("#notice") ?? "", StringComparison.Ordinal);
 
+        // Factories: the share of a factory-day's capacity the plan uses, as the registry and the plan's assignments give it.
+        var registry = new RegistryService.RegistryServiceClient(channel);
+        var rates = (await registry.ListCapabilitiesAsync(new ListCapabilitiesRequest { Page = new PageRequest { PageSize = 1000 } })).Capabilities
+            .ToDictionary(c => (c.FactoryId, c.Sku), c => c.UnitsPerDay);
+        var factors = (await registry.ListAvailabilityAsync(new ListAvailabilityRequest { Page = new PageRequest { PageSize = 1000 } })).Days
+            .ToDictionary(d => (d.FactoryId, d.Date), d => d.Factor);
+        var planned = new List<Assignment>();
+        token = "";
+        do
+        {
+            var listed = await planning.GetPlanAsync(new GetPlanRequest { PlanId = plan.PlanId, View = PlanView.Assignments, Page = new PageRequest { PageSize = 1000, PageToken = token } });
+            planned.AddRange(listed.Assignments);
+            token = listed.NextPageToken;
+        }
+        while (token.Length > 0);
+        var busiest = planned.Where(a => a.Source == "capacity")
+            .GroupBy(a => (a.FactoryId, a.ProductionDate))
+            .Select(g => (g.Key.FactoryId, g.Key.ProductionDate, Share: g.Sum(a => a.Quantity / rates[(a.FactoryId, a.Sku)]) / factors.GetValueOrDefault((g.Key.FactoryId, g.Key.ProductionDate), 1.0)))
+            .OrderByDescending(x => x.Share).ThenBy(x => x.FactoryId, StringComparer.Ordinal).First();
+        await page.ClickAsync("#tabs button[data-view=factories]");
+        await page.WaitForSelectorAsync("#heatmap");
+        var shown = (await page.TextContentAsync($"#heatmap td[data-factory='{busiest.FactoryId}'][data-date='{busiest.ProductionDate}']"))?.Trim();
+        Assert.Equal($"{Math.Round(100 * busiest.Share, MidpointRounding.AwayFromZero)}%", shown);
+        var closed = factors.FirstOrDefault(f => f.Value == 0 && string.CompareOrdinal(f.Key.Date, "2020-02-03") >= 0 && string.CompareOrdinal(f.Key.Date, "2020-02-16") <= 0);
+        if (closed.Key.FactoryId is { } shut && rates.Keys.Any(k => k.FactoryId == shut))
+            Assert.Equal("closed", (await page.TextContentAsync($"#heatmap td[data-factory='{shut}'][data-date='{closed.Key.Date}']"))?.Trim());
+        await Screenshot(page, "factories");
+
         // A factory key sees its own assignments and accepts one from the page.
         var factoryId = (await planning.GetPlanAsync(new GetPlanRequest { PlanId = plan.PlanId, View = PlanView.Assignments })).Assignments[0].FactoryId;
         var factoryKey = (await new AdminService.AdminServiceClient(channel).CreateApiKeyAsync(new CreateApiKeyRequest { Name = "web-" + factoryId, Role = Role.Factory, FactoryId = factoryId })).Token;

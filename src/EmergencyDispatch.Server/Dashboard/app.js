@@ -66,6 +66,7 @@ const VIEWS = {
   supply: { roles: ['ROLE_ADMIN', 'ROLE_COORDINATOR', 'ROLE_AUDITOR'], render: renderSupply },
   shortfalls: { roles: ['ROLE_ADMIN', 'ROLE_COORDINATOR', 'ROLE_AUDITOR'], render: renderShortfalls },
   plans: { roles: ['ROLE_ADMIN', 'ROLE_COORDINATOR', 'ROLE_AUDITOR'], render: renderPlans },
+  factories: { roles: ['ROLE_ADMIN', 'ROLE_COORDINATOR', 'ROLE_AUDITOR'], render: renderFactories },
   work: { roles: ['ROLE_FACTORY'], render: renderWork },
 };
 
@@ -326,6 +327,76 @@ async function planDetail(plan, plans, box) {
     } catch (e) {
       notice(`Not published: ${e.message}`);
     }
+  });
+}
+
+// ---- factories: utilisation per factory and day ----
+
+/** The days of a plan: its start and horizon, as yyyy-MM-dd. */
+function planDays(plan) {
+  const days = [];
+  const start = new Date(`${plan.request.startDate}T00:00:00Z`);
+  for (let i = 0; i < num(plan.request.horizonDays); i++) {
+    days.push(new Date(start.getTime() + i * 86400000).toISOString().slice(0, 10));
+  }
+  return days;
+}
+
+async function renderFactories(target) {
+  const plan = await loadActive();
+  if (!plan) {
+    target.innerHTML = NO_PLAN;
+    return;
+  }
+  if (state.data.assignmentsOf !== plan.planId) {
+    const [assignments, capabilities, availability, factories] = await Promise.all([
+      all(`/v1/plans/${plan.planId}?view=PLAN_VIEW_ASSIGNMENTS`, 'assignments'),
+      all('/v1/capabilities', 'capabilities'),
+      all('/v1/availability', 'days'),
+      all('/v1/factories', 'factories'),
+    ]);
+    Object.assign(state.data, { assignmentsOf: plan.planId, assignments, capabilities, availability, factories });
+  }
+  const { assignments, capabilities, availability, factories } = state.data;
+  const days = planDays(plan);
+  const rate = new Map(capabilities.map((c) => [`${c.factoryId}|${c.sku}`, num(c.unitsPerDay)]));
+  const factor = new Map(availability.map((a) => [`${a.factoryId}|${a.date}`, num(a.factor)]));
+  // Days of full capacity each factory's own lines use (stock and option lines draw on no factory capacity).
+  const used = new Map();
+  for (const a of assignments) {
+    if (a.source !== 'capacity') continue;
+    const perDay = rate.get(`${a.factoryId}|${a.sku}`);
+    if (!perDay) continue;
+    const key = `${a.factoryId}|${a.productionDate}`;
+    used.set(key, (used.get(key) || 0) + num(a.quantity) / perDay);
+  }
+  const capable = new Set(capabilities.map((c) => c.factoryId));
+  const region = state.factoryRegion || '';
+  const regions = [...new Set(factories.map((f) => f.region))].sort();
+  const rows = factories.filter((f) => capable.has(f.factoryId) && (!region || f.region === region))
+    .sort((a, b) => a.region.localeCompare(b.region) || a.factoryId.localeCompare(b.factoryId));
+  const cell = (f, day) => {
+    const k = factor.has(`${f.factoryId}|${day}`) ? factor.get(`${f.factoryId}|${day}`) : 1;
+    const u = used.get(`${f.factoryId}|${day}`) || 0;
+    if (k === 0) return { text: 'closed', title: `${f.factoryId} ${day}: closed`, style: 'background:#555;color:#fff', idle: 0, share: 0 };
+    const share = u / k;
+    const light = Math.round(97 - 55 * Math.min(1, share));
+    return { text: share > 0 ? `${Math.round(100 * share)}%` : '', title: `${f.factoryId} ${day}: ${(100 * share).toFixed(1)}% of ${k === 1 ? '' : `${k}× `}capacity`, style: `background:hsl(215 70% ${light}%)${light < 60 ? ';color:#fff' : ''}`, idle: Math.max(0, k - u), share };
+  };
+  target.innerHTML = `
+    <h2>Factories: share of each day's capacity the active plan ${esc(plan.planId)} uses</h2>
+    <p><label>Region <select id="factory-region"><option value="">all</option>${regions.map((r) => `<option${r === region ? ' selected' : ''}>${esc(r)}</option>`).join('')}</select></label>
+      <span class="muted">Dark: fully used; grey: closed (an outage); the last column is the idle capacity, in days of the factory's full rate.</span></p>
+    <div class="scroll"><table class="matrix" id="heatmap"><tr><th class="text">factory</th><th class="text">region</th>${days.map((d) => `<th>${esc(d.slice(5))}</th>`).join('')}<th>idle days</th></tr>
+      ${rows.map((f) => {
+        const cells = days.map((d) => ({ d, c: cell(f, d) }));
+        const idle = cells.reduce((t, x) => t + x.c.idle, 0);
+        return `<tr><th class="text">${esc(f.factoryId)}</th><td class="text">${esc(f.region)}</td>${cells.map(({ d, c }) => `<td data-factory="${esc(f.factoryId)}" data-date="${d}" style="${c.style}" title="${esc(c.title)}">${c.text}</td>`).join('')}<td>${idle.toFixed(1)}</td></tr>`;
+      }).join('')}
+    </table></div>`;
+  target.querySelector('#factory-region').addEventListener('change', (event) => {
+    state.factoryRegion = event.target.value;
+    show('factories');
   });
 }
 
