@@ -182,6 +182,21 @@ public sealed class DashboardTests : IAsyncLifetime
             Assert.Equal("closed", (await page.TextContentAsync($"#heatmap td[data-factory='{shut}'][data-date='{closed.Key.Date}']"))?.Trim());
         await Screenshot(page, "factories");
 
+        // Options: the active plan's, and a budget sweep drawn as the frontier, with what the API's sweep takes.
+        await page.ClickAsync("#tabs button[data-view=options]");
+        await page.WaitForSelectorAsync("#options");
+        Assert.Equal(plan.Options.Count, (await page.QuerySelectorAllAsync("#options tr")).Count - 1);
+        await page.FillAsync("#budgets", "0,10000000");
+        await page.ClickAsync("#sweep button[type=submit]");
+        await page.WaitForSelectorAsync("#sweep-table", new PageWaitForSelectorOptions { Timeout = 120_000 });
+        var sweep = await planning.SweepOptionBudgetsAsync(new SweepOptionBudgetsRequest { StartDate = "2020-02-03", HorizonDays = 14, Budgets = { 0, 1e7 } });
+        var sweepRows = await page.QuerySelectorAllAsync("#sweep-table tr");
+        Assert.Equal(3, sweepRows.Count);
+        Assert.Contains(string.Join(", ", sweep.Points[1].OptionsTaken), await sweepRows[2].InnerTextAsync(), StringComparison.Ordinal);
+        Assert.NotEmpty(sweep.Points[1].OptionsTaken);
+        Assert.Equal(8, (await page.QuerySelectorAllAsync("#frontier polyline")).Count);
+        await Screenshot(page, "options");
+
         // A factory key sees its own assignments and accepts one from the page.
         var factoryId = (await planning.GetPlanAsync(new GetPlanRequest { PlanId = plan.PlanId, View = PlanView.Assignments })).Assignments[0].FactoryId;
         var factoryKey = (await new AdminService.AdminServiceClient(channel).CreateApiKeyAsync(new CreateApiKeyRequest { Name = "web-" + factoryId, Role = Role.Factory, FactoryId = factoryId })).Token;

@@ -67,6 +67,7 @@ const VIEWS = {
   shortfalls: { roles: ['ROLE_ADMIN', 'ROLE_COORDINATOR', 'ROLE_AUDITOR'], render: renderShortfalls },
   plans: { roles: ['ROLE_ADMIN', 'ROLE_COORDINATOR', 'ROLE_AUDITOR'], render: renderPlans },
   factories: { roles: ['ROLE_ADMIN', 'ROLE_COORDINATOR', 'ROLE_AUDITOR'], render: renderFactories },
+  options: { roles: ['ROLE_ADMIN', 'ROLE_COORDINATOR', 'ROLE_AUDITOR'], render: renderOptions },
   work: { roles: ['ROLE_FACTORY'], render: renderWork },
 };
 
@@ -298,7 +299,9 @@ async function renderPlans(target) {
   });
 }
 
-async function planDetail(plan, plans, box) {
+async function planDetail(listed, plans, box) {
+  // The list's summaries leave the options out: the plan's own summary has them.
+  const plan = (await api(`/v1/plans/${listed.planId}`)).summary;
   const active = plans.find((p) => p.status === 'PLAN_STATUS_ACTIVE');
   const canPublish = plan.status === 'PLAN_STATUS_DRAFT' && ['ROLE_ADMIN', 'ROLE_COORDINATOR'].includes(state.caller.role);
   let diff = '';
@@ -397,6 +400,76 @@ async function renderFactories(target) {
   target.querySelector('#factory-region').addEventListener('change', (event) => {
     state.factoryRegion = event.target.value;
     show('factories');
+  });
+}
+
+// ---- options: what the active plan took, and what each budget buys ----
+
+const TIER_COLOURS = { PRIORITY_CRITICAL: '#c0392b', PRIORITY_HIGH: '#e67e22', PRIORITY_NORMAL: '#2e86c1', PRIORITY_LOW: '#7f8c8d' };
+
+/** The budget frontier: per priority, the share of demand on time (solid) and delivered (dashed) at each budget. */
+function frontierChart(points) {
+  const width = 680;
+  const height = 260;
+  const left = 50;
+  const right = 80;
+  const bottom = 30;
+  const most = Math.max(...points.map((p) => num(p.budget)), 1);
+  const x = (b) => left + ((width - left - right) * b) / most;
+  const y = (share) => height - bottom - (height - bottom - 10) * share;
+  const line = (tier, measure, dashed) => {
+    const xy = points.map((p) => {
+      const m = (p.priorities || []).find((t) => t.priority === tier);
+      return m && num(m.quantity) > 0 ? [x(num(p.budget)), y(measure(m) / num(m.quantity))] : null;
+    }).filter(Boolean);
+    if (!xy.length) return '';
+    const last = xy[xy.length - 1];
+    return `<polyline fill="none" stroke="${TIER_COLOURS[tier]}" stroke-width="2"${dashed ? ' stroke-dasharray="5 4"' : ''} points="${xy.map((c) => c.join(',')).join(' ')}"/>
+      ${xy.map((c) => `<circle cx="${c[0]}" cy="${c[1]}" r="3" fill="${TIER_COLOURS[tier]}"/>`).join('')}
+      ${dashed ? '' : `<text x="${last[0] + 6}" y="${last[1] + 4}" fill="${TIER_COLOURS[tier]}">${short_(tier)}</text>`}`;
+  };
+  const lines = PRIORITIES.flatMap((tier) => [line(tier, (m) => num(m.onTime), false), line(tier, (m) => num(m.onTime) + num(m.late), true)]);
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((t) => `<line x1="${left}" x2="${width - right}" y1="${y(t)}" y2="${y(t)}" stroke="#e3e6ea"/><text x="4" y="${y(t) + 4}">${100 * t}%</text>`);
+  const labels = points.map((p) => `<text x="${x(num(p.budget))}" y="${height - 8}" text-anchor="middle">${fmt(p.budget)}</text>`);
+  return `<svg id="frontier" width="${width}" height="${height}" role="img" aria-label="budget frontier">${ticks.join('')}${labels.join('')}${lines.join('')}</svg>
+    <p class="muted">Share of each priority's demand on time (solid) and delivered (dashed) at each budget.</p>`;
+}
+
+async function renderOptions(target) {
+  const active = await loadActive();
+  if (!active) {
+    target.innerHTML = NO_PLAN;
+    return;
+  }
+  // The list's summaries leave the options out: the plan's own summary has them.
+  const plan = (await api(`/v1/plans/${active.planId}`)).summary;
+  const options = plan.options || [];
+  const canSweep = ['ROLE_ADMIN', 'ROLE_COORDINATOR'].includes(state.caller.role);
+  target.innerHTML = `
+    <h2>Options of the active plan ${esc(plan.planId)}: ${fmt(options.filter((o) => o.taken).length)} of ${fmt(options.length)} taken, ${fmt(plan.optionSpent)} of the budget ${fmt(plan.request?.optionBudget)} spent</h2>
+    ${options.length ? `<table id="options"><tr><th class="text">option</th><th class="text">factory</th><th class="text">sku</th><th class="text">state</th><th>fixed cost</th><th class="text">ready</th><th>units</th><th class="text">first day</th>${PRIORITIES.map((p) => `<th>${short_(p)}</th>`).join('')}</tr>
+      ${options.map((o) => `<tr${o.taken ? ' style="background:#eaf7ea"' : ''}><td class="text">${esc(o.optionId)}</td><td class="text">${esc(o.factoryId)}</td><td class="text">${esc(o.sku)}</td><td class="text">${esc(short(o.state, 'OPTION_STATE_'))}</td>
+        <td>${fmt(o.fixedCost)}</td><td class="text">${esc(o.readyDate)}</td><td>${fmt(o.units)}</td><td class="text">${esc(o.firstDate || '')}</td>
+        ${PRIORITIES.map((tier) => `<td>${fmt((o.unitsByPriority || []).find((u) => u.priority === tier)?.units)}</td>`).join('')}</tr>`).join('')}</table>` : '<p>The registry has no options.</p>'}
+    ${canSweep ? `<h2>Budget frontier</h2>
+      <form id="sweep"><label>Budgets <input id="budgets" size="50" value="0,1000000,5000000,10000000,20000000"></label> <button type="submit">Sweep</button>
+        <span class="muted">plans the open demand from ${esc(plan.request?.startDate)} for ${esc(plan.request?.horizonDays)} days once per budget; stores nothing</span></form>
+      <div id="sweep-result"></div>` : ''}`;
+  target.querySelector('#sweep')?.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const box = target.querySelector('#sweep-result');
+    const budgets = target.querySelector('#budgets').value.split(',').map((b) => Number(b.trim())).filter((b) => Number.isFinite(b));
+    box.innerHTML = '<p class="muted">Sweeping…</p>';
+    try {
+      const result = await api('/v1/options:sweep', { method: 'POST', body: JSON.stringify({ startDate: plan.request.startDate, horizonDays: plan.request.horizonDays, budgets }) });
+      const points = result.points || [];
+      box.innerHTML = `${frontierChart(points)}
+        <table id="sweep-table"><tr><th>budget</th><th>spent</th><th class="text">options taken</th>${PRIORITIES.map((p) => `<th>${short_(p)} on time</th>`).join('')}</tr>
+        ${points.map((p) => `<tr><td>${fmt(p.budget)}</td><td>${fmt(p.spent)}</td><td class="text">${esc((p.optionsTaken || []).join(', ') || '–')}</td>
+          ${PRIORITIES.map((tier) => { const m = (p.priorities || []).find((x) => x.priority === tier); return `<td>${m ? pct(num(m.onTime), num(m.quantity)) : ''}</td>`; }).join('')}</tr>`).join('')}</table>`;
+    } catch (e) {
+      box.innerHTML = `<p class="error">${esc(e.message)}</p>`;
+    }
   });
 }
 
