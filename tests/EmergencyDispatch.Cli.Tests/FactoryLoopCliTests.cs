@@ -300,6 +300,33 @@ public sealed class FactoryLoopCliTests : IDisposable
         Assert.Equal(change.Version, messages[1].Synced.Version);
     }
 
+    [Fact]
+    public async Task AssignmentsOfARegionListEachOfItsFactoriesRowsWithTheFactory()
+    {
+        await Setup();
+        await PublishPlan();
+        var work = await Listed();
+        var file = Path.Combine(Path.GetTempPath(), $"r1-{Guid.NewGuid():N}.csv");
+        try
+        {
+            var (exit, output, error) = await Run(["assignments", "list", "--region", "R1", "--csv", file]);
+            Assert.True(exit == ExitCodes.Ok, error);
+            Assert.Contains($"{work.Count} rows written", output);
+            var lines = (await File.ReadAllLinesAsync(file)).ToList();
+            Assert.StartsWith("factory,id,plan_id,", lines[0]);
+            Assert.Equal(work.Select(a => $"F1,{a.AssignmentId},").Order(StringComparer.Ordinal),
+                lines.Skip(1).Select(l => string.Join(',', l.Split(',').Take(2)) + ",").Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        var (none, _, refused) = await Run(["assignments", "list"]);
+        Assert.NotEqual(ExitCodes.Ok, none);
+        Assert.Contains("--factory", refused);
+    }
+
     /// <summary>The watch messages of <c>--json</c> output: one JSON object after another.</summary>
     private static List<WatchAssignmentsResponse> JsonMessages(string text)
     {

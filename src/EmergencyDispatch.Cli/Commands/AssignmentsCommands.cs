@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EmergencyDispatch.Api.V1;
 using EmergencyDispatch.Cli.Infrastructure;
+using EmergencyDispatch.Planning.Model;
 using Grpc.Core;
 
 namespace EmergencyDispatch.Cli.Commands;
@@ -36,33 +37,67 @@ public static class AssignmentsCommands
 
     private static Command List(CliHost host)
     {
-        var factory = FactoryOption();
+        var factory = FactoryOption("The factory whose assignments these are (or --region).", required: false);
+        var region = new Option<string>("--region") { Description = "Every factory of this region instead of one: a province's work.", HelpName = "REGION" };
         var from = new Option<string>("--from") { Description = "Only assignments produced on or after this date (yyyy-MM-dd).", HelpName = "DATE" };
         var to = new Option<string>("--to") { Description = "Only assignments produced on or before this date (yyyy-MM-dd).", HelpName = "DATE" };
         var withdrawn = new Option<bool>("--include-withdrawn") { Description = "Also list assignments a later plan withdrew." };
         var paging = new PagingOptions();
         paging.All.Description = "Fetch every page (the default; --all false for one page).";
         paging.All.DefaultValueFactory = _ => true;
-        var command = new Command("list", "List a factory's assignments by production date, every page unless --all false.") { factory, from, to, withdrawn };
+        var command = new Command("list", "List a factory's assignments by production date, every page unless --all false.") { factory, region, from, to, withdrawn };
         paging.AddTo(command);
+        command.Validators.Add(r =>
+        {
+            if ((r.GetValue(factory) is null) == (r.GetValue(region) is null))
+                r.AddError("Name the factory (--factory) or the region (--region), one of them.");
+        });
 
         host.SetAction(command, (context, ct) => new PagedList<ListAssignmentsResponse, WorkAssignment>
         {
-            Fetch = async (page, token) => await context.Assignments.ListAssignmentsAsync(
-                new ListAssignmentsRequest
+            Fetch = async (page, token) =>
+            {
+                ListAssignmentsRequest Request(string factoryId, PageRequest p) => new()
                 {
-                    Page = page,
-                    FactoryId = context.Get(factory)!,
+                    Page = p,
+                    FactoryId = factoryId,
                     FromDate = context.Get(from) ?? "",
                     ToDate = context.Get(to) ?? "",
                     IncludeWithdrawn = context.Get(withdrawn),
-                },
-                cancellationToken: token),
+                };
+                if (context.Get(region) is not { } only)
+                    return await context.Assignments.ListAssignmentsAsync(Request(context.Get(factory)!, page), cancellationToken: token);
+                // A region: each of its factories' assignments, every page, in factory order, as one reply.
+                var all = new ListAssignmentsResponse();
+                var factories = new List<string>();
+                var next = "";
+                do
+                {
+                    var listed = await context.Registry.ListFactoriesAsync(new ListFactoriesRequest { Region = only, Page = new PageRequest { PageSize = Rules.MaxPageSize, PageToken = next } }, cancellationToken: token);
+                    factories.AddRange(listed.Factories.Select(f => f.FactoryId));
+                    next = listed.NextPageToken;
+                }
+                while (next.Length > 0);
+                foreach (var factoryId in factories)
+                {
+                    next = "";
+                    do
+                    {
+                        var listed = await context.Assignments.ListAssignmentsAsync(Request(factoryId, new PageRequest { PageSize = Rules.MaxPageSize, PageToken = next }), cancellationToken: token);
+                        all.Assignments.AddRange(listed.Assignments);
+                        all.OptionOrders.AddRange(listed.OptionOrders);
+                        next = listed.NextPageToken;
+                    }
+                    while (next.Length > 0);
+                }
+                return all;
+            },
             Items = r => r.Assignments,
             NextPageToken = r => r.NextPageToken,
             ClearNextPageToken = r => r.NextPageToken = "",
-            Columns = Columns,
-            Row = Row,
+            // A region's list names each row's factory.
+            Columns = context.Get(region) is null ? Columns : ["factory", .. Columns],
+            Row = context.Get(region) is null ? Row : a => [a.FactoryId, .. Row(a)],
             Footer = (c, r) =>
             {
                 if (r.OptionOrders.Count == 0)
