@@ -207,6 +207,7 @@ public static class ApiCalls
             {
                 StartDate = "2020-02-03", HorizonDays = 5, Planner = Api.V1.Planner.Greedy, TimeLimit = Duration.FromTimeSpan(TimeSpan.FromSeconds(10)), FrozenDays = 1,
             },
+            ["PlanningService/WatchPlans"] = () => new WatchPlansRequest(),
             ["PlanningService/GetPlan"] = () => new GetPlanRequest { PlanId = s.ActivePlanId, View = PlanView.Assignments, Page = Page(5) },
             ["PlanningService/PublishPlan"] = () => new PublishPlanRequest { PlanId = s.ActivePlanId },
             ["PlanningService/SweepOptionBudgets"] = () => new SweepOptionBudgetsRequest

@@ -519,40 +519,35 @@ async function renderWork(target) {
 
 // ---- live updates ----
 
-/** Follows changes without a reload: a factory's watch stream; for the others, the newest plan, asked every 3 s. */
+/** Follows changes without a reload: a factory's watch stream of its assignments; for the others, the plans' stream. */
 function startLive() {
   state.live?.abort();
   const live = new AbortController();
   state.live = live;
   if (state.caller.role === 'ROLE_FACTORY') watchAssignments(live.signal);
-  else pollPlans(live.signal);
+  else watchPlans(live.signal);
 }
 
-async function watchAssignments(signal) {
-  let after = 0;
+/**
+ * Reads a streaming route (one JSON object a line) for as long as the page lives, calling onMessage with each; when
+ * the stream ends or the connection is lost it connects again after 2 s, from where path() says.
+ */
+async function follow(path, onMessage, signal) {
   while (!signal.aborted) {
     try {
-      const response = await fetch(`/v1/factories/${encodeURIComponent(state.caller.factoryId)}/assignments:watch?afterVersion=${after}`,
-        { headers: { Authorization: `Bearer ${state.key}` }, signal });
+      const response = await fetch(path(), { headers: { Authorization: `Bearer ${state.key}` }, signal });
       const reader = response.body.getReader();
       const decoder = new TextDecoder();
       let buffer = '';
-      let synced = false;
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
         buffer += decoder.decode(value, { stream: true });
-        let line;
-        while ((line = buffer.indexOf('\n')) >= 0) {
-          const event = JSON.parse(buffer.slice(0, line));
-          buffer = buffer.slice(line + 1);
-          if (event.synced) { after = Math.max(after, num(event.synced.version)); synced = true; continue; }
-          const changed = event.assignment || event.optionOrder;
-          if (changed) after = Math.max(after, num(changed.version));
-          if (synced && state.view === 'work') {
-            notice(`Assignment ${changed?.assignmentId ?? changed?.orderId} changed.`);
-            await show('work');
-          }
+        let end;
+        while ((end = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, end);
+          buffer = buffer.slice(end + 1);
+          if (line.trim()) await onMessage(JSON.parse(line));
         }
       }
     } catch (e) {
@@ -562,21 +557,46 @@ async function watchAssignments(signal) {
   }
 }
 
-async function pollPlans(signal) {
-  while (!signal.aborted) {
-    try {
-      const newest = ((await api('/v1/plans?page.pageSize=1')).plans || [])[0];
-      const id = num(newest?.planId);
-      if (state.newestPlan && id > state.newestPlan) {
-        notice(`Plan ${id} was made (${short(newest.status, 'PLAN_STATUS_').toLowerCase()}).`);
-        if (state.view) await show(state.view);
-      }
-      state.newestPlan = Math.max(state.newestPlan, id);
-    } catch (e) {
-      // A refusal or a restart: the next round asks again.
+function watchAssignments(signal) {
+  let after = 0;
+  let synced = false;
+  return follow(() => `/v1/factories/${encodeURIComponent(state.caller.factoryId)}/assignments:watch?afterVersion=${after}`, async (event) => {
+    if (event.synced) {
+      after = Math.max(after, num(event.synced.version));
+      synced = true;
+      return;
     }
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const changed = event.assignment || event.optionOrder;
+    if (changed) after = Math.max(after, num(changed.version));
+    if (synced && state.view === 'work') {
+      notice(`Assignment ${changed?.assignmentId ?? changed?.orderId} changed.`);
+      await show('work');
+    }
+  }, signal);
+}
+
+async function watchPlans(signal) {
+  // Each plan's status as the page last heard it, from the newest plan when the page started. The stream starts with
+  // the newest plan, then the active one: the state the page already shows. A plan newer than any heard of is a new
+  // plan; a known one with another status changed (a publication).
+  const known = new Map();
+  try {
+    const first = ((await api('/v1/plans?page.pageSize=1')).plans || [])[0];
+    if (first) known.set(num(first.planId), first.status);
+  } catch (e) {
+    // The stream below says what there is.
   }
+  return follow(() => '/v1/plans:watch', async (plan) => {
+    const id = num(plan.planId);
+    const newest = Math.max(0, ...known.keys());
+    const before = known.get(id);
+    known.set(id, plan.status);
+    const status = short(plan.status, 'PLAN_STATUS_').toLowerCase();
+    if (before === undefined && id > newest) notice(`Plan ${id} was made (${status}).`);
+    else if (before !== undefined && before !== plan.status) notice(`Plan ${id} is now ${status}.`);
+    else return;
+    if (state.view) await show(state.view);
+  }, signal);
 }
 
 // ---- wiring ----

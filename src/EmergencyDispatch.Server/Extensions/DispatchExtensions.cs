@@ -46,6 +46,7 @@ public static class DispatchExtensions
             .ValidateOnStart();
         services.AddSingleton<AssignmentCache>();
         services.AddSingleton<AssignmentFeed>();
+        services.AddSingleton<PlanFeed>();
         services.AddSingleton<AssignmentStore>();
         services.AddSingleton<PlanStore>();
         services.AddSingleton<AuditStore>();

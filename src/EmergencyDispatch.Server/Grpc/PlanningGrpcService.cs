@@ -12,9 +12,38 @@ namespace EmergencyDispatch.Server.Grpc;
 
 /// <summary>The planning API: validate, delegate to <see cref="PlanningCoordinator"/> and <see cref="PlanStore"/>, map.</summary>
 public sealed class PlanningGrpcService(
-    PlanningCoordinator coordinator, PlanStore store, TimeProvider clock, IOptions<PlanningOptions> options, IHostApplicationLifetime lifetime)
+    PlanningCoordinator coordinator, PlanStore store, PlanFeed plans, TimeProvider clock, IOptions<PlanningOptions> options, IHostApplicationLifetime lifetime)
     : PlanningService.PlanningServiceBase
 {
+    public override async Task WatchPlans(WatchPlansRequest request, IServerStreamWriter<PlanSummary> responseStream, ServerCallContext context)
+    {
+        // The stream ends with its call or when the host stops, whichever comes first: a watch must not hold up shutdown.
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var ct = linked.Token;
+        // Subscribe first: a plan stored after the reads below is noticed, so none falls in between.
+        using var subscription = plans.Subscribe();
+        var newest = store.List(null, null, [], null, 1).Items.FirstOrDefault();
+        var active = store.ActivePlanId() is { } activeId && activeId != newest?.Plan.PlanId ? store.Get(activeId) : null;
+        try
+        {
+            foreach (var plan in new[] { newest, active }.OfType<StoredPlan>())
+                await responseStream.WriteAsync(PlanMapping.ToApi(plan), ct);
+            while (true)
+            {
+                var planId = await subscription.NextAsync(ct);
+                if (store.Get(planId) is { } changed)
+                    await responseStream.WriteAsync(PlanMapping.ToApi(changed), ct);
+            }
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw GrpcErrors.Unavailable($"the server is shutting down; watch again");
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
     /// <summary>How a plan request ends when the host stops before its plan is stored.</summary>
     public const string ShuttingDown = "the server is shutting down; the plan request was cancelled, retry later";
 

@@ -1,13 +1,14 @@
 using System.Globalization;
 using Dapper;
 using EmergencyDispatch.Planning.Model;
+using EmergencyDispatch.Planning.Loop;
 using EmergencyDispatch.Planning.Plans;
 using Microsoft.Data.Sqlite;
 
 namespace EmergencyDispatch.Server.Persistence;
 
 /// <summary>Reads what a plan is made from, and stores and reads plans (written once, never changed).</summary>
-public sealed class PlanStore(Database database, Writer writer, AssignmentFeed feed, TimeProvider clock)
+public sealed class PlanStore(Database database, Writer writer, AssignmentFeed feed, PlanFeed plans, TimeProvider clock)
 {
     private const string PlanColumns = """
         plan_id AS PlanId, status, created_at AS CreatedAt, created_by AS CreatedBy, start_date AS StartDate,
@@ -187,6 +188,7 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
     /// </summary>
     public async Task<(StoredPlan Plan, PublishResult? Publication)> SaveAsync(NewPlan plan, bool publish, CallInfo call, CancellationToken ct)
     {
+        var previous = publish ? ActivePlanId() : null;
         var (planId, publication) = await writer.WriteAsync(call, (connection, transaction) =>
         {
             var id = Insert(connection, transaction, plan);
@@ -196,6 +198,7 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
         }, ct, r => $"plan {r.id}" + (r.Item2 is { Published: true } ? " (published)" : ""));
         if (publication is { Factories.Count: > 0 })
             feed.Notify(publication.Factories);
+        plans.Notify(publication is { Published: true } && previous is { } superseded ? [superseded, planId] : [planId]);
         return (Get(planId) ?? throw new InvalidOperationException($"plan {planId} was committed but cannot be read"), publication);
     }
 
@@ -204,11 +207,14 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
     {
         if (Get(planId) is null)
             return null;
+        var previous = ActivePlanId();
         var publication = await writer.WriteAsync(call,
             (connection, transaction) => AssignmentStore.Publish(connection, transaction, planId, call.Actor, clock.GetUtcNow().ToUnixTimeMilliseconds()), ct,
             p => p.Published ? $"plan {planId}" : null);
         if (publication.Factories.Count > 0)
             feed.Notify(publication.Factories);
+        if (publication.Published)
+            plans.Notify(previous is { } superseded && superseded != planId ? [superseded, planId] : [planId]);
         return (Get(planId)!, publication);
     }
 
@@ -339,6 +345,13 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
     }
 
     /// <summary>A plan's summary, or null when there is no such plan.</summary>
+    /// <summary>The active plan's id, if one is active (read outside the writer: a notice may name one plan more than changed, never fewer).</summary>
+    public long? ActivePlanId()
+    {
+        using var connection = database.Open();
+        return connection.ExecuteScalar<long?>("SELECT plan_id FROM plan WHERE status = @status ORDER BY plan_id DESC LIMIT 1", new { status = PlanStates.Active });
+    }
+
     public StoredPlan? Get(long planId)
     {
         using var connection = database.Open();

@@ -52,6 +52,7 @@ public static class AccessPolicy
         Add(planning, "CreatePlan", Coordinators);
         Add(planning, "PublishPlan", Coordinators);
         Add(planning, "GetPlan", Readers);
+        Add(planning, "WatchPlans", Readers);
         Add(planning, "SweepOptionBudgets", Coordinators);
 
         var assignments = AssignmentService.Descriptor;
