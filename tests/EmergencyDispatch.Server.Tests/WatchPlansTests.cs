@@ -30,7 +30,8 @@ public sealed class WatchPlansTests : IDisposable
         async Task<PlanSummary> Next()
         {
             Assert.True(await watch.ResponseStream.MoveNext(stop.Token), "the watch ended");
-            return watch.ResponseStream.Current;
+            Assert.Equal(WatchPlansResponse.EventOneofCase.Plan, watch.ResponseStream.Current.EventCase);
+            return watch.ResponseStream.Current.Plan;
         }
 
         // The state now: the newest plan, then the active one.
@@ -38,6 +39,8 @@ public sealed class WatchPlansTests : IDisposable
         Assert.Equal((draft.PlanId, PlanStatus.Draft), (newest.PlanId, newest.Status));
         var first = await Next();
         Assert.Equal((active.PlanId, PlanStatus.Active), (first.PlanId, first.Status));
+        Assert.True(await watch.ResponseStream.MoveNext(stop.Token));
+        Assert.Equal(draft.PlanId, watch.ResponseStream.Current.Synced.NewestPlanId);
 
         // A new plan, as it is stored.
         var third = await Plan(publish: false);
@@ -50,6 +53,15 @@ public sealed class WatchPlansTests : IDisposable
         var published = await Next();
         Assert.Equal((active.PlanId, PlanStatus.Superseded), (superseded.PlanId, superseded.Status));
         Assert.Equal((third.PlanId, PlanStatus.Active), (published.PlanId, published.Status));
+
+        // With no plan stored yet, a watch is synced at once.
+        using (var empty = new DispatchFactory())
+        using (var emptyChannel = empty.CreateChannel())
+        using (var none = new PlanningService.PlanningServiceClient(emptyChannel).WatchPlans(new WatchPlansRequest(), cancellationToken: stop.Token))
+        {
+            Assert.True(await none.ResponseStream.MoveNext(stop.Token));
+            Assert.Equal(0, none.ResponseStream.Current.Synced.NewestPlanId);
+        }
 
         // A factory key may not watch the plans.
         using var factoryChannel = _factory.CreateChannel(_factory.CreateKey(Role.Factory, "F1", name: "f1"));

@@ -575,26 +575,23 @@ function watchAssignments(signal) {
   }, signal);
 }
 
-async function watchPlans(signal) {
-  // Each plan's status as the page last heard it, from the newest plan when the page started. The stream starts with
-  // the newest plan, then the active one: the state the page already shows. A plan newer than any heard of is a new
-  // plan; a known one with another status changed (a publication).
+function watchPlans(signal) {
+  // Each plan's status as the page last heard it. Before `synced` the stream sends the state the page already shows;
+  // after it, a plan not heard of is a new plan, and a known one with another status changed (a publication).
   const known = new Map();
-  try {
-    const first = ((await api('/v1/plans?page.pageSize=1')).plans || [])[0];
-    if (first) known.set(num(first.planId), first.status);
-  } catch (e) {
-    // The stream below says what there is.
-  }
-  return follow(() => '/v1/plans:watch', async (plan) => {
+  let synced = false;
+  return follow(() => { synced = false; return '/v1/plans:watch'; }, async (event) => {
+    if (event.synced) {
+      synced = true;
+      return;
+    }
+    const plan = event.plan;
     const id = num(plan.planId);
-    const newest = Math.max(0, ...known.keys());
     const before = known.get(id);
     known.set(id, plan.status);
     const status = short(plan.status, 'PLAN_STATUS_').toLowerCase();
-    if (before === undefined && id > newest) notice(`Plan ${id} was made (${status}).`);
-    else if (before !== undefined && before !== plan.status) notice(`Plan ${id} is now ${status}.`);
-    else return;
+    if (!synced || before === plan.status) return;
+    notice(before === undefined ? `Plan ${id} was made (${status}).` : `Plan ${id} is now ${status}.`);
     if (state.view) await show(state.view);
   }, signal);
 }

@@ -15,7 +15,7 @@ public sealed class PlanningGrpcService(
     PlanningCoordinator coordinator, PlanStore store, PlanFeed plans, TimeProvider clock, IOptions<PlanningOptions> options, IHostApplicationLifetime lifetime)
     : PlanningService.PlanningServiceBase
 {
-    public override async Task WatchPlans(WatchPlansRequest request, IServerStreamWriter<PlanSummary> responseStream, ServerCallContext context)
+    public override async Task WatchPlans(WatchPlansRequest request, IServerStreamWriter<WatchPlansResponse> responseStream, ServerCallContext context)
     {
         // The stream ends with its call or when the host stops, whichever comes first: a watch must not hold up shutdown.
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
@@ -27,12 +27,13 @@ public sealed class PlanningGrpcService(
         try
         {
             foreach (var plan in new[] { newest, active }.OfType<StoredPlan>())
-                await responseStream.WriteAsync(PlanMapping.ToApi(plan), ct);
+                await responseStream.WriteAsync(new WatchPlansResponse { Plan = PlanMapping.ToApi(plan) }, ct);
+            await responseStream.WriteAsync(new WatchPlansResponse { Synced = new PlansSynced { NewestPlanId = newest?.Plan.PlanId ?? 0 } }, ct);
             while (true)
             {
                 var planId = await subscription.NextAsync(ct);
                 if (store.Get(planId) is { } changed)
-                    await responseStream.WriteAsync(PlanMapping.ToApi(changed), ct);
+                    await responseStream.WriteAsync(new WatchPlansResponse { Plan = PlanMapping.ToApi(changed) }, ct);
             }
         }
         catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
