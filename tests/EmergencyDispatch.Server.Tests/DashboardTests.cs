@@ -212,9 +212,24 @@ public sealed class DashboardTests : IAsyncLifetime
         await (await first.QuerySelectorAsync("button[data-act=accept]"))!.ClickAsync();
         await factoryPage.WaitForSelectorAsync($"#work tr[data-assignment='{assignmentId}'] td.status:has-text('ACCEPTED')");
         await Screenshot(factoryPage, "factory");
-        var stored = (await new AssignmentService.AssignmentServiceClient(channel).ListAssignmentsAsync(new ListAssignmentsRequest { FactoryId = factoryId, Page = new PageRequest { PageSize = 1000 } }))
-            .Assignments.Single(a => a.AssignmentId == assignmentId);
-        Assert.Equal(AssignmentStatus.Accepted, stored.Status);
+        var service = new AssignmentService.AssignmentServiceClient(channel);
+        async Task<WorkAssignment> Stored(long id) =>
+            (await service.ListAssignmentsAsync(new ListAssignmentsRequest { FactoryId = factoryId, Page = new PageRequest { PageSize = 1000 } })).Assignments.Single(a => a.AssignmentId == id);
+        Assert.Equal(AssignmentStatus.Accepted, (await Stored(assignmentId)).Status);
+
+        // Report units of the accepted one (the page asks for the units, then the date), and reject another with a reason.
+        var answers = new Queue<string>(["7", (await Stored(assignmentId)).ProductionDate, "line down for cleaning"]);
+        factoryPage.Dialog += async (_, dialog) => await dialog.AcceptAsync(answers.Dequeue());
+        await factoryPage.ClickAsync($"#work tr[data-assignment='{assignmentId}'] button[data-act=report]");
+        await factoryPage.WaitForFunctionAsync($"() => document.querySelector(\"#work tr[data-assignment='{assignmentId}']\")?.children[6]?.textContent.trim() === '7'");
+        Assert.Equal(7, (await Stored(assignmentId)).Produced);
+        var other = await factoryPage.QuerySelectorAsync("#work tr[data-assignment]:has(button[data-act=reject])");
+        var otherId = long.Parse((await other!.GetAttributeAsync("data-assignment"))!, System.Globalization.CultureInfo.InvariantCulture);
+        await (await other.QuerySelectorAsync("button[data-act=reject]"))!.ClickAsync();
+        await factoryPage.WaitForSelectorAsync($"#work tr[data-assignment='{otherId}'] td.status:has-text('REJECTED: line down for cleaning')");
+        var rejected = await Stored(otherId);
+        Assert.Equal((AssignmentStatus.Rejected, "line down for cleaning"), (rejected.Status, rejected.Reason));
+        Assert.Empty(answers);
         Assert.Empty(errors);
     }
 
