@@ -70,19 +70,13 @@ public static class HttpBenchmark
     /// </summary>
     private static async Task DashboardAsync(string httpUrl, string adminToken, int demands)
     {
-        const string chromium = "/usr/bin/chromium";
-        if (!File.Exists(chromium))
+        if (!HeadlessChromium.IsInstalled)
         {
             Console.WriteLine("dashboard: skipped, chromium is not installed (Debian package chromium)");
             return;
         }
         using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new Microsoft.Playwright.BrowserTypeLaunchOptions
-        {
-            ExecutablePath = chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
         var signIn = new List<double>();
         var reload = new List<double>();
         for (var round = 0; round < 3; round++)

@@ -38,12 +38,8 @@ public sealed class ServerProcess : IAsyncDisposable
     public static async Task<ServerProcess> StartAsync(string repositoryRoot, string? databasePath = null, bool shippedLimits = false)
     {
         var dll = BuildRelease(repositoryRoot);
-        var port = FreePort();
+        var (port, httpPort) = LoopbackPorts.TwoFree();
         var url = $"http://127.0.0.1:{port}";
-        int httpPort;
-        do
-            httpPort = FreePort();
-        while (httpPort == port);
         var httpUrl = $"http://127.0.0.1:{httpPort}";
         var database = databasePath ?? Path.Combine(Path.GetTempPath(), $"dispatch-bench-{Guid.NewGuid():N}.db");
         var start = new ProcessStartInfo("dotnet")
@@ -103,18 +99,33 @@ public sealed class ServerProcess : IAsyncDisposable
         File.Delete(Credentials.AdminKeyFile(DatabasePath));
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private static void Run(string file, string arguments, string directory)
     {
         using var p = Process.Start(new ProcessStartInfo(file, arguments) { WorkingDirectory = directory })!;
         p.WaitForExit();
         if (p.ExitCode != 0)
             throw new InvalidOperationException($"{file} {arguments} failed with exit code {p.ExitCode}");
+    }
+}
+
+/// <summary>Free loopback ports for servers the benchmarks and tests start.</summary>
+public static class LoopbackPorts
+{
+    public static int Free()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Two different free ports (a gRPC and an HTTP port): the system may hand out a closed listener's port again.</summary>
+    public static (int First, int Second) TwoFree()
+    {
+        var first = Free();
+        int second;
+        do
+            second = Free();
+        while (second == first);
+        return (first, second);
     }
 }

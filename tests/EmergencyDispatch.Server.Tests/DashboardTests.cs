@@ -1,6 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using EmergencyDispatch.Api.V1;
+using EmergencyDispatch.Benchmarks;
 using Grpc.Net.Client;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
@@ -13,10 +12,8 @@ namespace EmergencyDispatch.Tests.Server;
 /// </summary>
 public static class Browser
 {
-    public const string Executable = "/usr/bin/chromium";
-
     public static readonly string? SkipReason =
-        Environment.GetEnvironmentVariable("DISPATCH_REQUIRE_BROWSER") == "1" || File.Exists(Executable)
+        Environment.GetEnvironmentVariable("DISPATCH_REQUIRE_BROWSER") == "1" || HeadlessChromium.IsInstalled
             ? null
             : "chromium is not installed (Debian package chromium); .ci/run installs it and runs these tests";
 }
@@ -44,11 +41,7 @@ public sealed class DashboardTests : IAsyncLifetime
     public DashboardTests(ITestOutputHelper output)
     {
         _output = output;
-        var grpcPort = FreePort();
-        int httpPort;
-        do
-            httpPort = FreePort();
-        while (httpPort == grpcPort);
+        var (grpcPort, httpPort) = LoopbackPorts.TwoFree();
         _grpcUrl = $"http://127.0.0.1:{grpcPort}";
         _httpUrl = $"http://127.0.0.1:{httpPort}";
         _factory = new DispatchFactory(seed: true, settings: new Dictionary<string, string> { ["urls"] = _grpcUrl, ["Dispatch:Http:Urls"] = _httpUrl });
@@ -59,12 +52,7 @@ public sealed class DashboardTests : IAsyncLifetime
     {
         _factory.StartServer();
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Browser.Executable,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        _browser = await HeadlessChromium.LaunchAsync(_playwright);
     }
 
     public async Task DisposeAsync()
@@ -75,7 +63,7 @@ public sealed class DashboardTests : IAsyncLifetime
     }
 
     private GrpcChannel Channel(string token) =>
-        GrpcChannel.ForAddress(_grpcUrl, new GrpcChannelOptions { HttpHandler = EmergencyDispatch.Benchmarks.Credentials.Handler(new SocketsHttpHandler(), token) });
+        GrpcChannel.ForAddress(_grpcUrl, new GrpcChannelOptions { HttpHandler = Credentials.Handler(new SocketsHttpHandler(), token) });
 
     [BrowserFact]
     public async Task ACoordinatorSeesTheMatrixAShortfallsExplanationAndANewPlanAndAFactoryAccepts()
@@ -87,16 +75,23 @@ public sealed class DashboardTests : IAsyncLifetime
         using (var call = planning.CreatePlan(new CreatePlanRequest { StartDate = "2020-02-03", HorizonDays = 14, Publish = true }))
             plan = (await PlanStreams.ReadAll(call))[^1].Plan;
 
-        // What the matrix must show, from the API: per sku and region, delivered over demanded units.
-        var outcomes = new List<Outcome>();
-        var token = "";
-        do
+        // Every page of one view of the plan.
+        async Task<List<T>> View<T>(PlanView view, Func<GetPlanResponse, IEnumerable<T>> items)
         {
-            var listed = await planning.GetPlanAsync(new GetPlanRequest { PlanId = plan.PlanId, View = PlanView.Outcomes, Page = new PageRequest { PageSize = 1000, PageToken = token } });
-            outcomes.AddRange(listed.Outcomes);
-            token = listed.NextPageToken;
+            var all = new List<T>();
+            var token = "";
+            do
+            {
+                var listed = await planning.GetPlanAsync(new GetPlanRequest { PlanId = plan.PlanId, View = view, Page = new PageRequest { PageSize = 1000, PageToken = token } });
+                all.AddRange(items(listed));
+                token = listed.NextPageToken;
+            }
+            while (token.Length > 0);
+            return all;
         }
-        while (token.Length > 0);
+
+        // What the matrix must show, from the API: per sku and region, delivered over demanded units.
+        var outcomes = await View(PlanView.Outcomes, r => r.Outcomes);
         var demands = (await new DemandService.DemandServiceClient(channel).ListDemandsAsync(new ListDemandsRequest { Page = new PageRequest { PageSize = 1000 } })).Demands
             .ToDictionary(d => d.DemandId);
         var cells = outcomes.GroupBy(o => (demands[o.DemandId].Line.Sku, demands[o.DemandId].Line.Region))
@@ -160,15 +155,7 @@ public sealed class DashboardTests : IAsyncLifetime
             .ToDictionary(c => (c.FactoryId, c.Sku), c => c.UnitsPerDay);
         var factors = (await registry.ListAvailabilityAsync(new ListAvailabilityRequest { Page = new PageRequest { PageSize = 1000 } })).Days
             .ToDictionary(d => (d.FactoryId, d.Date), d => d.Factor);
-        var planned = new List<Assignment>();
-        token = "";
-        do
-        {
-            var listed = await planning.GetPlanAsync(new GetPlanRequest { PlanId = plan.PlanId, View = PlanView.Assignments, Page = new PageRequest { PageSize = 1000, PageToken = token } });
-            planned.AddRange(listed.Assignments);
-            token = listed.NextPageToken;
-        }
-        while (token.Length > 0);
+        var planned = await View(PlanView.Assignments, r => r.Assignments);
         var busiest = planned.Where(a => a.Source == "capacity")
             .GroupBy(a => (a.FactoryId, a.ProductionDate))
             .Select(g => (g.Key.FactoryId, g.Key.ProductionDate, Share: g.Sum(a => a.Quantity / rates[(a.FactoryId, a.Sku)]) / factors.GetValueOrDefault((g.Key.FactoryId, g.Key.ProductionDate), 1.0)))
@@ -241,12 +228,5 @@ public sealed class DashboardTests : IAsyncLifetime
         var path = Path.Combine(dir, $"dashboard-{name}.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
         _output.WriteLine($"wrote {path}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -205,8 +204,7 @@ public sealed class HttpApiTests : IDisposable
     [Fact]
     public async Task TheJsonPortIsHttp1AndTheGrpcPortStaysH2c()
     {
-        var grpcPort = FreePort();
-        var httpPort = FreePort();
+        var (grpcPort, httpPort) = EmergencyDispatch.Benchmarks.LoopbackPorts.TwoFree();
         var factory = Own(new DispatchFactory(settings: new Dictionary<string, string>
         {
             ["urls"] = $"http://127.0.0.1:{grpcPort}",
@@ -296,13 +294,6 @@ public sealed class HttpApiTests : IDisposable
     }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>What a call answered: its messages (a stream's in order), or its status.</summary>
     private sealed record Answer(IReadOnlyList<IMessage> Messages, Status? Error);

@@ -69,26 +69,21 @@ public static class AssignmentsCommands
                     return await context.Assignments.ListAssignmentsAsync(Request(context.Get(factory)!, page), cancellationToken: token);
                 // A region: each of its factories' assignments, every page, in factory order, as one reply.
                 var all = new ListAssignmentsResponse();
-                var factories = new List<string>();
-                var next = "";
-                do
+                var factories = await Pages.AllAsync(async next =>
                 {
-                    var listed = await context.Registry.ListFactoriesAsync(new ListFactoriesRequest { Region = only, Page = new PageRequest { PageSize = Rules.MaxPageSize, PageToken = next } }, cancellationToken: token);
-                    factories.AddRange(listed.Factories.Select(f => f.FactoryId));
-                    next = listed.NextPageToken;
-                }
-                while (next.Length > 0);
+                    var listed = await context.Registry.ListFactoriesAsync(new ListFactoriesRequest { Region = only, Page = Pages.Largest(next) }, cancellationToken: token);
+                    return (listed.Factories.Select(f => f.FactoryId), listed.NextPageToken);
+                });
                 foreach (var factoryId in factories)
                 {
-                    next = "";
-                    do
+                    var orders = new List<OptionOrder>();
+                    all.Assignments.AddRange(await Pages.AllAsync<WorkAssignment>(async next =>
                     {
-                        var listed = await context.Assignments.ListAssignmentsAsync(Request(factoryId, new PageRequest { PageSize = Rules.MaxPageSize, PageToken = next }), cancellationToken: token);
-                        all.Assignments.AddRange(listed.Assignments);
-                        all.OptionOrders.AddRange(listed.OptionOrders);
-                        next = listed.NextPageToken;
-                    }
-                    while (next.Length > 0);
+                        var listed = await context.Assignments.ListAssignmentsAsync(Request(factoryId, Pages.Largest(next)), cancellationToken: token);
+                        orders.AddRange(listed.OptionOrders);
+                        return (listed.Assignments, listed.NextPageToken);
+                    }));
+                    all.OptionOrders.AddRange(orders);
                 }
                 return all;
             },

@@ -15,9 +15,6 @@ namespace EmergencyDispatch.Cli.Commands;
 /// <summary><c>dispatchctl plan create|show|export|publish</c>: plans on the server.</summary>
 public static class PlanCommands
 {
-    /// <summary>Items per GetPlan page when exporting (the server's most).</summary>
-    public const int ExportPageSize = Rules.MaxPageSize;
-
     public static Command Create(CliHost host) => new("plan", "Create, show, export and publish plans of all open demand.")
     {
         CreatePlan(host),
@@ -108,23 +105,8 @@ public static class PlanCommands
     {
         if (summary.Priorities.Sum(p => p.Quantity) == 0 || summary.Priorities.Sum(p => p.OnTime) > 0)
             return;
-        var latest = "";
-        var token = "";
-        do
-        {
-            var page = await context.Demands.ListDemandsAsync(new ListDemandsRequest
-            {
-                Statuses = { DemandStatus.Open, DemandStatus.PartiallyFulfilled },
-                Page = new PageRequest { PageSize = Rules.MaxPageSize, PageToken = token },
-            }, cancellationToken: ct);
-            foreach (var d in page.Demands)
-            {
-                if (string.CompareOrdinal(d.Line.DueDate, latest) > 0)
-                    latest = d.Line.DueDate;
-            }
-            token = page.NextPageToken;
-        }
-        while (token.Length > 0);
+        var open = await DemandsAsync(context, new ListDemandsRequest { Statuses = { DemandStatus.Open, DemandStatus.PartiallyFulfilled } }, ct);
+        var latest = open.Select(d => d.Line.DueDate).DefaultIfEmpty("").Max(StringComparer.Ordinal)!;
         var start = summary.Request.StartDate;
         if (latest.Length > 0 && string.CompareOrdinal(latest, start) < 0)
             context.Console.Error.WriteLine($"warning: every open demand is due before the plan's start {start} (the latest on {latest}), so none of it can be on time; plan from an earlier --start?");
@@ -212,20 +194,17 @@ public static class PlanCommands
         HelpName = "REGION",
     };
 
-    /// <summary>Every demand destined to a region, of any status (a stored plan may hold cancelled ones).</summary>
-    private static async Task<List<Demand>> RegionDemandsAsync(CommandContext context, string region, CancellationToken ct)
-    {
-        var demands = new List<Demand>();
-        var token = "";
-        do
+    /// <summary>Every demand the filters of <paramref name="request"/> select, all pages.</summary>
+    private static Task<List<Demand>> DemandsAsync(CommandContext context, ListDemandsRequest request, CancellationToken ct) =>
+        Pages.AllAsync<Demand>(async token =>
         {
-            var page = await context.Demands.ListDemandsAsync(new ListDemandsRequest { Region = region, Page = new PageRequest { PageSize = Rules.MaxPageSize, PageToken = token } }, cancellationToken: ct);
-            demands.AddRange(page.Demands);
-            token = page.NextPageToken;
-        }
-        while (token.Length > 0);
-        return demands;
-    }
+            var page = await context.Demands.ListDemandsAsync(new ListDemandsRequest(request) { Page = Pages.Largest(token) }, cancellationToken: ct);
+            return (page.Demands, page.NextPageToken);
+        });
+
+    /// <summary>Every demand destined to a region, of any status (a stored plan may hold cancelled ones).</summary>
+    private static Task<List<Demand>> RegionDemandsAsync(CommandContext context, string region, CancellationToken ct) =>
+        DemandsAsync(context, new ListDemandsRequest { Region = region }, ct);
 
     /// <summary>
     /// A plan as one region sees it: its demands' units per priority (the smallest fill ratio over those the plan could
@@ -276,19 +255,13 @@ public static class PlanCommands
         PlanningService.PlanningServiceClient client, long planId, PlanView view, Func<GetPlanResponse, IEnumerable<T>> items, CancellationToken ct)
     {
         PlanSummary? summary = null;
-        var all = new List<T>();
-        var token = "";
-        do
+        var all = await Pages.AllAsync(async token =>
         {
-            var page = new PageRequest { PageSize = ExportPageSize, PageToken = token };
+            var page = Pages.Largest(token);
             var response = await client.GetPlanAsync(new GetPlanRequest { PlanId = planId, View = view, Page = page }, cancellationToken: ct);
             summary ??= response.Summary;
-            all.AddRange(items(response));
-            if (response.NextPageToken.Length > 0 && response.NextPageToken == token)
-                throw new CliException($"the server returned the same next_page_token twice ({token}); stopping.");
-            token = response.NextPageToken;
-        }
-        while (token.Length > 0);
+            return (items(response), response.NextPageToken);
+        });
         return (summary!, all);
     }
 

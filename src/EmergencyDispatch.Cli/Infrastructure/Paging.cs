@@ -52,6 +52,33 @@ public sealed class PagingOptions
     }
 }
 
+/// <summary>Every page of a list, for commands that need all of it.</summary>
+public static class Pages
+{
+    /// <summary>
+    /// Calls <paramref name="fetch"/> with each next_page_token (the first with "") until one comes back empty; the
+    /// items of every page in order. A token the server returns twice stops it with an error.
+    /// </summary>
+    public static async Task<List<TItem>> AllAsync<TItem>(Func<string, Task<(IEnumerable<TItem> Items, string NextPageToken)>> fetch)
+    {
+        var items = new List<TItem>();
+        var token = "";
+        do
+        {
+            var (page, next) = await fetch(token);
+            items.AddRange(page);
+            if (next.Length > 0 && next == token)
+                throw new CliException($"the server returned the same next_page_token twice ({token}); stopping.");
+            token = next;
+        }
+        while (token.Length > 0);
+        return items;
+    }
+
+    /// <summary>A page of the largest size the server takes, continuing from <paramref name="token"/>.</summary>
+    public static PageRequest Largest(string token) => new() { PageSize = Rules.MaxPageSize, PageToken = token };
+}
+
 /// <summary>How to fetch and show one kind of list: the call, where its items and next_page_token are, and the table columns.</summary>
 public sealed class PagedList<TResponse, TItem>
     where TResponse : IMessage<TResponse>

@@ -62,12 +62,15 @@ function notice(text) {
 
 // ---- sign in and views ----
 
+// Views of the active plan are drawn with it (and say so when there is none).
+const READERS = ['ROLE_ADMIN', 'ROLE_COORDINATOR', 'ROLE_AUDITOR'];
+const COORDINATORS = ['ROLE_ADMIN', 'ROLE_COORDINATOR'];
 const VIEWS = {
-  supply: { roles: ['ROLE_ADMIN', 'ROLE_COORDINATOR', 'ROLE_AUDITOR'], render: renderSupply },
-  shortfalls: { roles: ['ROLE_ADMIN', 'ROLE_COORDINATOR', 'ROLE_AUDITOR'], render: renderShortfalls },
-  plans: { roles: ['ROLE_ADMIN', 'ROLE_COORDINATOR', 'ROLE_AUDITOR'], render: renderPlans },
-  factories: { roles: ['ROLE_ADMIN', 'ROLE_COORDINATOR', 'ROLE_AUDITOR'], render: renderFactories },
-  options: { roles: ['ROLE_ADMIN', 'ROLE_COORDINATOR', 'ROLE_AUDITOR'], render: renderOptions },
+  supply: { roles: READERS, render: renderSupply, ofActivePlan: true },
+  shortfalls: { roles: READERS, render: renderShortfalls, ofActivePlan: true },
+  plans: { roles: READERS, render: renderPlans },
+  factories: { roles: READERS, render: renderFactories, ofActivePlan: true },
+  options: { roles: READERS, render: renderOptions, ofActivePlan: true },
   work: { roles: ['ROLE_FACTORY'], render: renderWork },
 };
 
@@ -101,7 +104,14 @@ async function show(view) {
   target.dataset.view = view;
   target.innerHTML = '<p class="muted">Loading…</p>';
   try {
-    await VIEWS[view].render(target);
+    const { render, ofActivePlan } = VIEWS[view];
+    if (!ofActivePlan) {
+      await render(target);
+    } else {
+      const plan = await loadActive();
+      if (plan) await render(target, plan);
+      else target.innerHTML = NO_PLAN;
+    }
   } catch (e) {
     target.innerHTML = `<p class="error">${esc(e.message)}</p>`;
   }
@@ -146,12 +156,7 @@ function priorityBars(priorities) {
   return `<svg class="bars" width="620" height="${12 + priorities.length * 26}" role="img" aria-label="fill by priority">${rows.join('')}</svg>`;
 }
 
-async function renderSupply(target) {
-  const plan = await loadActive();
-  if (!plan) {
-    target.innerHTML = NO_PLAN;
-    return;
-  }
+async function renderSupply(target, plan) {
   const cells = new Map();
   const skus = new Set();
   const regions = new Set();
@@ -209,12 +214,7 @@ async function renderSupply(target) {
 
 // ---- shortfalls ----
 
-async function renderShortfalls(target) {
-  const plan = await loadActive();
-  if (!plan) {
-    target.innerHTML = NO_PLAN;
-    return;
-  }
+async function renderShortfalls(target, plan) {
   const pick = state.selected;
   const rows = state.data.outcomes
     .filter((o) => num(o.unmet) + num(o.late) > 0)
@@ -303,7 +303,7 @@ async function planDetail(listed, plans, box) {
   // The list's summaries leave the options out: the plan's own summary has them.
   const plan = (await api(`/v1/plans/${listed.planId}`)).summary;
   const active = plans.find((p) => p.status === 'PLAN_STATUS_ACTIVE');
-  const canPublish = plan.status === 'PLAN_STATUS_DRAFT' && ['ROLE_ADMIN', 'ROLE_COORDINATOR'].includes(state.caller.role);
+  const canPublish = plan.status === 'PLAN_STATUS_DRAFT' && COORDINATORS.includes(state.caller.role);
   let diff = '';
   if (active && active.planId !== plan.planId) {
     const d = await api(`/v1/plans/${active.planId}/diff/${plan.planId}`);
@@ -345,12 +345,7 @@ function planDays(plan) {
   return days;
 }
 
-async function renderFactories(target) {
-  const plan = await loadActive();
-  if (!plan) {
-    target.innerHTML = NO_PLAN;
-    return;
-  }
+async function renderFactories(target, plan) {
   if (state.data.assignmentsOf !== plan.planId) {
     const [assignments, capabilities, availability, factories] = await Promise.all([
       all(`/v1/plans/${plan.planId}?view=PLAN_VIEW_ASSIGNMENTS`, 'assignments'),
@@ -435,16 +430,11 @@ function frontierChart(points) {
     <p class="muted">Share of each priority's demand on time (solid) and delivered (dashed) at each budget.</p>`;
 }
 
-async function renderOptions(target) {
-  const active = await loadActive();
-  if (!active) {
-    target.innerHTML = NO_PLAN;
-    return;
-  }
+async function renderOptions(target, active) {
   // The list's summaries leave the options out: the plan's own summary has them.
   const plan = (await api(`/v1/plans/${active.planId}`)).summary;
   const options = plan.options || [];
-  const canSweep = ['ROLE_ADMIN', 'ROLE_COORDINATOR'].includes(state.caller.role);
+  const canSweep = COORDINATORS.includes(state.caller.role);
   target.innerHTML = `
     <h2>Options of the active plan ${esc(plan.planId)}: ${fmt(options.filter((o) => o.taken).length)} of ${fmt(options.length)} taken, ${fmt(plan.optionSpent)} of the budget ${fmt(plan.request?.optionBudget)} spent</h2>
     ${options.length ? `<table id="options"><tr><th class="text">option</th><th class="text">factory</th><th class="text">sku</th><th class="text">state</th><th>fixed cost</th><th class="text">ready</th><th>units</th><th class="text">first day</th>${PRIORITIES.map((p) => `<th>${short_(p)}</th>`).join('')}</tr>

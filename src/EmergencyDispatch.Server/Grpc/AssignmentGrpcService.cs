@@ -107,12 +107,7 @@ public sealed class AssignmentGrpcService(
 
     public override async Task<WorkAssignment> AcknowledgeAssignment(AcknowledgeAssignmentRequest request, ServerCallContext context)
     {
-        var v = new List<Violation>();
-        Rules.Add(v, "factory_id", Rules.CheckId(request.FactoryId));
-        if (request.AssignmentId <= 0)
-            v.Add(new Violation("assignment_id", "must be an assignment id (greater than 0)"));
-        CheckDecision(v, request.Decision, request.Reason);
-        GrpcErrors.ThrowIfAny(v);
+        CheckAcknowledgement(request.FactoryId, "assignment_id", request.AssignmentId, "an assignment", request.Decision, request.Reason);
         var accept = request.Decision == Decision.Accept;
         var result = await store.AcknowledgeAsync(request.FactoryId, request.AssignmentId, accept,
             request.Reason.Trim(), Callers.Call(context), context.CancellationToken);
@@ -211,12 +206,7 @@ public sealed class AssignmentGrpcService(
 
     public override async Task<OptionOrder> AcknowledgeOptionOrder(AcknowledgeOptionOrderRequest request, ServerCallContext context)
     {
-        var v = new List<Violation>();
-        Rules.Add(v, "factory_id", Rules.CheckId(request.FactoryId));
-        if (request.OrderId <= 0)
-            v.Add(new Violation("order_id", "must be an option order id (greater than 0)"));
-        CheckDecision(v, request.Decision, request.Reason);
-        GrpcErrors.ThrowIfAny(v);
+        CheckAcknowledgement(request.FactoryId, "order_id", request.OrderId, "an option order", request.Decision, request.Reason);
         var accept = request.Decision == Decision.Accept;
         var (outcome, order) = await store.AcknowledgeOptionOrderAsync(request.FactoryId, request.OrderId, accept,
             request.Reason.Trim(), Callers.Call(context), context.CancellationToken);
@@ -257,6 +247,17 @@ public sealed class AssignmentGrpcService(
         GrpcErrors.ThrowIfAny(RequestFields.Check("option_id", Rules.CheckId(request.OptionId)));
         var cleared = await store.ClearOptionRejectionAsync(request.OptionId, Callers.Call(context), context.CancellationToken);
         return new ClearOptionRejectionResponse { Cleared = cleared };
+    }
+
+    /// <summary>What every acknowledgement's request must be: its factory, the id of what it decides on, a decision (a rejection with its reason).</summary>
+    private static void CheckAcknowledgement(string factoryId, string idField, long id, string what, Decision decision, string reason)
+    {
+        var v = new List<Violation>();
+        Rules.Add(v, "factory_id", Rules.CheckId(factoryId));
+        if (id <= 0)
+            v.Add(new Violation(idField, $"must be {what} id (greater than 0)"));
+        CheckDecision(v, decision, reason);
+        GrpcErrors.ThrowIfAny(v);
     }
 
     /// <summary>A decision is ACCEPT or REJECT; a rejection needs a reason, and a reason is at most 500 chars.</summary>

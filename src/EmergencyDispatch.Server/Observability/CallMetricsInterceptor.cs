@@ -65,7 +65,8 @@ public sealed class CallMetricsInterceptor(DispatchMetrics metrics, ILogger<Call
         if (e.StatusCode is not (StatusCode.Unauthenticated or StatusCode.PermissionDenied or StatusCode.ResourceExhausted))
             return;
         var caller = SecurityInterceptor.CallerOf(context)?.Partition
-            ?? (ApiKeyStore.ClaimedKeyId(context.RequestHeaders.GetValue("authorization")) is { } keyId ? $"key {keyId} (claimed)" : "no API key");
+            ?? (Authenticator.BearerToken(context.RequestHeaders.GetValue("authorization")) is { } token && ApiKeyStore.ClaimedKeyId(token) is { } keyId
+                ? $"key {keyId} (claimed)" : "no API key");
         // The status message quotes what the caller sent only through ErrorText (cut, control characters escaped).
         logger.LogInformation("Refused {Method} for {Caller} from {Address}: {Status} {Detail}", method, caller,
             context.GetHttpContext().Connection.RemoteIpAddress, e.StatusCode, e.Status.Detail);

@@ -1,5 +1,7 @@
 using System.Diagnostics.Metrics;
+using EmergencyDispatch.Planning.Model;
 using EmergencyDispatch.Planning.Plans;
+using EmergencyDispatch.Server.Persistence;
 
 namespace EmergencyDispatch.Server.Observability;
 
@@ -63,13 +65,13 @@ public sealed class DispatchMetrics : IDisposable
             _timeLimitHits.Add(1, new KeyValuePair<string, object?>("kind", kind));
     }
 
-    /// <summary>A plan was made: its fill per priority becomes the gauge's.</summary>
-    public void Planned(IEnumerable<TierMetrics> tiers)
+    /// <summary>A plan was made: its fill per priority (as stored with it) becomes the gauge's.</summary>
+    public void Planned(IEnumerable<PlanPriorityRow> tiers)
     {
         var fill = new List<Measurement<double>>();
         foreach (var tier in tiers.Where(t => t.Quantity > 0))
         {
-            var priority = new KeyValuePair<string, object?>("priority", tier.Priority.ToString().ToUpperInvariant());
+            var priority = new KeyValuePair<string, object?>("priority", ((Priority)tier.Priority).ToString().ToUpperInvariant());
             fill.Add(new((double)tier.OnTime / tier.Quantity, priority, new("measure", "on_time")));
             fill.Add(new((double)(tier.OnTime + tier.Late) / tier.Quantity, priority, new("measure", "delivered")));
         }

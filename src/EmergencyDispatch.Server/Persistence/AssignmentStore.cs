@@ -27,8 +27,11 @@ public sealed record AssignmentRow(
 /// <summary>A rejection in force.</summary>
 public sealed record RejectionRow(string FactoryId, long DemandId, long AssignmentId, string Reason, long RejectedAt, string RejectedBy);
 
-/// <summary>What publishing did: whether the plan is active now, why not if refused, and the factories whose assignments changed.</summary>
-public sealed record PublishResult(bool Published, string? Refusal, IReadOnlySet<string> Factories);
+/// <summary>
+/// What publishing did: whether the plan is active now, why not if refused, the factories whose assignments changed,
+/// and the plan it superseded (none when there was no active plan, or the plan was active already).
+/// </summary>
+public sealed record PublishResult(bool Published, string? Refusal, IReadOnlySet<string> Factories, long? Superseded = null);
 
 /// <summary>How an acknowledgement ended.</summary>
 public enum AcknowledgeOutcome
@@ -186,7 +189,7 @@ public sealed class AssignmentStore(Database database, Writer writer, Assignment
             factories.Add(row.FactoryId);
         }
         OptionOrders.Publish(connection, transaction, planId, ref version, at, factories);
-        return new PublishResult(true, null, factories);
+        return new PublishResult(true, null, factories, active);
     }
 
     /// <summary>The reason a cancelled demand's assignments carry.</summary>

@@ -88,61 +88,46 @@ public static class PlanInputJson
                 w.WriteString("factory_id", e.FactoryId);
                 w.WriteString("key", e.DemandKey);
             });
-            // Written only when there are any, so that a plan without them keeps the bytes it had before they existed.
-            if (input.StockLots.Count > 0)
+            // The supply and the options only when there are any, so that a plan without them keeps the bytes it had before they existed.
+            OptionalArray(w, "stock_lots", input.StockLots, l =>
             {
-                Array(w, "stock_lots", input.StockLots, l =>
-                {
-                    w.WriteString("stock_id", l.StockId);
-                    w.WriteString("factory_id", l.FactoryId);
-                    w.WriteString("sku", l.Sku);
-                    w.WriteNumber("quantity", l.Quantity);
-                    w.WriteString("available_date", Date(l.AvailableDate));
-                    w.WriteNumber("unit_cost", l.UnitCost);
-                });
-            }
-            if (input.Materials.Count > 0)
+                w.WriteString("stock_id", l.StockId);
+                w.WriteString("factory_id", l.FactoryId);
+                w.WriteString("sku", l.Sku);
+                w.WriteNumber("quantity", l.Quantity);
+                w.WriteString("available_date", Date(l.AvailableDate));
+                w.WriteNumber("unit_cost", l.UnitCost);
+            });
+            OptionalArray(w, "materials", input.Materials, m =>
             {
-                Array(w, "materials", input.Materials, m =>
-                {
-                    w.WriteString("material_id", m.MaterialId);
-                    w.WriteString("name", m.Name);
-                    w.WriteString("unit", m.Unit);
-                });
-            }
-            if (input.Bom.Count > 0)
+                w.WriteString("material_id", m.MaterialId);
+                w.WriteString("name", m.Name);
+                w.WriteString("unit", m.Unit);
+            });
+            OptionalArray(w, "bom", input.Bom, b =>
             {
-                Array(w, "bom", input.Bom, b =>
-                {
-                    w.WriteString("sku", b.Sku);
-                    w.WriteString("material_id", b.MaterialId);
-                    w.WriteNumber("per_unit", b.PerUnit);
-                });
-            }
-            if (input.MaterialSupply.Count > 0)
+                w.WriteString("sku", b.Sku);
+                w.WriteString("material_id", b.MaterialId);
+                w.WriteNumber("per_unit", b.PerUnit);
+            });
+            OptionalArray(w, "material_supply", input.MaterialSupply, m =>
             {
-                Array(w, "material_supply", input.MaterialSupply, m =>
-                {
-                    w.WriteString("material_id", m.MaterialId);
-                    w.WriteString("region", m.Region);
-                    w.WriteString("date", Date(m.Date));
-                    w.WriteNumber("quantity", m.Quantity);
-                });
-            }
-            if (input.Options.Count > 0)
+                w.WriteString("material_id", m.MaterialId);
+                w.WriteString("region", m.Region);
+                w.WriteString("date", Date(m.Date));
+                w.WriteNumber("quantity", m.Quantity);
+            });
+            OptionalArray(w, "options", input.Options, o =>
             {
-                Array(w, "options", input.Options, o =>
-                {
-                    w.WriteString("option_id", o.OptionId);
-                    w.WriteString("factory_id", o.FactoryId);
-                    w.WriteString("sku", o.Sku);
-                    w.WriteNumber("units_per_day", o.UnitsPerDay);
-                    w.WriteNumber("unit_cost", o.UnitCost);
-                    w.WriteString("ready_date", Date(o.ReadyDate));
-                    w.WriteNumber("ramp_days", o.RampDays);
-                    w.WriteNumber("fixed_cost", o.FixedCost);
-                });
-            }
+                w.WriteString("option_id", o.OptionId);
+                w.WriteString("factory_id", o.FactoryId);
+                w.WriteString("sku", o.Sku);
+                w.WriteNumber("units_per_day", o.UnitsPerDay);
+                w.WriteNumber("unit_cost", o.UnitCost);
+                w.WriteString("ready_date", Date(o.ReadyDate));
+                w.WriteNumber("ramp_days", o.RampDays);
+                w.WriteNumber("fixed_cost", o.FixedCost);
+            });
             if (input.OptionBudget != 0)
                 w.WriteNumber("option_budget", input.OptionBudget);
             Ids(w, "committed_options", input.CommittedOptions);
@@ -224,6 +209,13 @@ public static class PlanInputJson
     /// <summary>The items of an array written only when not empty: none when it is absent.</summary>
     private static IEnumerable<JsonElement> Items(JsonElement root, string name) =>
         root.TryGetProperty(name, out var array) ? [.. array.EnumerateArray()] : [];
+
+    /// <summary>An array of objects when there are any items; nothing at all when there are none.</summary>
+    private static void OptionalArray<T>(Utf8JsonWriter w, string name, IReadOnlyCollection<T> items, Action<T> fields)
+    {
+        if (items.Count > 0)
+            Array(w, name, items, fields);
+    }
 
     private static void Array<T>(Utf8JsonWriter w, string name, IEnumerable<T> items, Action<T> fields)
     {

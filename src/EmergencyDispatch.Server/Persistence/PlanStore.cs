@@ -188,7 +188,6 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
     /// </summary>
     public async Task<(StoredPlan Plan, PublishResult? Publication)> SaveAsync(NewPlan plan, bool publish, CallInfo call, CancellationToken ct)
     {
-        var previous = publish ? ActivePlanId() : null;
         var (planId, publication) = await writer.WriteAsync(call, (connection, transaction) =>
         {
             var id = Insert(connection, transaction, plan);
@@ -198,7 +197,7 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
         }, ct, r => $"plan {r.id}" + (r.Item2 is { Published: true } ? " (published)" : ""));
         if (publication is { Factories.Count: > 0 })
             feed.Notify(publication.Factories);
-        plans.Notify(publication is { Published: true } && previous is { } superseded ? [superseded, planId] : [planId]);
+        plans.Notify(publication?.Superseded is { } superseded ? [superseded, planId] : [planId]);
         return (Get(planId) ?? throw new InvalidOperationException($"plan {planId} was committed but cannot be read"), publication);
     }
 
@@ -207,14 +206,13 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
     {
         if (Get(planId) is null)
             return null;
-        var previous = ActivePlanId();
         var publication = await writer.WriteAsync(call,
             (connection, transaction) => AssignmentStore.Publish(connection, transaction, planId, call.Actor, clock.GetUtcNow().ToUnixTimeMilliseconds()), ct,
             p => p.Published ? $"plan {planId}" : null);
         if (publication.Factories.Count > 0)
             feed.Notify(publication.Factories);
         if (publication.Published)
-            plans.Notify(previous is { } superseded && superseded != planId ? [superseded, planId] : [planId]);
+            plans.Notify(publication.Superseded is { } superseded ? [superseded, planId] : [planId]);
         return (Get(planId)!, publication);
     }
 
@@ -345,7 +343,7 @@ public sealed class PlanStore(Database database, Writer writer, AssignmentFeed f
     }
 
     /// <summary>A plan's summary, or null when there is no such plan.</summary>
-    /// <summary>The active plan's id, if one is active (read outside the writer: a notice may name one plan more than changed, never fewer).</summary>
+    /// <summary>The active plan's id, if one is active.</summary>
     public long? ActivePlanId()
     {
         using var connection = database.Open();

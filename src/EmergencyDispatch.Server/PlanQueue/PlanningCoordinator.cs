@@ -304,12 +304,12 @@ public sealed class PlanningCoordinator(
         var solved = watch.Elapsed;
         ct.ThrowIfCancellationRequested();
         metrics.Solved(result, solved - read, "plan");
-        metrics.Planned(PlanMetrics.Tiers(snapshot.Inputs.Input, result.Outcomes));
         if (result.Failure is { } failure)
             logger.LogWarning(
                 "Plan request of {CreatedBy}: the solver failed on step {Step} with status {Status}; the plan holds the steps up to {LastStep}",
                 job.CreatedBy, failure.Step.Name, failure.Status, result.LastCompletedStep?.Name ?? "none (greedy plan)");
         var plan = PlanRecords.Build(snapshot, request, result, job.CreatedBy, clock.GetUtcNow());
+        metrics.Planned(plan.Priorities);
         return (plan, (read, solved - read, watch.Elapsed - solved));
     }
 }

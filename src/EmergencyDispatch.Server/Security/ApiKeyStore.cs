@@ -157,14 +157,8 @@ public sealed class ApiKeyStore(Database database, Writer writer, TimeProvider c
 
     public static string Token(long keyId, string secret) => string.Create(CultureInfo.InvariantCulture, $"{Prefix}{keyId}_{secret}");
 
-    /// <summary>The key id an authorization header's API key claims (whether or not its secret is right), for logs; null when it names none.</summary>
-    public static long? ClaimedKeyId(string? authorization)
-    {
-        const string bearer = "Bearer ";
-        if (authorization is null || !authorization.StartsWith(bearer, StringComparison.OrdinalIgnoreCase))
-            return null;
-        return TryParse(authorization[bearer.Length..].Trim(), out var keyId, out _) ? keyId : null;
-    }
+    /// <summary>The key id a token claims to be (whether or not its secret is right), for logs; null when it names none.</summary>
+    public static long? ClaimedKeyId(string token) => TryParse(token, out var keyId, out _) ? keyId : null;
 
     private static bool TryParse(string token, out long keyId, out ReadOnlySpan<char> secret)
     {

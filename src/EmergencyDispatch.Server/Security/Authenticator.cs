@@ -36,18 +36,23 @@ public sealed class Authenticator
     /// <summary>The problem given when a key was not looked up because only known keys were to be checked.</summary>
     public static readonly string NotLookedUp = "the API key was not looked up";
 
+    /// <summary>The token of an <c>authorization: Bearer …</c> header; null for any other header or none.</summary>
+    public static string? BearerToken(string? authorization)
+    {
+        const string bearer = "Bearer ";
+        return authorization is not null && authorization.StartsWith(bearer, StringComparison.OrdinalIgnoreCase) ? authorization[bearer.Length..].Trim() : null;
+    }
+
     /// <summary>
     /// The caller, or the reason for UNAUTHENTICATED. With <paramref name="knownKeysOnly"/>, an API key that is not
     /// cached is not looked up in the database: the problem is then <see cref="NotLookedUp"/>.
     /// </summary>
     public async ValueTask<(Caller? Caller, string Problem)> AuthenticateAsync(string? authorization, bool knownKeysOnly = false)
     {
-        const string bearer = "Bearer ";
         if (string.IsNullOrEmpty(authorization))
             return (null, "this call needs credentials: send 'authorization: Bearer <API key or token>'");
-        if (!authorization.StartsWith(bearer, StringComparison.OrdinalIgnoreCase))
+        if (BearerToken(authorization) is not { } token)
             return (null, "the authorization header must be 'Bearer <API key or token>'");
-        var token = authorization[bearer.Length..].Trim();
         if (token.StartsWith(ApiKeyStore.Prefix, StringComparison.Ordinal))
         {
             if (_keys.Find(token, knownKeysOnly, out var notLookedUp) is not { } key)
